@@ -1,0 +1,135 @@
+"""Avro codec over the `.avsc` contract in `schemas/`.
+
+Each payload uses Avro single-object encoding (0xC3 0x01, the writer schema's CRC-64-AVRO fingerprint,
+then the body), so any consumer with the published schemas can decode it without this code. Old writer
+versions are brought up to the current one step by step: an explicit upcaster when one is registered,
+otherwise Avro schema resolution (fields added with defaults).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+from services.common.settings import PROJECT_ROOT
+
+SCHEMA_DIR = PROJECT_ROOT / "schemas"
+MAGIC = b"\xc3\x01"
+_FILE_NAME = re.compile(r"^(?P<type>[A-Za-z0-9]+)\.v(?P<version>[0-9]+)\.avsc$")
+
+Record = dict[str, Any]
+Upcaster = Callable[[Record], Record]
+
+
+class CodecError(ValueError):
+    """A payload or event type this codec cannot handle; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriterSchema:
+    event_type: str
+    version: int
+    parsed: Any
+    fingerprint: bytes
+    path: Path
+
+
+class Codec:
+    """Encodes the current version of each event type; decodes every version ever released."""
+
+    def __init__(self, schemas: Iterable[WriterSchema], upcasters: dict[tuple[str, int], Upcaster] | None = None):
+        self._by_fingerprint: dict[bytes, WriterSchema] = {}
+        self._latest: dict[str, WriterSchema] = {}
+        self._versions: dict[tuple[str, int], WriterSchema] = {}
+        for schema in schemas:
+            self._by_fingerprint[schema.fingerprint] = schema
+            self._versions[(schema.event_type, schema.version)] = schema
+            current = self._latest.get(schema.event_type)
+            if current is None or schema.version > current.version:
+                self._latest[schema.event_type] = schema
+        self._upcasters = dict(upcasters or {})
+
+    @classmethod
+    def from_directories(cls, *dirs: Path, upcasters: dict[tuple[str, int], Upcaster] | None = None) -> Codec:
+        return cls([s for d in (dirs or (SCHEMA_DIR,)) for s in load_schemas(d)], upcasters)
+
+    @property
+    def event_types(self) -> dict[str, int]:
+        return {name: schema.version for name, schema in self._latest.items()}
+
+    def latest(self, event_type: str) -> WriterSchema:
+        try:
+            return self._latest[event_type]
+        except KeyError:
+            raise CodecError(f"unknown event type {event_type!r}; known: {sorted(self._latest)}") from None
+
+    def encode(self, event_type: str, record: Record, version: int | None = None) -> bytes:
+        schema = self.latest(event_type) if version is None else self._version(event_type, version)
+        out = io.BytesIO()
+        out.write(MAGIC)
+        out.write(schema.fingerprint)
+        try:
+            schemaless_writer(out, schema.parsed, record)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise CodecError(f"{event_type} v{schema.version}: record does not match schema: {exc}") from exc
+        return out.getvalue()
+
+    def decode(self, payload: bytes, expected_type: str | None = None) -> tuple[WriterSchema, Record]:
+        """Decode any released version and return it upcast to the current version of its type."""
+        if len(payload) < 10 or payload[:2] != MAGIC:
+            raise CodecError("payload is not Avro single-object encoded (missing C3 01 marker)")
+        writer = self._by_fingerprint.get(payload[2:10])
+        if writer is None:
+            raise CodecError(f"unknown writer schema fingerprint {payload[2:10].hex()}")
+        if expected_type is not None and writer.event_type != expected_type:
+            raise CodecError(f"header says {expected_type!r} but payload was written as {writer.event_type!r}")
+        try:
+            record = schemaless_reader(io.BytesIO(payload[10:]), writer.parsed, writer.parsed)
+        except Exception as exc:  # fastavro raises many types on corrupt input
+            raise CodecError(f"{writer.event_type} v{writer.version}: undecodable body: {exc}") from exc
+        assert isinstance(record, dict)
+        latest = self._latest[writer.event_type]
+        for version in range(writer.version, latest.version):
+            record = self._upcast(writer.event_type, version, record)
+        return latest, record
+
+    def _version(self, event_type: str, version: int) -> WriterSchema:
+        try:
+            return self._versions[(event_type, version)]
+        except KeyError:
+            raise CodecError(f"unknown schema version {event_type} v{version}") from None
+
+    def _upcast(self, event_type: str, version: int, record: Record) -> Record:
+        upcaster = self._upcasters.get((event_type, version))
+        if upcaster is not None:
+            return upcaster(record)
+        older, newer = self._version(event_type, version), self._version(event_type, version + 1)
+        buf = io.BytesIO()
+        schemaless_writer(buf, older.parsed, record)
+        buf.seek(0)
+        resolved = schemaless_reader(buf, older.parsed, newer.parsed)
+        assert isinstance(resolved, dict)
+        return resolved
+
+
+def load_schemas(directory: Path) -> list[WriterSchema]:
+    """Every `<EventType>.v<N>.avsc` in a directory; the file name is the event type and version."""
+    found = []
+    for path in sorted(directory.glob("*.avsc")):
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            continue
+        raw = json.loads(path.read_text())
+        parsed = parse_schema(raw, _write_hint=False)
+        canonical = to_parsing_canonical_form(raw)
+        fp = bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))  # already little-endian, as the spec wants
+        found.append(WriterSchema(match["type"], int(match["version"]), parsed, fp, path))
+    return found

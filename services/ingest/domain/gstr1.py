@@ -1,0 +1,216 @@
+"""Read a supplier's return (GSTR-1, IFF, GSTR-1A, GSTR-5, GSTR-6) into per-document results.
+
+API:
+
+- ``validate_return_header(payload) -> (filer Gstin, Period)``: raises ``ReturnRejected``.
+- ``read_return(payload, source_form) -> ReturnContents``: one ``Entry`` per document row, in
+  table order (b2b, b2ba, cdnr, cdnra, ecom.b2b, ecom.urp2b, ecoma.b2ba, ecoma.urp2ba, isd, isda),
+  each holding a ``Document`` or its Problems plus a ``Locator`` for the error report.
+
+The whole return is rejected (``ReturnRejected``) only when it is not a return at all: bad
+header, unknown source form, or a table / party entry / row of the wrong JSON shape. Anything
+wrong inside a row refuses that row alone. Tables not reaching IMS (b2cs, b2cl, exp, hsn, nil,
+doc_issue, ...) are ignored.
+
+Duplicates: within one return, a document number repeating case-insensitively for the same
+supplier, financial year of the document date and series (invoices vs notes, originals vs
+amendments) refuses the second and later rows with DUPLICATE_NUMBER. Only rows that are
+otherwise valid take part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from services.common.gstin import Gstin, InvalidGstin, parse_gstin
+from services.common.periods import MONTHLY_FORMS, QUARTERLY_FORMS, Period, financial_year_of, fy_label_of
+from services.ingest.domain.documents import Document
+from services.ingest.domain.problems import Problem, problem
+from services.ingest.domain.sections import section
+from services.ingest.domain.validation import (
+    ECO_TABLES,
+    DocContext,
+    validate_invoice,
+    validate_isd,
+    validate_note,
+)
+
+Validator = Callable[[Mapping[str, object], DocContext], Document | list[Problem]]
+
+
+class ReturnRejected(ValueError):
+    """The payload is not a return this system can read; nothing in it is taken."""
+
+
+@dataclass(frozen=True, slots=True)
+class Locator:
+    """Where a row sits in the return, for the filer's error report."""
+
+    table: str  # e.g. "b2b", "cdnr", "ecom.b2b", "isd"
+    party_field: str  # "ctin", "stin" (table 15 with a registered supplier) or "rtin"
+    party: str  # that field's value as reported ("" when absent)
+    number_field: str  # "inum", "nt_num" or "docnum"
+    number: str  # as reported ("" when absent)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One document row: its Document, or the Problems that refused it."""
+
+    locator: Locator
+    document: Document | None
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnContents:
+    filer: Gstin
+    period: Period
+    source_form: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return tuple(entry.document for entry in self.entries if entry.document is not None)
+
+    @property
+    def refused(self) -> tuple[Entry, ...]:
+        return tuple(entry for entry in self.entries if entry.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    name: str
+    path: tuple[str, ...]
+    party_field: str
+    rows_key: str
+    number_field: str
+    validate: Validator
+
+
+_TABLES = (
+    _Table("b2b", ("b2b",), "ctin", "inv", "inum", validate_invoice),
+    _Table("b2ba", ("b2ba",), "ctin", "inv", "inum", validate_invoice),
+    _Table("cdnr", ("cdnr",), "ctin", "nt", "nt_num", validate_note),
+    _Table("cdnra", ("cdnra",), "ctin", "nt", "nt_num", validate_note),
+    _Table("ecom.b2b", ("ecom", "b2b"), "stin", "inv", "inum", validate_invoice),
+    _Table("ecom.urp2b", ("ecom", "urp2b"), "rtin", "inv", "inum", validate_invoice),
+    _Table("ecoma.b2ba", ("ecoma", "b2ba"), "stin", "inv", "inum", validate_invoice),
+    _Table("ecoma.urp2ba", ("ecoma", "urp2ba"), "rtin", "inv", "inum", validate_invoice),
+    _Table("isd", ("isd",), "ctin", "doclst", "docnum", validate_isd),
+    _Table("isda", ("isda",), "ctin", "doclst", "docnum", validate_isd),
+)
+
+
+def validate_return_header(payload: object) -> tuple[Gstin, Period]:
+    """The filer's GSTIN and the return period (``fp``), or ReturnRejected saying what is wrong."""
+    if not isinstance(payload, Mapping):
+        raise ReturnRejected(f"a return must be a JSON object, got {type(payload).__name__}")
+    if payload.get("gstin") is None:
+        raise ReturnRejected("gstin: the filer's GSTIN is required")
+    try:
+        filer = parse_gstin(payload["gstin"])
+    except InvalidGstin as exc:
+        raise ReturnRejected(f"gstin: {exc}") from None
+    fp = payload.get("fp")
+    if fp is None:
+        raise ReturnRejected("fp: the return period (MMYYYY) is required")
+    if not isinstance(fp, str):
+        raise ReturnRejected(f"fp: the return period must be MMYYYY text, got {fp!r}")
+    try:
+        return filer, Period.parse(fp)
+    except ValueError as exc:
+        raise ReturnRejected(f"fp: {exc}") from None
+
+
+def read_return(payload: object, source_form: str) -> ReturnContents:
+    """Validate every document row of a return; see the module docstring for the guarantees."""
+    filer, period = validate_return_header(payload)
+    if source_form not in MONTHLY_FORMS | QUARTERLY_FORMS:
+        raise ReturnRejected(f"unknown source form {source_form!r}")
+    assert isinstance(payload, Mapping)  # checked by validate_return_header
+    seen: set[tuple[str, int, bool, bool, str]] = set()
+    entries: list[Entry] = []
+    for table in _TABLES:
+        for locator, row, ctx in _rows(payload, table, filer, period, source_form):
+            result = table.validate(row, ctx)
+            if isinstance(result, list):
+                entries.append(Entry(locator, None, tuple(result)))
+                continue
+            key = _series_key(result)
+            if key in seen:
+                entries.append(Entry(locator, None, (_duplicate(result, locator),)))
+                continue
+            seen.add(key)
+            entries.append(Entry(locator, result))
+    return ReturnContents(filer, period, source_form, tuple(entries))
+
+
+def _rows(
+    payload: Mapping[str, object], table: _Table, filer: Gstin, period: Period, source_form: str
+) -> Iterator[tuple[Locator, Mapping[str, object], DocContext]]:
+    parties = _table_rows(payload, table.path)
+    for index, party in enumerate(parties):
+        where = f"{table.name}[{index}]"
+        if not isinstance(party, Mapping):
+            raise ReturnRejected(f"{where}: must be an object")
+        rows = party.get(table.rows_key)
+        if not isinstance(rows, list):
+            raise ReturnRejected(f"{where}.{table.rows_key}: must be a list")
+        eco = table.name in ECO_TABLES
+        ctx = DocContext(
+            supplier=filer,
+            recipient=party.get("rtin" if eco else "ctin"),
+            return_period=period,
+            source_form=source_form,
+            table=table.name,
+            ecom_operator=filer.value if eco else None,
+            stin=party.get("stin") if table.party_field == "stin" else None,
+        )
+        party_value = _text(party.get(table.party_field))
+        for row_index, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                raise ReturnRejected(f"{where}.{table.rows_key}[{row_index}]: must be an object")
+            number = _text(row.get(table.number_field))
+            locator = Locator(table.name, table.party_field, party_value, table.number_field, number)
+            yield locator, row, ctx
+
+
+def _table_rows(payload: Mapping[str, object], path: tuple[str, ...]) -> list[object]:
+    node: object = payload
+    for depth, key in enumerate(path):
+        if not isinstance(node, Mapping):
+            raise ReturnRejected(f"{'.'.join(path[:depth])}: must be an object")
+        node = node.get(key)
+        if node is None:
+            return []
+    if not isinstance(node, list):
+        raise ReturnRejected(f"{'.'.join(path)}: must be a list")
+    return node
+
+
+def _series_key(doc: Document) -> tuple[str, int, bool, bool, str]:
+    kind = section(doc.section)
+    return (
+        doc.supplier,
+        financial_year_of(doc.doc_date),
+        kind.is_note,
+        kind.is_amendment,
+        doc.number.upper(),
+    )
+
+
+def _duplicate(doc: Document, locator: Locator) -> Problem:
+    kind = section(doc.section)
+    series = ("note" if kind.is_note else "document") + (" amendment" if kind.is_amendment else "")
+    return problem(
+        locator.number_field,
+        "DUPLICATE_NUMBER",
+        f"{doc.number} repeats an earlier {series} number of supplier {doc.supplier} "
+        f"in FY {fy_label_of(doc.doc_date)} (numbers are case-insensitive)",
+    )
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,105 @@
+"""IMS sections: the dashboard rows a document can appear in, and how GSTR-1 tables map to them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+GROUP_ALL_OTHER_ITC = "all_oth"
+GROUP_ISD = "inv_supp_isd"
+GROUP_IMPORTS = "imp_gds"
+GROUPS = (GROUP_ALL_OTHER_ITC, GROUP_ISD, GROUP_IMPORTS)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One IMS dashboard row, keyed by the GSTN API section key."""
+
+    key: str
+    group: str
+    heading: str
+    original_key: str | None = None  # for an amendment row: the row of the documents it amends
+    note_type: str | None = None  # "C" credit note, "D" debit note, None otherwise
+
+    @property
+    def is_amendment(self) -> bool:
+        return self.original_key is not None
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.note_type == "C"
+
+    @property
+    def is_note(self) -> bool:
+        return self.note_type is not None
+
+    @property
+    def is_import(self) -> bool:
+        return self.group == GROUP_IMPORTS
+
+    @property
+    def is_isd(self) -> bool:
+        return self.group == GROUP_ISD
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("b2b", GROUP_ALL_OTHER_ITC, "I B2B - Invoices"),
+    Section("b2ba", GROUP_ALL_OTHER_ITC, "II B2B - Invoices (Amendments)", "b2b"),
+    Section("b2bdn", GROUP_ALL_OTHER_ITC, "III B2B - Debit Notes", None, "D"),
+    Section("b2bdna", GROUP_ALL_OTHER_ITC, "IV B2B - Debit Notes (Amendments)", "b2bdn", "D"),
+    Section("b2bcn", GROUP_ALL_OTHER_ITC, "V B2B - Credit Notes", None, "C"),
+    Section("b2bcna", GROUP_ALL_OTHER_ITC, "VI B2B - Credit Notes (Amendments)", "b2bcn", "C"),
+    Section("ecom", GROUP_ALL_OTHER_ITC, "VII Eco [9(5)] Invoices"),
+    Section("ecoma", GROUP_ALL_OTHER_ITC, "VIII Eco [9(5)] Invoices (Amendments)", "ecom"),
+    Section("isd", GROUP_ISD, "ISD invoices"),
+    Section("isda", GROUP_ISD, "ISD invoices (amendments)", "isd"),
+    Section("isdcn", GROUP_ISD, "ISD credit notes", None, "C"),
+    Section("isdcna", GROUP_ISD, "ISD credit notes (amendments)", "isdcn", "C"),
+    Section("impg", GROUP_IMPORTS, "IMPG"),
+    Section("impga", GROUP_IMPORTS, "IMPG (Amendments)", "impg"),
+    Section("impgsez", GROUP_IMPORTS, "IMPGSEZ"),
+    Section("impgseza", GROUP_IMPORTS, "IMPGSEZ (Amendments)", "impgsez"),
+)
+
+SECTION_BY_KEY: Mapping[str, Section] = {section.key: section for section in SECTIONS}
+
+_BY_TABLE: Mapping[tuple[str, str | None], str] = {
+    ("b2b", None): "b2b",
+    ("b2ba", None): "b2ba",
+    ("cdnr", "C"): "b2bcn",
+    ("cdnr", "D"): "b2bdn",
+    ("cdnra", "C"): "b2bcna",
+    ("cdnra", "D"): "b2bdna",
+    ("ecom.b2b", None): "ecom",
+    ("ecom.urp2b", None): "ecom",
+    ("ecoma.b2ba", None): "ecoma",
+    ("ecoma.urp2ba", None): "ecoma",
+    ("isd", "I"): "isd",
+    ("isd", "C"): "isdcn",
+    ("isda", "I"): "isda",
+    ("isda", "C"): "isdcna",
+}
+
+
+def section(key: str) -> Section:
+    """The Section for an IMS key; unknown keys raise KeyError."""
+    return SECTION_BY_KEY[key]
+
+
+def section_for(table: str, note_type: str | None) -> str:
+    """IMS section key for a document of a GSTR-1/GSTR-6 table.
+
+    ``note_type`` is the note type ("C"/"D") for cdnr/cdnra and the ISD document type
+    ("I" invoice, "C" credit note) for isd/isda; it is ignored for invoice tables.
+    """
+    kind = note_type if table in ("cdnr", "cdnra", "isd", "isda") else None
+    try:
+        return _BY_TABLE[(table, kind)]
+    except KeyError:
+        raise ValueError(f"no IMS section for table {table!r} with type {note_type!r}") from None
+
+
+def boe_section(is_sez: bool, is_amendment: bool) -> str:
+    """IMS section key for a Bill of Entry."""
+    base = "impgsez" if is_sez else "impg"
+    return base + "a" if is_amendment else base

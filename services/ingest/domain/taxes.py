@@ -1,0 +1,106 @@
+"""Tax-head and value consistency of a document's items (IMS-RULES §9).
+
+Our rules: each head may differ from taxable value x rate by at most 1 rupee (100 paise); the
+document value may differ from taxable value plus all taxes by at most 1 rupee per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from services.common.money import format_rupees
+from services.ingest.domain.documents import Item
+from services.ingest.domain.problems import Problem, problem
+from services.ingest.domain.rules import DIFF_PERCENT, SEZ_INVOICE_TYPES
+
+TAX_TOLERANCE_PAISE = 100
+VALUE_TOLERANCE_PAISE_PER_ITEM = 100
+
+
+def igst_only(inv_typ: str, supplier_state: str, pos: str) -> bool:
+    """Inter-state supplies and all supplies to SEZ carry IGST only; the rest CGST + SGST."""
+    return inv_typ in SEZ_INVOICE_TYPES or supplier_state != pos
+
+
+def check_item_taxes(
+    item: Item, prefix: str, *, inv_typ: str, supplier_state: str, pos: str, diff_percent: str | None
+) -> list[Problem]:
+    """Problems with one item's heads; ``prefix`` (e.g. 'itms[0].') locates the fields."""
+    heads = {"iamt": item.igst, "camt": item.cgst, "samt": item.sgst, "csamt": item.cess}
+    if inv_typ == "SEWOP":
+        return [
+            problem(
+                prefix + name,
+                "TAX_HEAD_MISMATCH",
+                f"must be 0 for a supply to SEZ without payment (SEWOP), got {format_rupees(amount)}",
+            )
+            for name, amount in heads.items()
+            if amount
+        ]
+    factor = DIFF_PERCENT if diff_percent is not None else Decimal(1)
+    expected = Decimal(item.taxable) * Decimal(item.rate) / 100 * factor
+    basis = f"txval {format_rupees(item.taxable)} at {item.rate}%" + (" x 65%" if diff_percent else "")
+    problems: list[Problem] = []
+    if igst_only(inv_typ, supplier_state, pos):
+        why = (
+            f"a supply to SEZ ({inv_typ})"
+            if inv_typ in SEZ_INVOICE_TYPES
+            else f"an inter-state supply (supplier state {supplier_state}, POS {pos})"
+        )
+        for name in ("camt", "samt"):
+            if heads[name]:
+                problems.append(
+                    problem(prefix + name, "TAX_HEAD_MISMATCH", f"must be 0 for {why}; tax goes in iamt")
+                )
+        problems.extend(_rate_check(prefix + "iamt", item.igst, expected, basis))
+        return problems
+    if item.igst:
+        problems.append(
+            problem(
+                prefix + "iamt",
+                "TAX_HEAD_MISMATCH",
+                f"must be 0 for an intra-state supply (supplier state and POS "
+                f"{pos}); tax goes in camt and samt",
+            )
+        )
+    half = expected / 2
+    problems.extend(_rate_check(prefix + "camt", item.cgst, half, basis + " / 2"))
+    if item.sgst != item.cgst:
+        problems.append(
+            problem(
+                prefix + "samt",
+                "TAX_HEAD_MISMATCH",
+                f"must equal camt {format_rupees(item.cgst)}, got {format_rupees(item.sgst)}",
+            )
+        )
+    else:
+        problems.extend(_rate_check(prefix + "samt", item.sgst, half, basis + " / 2"))
+    return problems
+
+
+def check_value(value: int, items: Sequence[Item], field: str = "val") -> Problem | None:
+    """VALUE_MISMATCH when val is off taxable value plus all taxes by more than 1 rupee per item."""
+    computed = sum(i.taxable + i.igst + i.cgst + i.sgst + i.cess for i in items)
+    tolerance = VALUE_TOLERANCE_PAISE_PER_ITEM * max(len(items), 1)
+    if abs(value - computed) <= tolerance:
+        return None
+    return problem(
+        field,
+        "VALUE_MISMATCH",
+        f"{format_rupees(value)} does not match taxable value plus taxes "
+        f"{format_rupees(computed)} (tolerance {format_rupees(tolerance)})",
+    )
+
+
+def _rate_check(field: str, amount: int, expected: Decimal, basis: str) -> list[Problem]:
+    if abs(Decimal(amount) - expected) <= TAX_TOLERANCE_PAISE:
+        return []
+    shown = int(expected.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return [
+        problem(
+            field,
+            "TAX_RATE_MISMATCH",
+            f"{format_rupees(amount)} does not match {basis} (expected {format_rupees(shown)} +/- 1.00)",
+        )
+    ]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from services.common.db import make_engine
+from services.common.log import configure_logging
+from services.common.migrations import upgrade
+from services.common.settings import TOPICS, Settings
+from services.common.topics import ensure_topics
+from tests.support import servers
+
+configure_logging("console", "warning")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with servers.postgres_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    with servers.kafka_bootstrap() as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture
+def isolated_settings(pg_url: str, kafka_bootstrap: str, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    """Settings of one test: its own database schema and topic namespace on the shared servers."""
+    tag = uuid.uuid4().hex[:10]
+    return Settings(
+        database_url=pg_url,
+        kafka_bootstrap=kafka_bootstrap,
+        home=tmp_path,
+        topic_namespace=f"t{tag}.",
+        db_schema=f"t_{tag}",
+        partitions=4,
+        session_timeout_ms=6000,
+        max_poll_interval_ms=20000,
+        heartbeat_interval_ms=1000,
+        batch_size=500,
+    )
+
+
+@pytest.fixture
+def stack(isolated_settings: Settings):  # type: ignore[no-untyped-def]
+    """Migrated schema and created topics for one test; yields (settings, engine)."""
+    settings = isolated_settings
+    assert settings.database_url and settings.kafka_bootstrap
+    engine = make_engine(settings.database_url, settings.db_schema)
+    upgrade(engine, settings.db_schema)
+    ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
+    yield settings, engine
+    engine.dispose()

@@ -1,0 +1,88 @@
+"""A test projection that makes double application visible: totals per key plus one log row per event.
+
+The log table has no primary key on purpose, so a runner that applied an event twice leaves two rows.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, text
+
+from services.common.codec import SCHEMA_DIR, Codec
+from services.common.envelope import Envelope
+from services.common.producer import EventPublisher, Outgoing
+from services.common.runner import Delivered
+
+TEST_SCHEMAS = Path(__file__).parent / "schemas"
+TOPIC = "ims.events.v1"
+
+
+def codec() -> Codec:
+    return Codec.from_directories(SCHEMA_DIR, TEST_SCHEMAS)
+
+
+def create_tables(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS counter_totals (key text PRIMARY KEY, total bigint NOT NULL)"))
+        conn.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS counter_log "
+                "(topic text, partition int, \"offset\" bigint, pid int, event_id text)"
+            )
+        )
+
+
+class CounterProjection:
+    name = "counter"
+
+    def __init__(self, topic: str, delay_s: float = 0.0, marker: Path | None = None):
+        self.topics = (topic,)
+        self._delay = delay_s
+        self._marker = marker
+
+    def apply(self, conn: Connection, batch: Sequence[Delivered]) -> None:
+        totals: dict[str, int] = {}
+        for message in batch:
+            totals[message.record["key"]] = totals.get(message.record["key"], 0) + message.record["amount"]
+        conn.execute(
+            text(
+                "INSERT INTO counter_totals (key, total) SELECT * FROM unnest(CAST(:k AS text[]), CAST(:t AS bigint[])) "
+                "ON CONFLICT (key) DO UPDATE SET total = counter_totals.total + excluded.total"
+            ),
+            {"k": list(totals), "t": list(totals.values())},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO counter_log SELECT * FROM unnest(CAST(:topic AS text[]), CAST(:p AS int[]), "
+                "CAST(:o AS bigint[]), CAST(:pid AS int[]), CAST(:e AS text[]))"
+            ),
+            {
+                "topic": [m.topic for m in batch],
+                "p": [m.partition for m in batch],
+                "o": [m.offset for m in batch],
+                "pid": [os.getpid()] * len(batch),
+                "e": [m.envelope.event_id for m in batch],
+            },
+        )
+        if self._marker is not None:
+            self._marker.write_text(str(len(batch)))
+        if self._delay:
+            time.sleep(self._delay)
+
+
+def publish_increments(publisher: EventPublisher, topic: str, count: int, keys: int = 64) -> dict[str, int]:
+    """Publish `count` increments spread over `keys` keys; returns the expected totals."""
+    expected: dict[str, int] = {}
+    messages = []
+    for i in range(count):
+        key, amount = f"k{i % keys}", i + 1
+        expected[key] = expected.get(key, 0) + amount
+        envelope = Envelope("CounterIncremented", 1, actor="test")
+        messages.append(Outgoing(topic, key, envelope, {"key": key, "amount": amount}))
+    for start in range(0, count, 500):
+        publisher.publish(messages[start : start + 500])
+    return expected

@@ -1,0 +1,411 @@
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from services.common.gstin import parse_gstin
+from services.common.periods import Period
+from services.ingest.domain.documents import Document
+from services.ingest.domain.gstr1 import read_return
+from services.ingest.domain.validation import (
+    ERROR_CODES,
+    DocContext,
+    Problem,
+    validate_boe,
+    validate_invoice,
+    validate_note,
+)
+
+EXAMPLES = Path("/work/shared/examples")
+SUPPLIER = parse_gstin("27AAPFK4821M1ZT")  # Maharashtra
+OTHER_STATE = "29AABCM7710Q1ZX"  # Karnataka
+SAME_STATE = "27AAPFU0939F1ZV"  # Maharashtra
+DROP = object()
+
+
+OCTOBER = Period(2025, 10)
+
+
+def ctx(table="b2b", recipient=OTHER_STATE, period=OCTOBER):
+    return DocContext(SUPPLIER, recipient, period, "R1", table)
+
+
+def item(rt=18, txval="10000", iamt="1800", camt=0, samt=0, csamt=0):
+    det = {"rt": rt, "txval": txval, "iamt": iamt, "camt": camt, "samt": samt, "csamt": csamt}
+    return {"num": 1, "itm_det": {k: v if k == "rt" else _dec(v) for k, v in det.items()}}
+
+
+def _dec(value):
+    return Decimal(value) if isinstance(value, str) else value
+
+
+def invoice(**changes):
+    raw = {
+        "inum": "INV/1",
+        "idt": "03-10-2025",
+        "val": Decimal("11800"),
+        "pos": "29",
+        "rchrg": "N",
+        "inv_typ": "R",
+        "itms": [item()],
+    }
+    raw.update(changes)
+    return {k: v for k, v in raw.items() if v is not DROP}
+
+
+def intra(**changes):
+    return invoice(**{"pos": "27", "itms": [item(iamt=0, camt="900", samt="900")], **changes})
+
+
+def codes(result):
+    assert isinstance(result, list), f"expected problems, got {result}"
+    for found in result:
+        assert found.code in ERROR_CODES
+        assert found.message.startswith(f"{found.field}: ")
+    return {found.field: found.code for found in result}
+
+
+@pytest.mark.parametrize("name", ["gstr1-supplier.json", "gstr1-eco-9-5.json"])
+def test_example_returns_validate_without_problems(name):
+    with (EXAMPLES / name).open() as f:
+        payload = json.load(f, parse_float=Decimal)
+    contents = read_return(payload, "R1")
+    assert contents.entries and not contents.refused
+
+
+def test_valid_inter_state_invoice_becomes_a_document_in_paise():
+    doc = validate_invoice(invoice(), ctx())
+    assert isinstance(doc, Document)
+    assert (doc.section, doc.supplier, doc.recipient, doc.number) == (
+        "b2b",
+        SUPPLIER.value,
+        OTHER_STATE,
+        "INV/1",
+    )
+    assert (doc.value, doc.taxable, doc.igst, doc.doc_date) == (1180000, 1000000, 180000, date(2025, 10, 3))
+    assert doc.items[0].rate == "18" and not doc.deleted
+
+
+def test_valid_intra_state_invoice_splits_cgst_and_sgst():
+    doc = validate_invoice(intra(), ctx(recipient=SAME_STATE))
+    assert isinstance(doc, Document) and (doc.cgst, doc.sgst, doc.igst) == (90000, 90000, 0)
+
+
+def test_absent_rchrg_and_inv_typ_default_to_n_and_r():
+    doc = validate_invoice(invoice(rchrg=DROP, inv_typ=DROP), ctx())
+    assert isinstance(doc, Document) and (doc.reverse_charge, doc.inv_typ) == (False, "R")
+
+
+@pytest.mark.parametrize(
+    ("inum", "code"),
+    [
+        ("A" * 17, "INVALID_NUMBER"),
+        ("-12", "INVALID_NUMBER"),
+        ("INV 1", "INVALID_NUMBER"),
+        ("INV_1", "INVALID_NUMBER"),
+        ("", "INVALID_NUMBER"),
+        (123, "INVALID_NUMBER"),
+        (DROP, "MISSING_FIELD"),
+    ],
+)
+def test_bad_document_numbers_are_refused(inum, code):
+    assert codes(validate_invoice(invoice(inum=inum), ctx())) == {"inum": code}
+
+
+def test_sixteen_character_number_with_slash_and_dash_is_fine():
+    assert isinstance(validate_invoice(invoice(inum="a/B-1234567890123"[:16]), ctx()), Document)
+
+
+def test_date_after_the_return_period_names_the_period():
+    result = validate_invoice(invoice(idt="31-10-2025"), ctx(period=Period(2025, 9)))
+    assert result == [
+        Problem("idt", "DATE_OUT_OF_RANGE", "idt: 31-10-2025 is after the last day of return period 092025")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("idt", "code"),
+    [
+        ("2025-10-03", "INVALID_DATE"),
+        ("3-10-2025", "INVALID_DATE"),
+        ("31-02-2025", "INVALID_DATE"),
+        ("30-06-2017", "DATE_OUT_OF_RANGE"),
+        (DROP, "MISSING_FIELD"),
+    ],
+)
+def test_bad_document_dates_are_refused(idt, code):
+    assert codes(validate_invoice(invoice(idt=idt), ctx())) == {"idt": code}
+
+
+def test_amendment_needs_a_valid_original_number_and_date():
+    raw = invoice(oinum="INV 9", oidt="30-06-2017")
+    assert codes(validate_invoice(raw, ctx("b2ba"))) == {
+        "oinum": "INVALID_NUMBER",
+        "oidt": "DATE_OUT_OF_RANGE",
+    }
+    assert codes(validate_invoice(invoice(), ctx("b2ba"))) == {
+        "oinum": "MISSING_FIELD",
+        "oidt": "MISSING_FIELD",
+    }
+
+
+def test_amendment_keeps_its_original_number_and_date():
+    doc = validate_invoice(invoice(oinum="INV/0", oidt="28-09-2025"), ctx("b2ba"))
+    assert isinstance(doc, Document) and doc.is_amendment
+    assert (doc.section, doc.orig_number, doc.orig_date) == ("b2ba", "INV/0", date(2025, 9, 28))
+
+
+@pytest.mark.parametrize("pos", ["99", "00", "2", 29, DROP])
+def test_bad_place_of_supply_is_refused(pos):
+    assert codes(validate_invoice(invoice(pos=pos), ctx())).get("pos") in {"INVALID_POS", "MISSING_FIELD"}
+
+
+def test_pos_96_other_countries_is_accepted():
+    assert isinstance(validate_invoice(invoice(pos="96"), ctx()), Document)
+
+
+@pytest.mark.parametrize("rt", [13, Decimal("18.5"), 18.0, "abc"])
+def test_rates_outside_the_gst_list_are_refused(rt):
+    assert codes(validate_invoice(invoice(itms=[item(rt=rt)]), ctx())) == {"itms[0].rt": "INVALID_RATE"}
+
+
+def test_rate_text_is_canonical_without_trailing_zeros():
+    doc = validate_invoice(invoice(val=Decimal("10025"), itms=[item(rt=Decimal("0.250"), iamt="25")]), ctx())
+    assert isinstance(doc, Document) and doc.items[0].rate == "0.25"
+
+
+def test_rate_40_before_22_september_2025_is_refused():
+    raw = invoice(idt="21-09-2025", val=Decimal("14000"), itms=[item(rt=40, iamt="4000")])
+    result = validate_invoice(raw, ctx(period=Period(2025, 9)))
+    assert codes(result) == {"itms[0].rt": "INVALID_RATE"}
+    assert "22-09-2025" in result[0].message
+
+
+def test_rate_40_from_22_september_2025_is_accepted():
+    raw = invoice(idt="22-09-2025", val=Decimal("14000"), itms=[item(rt=40, iamt="4000")])
+    assert isinstance(validate_invoice(raw, ctx(period=Period(2025, 9))), Document)
+
+
+@pytest.mark.parametrize(
+    ("txval", "reason"),
+    [
+        (10000.0, "floats are not exact"),
+        (Decimal("-1"), "must not be negative"),
+        (Decimal("10000.001"), "at most 2 decimal places"),
+    ],
+)
+def test_bad_amounts_are_refused_naming_the_field(txval, reason):
+    result = validate_invoice(invoice(itms=[item(txval=txval)]), ctx())
+    assert codes(result)["itms[0].txval"] == "INVALID_AMOUNT"
+    assert reason in result[0].message and result[0].message.startswith("itms[0].txval: ")
+
+
+def test_intra_state_supply_with_igst_is_refused():
+    result = validate_invoice(invoice(pos="27"), ctx(recipient=SAME_STATE))
+    assert codes(result)["itms[0].iamt"] == "TAX_HEAD_MISMATCH"
+
+
+def test_inter_state_supply_with_cgst_and_sgst_is_refused():
+    result = validate_invoice(intra(pos="29"), ctx())
+    assert codes(result) == {
+        "itms[0].camt": "TAX_HEAD_MISMATCH",
+        "itms[0].samt": "TAX_HEAD_MISMATCH",
+        "itms[0].iamt": "TAX_RATE_MISMATCH",
+    }
+
+
+def test_sez_supply_with_cgst_is_refused_even_within_the_state():
+    result = validate_invoice(intra(inv_typ="SEWP"), ctx(recipient=SAME_STATE))
+    assert codes(result)["itms[0].camt"] == "TAX_HEAD_MISMATCH"
+
+
+def test_sez_supply_with_payment_is_igst_only_within_the_state():
+    assert isinstance(
+        validate_invoice(invoice(pos="27", inv_typ="SEWP"), ctx(recipient=SAME_STATE)), Document
+    )
+
+
+def test_sez_supply_without_payment_must_carry_no_tax():
+    result = validate_invoice(invoice(inv_typ="SEWOP"), ctx())
+    assert codes(result) == {"itms[0].iamt": "TAX_HEAD_MISMATCH"}
+    ok = invoice(inv_typ="SEWOP", val=Decimal("10000"), itms=[item(iamt=0)])
+    assert isinstance(validate_invoice(ok, ctx()), Document)
+
+
+def test_cgst_must_equal_sgst():
+    raw = intra(val=Decimal("11790"), itms=[item(iamt=0, camt="900", samt="890")])
+    assert codes(validate_invoice(raw, ctx(recipient=SAME_STATE))) == {"itms[0].samt": "TAX_HEAD_MISMATCH"}
+
+
+def test_tax_off_by_more_than_one_rupee_is_a_rate_mismatch():
+    result = validate_invoice(invoice(val=Decimal("11798.99"), itms=[item(iamt="1798.99")]), ctx())
+    assert codes(result) == {"itms[0].iamt": "TAX_RATE_MISMATCH"}
+    assert "expected 1800.00" in result[0].message
+
+
+def test_tax_within_one_rupee_is_accepted():
+    raw = invoice(val=Decimal("11799"), itms=[item(iamt="1799")])
+    assert isinstance(validate_invoice(raw, ctx()), Document)
+
+
+def test_differential_rate_of_65_percent_scales_the_expected_tax():
+    raw = invoice(diff_percent=Decimal("0.65"), val=Decimal("11170"), itms=[item(iamt="1170")])
+    doc = validate_invoice(raw, ctx())
+    assert isinstance(doc, Document) and doc.diff_percent == "0.65"
+    assert codes(validate_invoice(invoice(diff_percent=Decimal("0.65")), ctx())) == {
+        "itms[0].iamt": "TAX_RATE_MISMATCH"
+    }
+
+
+def test_diff_percent_other_than_065_is_refused():
+    assert codes(validate_invoice(invoice(diff_percent=Decimal("0.5")), ctx())) == {
+        "diff_percent": "INVALID_DIFF_PERCENT"
+    }
+
+
+def test_value_mismatch_beyond_one_rupee_per_item_is_refused():
+    assert codes(validate_invoice(invoice(val=Decimal("11801.01")), ctx())) == {"val": "VALUE_MISMATCH"}
+    two_items = invoice(val=Decimal("23601.99"), itms=[item(), item()])
+    assert isinstance(validate_invoice(two_items, ctx()), Document)
+
+
+def test_missing_value_is_a_missing_field():
+    assert codes(validate_invoice(invoice(val=DROP), ctx())) == {"val": "MISSING_FIELD"}
+
+
+@pytest.mark.parametrize(("field", "value"), [("inv_typ", "B2B"), ("rchrg", "y"), ("rchrg", True)])
+def test_unknown_choice_values_are_invalid_fields(field, value):
+    assert codes(validate_invoice(invoice(**{field: value}), ctx())) == {field: "INVALID_FIELD"}
+
+
+@pytest.mark.parametrize(
+    ("itms", "code"), [(DROP, "MISSING_FIELD"), ([], "INVALID_FIELD"), ([{"num": 1}], "INVALID_FIELD")]
+)
+def test_items_are_required(itms, code):
+    found = codes(validate_invoice(invoice(itms=itms), ctx()))
+    assert code in found.values() and "val" not in found
+
+
+def test_invalid_recipient_gstin_is_refused_with_its_reason():
+    result = validate_invoice(invoice(), ctx(recipient="29AABCM7710Q1ZY"))
+    assert codes(result) == {"ctin": "INVALID_GSTIN"} and "check character should be X" in result[0].message
+
+
+def test_supplier_cannot_be_its_own_recipient():
+    assert codes(validate_invoice(intra(), ctx(recipient=SUPPLIER.value))) == {"ctin": "SELF_SUPPLY"}
+
+
+def test_ecommerce_operator_gstin_must_be_valid_when_present():
+    assert codes(validate_invoice(invoice(etin="07AAFCE1049J1C1"), ctx())) == {"etin": "INVALID_GSTIN"}
+    doc = validate_invoice(invoice(etin="07AAFCE1049J1C0"), ctx())
+    assert isinstance(doc, Document) and doc.ecom_operator == "07AAFCE1049J1C0"
+
+
+def test_all_problems_of_a_document_are_kept_one_per_field():
+    result = validate_invoice(invoice(inum="-", idt="x", pos="99", itms=[item(rt=13, txval=1.5)]), ctx())
+    assert codes(result) == {
+        "inum": "INVALID_NUMBER",
+        "idt": "INVALID_DATE",
+        "pos": "INVALID_POS",
+        "itms[0].rt": "INVALID_RATE",
+        "itms[0].txval": "INVALID_AMOUNT",
+    }
+
+
+def test_credit_note_goes_to_the_credit_note_section():
+    raw = invoice(inum=DROP, idt=DROP, ntty="C", nt_num="CN/1", nt_dt="20-10-2025")
+    doc = validate_note(raw, ctx("cdnr"))
+    assert isinstance(doc, Document) and (doc.section, doc.note_type, doc.number) == ("b2bcn", "C", "CN/1")
+
+
+def test_debit_note_amendment_carries_the_original_note():
+    raw = invoice(
+        inum=DROP, idt=DROP, ntty="D", nt_num="DN/2", nt_dt="20-10-2025", ont_num="DN/1", ont_dt="25-09-2025"
+    )
+    doc = validate_note(raw, ctx("cdnra"))
+    assert isinstance(doc, Document) and (doc.section, doc.orig_number) == ("b2bdna", "DN/1")
+
+
+@pytest.mark.parametrize(("ntty", "code"), [(DROP, "MISSING_FIELD"), ("X", "INVALID_FIELD")])
+def test_note_type_is_required(ntty, code):
+    raw = invoice(inum=DROP, idt=DROP, ntty=ntty, nt_num="CN/1", nt_dt="20-10-2025")
+    assert codes(validate_note(raw, ctx("cdnr"))) == {"ntty": code}
+
+
+def test_deletion_checks_only_the_identity_of_the_document():
+    doc = validate_invoice({"inum": "INV/1", "idt": "03-10-2025", "flag": "D", "pos": "99"}, ctx())
+    assert isinstance(doc, Document) and doc.deleted and doc.number == "INV/1"
+    assert doc.pos == "29" and doc.value == 0
+
+
+def test_deletion_with_a_bad_identity_is_refused():
+    raw = {"inum": "INV 1", "idt": "03-10-2025", "flag": "D"}
+    assert codes(validate_invoice(raw, ctx())) == {"inum": "INVALID_NUMBER"}
+    assert codes(validate_invoice({**raw, "inum": "INV/1"}, ctx(recipient="X"))) == {"ctin": "INVALID_GSTIN"}
+
+
+def boe(**changes):
+    raw = {
+        "rtin": OTHER_STATE,
+        "port_code": "INNSA1",
+        "boe_num": "1234567",
+        "boe_dt": "05-10-2025",
+        "refdt": "10-10-2025",
+        "txval": Decimal("100000"),
+        "iamt": Decimal("18000"),
+        "csamt": 0,
+        "is_sez": "N",
+        "amd": "N",
+    }
+    raw.update(changes)
+    return {k: v for k, v in raw.items() if v is not DROP}
+
+
+def test_bill_of_entry_is_a_self_import_in_the_month_of_its_reference_date():
+    doc = validate_boe(boe())
+    assert isinstance(doc, Document)
+    assert (doc.section, doc.supplier, doc.recipient, doc.pos, doc.inv_typ) == (
+        "impg",
+        OTHER_STATE,
+        OTHER_STATE,
+        "29",
+        "IMPG",
+    )
+    assert (doc.return_period, doc.source_form, doc.value, doc.port_code) == (
+        Period(2025, 10),
+        "BOE",
+        11800000,
+        "INNSA1",
+    )
+    assert not doc.reverse_charge and doc.cgst == doc.sgst == 0
+
+
+def test_sez_bill_of_entry_amendment_goes_to_impgseza_with_its_original():
+    doc = validate_boe(boe(is_sez="Y", amd="Y", oboe_num="7654321", oboe_dt="01-09-2025"))
+    assert isinstance(doc, Document)
+    assert (doc.section, doc.inv_typ, doc.orig_number, doc.orig_date) == (
+        "impgseza",
+        "IMPGSEZ",
+        "7654321",
+        date(2025, 9, 1),
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"port_code": "INNSA"}, {"port_code": "INVALID_PORT_CODE"}),
+        ({"boe_num": "12345678"}, {"boe_num": "INVALID_NUMBER"}),
+        ({"boe_dt": "01-11-2025"}, {"boe_dt": "DATE_OUT_OF_RANGE"}),
+        ({"refdt": "2025-10-10"}, {"refdt": "INVALID_DATE"}),
+        ({"iamt": DROP}, {"iamt": "MISSING_FIELD"}),
+        ({"txval": 1.5}, {"txval": "INVALID_AMOUNT"}),
+        ({"rtin": "29AABCM7710Q1Z"}, {"rtin": "INVALID_GSTIN"}),
+        ({"is_sez": "X"}, {"is_sez": "INVALID_FIELD"}),
+        ({"amd": "Y"}, {"oboe_num": "MISSING_FIELD", "oboe_dt": "MISSING_FIELD"}),
+    ],
+)
+def test_bad_bills_of_entry_are_refused(changes, expected):
+    assert codes(validate_boe(boe(**changes))) == expected
