@@ -55,3 +55,24 @@ def stack(isolated_settings: Settings):  # type: ignore[no-untyped-def]
     ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
     yield settings, engine
     engine.dispose()
+
+
+def _settings_for(pg_url: str, kafka_bootstrap: str, home) -> Settings:  # type: ignore[no-untyped-def]
+    tag = uuid.uuid4().hex[:10]
+    return Settings(
+        database_url=pg_url, kafka_bootstrap=kafka_bootstrap, home=home, topic_namespace=f"t{tag}.",
+        db_schema=f"t_{tag}", partitions=4, session_timeout_ms=6000, max_poll_interval_ms=20000,
+        heartbeat_interval_ms=1000, batch_size=2000,
+    )
+
+
+@pytest.fixture(scope="module")
+def live_stack(pg_url: str, kafka_bootstrap: str, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The real processes of `ims up` (API + every consumer) on the shared servers, one per test module."""
+    from tests.support.live import LiveStack
+
+    home = tmp_path_factory.mktemp("live")
+    stack = LiveStack(_settings_for(pg_url, kafka_bootstrap, home))
+    stack.start()
+    yield stack
+    stack.stop()

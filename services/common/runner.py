@@ -37,6 +37,9 @@ class Delivered:
     key: str
     envelope: Envelope
     record: Record
+    value: bytes  # the payload as received, for the archive
+    headers: tuple[tuple[str, bytes], ...]
+    timestamp_ms: int
 
 
 class Projection(Protocol):
@@ -91,7 +94,9 @@ class ProjectionRunner:
             while not stop.is_set():
                 polled = consumer.poll(timeout_ms=300, max_records=self._batch_size)
                 if polled:
-                    self.apply_polled(polled)
+                    # The position skips transaction markers after the last record, so a caught-up
+                    # projection's checkpoint equals the partition's end offset.
+                    self.apply_polled(polled, {tp: consumer.position(tp) for tp in polled})
         finally:
             consumer.close(autocommit=False)
             log.info("projector_stopped", projection=self.projection.name, applied=self.applied)
@@ -108,7 +113,9 @@ class ProjectionRunner:
                 self._consumer.seek(tp, offset)
         log.info("partitions_assigned", projection=self.projection.name, partitions=len(assigned))
 
-    def apply_polled(self, polled: dict[TopicPartition, list[Any]]) -> int:
+    def apply_polled(
+        self, polled: dict[TopicPartition, list[Any]], consumer_positions: dict[TopicPartition, int] | None = None
+    ) -> int:
         """Apply one polled batch in a single transaction; returns how many messages were new."""
         started = time.perf_counter()
         raw = [message for tp in sorted(polled) for message in polled[tp]]
@@ -125,6 +132,9 @@ class ProjectionRunner:
             for m in raw:
                 key = (m.topic, m.partition)
                 ends[key] = max(ends.get(key, 0), m.offset + 1, positions[key])
+            for tp, position in (consumer_positions or {}).items():
+                key = (tp.topic, tp.partition)
+                ends[key] = max(ends.get(key, 0), position)
             checkpoints.advance(conn, self.projection.name, ends)
         self.applied += len(fresh)
         log.debug(
@@ -148,7 +158,17 @@ class ProjectionRunner:
             log.error("poison_message", projection=self.projection.name, reason=str(exc), **context)
             raise PoisonMessage(f"{message.topic}[{message.partition}]@{message.offset}: {exc}") from exc
         key = message.key.decode() if message.key else ""
-        return Delivered(message.topic, message.partition, message.offset, key, envelope, record)
+        return Delivered(
+            message.topic,
+            message.partition,
+            message.offset,
+            key,
+            envelope,
+            record,
+            message.value,
+            tuple(message.headers or ()),
+            message.timestamp,
+        )
 
 
 def consumer_factory(bootstrap: str, group_id: str, settings: Any) -> Callable[[], KafkaConsumer]:

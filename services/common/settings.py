@@ -68,7 +68,7 @@ class Settings:
     heartbeat_interval_ms: int = 1000
     skip_unknown_events: bool = False
     max_body_bytes: int = 512 * 1024 * 1024
-    chunk_documents: int = 2000
+    chunk_documents: int = 1000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -94,7 +94,7 @@ class Settings:
             heartbeat_interval_ms=_int(env, "IMS_HEARTBEAT_INTERVAL_MS", 1000),
             skip_unknown_events=env.get("IMS_SKIP_UNKNOWN_EVENTS", "") in ("1", "true", "yes"),
             max_body_bytes=_int(env, "IMS_MAX_BODY_BYTES", 512 * 1024 * 1024),
-            chunk_documents=_int(env, "IMS_CHUNK_DOCUMENTS", 2000),
+            chunk_documents=_int(env, "IMS_CHUNK_DOCUMENTS", 1000),
         )
 
     def topic(self, logical: str) -> str:

@@ -409,3 +409,11 @@ def test_sez_bill_of_entry_amendment_goes_to_impgseza_with_its_original():
 )
 def test_bad_bills_of_entry_are_refused(changes, expected):
     assert codes(validate_boe(boe(**changes))) == expected
+
+
+def test_rate_and_head_checks_still_run_when_the_recipient_is_invalid():
+    raw = invoice(idt="21-09-2025", itms=[item(rt=40, iamt=0, camt="900", samt="900")])
+    found = codes(validate_invoice(raw, ctx(recipient="29AABCM7710Q1ZY", period=Period(2025, 9))))
+    assert found == {"ctin": "INVALID_GSTIN", "itms[0].rt": "INVALID_RATE"}
+    found = codes(validate_invoice(intra(pos="29"), ctx(recipient="bad")))
+    assert found["itms[0].camt"] == "TAX_HEAD_MISMATCH"

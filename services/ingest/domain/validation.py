@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from services.common.gstin import Gstin
 from services.common.periods import Period
@@ -53,6 +54,7 @@ AMENDMENT_TABLES = frozenset({"b2ba", "cdnra", "ecoma.b2ba", "ecoma.urp2ba", "is
 ECO_TABLES = frozenset({"ecom.b2b", "ecom.urp2b", "ecoma.b2ba", "ecoma.urp2ba"})
 ECO_SUPPLIER_TABLES = frozenset({"ecom.b2b", "ecoma.b2ba"})  # rows name the actual supplier (stin)
 _HEADS = ("iamt", "camt", "samt", "csamt")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,16 +183,19 @@ def _validate_supply(
     diff_percent = check.take(parse_diff_percent(raw.get("diff_percent")))
     operator = _ecom_operator(raw, ctx, check)
     value = check.take(parse_amount(raw.get("val"), "val"))
-    items = _items(raw.get("itms"), ident.doc_date if ident else None, check)
+    # rate and head checks need only the date and supplier, not a complete identity
+    doc_date = _ok(parse_date(raw.get(names.date), names.date, ctx.return_period))
+    supplier = _ok(_supplier(ctx))
+    items = _items(raw.get("itms"), doc_date, check)
     if items is not None:
-        if ident is not None and pos is not None and inv_typ is not None:
+        if supplier is not None and pos is not None and inv_typ is not None:
             for index, item in enumerate(items):
                 check.add_all(
                     check_item_taxes(
                         item,
                         f"itms[{index}].",
                         inv_typ=inv_typ,
-                        supplier_state=ident.supplier.state_code,
+                        supplier_state=supplier.state_code,
                         pos=pos,
                         diff_percent=diff_percent,
                     )
@@ -231,9 +236,7 @@ def _validate_supply(
 
 def _identity(raw: Mapping[str, object], ctx: DocContext, names: _Names, check: Checker) -> _Identity | None:
     """The fields that identify a document; None when any of them is invalid (a Problem is kept)."""
-    supplier: Gstin | None = ctx.supplier
-    if ctx.table in ECO_SUPPLIER_TABLES:
-        supplier = check.take(parse_gstin_field(ctx.stin, "stin"))
+    supplier = check.take(_supplier(ctx))
     recipient_field = ctx.recipient_field
     recipient = check.take(parse_gstin_field(ctx.recipient, recipient_field))
     if recipient is not None and recipient == supplier:
@@ -252,6 +255,15 @@ def _identity(raw: Mapping[str, object], ctx: DocContext, names: _Names, check: 
     if amendment and (orig_number is None or orig_date is None):
         return None
     return _Identity(supplier, recipient, number, doc_date, orig_number, orig_date)
+
+
+def _supplier(ctx: DocContext) -> Gstin | Problem:
+    """The filer, or for table-15 rows of a registered supplier the row's ``stin``."""
+    return parse_gstin_field(ctx.stin, "stin") if ctx.table in ECO_SUPPLIER_TABLES else ctx.supplier
+
+
+def _ok(result: T | Problem) -> T | None:
+    return None if isinstance(result, Problem) else result
 
 
 def _identity_fields(ctx: DocContext, names: _Names) -> frozenset[str]:

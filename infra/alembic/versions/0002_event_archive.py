@@ -1,0 +1,54 @@
+"""Append-only event archive; the database refuses UPDATE and DELETE on it.
+
+Revision ID: 0002
+"""
+
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(
+        """
+        CREATE TABLE event_archive (
+            topic          text    NOT NULL,
+            partition      integer NOT NULL,
+            "offset"       bigint  NOT NULL,
+            msg_key        text    NOT NULL,
+            event_type     text    NOT NULL,
+            schema_version integer NOT NULL,
+            event_id       text    NOT NULL,
+            occurred_at    text    NOT NULL,
+            headers        jsonb   NOT NULL,
+            payload        bytea   NOT NULL,
+            broker_ts      bigint  NOT NULL,
+            PRIMARY KEY (topic, partition, "offset")
+        )
+        """
+    )
+    op.execute("CREATE INDEX event_archive_key ON event_archive (msg_key, occurred_at)")
+    op.execute(
+        """
+        CREATE FUNCTION event_archive_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'event_archive is append-only: % refused', TG_OP;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER event_archive_append_only BEFORE UPDATE OR DELETE ON event_archive "
+        "FOR EACH ROW EXECUTE FUNCTION event_archive_is_append_only()"
+    )
+    op.execute(
+        "CREATE TRIGGER event_archive_no_truncate BEFORE TRUNCATE ON event_archive "
+        "FOR EACH STATEMENT EXECUTE FUNCTION event_archive_is_append_only()"
+    )
+
+
+def downgrade() -> None:
+    op.execute("DROP TABLE event_archive")
+    op.execute("DROP FUNCTION event_archive_is_append_only()")

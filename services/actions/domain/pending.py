@@ -1,0 +1,67 @@
+"""Which documents may not be kept Pending, and until when the one-period window lasts (IMS-RULES §3).
+
+Pending is blocked where accepting *reduces* ITC: original credit notes; upward amendments of a
+credit note; downward credit-note amendments whose original was rejected; downward amendments of an
+invoice, debit note or ECO document whose original was accepted and frozen by a filed GSTR-3B. From
+the October 2025 GSTR-2B period such documents may stay Pending until the GSTR-3B due date of the
+following tax period; before it, never.
+"""
+
+from __future__ import annotations
+
+from services.actions.domain.model import ACCEPT, REJECT, ImsDocument
+from services.common.periods import IMS_POLICY_START, Period, gstr3b_due_date
+
+ORIGINAL_CREDIT_NOTES = frozenset({"b2bcn", "isdcn"})
+CREDIT_NOTE_AMENDMENTS = frozenset({"b2bcna", "isdcna"})
+SUPPLY_AMENDMENTS = frozenset({"b2ba", "b2bdna", "ecoma", "isda"})
+
+
+def direction(amendment_value: int, original: ImsDocument | None) -> str | None:
+    if original is None:
+        return None
+    if amendment_value > original.value:
+        return "up"
+    return "down" if amendment_value < original.value else "same"
+
+
+def is_pending_blocked(doc: ImsDocument, original: ImsDocument | None) -> bool:
+    if doc.section in ORIGINAL_CREDIT_NOTES:
+        return True
+    if doc.section in CREDIT_NOTE_AMENDMENTS:
+        if doc.amend_direction == "up":
+            return True
+        return doc.amend_direction == "down" and original is not None and original.action == REJECT
+    if doc.section in SUPPLY_AMENDMENTS:
+        return (
+            doc.amend_direction == "down"
+            and original is not None
+            and original.action == ACCEPT
+            and original.frozen
+        )
+    return False
+
+
+def policy_period(doc: ImsDocument) -> Period:
+    """The period that decides: the GSTR-2B period once filed, else the return period (saved documents)."""
+    return Period.parse(doc.gstr2b_period or doc.return_period)
+
+
+def pending_deadline(doc: ImsDocument, quarterly: bool = False) -> str | None:
+    """Last day Pending is allowed for a blocked document; None where Pending is not allowed at all."""
+    period = policy_period(doc)
+    if period < IMS_POLICY_START or doc.gstr2b_period is None:
+        return None
+    following = period.quarter_end.next() if quarterly else period.next()
+    return gstr3b_due_date(following, quarterly).isoformat()
+
+
+def reduction_applies(doc: ImsDocument) -> bool:
+    """Whether accepting asks "Whether ITC needs to be reduced?" (from the Oct-2025 period)."""
+    if policy_period(doc) < IMS_POLICY_START:
+        return False
+    if doc.section in ORIGINAL_CREDIT_NOTES:
+        return True
+    if doc.section in CREDIT_NOTE_AMENDMENTS:
+        return doc.amend_direction == "up"
+    return doc.section in SUPPLY_AMENDMENTS and doc.amend_direction == "down"

@@ -1,0 +1,197 @@
+"""Recipient commands: SAVE / RESET / bulk actions and period events, each published as one event.
+
+The API checks every item against the read model with the same domain function the projector uses and
+answers at once in the REQSTS shape; the projector, applying in log order, is the authority and records
+any item that became invalid in between (GET .../requests/{reference_id} then shows it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+
+from services.actions import queries, store
+from services.actions.domain.actions import check_action
+from services.actions.domain.model import ActionRequest, ImsDocument, Refusal
+from services.bootstrap import Container
+from services.common import requests
+from services.common.envelope import Envelope
+from services.common.money import InvalidAmount, to_paise
+from services.common.periods import Period, financial_year_of
+from services.common.producer import Outgoing
+from services.common.settings import EVENTS_TOPIC
+from services.ingest.domain.sections import SECTION_BY_KEY
+
+ACTION_CHUNK = 5000
+
+
+class CommandRefused(ValueError):
+    """The whole request is refused (4xx); nothing was published."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    section: str
+    locator: dict[str, Any]  # what identified the document, echoed in the error report
+    request: ActionRequest | None
+    refusal: Refusal | None = None
+
+
+def document_key(section: str, record: dict[str, Any]) -> str | None:
+    """The IMS identity from a GETINV/SAVE record: stin + number + financial year of the date."""
+    if isinstance(record.get("doc_id"), str):
+        return str(record["doc_id"])
+    number = record.get("inum") or record.get("nt_num") or record.get("boenum") or record.get("docnum")
+    day = record.get("idt") or record.get("nt_dt") or record.get("boedt") or record.get("docdt")
+    stin = record.get("stin")
+    if not (isinstance(number, str) and isinstance(day, str) and isinstance(stin, str)):
+        return None
+    try:
+        d, m, y = (int(x) for x in day.split("-"))
+        fy = financial_year_of(date(y, m, d))
+    except ValueError:
+        return None
+    return f"{section}|{stin}|{fy}|{number.upper()}"
+
+
+def _amount(record: dict[str, Any], field: str) -> int | None:
+    value = record.get(field)
+    return None if value is None else to_paise(value, field)
+
+
+def parse_items(invdata: Any, reset: bool) -> list[Item]:
+    if not isinstance(invdata, dict) or not invdata:
+        raise CommandRefused("invdata: expected an object of section → list of records")
+    items: list[Item] = []
+    for section, records in invdata.items():
+        if section not in SECTION_BY_KEY:
+            raise CommandRefused(f"invdata: unknown section {section!r}")
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise CommandRefused(f"invdata.{section}: expected a list of records")
+        for record in records:
+            items.append(_item(section, record, reset))
+    return items
+
+
+def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
+    locator = {k: record[k] for k in ("stin", "inum", "nt_num", "boenum", "doc_id") if k in record}
+    key = document_key(section, record)
+    if key is None or not key.startswith(section + "|"):
+        return Item(section, locator, None, Refusal("INVALID_IDENTITY", "stin and inum/idt (or nt_num/nt_dt) "
+                                                    "or doc_id of this section are required"))
+    action = "N" if reset else record.get("action")
+    if action not in ("A", "R", "P", "N"):
+        return Item(section, locator, None, Refusal("INVALID_ACTION", f"action: must be A, R or P, got {action!r}"))
+    remarks = record.get("remarks")
+    if remarks is not None and not isinstance(remarks, str):
+        return Item(section, locator, None, Refusal("INVALID_REMARKS", "remarks: must be text"))
+    hash_ = record.get("hash")
+    if hash_ is not None and not (isinstance(hash_, str) and len(hash_) == 64):
+        return Item(section, locator, None, Refusal("STALE_HASH", "hash: must be the 64-hex hash from GETINV"))
+    try:
+        request = ActionRequest(
+            key, action, hash_, remarks or None, record.get("itcRedReq"),
+            _amount(record, "declIgst"), _amount(record, "declCgst"), _amount(record, "declSgst"),
+            _amount(record, "declCess"),
+        )
+    except InvalidAmount as exc:
+        return Item(section, locator, None, Refusal("INVALID_REDUCTION", str(exc)))
+    return Item(section, locator, request)
+
+
+def today_of(container: Container, recipient: str) -> str:
+    with container.engine.connect() as conn:
+        value = conn.execute(text("SELECT today FROM ims_clock WHERE recipient = :r"), {"r": recipient}).scalar()
+    return value.isoformat() if value else ""
+
+
+def check_items(container: Container, recipient: str, items: list[Item]) -> list[Item]:
+    with container.engine.connect() as conn:
+        docs = store.load(conn, {(recipient, i.request.doc_key) for i in items if i.request})
+    today = today_of(container, recipient)
+    checked = []
+    for item in items:
+        if item.request is None:
+            checked.append(item)
+            continue
+        refusal = check_action(docs.get((recipient, item.request.doc_key)), item.request, today)
+        checked.append(Item(item.section, item.locator, item.request, refusal))
+    return checked
+
+
+def submit(container: Container, recipient: str, request_type: str, items: Sequence[Item], actor: str,
+           idempotency_key: str | None) -> dict[str, Any]:
+    reference = uuid.uuid4().hex
+    accepted = [i for i in items if i.refusal is None and i.request is not None]
+    chunks = [accepted[i : i + ACTION_CHUNK] for i in range(0, len(accepted), ACTION_CHUNK)]
+    topic = container.settings.topic(EVENTS_TOPIC)
+    messages = [
+        Outgoing(topic, recipient, Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor), {
+            "reference_id": reference, "recipient": recipient, "request_type": request_type,
+            "chunk": index, "chunks": len(chunks), "items": [_item_record(i) for i in chunk],
+        })
+        for index, chunk in enumerate(chunks)
+    ]
+    container.publisher.publish(messages)
+    response = reqsts(reference, len(accepted), _errors(items))
+    requests.record(container.engine, reference, "actions", recipient, response, idempotency_key)
+    return response
+
+
+def _item_record(item: Item) -> dict[str, Any]:
+    r = item.request
+    assert r is not None
+    return {"doc_key": r.doc_key, "section": item.section, "action": r.action, "version_hash": r.version_hash,
+            "remarks": r.remarks, "itc_red_req": r.itc_red_req, "decl_igst": r.decl_igst,
+            "decl_cgst": r.decl_cgst, "decl_sgst": r.decl_sgst, "decl_cess": r.decl_cess}
+
+
+def _errors(items: Iterable[Item]) -> dict[str, list[dict[str, Any]]]:
+    report: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        if item.refusal is not None:
+            report.setdefault(item.section, []).append(
+                {**item.locator, "error_cd": item.refusal.code, "error_msg": item.refusal.message}
+            )
+    return report
+
+
+def reqsts(reference: str, processed: int, report: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    errors = sum(len(v) for v in report.values())
+    status = "P" if errors == 0 else ("ER" if processed == 0 else "PE")
+    return {"reference_id": reference, "status_cd": status, "proc_cnt": processed, "err_cnt": errors,
+            "error_report": report}
+
+
+def bulk_items(container: Container, selection: queries.Selection, action: str, remarks: str | None,
+               reduction: dict[str, Any] | None) -> list[Item]:
+    reduction = reduction or {}
+    items = []
+    for doc in queries.stream(container.engine, selection):
+        items.append(_bulk_item(doc, action, remarks, reduction))
+    return items
+
+
+def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: dict[str, Any]) -> Item:
+    request = ActionRequest(doc.doc_key, action, doc.version_hash, remarks, reduction.get("itcRedReq"),
+                            _amount(reduction, "declIgst"), _amount(reduction, "declCgst"),
+                            _amount(reduction, "declSgst"), _amount(reduction, "declCess"))
+    return Item(doc.section, {"stin": doc.supplier, "doc_id": doc.doc_key}, request)
+
+
+def period_event(container: Container, recipient: str, event_type: str, record: dict[str, Any],
+                 actor: str) -> None:
+    topic = container.settings.topic(EVENTS_TOPIC)
+    container.publisher.publish([Outgoing(topic, recipient, Envelope(event_type, 1, actor=actor), record)])
+
+
+def check_period(text_value: str, field: str = "rtnprd") -> str:
+    try:
+        return Period.parse(text_value).mmyyyy
+    except ValueError as exc:
+        raise CommandRefused(f"{field}: {exc}") from None

@@ -1,0 +1,208 @@
+"""HTTP entry points of the IMS: GETCNT / GETINV / SAVE / RESET / bulk / REQSTS, periods and the clock."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from services.actions import handlers, history, queries, supplier
+from services.actions.handlers import CommandRefused
+from services.actions.records import getinv_record
+from services.api.bodies import parse_json, read_body
+from services.api.common import decode_cursor, encode_cursor, path_gstin, refused
+from services.api.downloads import csv_stream, file_chunks, xlsx_file
+from services.api.money_json import MoneyJSONResponse
+from services.bootstrap import Container
+from services.common import requests
+from services.common.money import InvalidAmount
+from services.common.producer import PublishError
+from services.ingest.domain.sections import SECTION_BY_KEY
+
+router = APIRouter(prefix="/v1", tags=["ims"])
+STATUSES = ("N", "A", "R", "P", "noaction", "accept", "reject", "pending")
+COLUMNS = ("doc_id", "stin", "inum", "idt", "nt_num", "nt_dt", "oinum", "oidt", "ont_num", "ont_dt", "boenum",
+           "boedt", "inv_typ", "srcform", "rtnprd", "srcfilstatus", "val", "txval", "iamt", "camt", "samt",
+           "cess", "pos", "action", "ispendactblocked", "hash", "remarks", "itcRedReq", "declIgst", "declCgst",
+           "declSgst", "declCess")
+
+
+def _container(request: Request) -> Container:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+def _selection(gstin: str, section: str | None, status: str | None, stin: str | None, rtnprd: str | None,
+               q: str | None) -> queries.Selection:
+    if section is not None and section not in SECTION_BY_KEY:
+        raise refused(f"section: unknown section {section!r}")
+    if status is not None and status not in STATUSES:
+        raise refused(f"status: must be one of {', '.join(STATUSES)}")
+    if rtnprd is not None:
+        try:
+            handlers.check_period(rtnprd)
+        except CommandRefused as exc:
+            raise refused(str(exc)) from None
+    return queries.Selection(path_gstin(gstin), section, status, path_gstin(stin, "stin") if stin else None,
+                             rtnprd, q)
+
+
+@router.get("/ims/{gstin}/counts")
+def get_counts(request: Request, gstin: str, rtnprd: str | None = None) -> Any:
+    """GETCNT: documents per section and action, with the portal's groups and `ttl_cnt`."""
+    if rtnprd is not None:
+        _selection(gstin, None, None, None, rtnprd, None)
+    return queries.counts(_container(request).engine, path_gstin(gstin), rtnprd)
+
+
+@router.get("/ims/{gstin}/documents")
+def get_documents(
+    request: Request, gstin: str, section: str | None = None, status: str | None = None, stin: str | None = None,
+    rtnprd: str | None = None, q: str | None = Query(None, max_length=16), limit: int = Query(500, ge=1, le=5000),
+    cursor: str | None = None, format: str = Query("json", pattern="^(json|csv|xlsx)$"),
+) -> Any:
+    """GETINV: live documents with a stable cursor; `format=csv|xlsx` downloads the whole selection."""
+    selection = _selection(gstin, section, status, stin, rtnprd, q)
+    engine = _container(request).engine
+    if format == "csv":
+        rows = (getinv_record(d) for d in queries.stream(engine, selection))
+        return StreamingResponse(csv_stream(COLUMNS, rows), media_type="text/csv",
+                                 headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.csv"'})
+    if format == "xlsx":
+        path = xlsx_file([("IMS", COLUMNS, (getinv_record(d) for d in queries.stream(engine, selection)))])
+        return StreamingResponse(
+            file_chunks(path), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.xlsx"'})
+    docs = queries.page(engine, selection, limit, decode_cursor(cursor))
+    next_cursor = encode_cursor(docs[-1].section, docs[-1].doc_key) if len(docs) == limit else None
+    by_section: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        by_section.setdefault(doc.section, []).append(getinv_record(doc))
+    return MoneyJSONResponse({"rtin": selection.recipient, "invdata": by_section, "next_cursor": next_cursor})
+
+
+@router.get("/ims/{gstin}/documents/{doc_id:path}/history")
+def get_history(request: Request, gstin: str, doc_id: str) -> Any:
+    """Every event that touched the document, in log order, with actor and time."""
+    return history.of(_container(request).engine, path_gstin(gstin), doc_id)
+
+
+async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
+    container = _container(request)
+    recipient = path_gstin(gstin)
+    body = parse_json(await read_body(request, container.settings.max_body_bytes))
+    if not isinstance(body, dict):
+        raise refused("body: expected a JSON object")
+    if body.get("rtin") != recipient:
+        raise refused(f"rtin: must be the recipient in the path ({recipient})", 403, "FORBIDDEN")
+    if body.get("reqtyp") != reqtyp:
+        raise refused(f"reqtyp: must be {reqtyp!r}")
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key and (earlier := requests.find_by_idempotency_key(container.engine, idempotency_key)):
+        return earlier
+    try:
+        items = handlers.parse_items(body.get("invdata"), reset=reqtyp == "RESET")
+        checked = await run_in_threadpool(handlers.check_items, container, recipient, items)
+        return await run_in_threadpool(handlers.submit, container, recipient, reqtyp, checked,
+                                       request.headers.get("X-Actor") or "api", idempotency_key)
+    except CommandRefused as exc:
+        raise refused(str(exc)) from None
+    except PublishError as exc:
+        raise refused(f"broker unavailable, nothing was done: {exc}", 503, "UNAVAILABLE") from None
+
+
+@router.post("/ims/{gstin}/actions")
+async def post_actions(request: Request, gstin: str) -> Any:
+    """SAVE: accept / reject / keep pending documents, each identified and carrying the hash it was read with."""
+    return await _command(request, gstin, "SAVE")
+
+
+@router.post("/ims/{gstin}/actions/reset")
+async def post_reset(request: Request, gstin: str) -> Any:
+    """RESETIMS: return documents to No Action."""
+    return await _command(request, gstin, "RESET")
+
+
+@router.post("/ims/{gstin}/actions/bulk")
+async def post_bulk(request: Request, gstin: str) -> Any:
+    """One action on every live document matching a filter (e.g. everything from one supplier)."""
+    container = _container(request)
+    body = parse_json(await read_body(request, container.settings.max_body_bytes))
+    if not isinstance(body, dict) or body.get("action") not in ("A", "R", "P", "N"):
+        raise refused("action: must be A, R, P or N")
+    flt = body.get("filter") or {}
+    if not isinstance(flt, dict) or set(flt) - {"section", "status", "stin", "rtnprd"}:
+        raise refused("filter: allowed keys are section, status, stin, rtnprd")
+    remarks, reduction = body.get("remarks"), body.get("itc_reduction")
+    if remarks is not None and not isinstance(remarks, str):
+        raise refused("remarks: must be text")
+    if reduction is not None and not isinstance(reduction, dict):
+        raise refused("itc_reduction: must be an object with itcRedReq and declIgst/declCgst/declSgst/declCess")
+    selection = _selection(gstin, flt.get("section"), flt.get("status"), flt.get("stin"), flt.get("rtnprd"), None)
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key and (earlier := requests.find_by_idempotency_key(container.engine, idempotency_key)):
+        return earlier
+    try:
+        items = await run_in_threadpool(handlers.bulk_items, container, selection, body["action"], remarks, reduction)
+        checked = await run_in_threadpool(handlers.check_items, container, selection.recipient, items)
+        return await run_in_threadpool(handlers.submit, container, selection.recipient, "BULK", checked,
+                                       request.headers.get("X-Actor") or "api", idempotency_key)
+    except (CommandRefused, InvalidAmount) as exc:
+        raise refused(str(exc)) from None
+    except PublishError as exc:
+        raise refused(f"broker unavailable, nothing was done: {exc}", 503, "UNAVAILABLE") from None
+
+
+@router.get("/ims/{gstin}/requests/{reference_id}")
+def get_request(request: Request, gstin: str, reference_id: str) -> Any:
+    """REQSTS: the answer given, plus anything the projector refused later while applying in log order."""
+    answer = history.request_status(_container(request).engine, path_gstin(gstin), reference_id)
+    if answer is None:
+        raise refused(f"reference_id: no request {reference_id} for this GSTIN", 404, "NOT_FOUND")
+    return answer
+
+
+@router.post("/ims/{gstin}/gstr3b/{rtnprd}")
+async def post_gstr3b(request: Request, gstin: str, rtnprd: str) -> Any:
+    """Record the recipient's GSTR-3B filing for a GSTR-2B period (freezes that period's decided documents)."""
+    container = _container(request)
+    body = parse_json(await read_body(request, 4096) or b"{}")
+    filed_on = _iso_date(body.get("filed_on") if isinstance(body, dict) else None, "filed_on")
+    recipient = path_gstin(gstin)
+    try:
+        period = handlers.check_period(rtnprd)
+        await run_in_threadpool(handlers.period_event, container, recipient, "Gstr3bFiled",
+                                {"recipient": recipient, "period": period, "filed_on": filed_on},
+                                request.headers.get("X-Actor") or "api")
+    except CommandRefused as exc:
+        raise refused(str(exc)) from None
+    return {"status_cd": "P", "rtin": recipient, "rtnprd": period, "filed_on": filed_on}
+
+
+@router.post("/clock")
+async def post_clock(request: Request) -> Any:
+    """Append `ClockAdvanced` for every known recipient: deadlines up to this date take effect."""
+    container = _container(request)
+    body = parse_json(await read_body(request, 4096))
+    today = _iso_date(body.get("date") if isinstance(body, dict) else None, "date")
+    count = await run_in_threadpool(supplier.advance_clock, container, today, request.headers.get("X-Actor") or "clock")
+    return {"date": today, "recipients": count}
+
+
+@router.get("/suppliers/{gstin}/outward")
+def get_outward(request: Request, gstin: str, rtnprd: str | None = None) -> Any:
+    """SUPVIEW: what each recipient did with this supplier's documents, and liabilities added back."""
+    if rtnprd is not None:
+        _selection(gstin, None, None, None, rtnprd, None)
+    return MoneyJSONResponse(supplier.outward(_container(request).engine, path_gstin(gstin), rtnprd))
+
+
+def _iso_date(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise refused(f"{field}: required, YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise refused(f"{field}: expected YYYY-MM-DD, got {value!r}") from None

@@ -1,0 +1,81 @@
+"""Set-based consequences of period events: GSTR-3B filing freezes a period; the clock expires windows.
+
+Each runs inside the projector's transaction after the batch's earlier events were flushed, and rebuilds
+the recipient's counts, so its effect is the same whatever the batch boundaries were.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, text
+
+from services.actions import store
+from services.actions.batch import POSITION_SCALE
+from services.common.runner import Delivered
+
+
+def _history(message: Delivered, what: str, updated_cte: str) -> str:
+    """SQL that records `what` for every row the CTE `changed` returned."""
+    return (
+        f"WITH changed AS ({updated_cte}) "
+        "INSERT INTO ims_history (recipient, doc_key, position, event_id, event_type, occurred_at, actor, what, "
+        "detail) SELECT recipient, doc_key, :pos, :eid, :etype, :occ, :actor, "
+        f"'{what}', CAST(:detail AS jsonb) FROM changed"
+    )
+
+
+def _params(message: Delivered, **extra: object) -> dict[str, object]:
+    return {
+        "pos": message.offset * POSITION_SCALE,
+        "eid": message.envelope.event_id,
+        "etype": message.envelope.event_type,
+        "occ": message.envelope.occurred_at,
+        "actor": message.envelope.actor,
+        **extra,
+    }
+
+
+def freeze(conn: Connection, message: Delivered) -> None:
+    recipient, period, filed_on = (message.record[k] for k in ("recipient", "period", "filed_on"))
+    conn.execute(
+        text("INSERT INTO ims_periods (recipient, period, gstr3b_filed_on) VALUES (:r, :p, :d) "
+             "ON CONFLICT DO NOTHING"),
+        {"r": recipient, "p": period, "d": filed_on},
+    )
+    conn.execute(
+        text(_history(message, "frozen",
+                      "UPDATE ims_documents SET frozen = true WHERE recipient = :r AND gstr2b_period = :p "
+                      "AND route = 'ims' AND action <> 'P' AND NOT frozen RETURNING recipient, doc_key")),
+        _params(message, r=recipient, p=period, detail=json.dumps({"period": period})),
+    )
+    store.recount(conn, recipient)
+
+
+def advance_clock(conn: Connection, message: Delivered) -> None:
+    recipient, today = message.record["recipient"], message.record["date"]
+    conn.execute(
+        text("INSERT INTO ims_clock (recipient, today) VALUES (:r, :d) "
+             "ON CONFLICT (recipient) DO UPDATE SET today = greatest(ims_clock.today, excluded.today)"),
+        {"r": recipient, "d": today},
+    )
+    conn.execute(
+        text(_history(message, "deemed_accepted",
+                      "UPDATE ims_documents SET action = 'N', prev_action = 'P', deemed = true "
+                      "WHERE recipient = :r AND action = 'P' AND pending_blocked AND pending_deadline < :d "
+                      "AND NOT frozen RETURNING recipient, doc_key")),
+        _params(message, r=recipient, d=today, detail=json.dumps({"reason": "pending window over"})),
+    )
+    # Our rule: an invoice or debit note still Pending at its section 16(4) limit leaves IMS for
+    # "ITC not available" with reason C.
+    conn.execute(
+        text(_history(message, "time_barred",
+                      "UPDATE ims_documents SET route = 'gstr2b', part = 'itcunavl', reason = 'C' "
+                      "WHERE recipient = :r AND action = 'P' AND route = 'ims' AND NOT frozen "
+                      "AND section NOT IN ('b2bcn', 'b2bcna', 'isdcn', 'isdcna') "
+                      "AND make_date(extract(year FROM doc_date)::int "
+                      "+ CASE WHEN extract(month FROM doc_date) >= 4 THEN 1 ELSE 0 END, 11, 30) < :d "
+                      "RETURNING recipient, doc_key")),
+        _params(message, r=recipient, d=today, detail=json.dumps({"reason": "section 16(4) limit"})),
+    )
+    store.recount(conn, recipient)

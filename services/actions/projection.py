@@ -1,0 +1,159 @@
+"""IMS projector: `ims.events.v1` → the recipient's live documents, counts, history and refusals.
+
+A pure function of the log: filings and actions are decided in log order by the domain functions the
+API also uses; time arrives only as `ClockAdvanced`, GSTR-3B filing only as `Gstr3bFiled`. Applied
+actions leave one outbox row per (action event, supplier) for the notifier, so a replay sends nothing
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from services.actions import periods
+from services.actions.batch import Batch, Key
+from services.actions.domain.actions import apply_action, check_action
+from services.actions.domain.filings import FilingFacts, decide_filing, supersedes
+from services.actions.domain.model import REJECT, ActionRequest, ImsDocument
+from services.common.runner import Delivered
+
+CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})
+
+
+class ImsProjection:
+    name = "ims"
+
+    def __init__(self, topic: str):
+        self.topics = (topic,)
+
+    def apply(self, conn: Connection, batch: Sequence[Delivered]) -> None:
+        work = Batch(conn)
+        work.preload(_keys(batch))
+        clock = _clock(conn, {m.key for m in batch})
+        for message in batch:
+            handler = HANDLERS.get(message.envelope.event_type)
+            if handler is not None:
+                handler(work, message, clock)
+        work.flush()
+
+
+def _keys(batch: Sequence[Delivered]) -> set[Key]:
+    keys: set[Key] = set()
+    for message in batch:
+        record = message.record
+        if message.envelope.event_type == "DocumentsFiled":
+            for doc in record["documents"]:
+                keys.add((record["recipient"], doc["key"]))
+                if doc["original_key"]:
+                    keys.add((record["recipient"], doc["original_key"]))
+        elif message.envelope.event_type == "ActionsTaken":
+            keys.update((record["recipient"], item["doc_key"]) for item in record["items"])
+    return keys
+
+
+def _clock(conn: Connection, recipients: set[str]) -> dict[str, str]:
+    rows = conn.execute(
+        text("SELECT recipient, today FROM ims_clock WHERE recipient = ANY(:r)"), {"r": sorted(recipients)}
+    )
+    return {recipient: today.isoformat() for recipient, today in rows}
+
+
+def on_documents_filed(work: Batch, message: Delivered, _clock: dict[str, str]) -> None:
+    record = message.record
+    recipient = record["recipient"]
+    facts = FilingFacts(recipient, record["status"], record["filed_on"], record["reference_id"],
+                        record["return_period"])
+    for index, doc in enumerate(record["documents"]):
+        key = (recipient, doc["key"])
+        original_key = (recipient, doc["original_key"]) if doc["original_key"] else None
+        original = work.get(original_key) if original_key else None
+        outcome = decide_filing(work.get(key), doc, facts, original)
+        if outcome.refusal is not None:
+            work.refuse(message, index, facts.reference_id, key, doc["section"], outcome.refusal.code,
+                        outcome.refusal.message)
+            work.note(message, index, key, "refused", {"error_cd": outcome.refusal.code})
+            continue
+        if not outcome.changed:
+            continue
+        work.put(key, outcome.document)
+        work.note(message, index, key, outcome.what, {"hash": doc["version_hash"], "status": facts.status})
+        amended = outcome.document
+        if amended is not None and original_key and original is not None and supersedes(amended, original):
+            work.put(original_key, replace(original, superseded_by=key[1]))
+            work.note(message, index, original_key, "superseded", {"by": key[1]})
+
+
+def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> None:
+    record = message.record
+    recipient, reference = record["recipient"], record["reference_id"]
+    today = clock.get(recipient, "")
+    applied: list[ImsDocument] = []
+    for index, item in enumerate(record["items"]):
+        key = (recipient, item["doc_key"])
+        request = ActionRequest(
+            item["doc_key"], item["action"], item["version_hash"], item["remarks"], item["itc_red_req"],
+            item["decl_igst"], item["decl_cgst"], item["decl_sgst"], item["decl_cess"],
+        )
+        current = work.get(key)
+        refusal = check_action(current, request, today)
+        if refusal is not None:
+            work.refuse(message, index, reference, key, item["section"], refusal.code, refusal.message)
+            continue
+        assert current is not None
+        updated = apply_action(current, request, message.envelope.actor, message.envelope.occurred_at)
+        work.put(key, updated)
+        work.note(message, index, key, f"action_{updated.action}",
+                  {"reference_id": reference, "remarks": updated.remarks, "prev": current.action})
+        applied.append(updated)
+    _notify(work, message, applied)
+
+
+def _notify(work: Batch, message: Delivered, applied: list[ImsDocument]) -> None:
+    by_supplier: dict[str, list[dict[str, Any]]] = {}
+    for doc in applied:
+        addback = doc.section in CREDIT_NOTES and doc.action == REJECT
+        by_supplier.setdefault(doc.supplier, []).append(
+            {
+                "doc_key": doc.doc_key,
+                "section": doc.section,
+                "number": doc.number,
+                "doc_date": doc.doc_date,
+                "action": doc.action,
+                "remarks": doc.remarks,
+                "liability_addback_igst": doc.igst if addback else 0,
+                "liability_addback_cgst": doc.cgst if addback else 0,
+                "liability_addback_sgst": doc.sgst if addback else 0,
+                "liability_addback_cess": doc.cess if addback else 0,
+            }
+        )
+    for supplier, documents in sorted(by_supplier.items()):
+        record = {"supplier": supplier, "recipient": message.key, "cause_event_id": message.envelope.event_id,
+                  "documents": documents}
+        work.outbox.append((message.envelope.event_id, supplier, message.key, record))
+
+
+def on_gstr3b_filed(work: Batch, message: Delivered, _clock: dict[str, str]) -> None:
+    work.flush()
+    periods.freeze(work.conn, message)
+    work.forget(message.record["recipient"])
+
+
+def on_clock_advanced(work: Batch, message: Delivered, clock: dict[str, str]) -> None:
+    work.flush()
+    recipient, today = message.record["recipient"], message.record["date"]
+    if today > clock.get(recipient, ""):
+        clock[recipient] = today
+    periods.advance_clock(work.conn, message)
+    work.forget(recipient)
+
+
+HANDLERS: dict[str, Callable[[Batch, Delivered, dict[str, str]], None]] = {
+    "DocumentsFiled": on_documents_filed,
+    "ActionsTaken": on_actions_taken,
+    "Gstr3bFiled": on_gstr3b_filed,
+    "ClockAdvanced": on_clock_advanced,
+}

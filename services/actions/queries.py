@@ -1,0 +1,101 @@
+"""Read side of the IMS: dashboard counts (GETCNT) and document listings (GETINV) with a stable cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from services.actions.domain.model import ACTION_NAMES, ImsDocument
+from services.actions.store import COLUMNS, _from_row
+from services.ingest.domain.sections import SECTIONS
+
+GROUPS = ("all_oth", "inv_supp_isd", "imp_gds")
+STATUS_CODES = {"noaction": "N", "accept": "A", "reject": "R", "pending": "P", "N": "N", "A": "A", "R": "R",
+                "P": "P"}
+
+
+def counts(engine: Engine, recipient: str, rtnprd: str | None = None) -> dict[str, Any]:
+    """The GETCNT shape: every group and section present, zeros included, `ttl_cnt` per group."""
+    query = "SELECT section, action, sum(n) FROM ims_counts WHERE recipient = :r"
+    params: dict[str, Any] = {"r": recipient}
+    if rtnprd:
+        query += " AND return_period = :p"
+        params["p"] = rtnprd
+    with engine.connect() as conn:
+        found = {(s, a): int(n) for s, a, n in conn.execute(text(query + " GROUP BY section, action"), params)}
+    result: dict[str, Any] = {group: {} for group in GROUPS}
+    for section in SECTIONS:
+        result[section.group][section.key] = {
+            name: found.get((section.key, code), 0) for code, name in ACTION_NAMES.items()
+        }
+    for group in GROUPS:
+        result[group]["ttl_cnt"] = sum(sum(v.values()) for v in result[group].values())
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    recipient: str
+    section: str | None = None
+    status: str | None = None  # N / A / R / P (or the GETCNT names)
+    stin: str | None = None
+    rtnprd: str | None = None
+    q: str | None = None  # document number prefix, case-insensitive
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        clauses = ["recipient = :r", "route = 'ims'", "NOT frozen", "superseded_by IS NULL"]
+        params: dict[str, Any] = {"r": self.recipient}
+        if self.section:
+            clauses.append("section = :section")
+            params["section"] = self.section
+        if self.status:
+            clauses.append("action = :status")
+            params["status"] = STATUS_CODES[self.status]
+        if self.stin:
+            clauses.append("supplier = :stin")
+            params["stin"] = self.stin
+        if self.rtnprd:
+            clauses.append("return_period = :rtnprd")
+            params["rtnprd"] = self.rtnprd
+        if self.q:
+            clauses.append("upper(number) LIKE :q ESCAPE '\\'")
+            escaped = self.q.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params["q"] = escaped + "%"
+        return " AND ".join(clauses), params
+
+
+def page(engine: Engine, selection: Selection, limit: int, cursor: tuple[str, str] | None) -> list[ImsDocument]:
+    """Keyset pagination on (section, doc_key): stable while documents arrive or change."""
+    where, params = selection.where()
+    if cursor is not None:
+        where += " AND (section, doc_key) > (:c_section, :c_key)"
+        params |= {"c_section": cursor[0], "c_key": cursor[1]}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where} "
+                 "ORDER BY section, doc_key LIMIT :limit"),
+            params | {"limit": limit},
+        )
+        return [_from_row(row) for row in rows]
+
+
+def stream(engine: Engine, selection: Selection, chunk: int = 5000) -> Iterator[ImsDocument]:
+    """Every selected document in cursor order, fetched in chunks (bounded memory for downloads)."""
+    cursor: tuple[str, str] | None = None
+    while True:
+        batch = page(engine, selection, chunk, cursor)
+        yield from batch
+        if len(batch) < chunk:
+            return
+        cursor = (batch[-1].section, batch[-1].doc_key)
+
+
+def document(conn: Connection, recipient: str, doc_key: str) -> ImsDocument | None:
+    row = conn.execute(
+        text(f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE recipient = :r AND doc_key = :k"),
+        {"r": recipient, "k": doc_key},
+    ).first()
+    return _from_row(row) if row else None

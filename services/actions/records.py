@@ -1,0 +1,68 @@
+"""GSTN GETINV-shaped records of IMS documents (IMS-RULES §8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.actions.domain.model import ImsDocument
+from services.actions.domain.pending import policy_period
+from services.api.money_json import money
+from services.common.periods import IMS_POLICY_START
+
+NOTE_SECTIONS = frozenset({"b2bdn", "b2bdna", "b2bcn", "b2bcna", "isdcn", "isdcna"})
+IMPORT_SECTIONS = frozenset({"impg", "impga", "impgsez", "impgseza"})
+SOURCE_FORMS = {"R1": "R1", "R1A": "R1A", "IFF": "IFF", "R5": "R5", "R6": "R6", "BOE": "ICEGATE"}
+
+
+def dmy(iso: str | None) -> str | None:
+    if not iso:
+        return None
+    year, month, day = iso.split("-")
+    return f"{day}-{month}-{year}"
+
+
+def getinv_record(doc: ImsDocument) -> dict[str, Any]:
+    record: dict[str, Any] = {"doc_id": doc.doc_key, "stin": doc.supplier}
+    if doc.section in IMPORT_SECTIONS:
+        record |= {"boenum": doc.number, "boedt": dmy(doc.doc_date), "portcode": doc.port_code}
+        if doc.orig_number:
+            record |= {"oboenum": doc.orig_number, "oboedt": dmy(doc.orig_date)}
+    elif doc.section in NOTE_SECTIONS:
+        record |= {"nt_num": doc.number, "nt_dt": dmy(doc.doc_date), "ntty": doc.note_type}
+        if doc.orig_number:
+            record |= {"ont_num": doc.orig_number, "ont_dt": dmy(doc.orig_date)}
+    else:
+        record |= {"inum": doc.number, "idt": dmy(doc.doc_date)}
+        if doc.orig_number:
+            record |= {"oinum": doc.orig_number, "oidt": dmy(doc.orig_date)}
+    record |= {
+        "inv_typ": doc.inv_typ,
+        "srcform": SOURCE_FORMS.get(doc.source_form, doc.source_form),
+        "rtnprd": doc.return_period,
+        "srcfilstatus": "Filed" if doc.filing_status == "filed" else "Not Filed",
+        "gstr2bprd": doc.gstr2b_period,
+        "val": money(doc.value),
+        "txval": money(doc.taxable),
+        "iamt": money(doc.igst),
+        "camt": money(doc.cgst),
+        "samt": money(doc.sgst),
+        "cess": money(doc.cess),
+        "pos": doc.pos,
+        "action": doc.action,
+        "prev_status": doc.prev_action,
+        "ispendactblocked": "Y" if doc.pending_blocked else "N",
+        "pendactdeadline": dmy(doc.pending_deadline),
+        "hash": doc.version_hash,
+        "remarks": doc.remarks,
+        "isRemarksBlocked": "Y" if policy_period(doc) < IMS_POLICY_START else "N",
+        "itcRedReq": doc.itc_red_req,
+        "declIgst": money(doc.decl_igst),
+        "declCgst": money(doc.decl_cgst),
+        "declSgst": money(doc.decl_sgst),
+        "declCess": money(doc.decl_cess),
+    }
+    if doc.ecom_operator:
+        record["etin"] = doc.ecom_operator
+    if doc.deemed:
+        record["deemed"] = "Y"
+    return record

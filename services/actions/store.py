@@ -1,0 +1,138 @@
+"""PostgreSQL adapter of the IMS read model: load documents by key, write them back set-based."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from services.actions.domain.model import ImsDocument
+from services.common.copy import copy_rows
+
+COLUMNS = tuple(f.name for f in fields(ImsDocument))
+_DATES = frozenset({"doc_date", "orig_date", "filed_on", "pending_deadline"})
+Key = tuple[str, str]
+
+
+def _from_row(row: Sequence[Any]) -> ImsDocument:
+    values = {
+        name: (value.isoformat() if isinstance(value, date) else value)
+        for name, value in zip(COLUMNS, row, strict=True)
+    }
+    return ImsDocument(**values)
+
+
+def load(conn: Connection, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        text(
+            f"SELECT {', '.join('d.' + c for c in COLUMNS)} FROM ims_documents d "
+            "JOIN unnest(CAST(:r AS text[]), CAST(:k AS text[])) AS u(r, k) ON d.recipient = u.r AND d.doc_key = u.k"
+        ),
+        {"r": [r for r, _ in wanted], "k": [k for _, k in wanted]},
+    )
+    return {(doc.recipient, doc.doc_key): doc for doc in map(_from_row, rows)}
+
+
+def load_where(conn: Connection, where: str, params: dict[str, Any]) -> list[ImsDocument]:
+    rows = conn.execute(text(f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where}"), params)
+    return [_from_row(row) for row in rows]
+
+
+def save(conn: Connection, documents: Sequence[ImsDocument], removed: Sequence[Key]) -> None:
+    if removed:
+        conn.execute(
+            text(
+                "DELETE FROM ims_documents d USING unnest(CAST(:r AS text[]), CAST(:k AS text[])) AS u(r, k) "
+                "WHERE d.recipient = u.r AND d.doc_key = u.k"
+            ),
+            {"r": [r for r, _ in removed], "k": [k for _, k in removed]},
+        )
+    if not documents:
+        return
+    conn.execute(
+        text("CREATE TEMP TABLE IF NOT EXISTS ims_stage (LIKE ims_documents) ON COMMIT DELETE ROWS")
+    )
+    copy_rows(conn, "ims_stage", COLUMNS, ([getattr(d, c) for c in COLUMNS] for d in documents))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("recipient", "doc_key"))
+    conn.execute(
+        text(
+            f"INSERT INTO ims_documents ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM ims_stage "
+            f"ON CONFLICT (recipient, doc_key) DO UPDATE SET {updates}"
+        )
+    )
+    conn.execute(text("TRUNCATE ims_stage"))
+
+
+def adjust_counts(conn: Connection, deltas: dict[tuple[str, str, str, str], int]) -> None:
+    changed = {k: v for k, v in deltas.items() if v}
+    if not changed:
+        return
+    keys = sorted(changed)
+    conn.execute(
+        text(
+            "INSERT INTO ims_counts (recipient, return_period, section, action, n) "
+            "SELECT * FROM unnest(CAST(:r AS text[]), CAST(:p AS text[]), CAST(:s AS text[]), CAST(:a AS text[]), "
+            "CAST(:n AS bigint[])) ON CONFLICT (recipient, return_period, section, action) "
+            "DO UPDATE SET n = ims_counts.n + excluded.n"
+        ),
+        {
+            "r": [k[0] for k in keys],
+            "p": [k[1] for k in keys],
+            "s": [k[2] for k in keys],
+            "a": [k[3] for k in keys],
+            "n": [changed[k] for k in keys],
+        },
+    )
+
+
+def recount(conn: Connection, recipient: str) -> None:
+    """Rebuild one recipient's counts from its documents (after a period event touched many at once)."""
+    conn.execute(text("DELETE FROM ims_counts WHERE recipient = :r"), {"r": recipient})
+    conn.execute(
+        text(
+            "INSERT INTO ims_counts (recipient, return_period, section, action, n) "
+            "SELECT recipient, return_period, section, action, count(*) FROM ims_documents "
+            "WHERE recipient = :r AND route = 'ims' AND NOT frozen AND superseded_by IS NULL "
+            "GROUP BY recipient, return_period, section, action"
+        ),
+        {"r": recipient},
+    )
+
+
+HISTORY_COLUMNS = ("recipient", "doc_key", "position", "event_id", "event_type", "occurred_at", "actor", "what",
+                   "detail")
+REFUSAL_COLUMNS = ("reference_id", "recipient", "doc_key", "section", "error_cd", "error_msg", "position")
+
+
+def append_history(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
+    copy_rows(conn, "ims_history", HISTORY_COLUMNS, ([*row[:-1], json.dumps(row[-1])] for row in rows))
+
+
+def append_refusals(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
+    copy_rows(conn, "ims_refusals", REFUSAL_COLUMNS, rows)
+
+
+def add_outbox(conn: Connection, rows: Sequence[tuple[str, str, str, dict[str, Any]]]) -> None:
+    """Notifications to send, keyed by (cause event, supplier): a replay re-inserts nothing."""
+    if not rows:
+        return
+    conn.execute(
+        text(
+            "INSERT INTO notification_outbox (cause_event_id, supplier, recipient, record) "
+            "SELECT * FROM unnest(CAST(:e AS text[]), CAST(:s AS text[]), CAST(:r AS text[]), CAST(:j AS jsonb[])) "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {
+            "e": [r[0] for r in rows],
+            "s": [r[1] for r in rows],
+            "r": [r[2] for r in rows],
+            "j": [json.dumps(r[3]) for r in rows],
+        },
+    )

@@ -1,0 +1,52 @@
+"""The HTTP API: one FastAPI app, routers per service, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+import socket
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from services.bootstrap import Container
+from services.common.db import ping
+
+
+def broker_reachable(bootstrap: str | None, timeout: float = 1.0) -> bool:
+    if not bootstrap:
+        return False
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+            return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(title="IMS backend", version="0.1.0")
+    app.state.container = container
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> JSONResponse:
+        """200 when both PostgreSQL and the broker answer, 503 naming the one that does not."""
+        try:
+            ping(container.engine)
+            database = "ok"
+        except SQLAlchemyError as exc:
+            database = f"unreachable: {type(exc).__name__}"
+        broker = "ok" if broker_reachable(container.settings.kafka_bootstrap) else "unreachable"
+        healthy = database == "ok" and broker == "ok"
+        return JSONResponse(
+            {"status": "ok" if healthy else "degraded", "database": database, "broker": broker},
+            status_code=200 if healthy else 503,
+        )
+
+    from services.actions.http import router as ims_router
+    from services.ingest.http import router as ingest_router
+
+    app.include_router(ingest_router)
+    app.include_router(ims_router)
+    return app

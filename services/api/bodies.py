@@ -1,0 +1,46 @@
+"""Reading request bodies defensively: size limit, UTF-8, JSON with exact decimals, bounded nesting."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+
+class BodyRefused(HTTPException):
+    def __init__(self, status: int, message: str):
+        super().__init__(status_code=status, detail={"error_cd": "INVALID_REQUEST", "error_msg": message})
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyRefused(413, f"body: {declared} bytes exceeds the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyRefused(413, f"body: exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Non-integers become Decimal (money stays exact); NaN/Infinity and invalid UTF-8 are refused."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyRefused(400, f"body: not valid UTF-8 at byte {exc.start}") from None
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BodyRefused(400, "body: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise BodyRefused(400, f"body: malformed JSON: {exc}") from None

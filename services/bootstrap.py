@@ -1,0 +1,58 @@
+"""Wires engines, clients and projections from settings; the only place that builds them."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from services.archive.projection import ArchiveProjection
+from services.common.codec import Codec
+from services.common.db import make_engine
+from services.common.producer import EventPublisher
+from services.common.runner import Projection
+from services.common.settings import EVENTS_TOPIC, TOPICS, Settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    codec: Codec
+    _publisher: EventPublisher | None = field(default=None, repr=False)
+
+    @property
+    def publisher(self) -> EventPublisher:
+        """Built on first use, so the API can start (and report health) while the broker is away."""
+        if self._publisher is None:
+            assert self.settings.kafka_bootstrap, "KAFKA_BOOTSTRAP_SERVERS is not set"
+            self._publisher = EventPublisher(self.codec, self.settings.kafka_bootstrap)
+        return self._publisher
+
+    def close(self) -> None:
+        if self._publisher is not None:
+            self._publisher.close()
+        self.engine.dispose()
+
+
+def build_container(settings: Settings) -> Container:
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set (ims up sets it for the processes it starts)")
+    return Container(settings, make_engine(settings.database_url, settings.db_schema), load_codec())
+
+
+@functools.cache
+def load_codec() -> Codec:
+    return Codec.from_directories()
+
+
+def projection_factories(settings: Settings) -> dict[str, Callable[[], Projection]]:
+    """Every consumer `ims up` starts, by name; `ims consume NAME` runs one."""
+    from services.actions.projection import ImsProjection
+
+    return {
+        "archive": lambda: ArchiveProjection(tuple(settings.topic(t) for t in TOPICS)),
+        "ims": lambda: ImsProjection(settings.topic(EVENTS_TOPIC)),
+    }

@@ -1,0 +1,95 @@
+"""The `ims` command: operators' entry point to every process and tool."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from services.common.log import configure_logging
+from services.common.settings import Settings
+
+
+def _api(settings: Settings, _args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from services.api.app import create_app
+    from services.bootstrap import build_container
+
+    container = build_container(settings)
+    uvicorn.run(
+        create_app(container), host=settings.http_host, port=settings.http_port, log_level="warning"
+    )
+    container.close()
+    return 0
+
+
+def _consume(settings: Settings, args: argparse.Namespace) -> int:
+    from services.bootstrap import load_codec, projection_factories
+    from services.common.db import make_engine
+    from services.common.runner import ProjectionRunner, consumer_factory
+
+    factories = projection_factories(settings)
+    if args.name not in factories:
+        print(f"ims consume: unknown projection {args.name!r}; choose from {sorted(factories)}", file=sys.stderr)
+        return 2
+    assert settings.database_url and settings.kafka_bootstrap, "DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS needed"
+    runner = ProjectionRunner(
+        factories[args.name](),
+        make_engine(settings.database_url, settings.db_schema),
+        load_codec(),
+        consumer_factory(settings.kafka_bootstrap, settings.group(args.name), settings),
+        batch_size=settings.batch_size,
+        skip_unknown=settings.skip_unknown_events,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    runner.run(stop)
+    return 0
+
+
+def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.common.db import make_engine
+    from services.common.migrations import upgrade
+
+    assert settings.database_url, "DATABASE_URL is not set"
+    upgrade(make_engine(settings.database_url, settings.db_schema), settings.db_schema)
+    print("migrations applied")
+    return 0
+
+
+def _up(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.cli.up import run_up
+
+    return run_up(settings)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="ims", description="Event-sourced GST Invoice Management System backend")
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start the embedded stack (or use external servers) and every service")
+    commands.add_parser("api", help="run the HTTP API")
+    consume = commands.add_parser("consume", help="run one projection consumer")
+    consume.add_argument("name")
+    commands.add_parser("migrate", help="apply database migrations")
+    from services.cli.filing import add_file_command
+
+    add_file_command(commands)
+    return root
+
+
+HANDLERS = {"up": _up, "api": _api, "consume": _consume, "migrate": _migrate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    handler = HANDLERS.get(args.command) or args.handler
+    return int(handler(settings, args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

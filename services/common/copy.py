@@ -1,0 +1,42 @@
+"""COPY rows into PostgreSQL in text format: the set-based write path of every projection."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, int):
+        return str(value)
+    return str(value).translate(_ESCAPES)
+
+
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Stream rows through COPY inside the caller's transaction; returns the number of rows."""
+    buffer = io.StringIO()
+    count = 0
+    for row in rows:
+        buffer.write("\t".join(_field(v) for v in row))
+        buffer.write("\n")
+        count += 1
+    if count == 0:
+        return 0
+    buffer.seek(0)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    finally:
+        cursor.close()
+    return count

@@ -1,0 +1,225 @@
+"""Filing a return: validate, classify, version, split by recipient, publish, answer like GSTN's REQSTS.
+
+Guarantees: the events of every accepted document of one call are published in one Kafka transaction
+(all or none); the answer is given only after the broker acknowledged; a retry with the same
+Idempotency-Key returns the first answer without publishing again; the raw return is archived.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+
+from services.bootstrap import Container
+from services.common import requests
+from services.common.envelope import Envelope
+from services.common.producer import Outgoing
+from services.common.settings import EVENTS_TOPIC
+from services.common.periods import Period
+from services.ingest.domain.boe import validate_boe
+from services.ingest.domain.gstr1 import Entry, Locator, ReturnRejected, read_return
+from services.ingest.records import document_record
+
+FORMS = {"gstr1": "R1", "iff": "IFF", "gstr1a": "R1A", "gstr5": "R5", "gstr6": "R6"}
+EVENT = "DocumentsFiled"
+
+
+class FilingRefused(ValueError):
+    """The whole request is refused (4xx); nothing was published."""
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    form: str  # gstr1 ... or boe
+    filer: str
+    return_period: str
+    status: str  # saved / filed
+    filed_on: date | None
+    actor: str
+    reference_id: str
+
+
+def check_status(status: str, filed_on: date | None) -> None:
+    if status not in ("saved", "filed"):
+        raise FilingRefused(f"status: must be 'saved' or 'filed', got {status!r}")
+    if status == "filed" and filed_on is None:
+        raise FilingRefused("filed_on: required (YYYY-MM-DD) when status is 'filed'")
+    if status == "saved" and filed_on is not None:
+        raise FilingRefused("filed_on: only allowed when status is 'filed'")
+
+
+def file_return(
+    container: Container,
+    payload: Any,
+    raw: bytes,
+    form: str,
+    status: str,
+    filed_on: date | None,
+    actor: str,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    if form not in FORMS:
+        raise FilingRefused(f"form: unknown return form {form!r}; expected one of {sorted(FORMS)}")
+    check_status(status, filed_on)
+    if idempotency_key:
+        earlier = requests.find_by_idempotency_key(container.engine, idempotency_key)
+        if earlier is not None:
+            return earlier
+    try:
+        contents = read_return(payload, FORMS[form])
+    except ReturnRejected as exc:
+        raise FilingRefused(str(exc)) from None
+    if filed_on is not None and filed_on <= contents.period.last_day:
+        raise FilingRefused(
+            f"fp: the return for {contents.period.mmyyyy} cannot be filed on {filed_on.isoformat()}, "
+            "before its period ends"
+        )
+    filing = Filing(form, contents.filer.value, contents.period.mmyyyy, status, filed_on, actor, new_reference())
+    return publish_filing(container, filing, contents.entries, raw, idempotency_key)
+
+
+def new_reference() -> str:
+    return uuid.uuid4().hex
+
+
+def publish_filing(
+    container: Container, filing: Filing, entries: Iterable[Entry], raw: bytes, idempotency_key: str | None
+) -> dict[str, Any]:
+    by_recipient: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    report: dict[str, list[dict[str, str]]] = defaultdict(list)
+    accepted = refused = 0
+    for entry in entries:
+        if entry.document is None:
+            refused += 1
+            report[entry.locator.table].append(error_row(entry))
+            continue
+        accepted += 1
+        by_recipient[entry.document.recipient].append(document_record(entry.document, filing.filed_on))
+    messages = list(_messages(container, filing, by_recipient))
+    _archive(container, filing, raw)
+    container.publisher.publish(messages)
+    response = answer(filing.reference_id, accepted, refused, report)
+    requests.record(container.engine, filing.reference_id, "filing", filing.filer, response, idempotency_key)
+    return response
+
+
+def _messages(container: Container, filing: Filing, by_recipient: dict[str, list[dict[str, Any]]]):  # type: ignore[no-untyped-def]
+    size = container.settings.chunk_documents
+    topic = container.settings.topic(EVENTS_TOPIC)
+    for recipient, records in by_recipient.items():
+        chunks = [records[i : i + size] for i in range(0, len(records), size)]
+        for index, chunk in enumerate(chunks):
+            envelope = Envelope(EVENT, 1, correlation_id=filing.reference_id, actor=filing.actor)
+            yield Outgoing(
+                topic,
+                recipient,
+                envelope,
+                {
+                    "reference_id": filing.reference_id,
+                    "form": filing.form,
+                    "filer": filing.filer,
+                    "return_period": filing.return_period,
+                    "status": filing.status,
+                    "filed_on": filing.filed_on.isoformat() if filing.filed_on else None,
+                    "recipient": recipient,
+                    "chunk": index,
+                    "chunks": len(chunks),
+                    "documents": chunk,
+                },
+            )
+
+
+def error_row(entry: Entry) -> dict[str, str]:
+    first = entry.problems[0]
+    return {
+        entry.locator.party_field: entry.locator.party,
+        entry.locator.number_field: entry.locator.number,
+        "error_cd": first.code,
+        "error_msg": "; ".join(p.message for p in entry.problems),
+    }
+
+
+def answer(reference_id: str, accepted: int, refused: int, report: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+    status_cd = "P" if refused == 0 else ("ER" if accepted == 0 else "PE")
+    return {
+        "reference_id": reference_id,
+        "status_cd": status_cd,
+        "proc_cnt": accepted,
+        "err_cnt": refused,
+        "error_report": dict(report),
+    }
+
+
+def _archive(container: Container, filing: Filing, raw: bytes) -> None:
+    with container.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO raw_returns (reference_id, form, filer, return_period, status, filed_on, actor, "
+                "sha256, size_bytes, body_gzip) VALUES (:r, :f, :g, :p, :s, :d, :a, :h, :n, :b)"
+            ),
+            {
+                "r": filing.reference_id,
+                "f": filing.form,
+                "g": filing.filer,
+                "p": filing.return_period,
+                "s": filing.status,
+                "d": filing.filed_on,
+                "a": filing.actor,
+                "h": hashlib.sha256(raw).hexdigest(),
+                "n": len(raw),
+                "b": gzip.compress(raw, compresslevel=1),
+            },
+        )
+
+
+def file_boes(
+    container: Container, payload: Any, raw: bytes, actor: str, idempotency_key: str | None = None
+) -> dict[str, Any]:
+    """Bills of Entry from customs: each is filed as of its reference date (our rule for its period)."""
+    rows = payload.get("boe") if isinstance(payload, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise FilingRefused("boe: expected an object with a list of Bills of Entry under 'boe'")
+    if idempotency_key:
+        earlier = requests.find_by_idempotency_key(container.engine, idempotency_key)
+        if earlier is not None:
+            return earlier
+    reference = new_reference()
+    by_date: dict[date, list[Entry]] = defaultdict(list)
+    refused: list[Entry] = []
+    for row in rows:
+        result = validate_boe(row)
+        locator = Locator("impg", "rtin", str(row.get("rtin") or ""), "boe_num", str(row.get("boe_num") or ""))
+        if isinstance(result, list):
+            refused.append(Entry(locator, None, tuple(result)))
+        else:
+            by_date[_reference_date(row)].append(Entry(locator, result))
+    report: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for entry in refused:
+        report["impg"].append(error_row(entry))
+    messages: list[Outgoing] = []
+    for refdt, entries in sorted(by_date.items()):
+        filing = Filing("boe", "customs", Period.of(refdt).mmyyyy, "filed", refdt, actor, reference)
+        by_recipient: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for entry in entries:
+            assert entry.document is not None
+            by_recipient[entry.document.recipient].append(document_record(entry.document, refdt))
+        messages.extend(_messages(container, filing, by_recipient))
+    accepted = sum(len(v) for v in by_date.values())
+    _archive(container, Filing("boe", "customs", "", "filed", None, actor, reference), raw)
+    container.publisher.publish(messages)
+    response = answer(reference, accepted, len(refused), report)
+    requests.record(container.engine, reference, "boe", "customs", response, idempotency_key)
+    return response
+
+
+def _reference_date(row: dict[str, Any]) -> date:
+    day, month, year = (int(part) for part in str(row["refdt"]).split("-"))
+    return date(year, month, day)

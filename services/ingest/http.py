@@ -1,0 +1,71 @@
+"""HTTP entry points of ingest: returns in the GSTN GSTR-1 shape and Bills of Entry."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from services.api.bodies import parse_json, read_body
+from services.bootstrap import Container
+from services.common.producer import PublishError
+from services.ingest.handlers import FilingRefused, file_boes, file_return
+
+router = APIRouter(prefix="/v1", tags=["ingest"])
+
+
+def _refused(message: str, status: int = 400) -> HTTPException:
+    return HTTPException(status_code=status, detail={"error_cd": "RETURN_REFUSED", "error_msg": message})
+
+
+def _parse_filed_on(raw: str | None) -> date | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _refused(f"filed_on: expected YYYY-MM-DD, got {raw!r}") from None
+
+
+@router.post("/returns/{form}")
+async def post_return(
+    form: str,
+    request: Request,
+    status: str = Query("filed", description="saved or filed"),
+    filed_on: str | None = Query(None, description="YYYY-MM-DD; required when status is filed"),
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    x_actor: str | None = Header(None, alias="X-Actor"),
+) -> dict[str, Any]:
+    """File or save a GSTR-1 / IFF / GSTR-1A / GSTR-5 / GSTR-6 return; answers in GSTN's REQSTS shape."""
+    container: Container = request.app.state.container
+    raw = await read_body(request, container.settings.max_body_bytes)
+    payload = parse_json(raw)
+    when = _parse_filed_on(filed_on)
+    try:
+        return await run_in_threadpool(
+            file_return, container, payload, raw, form, status, when, x_actor or "api", idempotency_key
+        )
+    except FilingRefused as exc:
+        raise _refused(str(exc), 404 if str(exc).startswith("form:") else 400) from None
+    except PublishError as exc:
+        raise _refused(f"broker unavailable, nothing was filed: {exc}", 503) from None
+
+
+@router.post("/imports/boe")
+async def post_boe(
+    request: Request,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    x_actor: str | None = Header(None, alias="X-Actor"),
+) -> dict[str, Any]:
+    """Bills of Entry (imports); each reaches its importer's IMS under impg / impgsez (or amendments)."""
+    container: Container = request.app.state.container
+    raw = await read_body(request, container.settings.max_body_bytes)
+    payload = parse_json(raw)
+    try:
+        return await run_in_threadpool(file_boes, container, payload, raw, x_actor or "api", idempotency_key)
+    except FilingRefused as exc:
+        raise _refused(str(exc)) from None
+    except PublishError as exc:
+        raise _refused(f"broker unavailable, nothing was filed: {exc}", 503) from None
