@@ -60,6 +60,21 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _notify(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.actions.notifier import run
+    from services.bootstrap import build_container
+
+    container = build_container(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        run(container, stop)
+    finally:
+        container.close()
+    return 0
+
+
 def _up(settings: Settings, _args: argparse.Namespace) -> int:
     from services.cli.up import run_up
 
@@ -74,13 +89,17 @@ def parser() -> argparse.ArgumentParser:
     consume = commands.add_parser("consume", help="run one projection consumer")
     consume.add_argument("name")
     commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("notify", help="relay supplier notifications from the outbox to Kafka")
     from services.cli.filing import add_file_command
 
     add_file_command(commands)
+    from services.cli.ops import add_commands
+
+    add_commands(commands)
     return root
 
 
-HANDLERS = {"up": _up, "api": _api, "consume": _consume, "migrate": _migrate}
+HANDLERS = {"up": _up, "api": _api, "consume": _consume, "migrate": _migrate, "notify": _notify}
 
 
 def main(argv: list[str] | None = None) -> int:

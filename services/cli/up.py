@@ -67,7 +67,7 @@ class Supervisor:
         ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
 
     def start_children(self) -> None:
-        self.children = [Child("api", ["api"])] + [
+        self.children = [Child("api", ["api"]), Child("notifier", ["notify"]), Child("scheduler", ["scheduler"])] + [
             Child(f"consumer:{name}", ["consume", name]) for name in projection_factories(self.settings)
         ]
         for child in self.children:

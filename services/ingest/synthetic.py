@@ -100,8 +100,8 @@ def gstr1_return(
     if period == sp.FIRST_PERIOD and amend_from is None:  # nothing earlier to amend
         left, inv_amend, note_amend = left + inv_amend + note_amend, 0, 0
     flags: list[str] = []
-    for flag, fraction in zip(("rc", "pi", "sez", "eco"), (mix.reverse_charge, mix.pos_ineligible, mix.sez,
-                                                           mix.via_operator), strict=True):  # fmt: skip
+    shares = {"rc": mix.reverse_charge, "pi": mix.pos_ineligible, "sez": mix.sez, "eco": mix.via_operator}
+    for flag, fraction in shares.items():
         flags += [flag] * min(sp.share(documents, fraction), left - len(flags))
     flags += [""] * (left - len(flags))
     rng.shuffle(flags)
@@ -124,7 +124,8 @@ def gstr1_return(
             kw["etin"] = universe.eco_operators[0]
         return ctin, sp.supply(rng, head, day, state, ctin[:2], **kw)
 
-    def note(day: date, seq_period: Period, seq: int, ntty: str = "C") -> tuple[str, Row]:
+    def note(day: date, seq_period: Period, seq: int, ntty: str = "") -> tuple[str, Row]:
+        ntty = ntty or rng.choice("CCD")
         head = {"ntty": ntty, "nt_num": sp.number("CN" if ntty == "C" else "DN", seq_period, seq)}
         ctin = normal(rng)
         return ctin, sp.supply(rng, head | {"nt_dt": sp.fmt_date(day)}, day, state, ctin[:2], median=6000)
@@ -134,20 +135,23 @@ def gstr1_return(
             (party["ctin"], row) for party in (amend_from or {}).get(table, []) for row in party[rows_key]
         ]
 
-    tables = {
-        "b2b": [invoice(d, period, base + i, f) for i, (d, f) in enumerate(zip(sp.days(rng, period, left), flags,
-                                                                                 strict=True))],
-        "b2ba": [(c, sp.amend(rng, r, state, sp.INVOICE_NAMES))
-                 for c, r in sp.originals(rng, period, inv_amend, earlier("b2b", "inv"), invoice)],
-        "cdnr": [note(d, period, base + i, "C") for i, d in enumerate(sp.days(rng, period, credit))]
-        + [note(d, period, base + i, "D") for i, d in enumerate(sp.days(rng, period, debit))],
-        "cdnra": [(c, sp.amend(rng, r, state, sp.NOTE_NAMES))
-                  for c, r in sp.originals(rng, period, note_amend, earlier("cdnr", "nt"), note)],
-    }  # fmt: skip
+    invoices = enumerate(zip(sp.days(rng, period, left), flags, strict=True))
+    b2b = [invoice(day, period, base + i, flag) for i, (day, flag) in invoices]
+    cdnr = [note(day, period, base + i, "C") for i, day in enumerate(sp.days(rng, period, credit))]
+    cdnr += [note(day, period, base + i, "D") for i, day in enumerate(sp.days(rng, period, debit))]
+    old_invoices = sp.originals(rng, period, inv_amend, earlier("b2b", "inv"), invoice)
+    old_notes = sp.originals(rng, period, note_amend, earlier("cdnr", "nt"), note)
+    b2ba = [(ctin, sp.amend(rng, row, state, sp.INVOICE_NAMES)) for ctin, row in old_invoices]
+    cdnra = [(ctin, sp.amend(rng, row, state, sp.NOTE_NAMES)) for ctin, row in old_notes]
     payload: dict[str, Any] = {"gstin": supplier, "fp": fp}
-    for key, rows in tables.items():
+    for key, rows, rows_key in (
+        ("b2b", b2b, "inv"),
+        ("b2ba", b2ba, "inv"),
+        ("cdnr", cdnr, "nt"),
+        ("cdnra", cdnra, "nt"),
+    ):
         if rows:
-            payload[key] = sp.grouped(rows, ("ctin",), "inv" if key.startswith("b2b") else "nt")
+            payload[key] = sp.grouped(rows, ("ctin",), rows_key)
     return payload
 
 
@@ -238,12 +242,10 @@ def isd_return(
     rows += [doc(day, period, base + i, "ISDCN") for i, day in enumerate(sp.days(rng, period, credit))]
     payload: dict[str, Any] = {"gstin": isd, "fp": fp, "isd": sp.grouped(rows, ("ctin",), "doclst")}
     if amend:
-        pct = rng.choice((80, 90, 110, 125))
-        amended = [
-            (ctin, row | {"odocnum": row["docnum"], "odocdt": row["docdt"]}
-             | {head: sp.rupees(sp.paise_of(row[head]) * pct // 100) for head in _HEADS})
-            for ctin, row in sp.originals(rng, period, amend, [], doc)
-        ]  # fmt: skip
+        pct, amended = rng.choice((80, 90, 110, 125)), []
+        for ctin, row in sp.originals(rng, period, amend, [], doc):  # amounts revised, identity kept
+            revised = {head: sp.rupees(sp.paise_of(row[head]) * pct // 100) for head in _HEADS}
+            amended.append((ctin, row | revised | {"odocnum": row["docnum"], "odocdt": row["docdt"]}))
         payload["isda"] = sp.grouped(amended, ("ctin",), "doclst")
     return payload
 
@@ -274,10 +276,10 @@ def bills_of_entry(
         bp, taxable = sp.pick_rate(rng, boe_dt, (500, 1200, 1800, 1800, 1800, 2800)), sp.amount(rng, 600000)
         cess = sp.tax(taxable, sp.CESS_BP) if bp == 2800 and rng.random() < 0.5 else 0
         number, day = str(boe_num), sp.fmt_date(boe_dt)
-        boe = {"rtin": rtin, "port_code": rng.choice(_PORTS.get(rtin[:2], ("INNSA1", "INMUN1"))),
-               "boe_num": number, "boe_dt": day, "refdt": sp.fmt_date(refdt), "txval": sp.rupees(taxable),
-               "iamt": sp.rupees(sp.tax(taxable, bp)), "csamt": sp.rupees(cess),
-               "is_sez": "Y" if kind == "sez" else "N", "amd": "Y" if kind == "amd" else "N"}  # fmt: skip
+        port = rng.choice(_PORTS.get(rtin[:2], ("INNSA1", "INMUN1")))
+        boe = {"rtin": rtin, "port_code": port, "boe_num": number, "boe_dt": day, "refdt": sp.fmt_date(refdt)}
+        boe |= {"txval": sp.rupees(taxable), "iamt": sp.rupees(sp.tax(taxable, bp)), "csamt": sp.rupees(cess)}
+        boe |= {"is_sez": "Y" if kind == "sez" else "N", "amd": "Y" if kind == "amd" else "N"}
         boes.append(boe | ({"oboe_num": number, "oboe_dt": day} if kind == "amd" else {}))
     return {"boe": boes}
 

@@ -38,6 +38,7 @@ class LiveStack:
         ensure_topics(self.settings.kafka_bootstrap, [self.settings.topic(t) for t in TOPICS],
                       self.settings.partitions)
         self.start_process("api", "api")
+        self.start_process("notifier", "notify")
         for name in projection_factories(self.settings):
             self.start_consumer(name)
         wait_for_port("127.0.0.1", self.settings.http_port, 60, lambda: self.processes["api"].poll() is None)

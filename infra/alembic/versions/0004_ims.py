@@ -124,6 +124,7 @@ def upgrade() -> None:
     op.execute(
         """
         CREATE TABLE notification_outbox (
+            seq            bigserial,
             cause_event_id text   NOT NULL,
             supplier       text   NOT NULL,
             recipient      text   NOT NULL,
@@ -133,7 +134,7 @@ def upgrade() -> None:
         )
         """
     )
-    op.execute("CREATE INDEX notification_outbox_unsent ON notification_outbox (sent) WHERE NOT sent")
+    op.execute("CREATE INDEX notification_outbox_unsent ON notification_outbox (seq) WHERE NOT sent")
 
 
 def downgrade() -> None:

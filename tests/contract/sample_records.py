@@ -1,0 +1,64 @@
+"""One representative record per released event schema version, used to write the stored samples.
+
+Run `python -m tests.contract.sample_records` once when a new schema version is released; the written
+`.bin` files are committed and never rewritten (the contract test refuses to overwrite them).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from services.common.codec import Codec
+
+SAMPLES = Path(__file__).parent / "samples"
+
+_ITEM = {"rate": "18", "taxable": 10000000, "igst": 1800000, "cgst": 0, "sgst": 0, "cess": 0}
+_DOC = {
+    "key": "b2b|27AAPFK4821M1ZT|2025|MH/25-26/0001", "original_key": None,
+    "version_hash": "0" * 64, "section": "b2b", "supplier": "27AAPFK4821M1ZT", "number": "MH/25-26/0001",
+    "doc_date": "2025-10-03", "source_form": "R1", "inv_typ": "R", "pos": "29", "reverse_charge": False,
+    "value": 11800000, "taxable": 10000000, "igst": 1800000, "cgst": 0, "sgst": 0, "cess": 0,
+    "note_type": None, "orig_number": None, "orig_date": None, "ecom_operator": None, "diff_percent": None,
+    "port_code": None, "items": [_ITEM], "route": "ims", "part": "ims", "reason": "", "gstr2b_period": "102025",
+    "deleted": False,
+}
+
+RECORDS: dict[tuple[str, int], dict[str, Any]] = {
+    ("DocumentsFiled", 1): {
+        "reference_id": "ref-1", "form": "gstr1", "filer": "27AAPFK4821M1ZT", "return_period": "102025",
+        "status": "filed", "filed_on": "2025-11-11", "recipient": "29AABCM7710Q1ZX", "chunk": 0, "chunks": 1,
+        "documents": [_DOC],
+    },
+    ("ActionsTaken", 1): {
+        "reference_id": "ref-2", "recipient": "29AABCM7710Q1ZX", "request_type": "SAVE", "chunk": 0, "chunks": 1,
+        "items": [{"doc_key": _DOC["key"], "section": "b2b", "action": "A", "version_hash": "0" * 64,
+                   "remarks": None, "itc_red_req": None, "decl_igst": None, "decl_cgst": None,
+                   "decl_sgst": None, "decl_cess": None}],
+    },
+    ("Gstr3bFiled", 1): {"recipient": "29AABCM7710Q1ZX", "period": "102025", "filed_on": "2025-11-20"},
+    ("ClockAdvanced", 1): {"recipient": "29AABCM7710Q1ZX", "date": "2025-11-14"},
+    ("SupplierNotified", 1): {
+        "supplier": "27AAPFK4821M1ZT", "recipient": "29AABCM7710Q1ZX", "cause_event_id": "e-1",
+        "documents": [{"doc_key": _DOC["key"], "section": "b2b", "number": "MH/25-26/0001",
+                       "doc_date": "2025-10-03", "action": "R", "remarks": "rate mismatch",
+                       "liability_addback_igst": 0, "liability_addback_cgst": 0, "liability_addback_sgst": 0,
+                       "liability_addback_cess": 0}],
+    },
+}
+
+
+def write_missing(codec: Codec) -> list[Path]:
+    written = []
+    for (event_type, version), record in RECORDS.items():
+        path = SAMPLES / f"{event_type}.v{version}.bin"
+        if not path.exists():
+            path.write_bytes(codec.encode(event_type, record, version=version))
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_missing(Codec.from_directories()):
+        print(f"wrote {path}", file=sys.stderr)
