@@ -327,7 +327,13 @@ def _large_chunks(
     yield f'{{"gstin":"{supplier}","fp":"{fp}","b2b":['
     for index, (ctin, count) in enumerate(zip(ctins, counts, strict=True)):
         intra = ctin[:2] == supplier[:2]
-        tail = f'","pos":"{ctin[:2]}","rchrg":"N","inv_typ":"R","itms":[{{"num":1,"itm_det":{{"rt":'
+        # %-templates are the fastest formatting here; amounts are integer paise split by divmod
+        item = '"itms":[{"num":1,"itm_det":{"rt":%s,"txval":%d.%02d,'
+        heads = '"iamt":0,"camt":%d.%02d,"samt":%d.%02d' if intra else '"iamt":%d.%02d,"camt":0,"samt":0'
+        template = (
+            f'{{"inum":"{prefix}%07d","idt":"%s","val":%d.%02d,"pos":"{ctin[:2]}","rchrg":"N",'
+            f'"inv_typ":"R",{item}{heads},"csamt":0}}}}]}}\n'
+        )
         yield ("," if index else "") + f'{{"ctin":"{ctin}","inv":[\n'
         buf: list[str] = []
         for k in range(count):
@@ -336,22 +342,22 @@ def _large_chunks(
             rt, bp = tables[d][int(rand() * 100)]
             tx = int(100_000 * 1000 ** rand())  # 1,000 to 10,00,000 rupees, log-uniform, in paise
             if intra:
-                igst, half = 0, (tx * bp + 10000) // 20000
+                half = (tx * bp + 10000) // 20000
+                value = tx + 2 * half
+                buf.append(template % (seq, texts[d], *divmod(value, 100), rt, *divmod(tx, 100), *divmod(half, 100),
+                                       *divmod(half, 100)))  # fmt: skip
             else:
-                igst, half = (tx * bp + 5000) // 10000, 0
-            value = tx + igst + 2 * half
+                igst = (tx * bp + 5000) // 10000
+                value = tx + igst
+                buf.append(
+                    template % (seq, texts[d], *divmod(value, 100), rt, *divmod(tx, 100), *divmod(igst, 100))
+                )
             taxable_total += tx
             tax_total += value - tx
-            buf.append(
-                f'{"," if k else ""}{{"inum":"{prefix}{seq:07d}","idt":"{texts[d]}","val":{value // 100}.'
-                f'{value % 100:02d}{tail}{rt},"txval":{tx // 100}.{tx % 100:02d},"iamt":{igst // 100}.'
-                f'{igst % 100:02d},"camt":{half // 100}.{half % 100:02d},'
-                f'"samt":{half // 100}.{half % 100:02d},"csamt":0}}}}]}}\n'
-            )
-            if len(buf) == 4096:
-                yield "".join(buf)
+            if len(buf) == 4096 or k == count - 1:
+                yield ("," if k >= len(buf) else "") + ",".join(buf)
                 buf.clear()
-        yield "".join(buf) + "]}"
+        yield "]}"
     yield "]}\n"
     summary |= {
         "supplier": supplier,

@@ -1,0 +1,85 @@
+"""`ims up` from nothing: embedded servers, migrations, topics, API and consumers; Ctrl-C leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import replace
+
+import httpx
+import psutil
+import pytest
+
+from services.common.embedded.ports import free_port, wait_for_port
+from services.common.settings import PROJECT_ROOT
+from tests.support.live import dumps, spawn_cli
+from tests.support.payloads import example
+from tests.support.processes import wait_until
+
+pytestmark = pytest.mark.e2e
+RECIPIENT = "29AABCM7710Q1ZX"
+
+
+def _start(home, port: int) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    env |= {"IMS_HOME": str(home), "IMS_HTTP_PORT": str(port), "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "services.cli.main", "up"], env=env, cwd=PROJECT_ROOT,
+                            stdout=open(home / "up.out", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _stop_and_check_nothing_left(up: subprocess.Popen[bytes]) -> None:
+    children = psutil.Process(up.pid).children(recursive=True)
+    assert len(children) >= 6, "postgres, broker, api, notifier, scheduler and the consumers"
+    up.send_signal(signal.SIGINT)
+    assert up.wait(60) == 0
+    gone, alive = psutil.wait_procs(children, timeout=20)
+    assert alive == [], f"left running: {[p.pid for p in alive]}"
+
+
+def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_everything(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    up = _start(tmp_path, port)
+    try:
+        wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200")
+        banner = (tmp_path / "up.out").read_text()
+        assert "IMS backend is up" in banner and f"http://127.0.0.1:{port}" in banner
+        answer = httpx.post(f"{base}/v1/returns/gstr1?filed_on=2025-11-11", content=dumps(example(
+            "gstr1-supplier.json")), headers={"Content-Type": "application/json"}, timeout=60)
+        assert answer.json()["status_cd"] == "P"
+        wait_until(lambda: httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 5,
+                   timeout=60, what="documents projected")
+    finally:
+        _stop_and_check_nothing_left(up)
+    assert (tmp_path / "pg" / "PG_VERSION").exists()
+
+    again = _start(tmp_path, port)
+    try:
+        wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200 after restart")
+        counts = httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts").json()
+        assert counts["all_oth"]["ttl_cnt"] == 5, "the read model lives in PostgreSQL and survives a restart"
+    finally:
+        _stop_and_check_nothing_left(again)
+
+
+def test_healthz_answers_503_naming_the_broker_when_it_is_unreachable(stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings, _ = stack
+    dead = replace(settings, kafka_bootstrap=f"127.0.0.1:{free_port()}", http_port=free_port())
+    api = spawn_cli(dead, tmp_path / "api.log", "api")
+    try:
+        wait_for_port("127.0.0.1", dead.http_port, 60, lambda: api.poll() is None)
+        answer = httpx.get(f"http://127.0.0.1:{dead.http_port}/healthz")
+        assert answer.status_code == 503
+        assert answer.json() == {"status": "degraded", "database": "ok", "broker": "unreachable"}
+    finally:
+        api.terminate()
+        api.wait(20)

@@ -1,0 +1,146 @@
+"""Helpers for the ingest end-to-end tests: GSTINs, GSTR-1 rows, the event log, exact JSON reads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from kafka import KafkaConsumer, TopicPartition
+
+from services.bootstrap import load_codec
+from services.common.envelope import Envelope
+from services.common.gstin import check_character
+from services.common.settings import EVENTS_TOPIC, Settings
+from tests.support.processes import wait_until
+
+_CODEC = load_codec()
+
+
+def gstin(state: str, pan: str, entity: str = "1") -> str:
+    """A checksum-valid GSTIN: state code + PAN + entity code + Z + check character."""
+    first14 = f"{state}{pan}{entity}Z"
+    return first14 + check_character(first14)
+
+
+def d(text: str) -> Decimal:
+    return Decimal(text)
+
+
+def item(rate: str | int, txval: str, iamt: str = "0", camt: str = "0", samt: str = "0", num: int = 1) -> dict:
+    return {
+        "num": num,
+        "itm_det": {
+            "rt": d(str(rate)),
+            "txval": d(txval),
+            "iamt": d(iamt),
+            "camt": d(camt),
+            "samt": d(samt),
+            "csamt": 0,
+        },
+    }
+
+
+def invoice(inum: str, idt: str, val: str, pos: str, *items: dict, rchrg: str = "N", **extra: Any) -> dict:
+    return {"inum": inum, "idt": idt, "val": d(val), "pos": pos, "rchrg": rchrg, "inv_typ": "R",
+            "itms": list(items), **extra}  # fmt: skip
+
+
+def inter_state(inum: str, idt: str, pos: str, txval: str = "10000.00", **extra: Any) -> dict:
+    """An inter-state invoice at 18% IGST: val = txval x 1.18."""
+    tax = (d(txval) * d("0.18")).quantize(d("0.01"))
+    return invoice(inum, idt, str(d(txval) + tax), pos, item(18, txval, iamt=str(tax)), **extra)
+
+
+def gstr1(filer: str, fp: str, **tables: Any) -> dict:
+    return {"gstin": filer, "fp": fp, **tables}
+
+
+def b2b(ctin: str, *invoices: dict) -> dict:
+    return {"ctin": ctin, "inv": list(invoices)}
+
+
+def exact_json(response: httpx.Response) -> Any:
+    """A response body with decimals kept exact."""
+    return json.loads(response.text, parse_float=Decimal)
+
+
+@dataclass(frozen=True)
+class Event:
+    partition: int
+    offset: int
+    key: str
+    envelope: Envelope
+    record: dict[str, Any]
+
+
+def end_offsets(settings: Settings) -> dict[int, int]:
+    """The read-committed end of every partition of the events topic."""
+    topic = settings.topic(EVENTS_TOPIC)
+    client = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed")
+    try:
+        parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        return {tp.partition: offset for tp, offset in client.end_offsets(parts).items()}
+    finally:
+        client.close()
+
+
+def read_events(settings: Settings) -> list[Event]:
+    """Every committed event on the namespaced events topic, read from the beginning, decoded."""
+    topic = settings.topic(EVENTS_TOPIC)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        isolation_level="read_committed",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    try:
+        parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        consumer.assign(parts)
+        ends = consumer.end_offsets(parts)
+        consumer.seek_to_beginning(*parts)
+        found: list[Event] = []
+
+        def drained() -> bool:
+            for tp, messages in consumer.poll(200).items():
+                for m in messages:
+                    _, record = _CODEC.decode(m.value)
+                    envelope = Envelope.from_headers(m.headers)
+                    found.append(Event(tp.partition, m.offset, m.key.decode(), envelope, record))
+            return all(consumer.position(tp) >= end for tp, end in ends.items())
+
+        wait_until(drained, timeout=30, interval=0, what="events topic read to its end")
+        return sorted(found, key=lambda e: (e.partition, e.offset))
+    finally:
+        consumer.close()
+
+
+def events_of(settings: Settings, reference_id: str) -> list[Event]:
+    return [e for e in read_events(settings) if e.record.get("reference_id") == reference_id]
+
+
+def raw_return_count(stack: Any) -> int:
+    return int(stack.scalar("SELECT count(*) FROM raw_returns"))
+
+
+def documents(stack: Any, rtin: str, section: str | None = None) -> list[dict[str, Any]]:
+    """GETINV records of a recipient (one section, or all), exact decimals."""
+    params = {"section": section} if section else {}
+    response = stack.http.get(f"/v1/ims/{rtin}/documents", params=params)
+    assert response.status_code == 200, response.text
+    invdata = exact_json(response)["invdata"]
+    return [record for records in invdata.values() for record in records]
+
+
+def counts(stack: Any, rtin: str) -> dict[str, Any]:
+    response = stack.http.get(f"/v1/ims/{rtin}/counts")
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def history(stack: Any, rtin: str, doc_id: str) -> list[dict[str, Any]]:
+    response = stack.http.get(f"/v1/ims/{rtin}/documents/{doc_id}/history")
+    assert response.status_code == 200, response.text
+    return response.json()["events"]  # type: ignore[no-any-return]
