@@ -45,8 +45,9 @@ def freeze(conn: Connection, message: Delivered) -> None:
     )
     conn.execute(
         text(_history(message, "frozen",
-                      "UPDATE ims_documents SET frozen = true WHERE recipient = :r AND gstr2b_period = :p "
-                      "AND route = 'ims' AND action <> 'P' AND NOT frozen RETURNING recipient, doc_key")),
+                      "UPDATE ims_documents SET frozen = true WHERE recipient = :r AND action <> 'P' AND NOT frozen "
+                      "AND (itc_period = :p OR (itc_period IS NULL AND gstr2b_period = :p)) "
+                      "RETURNING recipient, doc_key")),
         _params(message, r=recipient, p=period, detail=json.dumps({"period": period})),
     )
     store.recount(conn, recipient)

@@ -20,6 +20,7 @@ from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.filings import FilingFacts, decide_filing, supersedes
 from services.actions.domain.model import REJECT, ActionRequest, ImsDocument
 from services.common.runner import Delivered
+from services.gstr2b import generation
 
 CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})
 
@@ -136,10 +137,12 @@ def _notify(work: Batch, message: Delivered, applied: list[ImsDocument]) -> None
         work.outbox.append((message.envelope.event_id, supplier, message.key, record))
 
 
-def on_gstr3b_filed(work: Batch, message: Delivered, _clock: dict[str, str]) -> None:
+def on_gstr3b_filed(work: Batch, message: Delivered, clock: dict[str, str]) -> None:
     work.flush()
+    recipient = message.record["recipient"]
     periods.freeze(work.conn, message)
-    work.forget(message.record["recipient"])
+    generation.generate_due(work.conn, recipient, clock.get(recipient, ""), message)
+    work.forget(recipient)
 
 
 def on_clock_advanced(work: Batch, message: Delivered, clock: dict[str, str]) -> None:
@@ -148,7 +151,27 @@ def on_clock_advanced(work: Batch, message: Delivered, clock: dict[str, str]) ->
     if today > clock.get(recipient, ""):
         clock[recipient] = today
     periods.advance_clock(work.conn, message)
+    generation.generate_due(work.conn, recipient, clock[recipient], message)
     work.forget(recipient)
+
+
+def on_recompute_requested(work: Batch, message: Delivered, clock: dict[str, str]) -> None:
+    work.flush()
+    record = message.record
+    refusal = generation.recompute_refusal(work.conn, record["recipient"], record["period"])
+    if refusal is not None:
+        work.refuse(message, 0, record["reference_id"], (record["recipient"], ""), "gstr2b", *refusal)
+        return
+    generation.recompute(work.conn, message, clock.get(record["recipient"], ""))
+    work.forget(record["recipient"])
+
+
+def on_profile_set(work: Batch, message: Delivered, _clock: dict[str, str]) -> None:
+    work.conn.execute(
+        text("INSERT INTO ims_recipients (recipient, quarterly) VALUES (:r, :q) "
+             "ON CONFLICT (recipient) DO UPDATE SET quarterly = excluded.quarterly"),
+        {"r": message.record["recipient"], "q": message.record["quarterly"]},
+    )
 
 
 HANDLERS: dict[str, Callable[[Batch, Delivered, dict[str, str]], None]] = {
@@ -156,4 +179,6 @@ HANDLERS: dict[str, Callable[[Batch, Delivered, dict[str, str]], None]] = {
     "ActionsTaken": on_actions_taken,
     "Gstr3bFiled": on_gstr3b_filed,
     "ClockAdvanced": on_clock_advanced,
+    "Gstr2bRecomputeRequested": on_recompute_requested,
+    "RecipientProfileSet": on_profile_set,
 }

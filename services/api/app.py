@@ -45,8 +45,10 @@ def create_app(container: Container) -> FastAPI:
         )
 
     from services.actions.http import router as ims_router
+    from services.gstr2b.http import router as gstr2b_router
     from services.ingest.http import router as ingest_router
 
     app.include_router(ingest_router)
     app.include_router(ims_router)
+    app.include_router(gstr2b_router)
     return app

@@ -61,9 +61,11 @@ class Filing:
 
     @property
     def source_form(self) -> str:
-        return {"gstr1": "R1", "iff": "IFF", "gstr1a": "R1A", "gstr5": "R5", "gstr6": "R6"}.get(
-            self.form, "BOE"
-        )
+        """The IMS ``srcform`` (R1, IFF, R1A, R5, R6) or "BOE"."""
+        return _SOURCE_FORMS[self.form]
+
+
+_SOURCE_FORMS = {"gstr1": "R1", "iff": "IFF", "gstr1a": "R1A", "gstr5": "R5", "gstr6": "R6", "boe": "BOE"}
 
 
 def _check_size(documents: int, first_seq: int = 1) -> None:
@@ -90,8 +92,10 @@ def gstr1_return(
     """
     _check_size(documents, first_seq)
     rng, mix, period, state = sp.as_rng(rng_or_seed), mix or Mix(), Period.parse(fp), supplier[:2]
-    if amend_from is not None and amend_from.get("gstin") != supplier:
-        raise ValueError("amend_from must be an earlier return of the same supplier")
+    if amend_from is not None and (
+        amend_from["gstin"] != supplier or Period.parse(amend_from["fp"]) > period
+    ):
+        raise ValueError("amend_from must be an earlier (or the same) period's return of the same supplier")
     counts, left = [], documents
     for fraction in (mix.credit_notes, mix.debit_notes, mix.invoice_amendments, mix.note_amendments):
         counts.append(min(sp.share(documents, fraction), left))
@@ -277,7 +281,13 @@ def bills_of_entry(
         cess = sp.tax(taxable, sp.CESS_BP) if bp == 2800 and rng.random() < 0.5 else 0
         number, day = str(boe_num), sp.fmt_date(boe_dt)
         port = rng.choice(_PORTS.get(rtin[:2], ("INNSA1", "INMUN1")))
-        boe = {"rtin": rtin, "port_code": port, "boe_num": number, "boe_dt": day, "refdt": sp.fmt_date(refdt)}
+        boe: Row = {
+            "rtin": rtin,
+            "port_code": port,
+            "boe_num": number,
+            "boe_dt": day,
+            "refdt": sp.fmt_date(refdt),
+        }
         boe |= {"txval": sp.rupees(taxable), "iamt": sp.rupees(sp.tax(taxable, bp)), "csamt": sp.rupees(cess)}
         boe |= {"is_sez": "Y" if kind == "sez" else "N", "amd": "Y" if kind == "amd" else "N"}
         boes.append(boe | ({"oboe_num": number, "oboe_dt": day} if kind == "amd" else {}))
@@ -307,7 +317,7 @@ def _large_chunks(
     if not 1 <= documents <= 9_999_999 or not 1 <= recipients <= 50:
         raise ValueError("documents must be 1..9,999,999 and recipients 1..50")
     rng, period = random.Random(seed), Period.parse(fp)
-    supplier, ctins = make_gstin(rng, "27"), []
+    supplier, ctins = make_gstin(rng, "27"), list[str]()
     while len(ctins) < recipients:
         ctin = make_gstin(rng, sp.STATES[len(ctins) % 8])  # MH first (intra-state), then KA, TN...
         if ctin[2:12] != supplier[2:12] and ctin not in ctins:
@@ -315,17 +325,15 @@ def _large_chunks(
     weights = [1 / rank**1.3 for rank in range(1, recipients + 1)]
     counts = [int(documents * weight / sum(weights)) for weight in weights]
     counts[0] += documents - sum(counts)
+    per_recipient = {ctin: count for ctin, count in zip(ctins, counts, strict=True) if count}
     first = max(period.first_day, date(2017, 7, 1))
     dates = [first + timedelta(days=n) for n in range((period.last_day - first).days + 1)]
-    tables, texts, ndays = (
-        [sp.rate_table(day) for day in dates],
-        [sp.fmt_date(day) for day in dates],
-        len(dates),
-    )
+    tables = [sp.rate_table(day) for day in dates]  # 40% only from 22-09-2025
+    texts, ndays = [sp.fmt_date(day) for day in dates], len(dates)
     prefix = sp.number("MH", period, 0)[:-6]  # "MH/25-26/" + 7 digits: 16 characters
     rand, seq, taxable_total, tax_total = rng.random, 0, 0, 0
     yield f'{{"gstin":"{supplier}","fp":"{fp}","b2b":['
-    for index, (ctin, count) in enumerate(zip(ctins, counts, strict=True)):
+    for index, (ctin, count) in enumerate(per_recipient.items()):
         intra = ctin[:2] == supplier[:2]
         # %-templates are the fastest formatting here; amounts are integer paise split by divmod
         item = '"itms":[{"num":1,"itm_det":{"rt":%s,"txval":%d.%02d,'
@@ -344,8 +352,10 @@ def _large_chunks(
             if intra:
                 half = (tx * bp + 10000) // 20000
                 value = tx + 2 * half
-                buf.append(template % (seq, texts[d], *divmod(value, 100), rt, *divmod(tx, 100), *divmod(half, 100),
-                                       *divmod(half, 100)))  # fmt: skip
+                cgst = divmod(half, 100)
+                buf.append(
+                    template % (seq, texts[d], *divmod(value, 100), rt, *divmod(tx, 100), *cgst, *cgst)
+                )
             else:
                 igst = (tx * bp + 5000) // 10000
                 value = tx + igst
@@ -359,17 +369,12 @@ def _large_chunks(
                 buf.clear()
         yield "]}"
     yield "]}\n"
-    summary |= {
-        "supplier": supplier,
-        "fp": fp,
-        "documents": seq,
-        "recipients": dict(zip(ctins, counts, strict=True)),
-    }
-    summary |= {
+    totals = {
         "taxable_paise": taxable_total,
         "tax_paise": tax_total,
         "value_paise": taxable_total + tax_total,
     }
+    summary |= {"supplier": supplier, "fp": fp, "documents": seq, "recipients": per_recipient} | totals
 
 
 def demo_dataset(seed: int = 7) -> list[Filing]:

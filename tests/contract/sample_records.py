@@ -39,6 +39,8 @@ RECORDS: dict[tuple[str, int], dict[str, Any]] = {
     },
     ("Gstr3bFiled", 1): {"recipient": "29AABCM7710Q1ZX", "period": "102025", "filed_on": "2025-11-20"},
     ("ClockAdvanced", 1): {"recipient": "29AABCM7710Q1ZX", "date": "2025-11-14"},
+    ("Gstr2bRecomputeRequested", 1): {"recipient": "29AABCM7710Q1ZX", "period": "102025", "reference_id": "ref-3"},
+    ("RecipientProfileSet", 1): {"recipient": "29AABCM7710Q1ZX", "quarterly": True},
     ("SupplierNotified", 1): {
         "supplier": "27AAPFK4821M1ZT", "recipient": "29AABCM7710Q1ZX", "cause_event_id": "e-1",
         "documents": [{"doc_key": _DOC["key"], "section": "b2b", "number": "MH/25-26/0001",

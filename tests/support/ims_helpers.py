@@ -151,3 +151,17 @@ def section_counts(counts_: dict[str, Any], section: str) -> dict[str, int]:
         if section in group:
             return group[section]  # type: ignore[no-any-return]
     raise KeyError(section)
+
+
+def error_code(response: Any) -> str:
+    """The `error_cd` of a refused request (FastAPI nests it under `detail`)."""
+    body = response.json()
+    return str((body.get("detail") if isinstance(body.get("detail"), dict) else body)["error_cd"])
+
+
+def boe(recipient: str, number: str, boe_dt: str, refdt: str, txval: str, **extra: Any) -> dict[str, Any]:
+    """One Bill of Entry row for POST /v1/imports/boe (IGST at 18 %)."""
+    taxable = money(txval)
+    return {"rtin": recipient, "port_code": "INMAA1", "boe_num": number, "boe_dt": boe_dt, "refdt": refdt,
+            "txval": taxable, "iamt": (taxable * Decimal("0.18")).quantize(CENT), "csamt": money(0),
+            "is_sez": "N", "amd": "N", **extra}

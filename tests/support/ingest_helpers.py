@@ -144,3 +144,12 @@ def history(stack: Any, rtin: str, doc_id: str) -> list[dict[str, Any]]:
     response = stack.http.get(f"/v1/ims/{rtin}/documents/{doc_id}/history")
     assert response.status_code == 200, response.text
     return response.json()["events"]  # type: ignore[no-any-return]
+
+
+def party(state: str, tag: str, n: int = 1, entity: str = "1") -> str:
+    """A distinct valid GSTIN per test: ``tag`` is two letters, ``n`` up to four digits."""
+    return gstin(state, f"AAC{tag}{n:04d}X", entity)
+
+
+def by_number(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r.get("inum") or r.get("nt_num") or r.get("boenum"): r for r in records}

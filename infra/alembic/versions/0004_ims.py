@@ -58,7 +58,8 @@ DOCUMENT_COLUMNS = """
     deemed           boolean NOT NULL,
     action_actor     text,
     action_at        text,
-    last_reference   text
+    last_reference   text,
+    itc_period       text
 """
 
 

@@ -1,0 +1,100 @@
+"""Generates an immutable GSTR-2B version from the IMS read model, set-based, inside the projector's
+transaction: so the statement is exactly the IMS state at that point of the recipient's log, and a
+replay generates byte-identical versions.
+
+Documents enter the statement of the period they belong to; Pending ones stay out and are carried
+forward to the statement being generated when they are accepted (or deemed accepted). Amendments count
+as the difference from an original that an earlier filed GSTR-3B already took (the full amended value
+when that original was rejected); accepted credit notes reduce ITC by the declared reduction.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, text
+
+from services.common.periods import Period
+from services.gstr2b.domain.layout import CREDIT_NOTES, HEADS, PLACEMENT, REVERSE_CHARGE, gstr3b_table4, itcsumm
+
+
+def _case(mapping: dict[str, tuple[str, str]], index: int) -> str:
+    whens = " ".join(f"WHEN '{section}' THEN '{target[index]}'" for section, target in mapping.items())
+    return f"CASE d.section {whens} END"
+
+
+def _placement(index: int) -> str:
+    rcm = ", ".join(f"'{s}'" for s in REVERSE_CHARGE)
+    return f"CASE WHEN d.reverse_charge AND d.section IN ({rcm}) THEN {_case(REVERSE_CHARGE, index)} " \
+           f"ELSE {_case(PLACEMENT, index)} END"
+
+
+_CREDIT = ", ".join(f"'{s}'" for s in sorted(CREDIT_NOTES))
+_DIFF = "o.doc_key IS NOT NULL AND o.frozen AND o.action <> 'R'"
+
+
+def _amount(column: str, declared: str | None) -> str:
+    reduced = (f"WHEN d.section IN ({_CREDIT}) AND d.action = 'A' AND d.itc_red_req IS NOT NULL "
+               f"THEN coalesce(d.{declared}, 0) ") if declared else ""
+    return f"CASE {reduced}WHEN {_DIFF} THEN d.{column} - o.{column} ELSE d.{column} END"
+
+
+_BLOCK = ("CASE WHEN d.part = 'itcunavl' THEN 'itcunavl' WHEN d.route = 'ims' AND d.action = 'R' "
+          "THEN 'itcRejected' ELSE 'itcavl' END")
+
+_INSERT_LINES = f"""
+INSERT INTO gstr2b_lines (recipient, period, version, block, bucket, section, doc_key, ims_section, supplier,
+    number, doc_date, note_type, orig_number, orig_date, inv_typ, pos, rev, itcavl, rsn, diff_percent, supfildt,
+    supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code)
+SELECT d.recipient, :p, :v, {_BLOCK}, {_placement(0)}, {_placement(1)}, d.doc_key, d.section, d.supplier,
+    d.number, d.doc_date, d.note_type, d.orig_number, d.orig_date, d.inv_typ, d.pos, d.reverse_charge,
+    CASE WHEN d.part = 'itcunavl' THEN 'N' ELSE 'Y' END, d.reason, d.diff_percent, d.filed_on, d.return_period,
+    {_amount("value", None)}, {_amount("taxable", None)}, {_amount("igst", "decl_igst")},
+    {_amount("cgst", "decl_cgst")}, {_amount("sgst", "decl_sgst")}, {_amount("cess", "decl_cess")},
+    d.action, d.remarks, d.port_code
+FROM ims_documents d
+LEFT JOIN ims_documents o ON o.recipient = d.recipient AND o.doc_key = d.original_key
+WHERE d.recipient = :r AND d.itc_period = :p
+"""
+
+_SORTABLE = "(right(gstr2b_period, 4) || left(gstr2b_period, 2))"
+
+_TAKE_IN = f"""
+UPDATE ims_documents SET itc_period =
+    CASE WHEN superseded_by IS NOT NULL OR (route = 'ims' AND action = 'P') THEN NULL ELSE :p END
+WHERE recipient = :r AND filing_status = 'filed'
+  AND (itc_period = :p OR (itc_period IS NULL AND NOT frozen AND {_SORTABLE} <= :sortable))
+  AND itc_period IS DISTINCT FROM
+      (CASE WHEN superseded_by IS NOT NULL OR (route = 'ims' AND action = 'P') THEN NULL ELSE :p END)
+"""
+
+
+def sortable(period: Period) -> str:
+    return f"{period.year:04d}{period.month:02d}"
+
+
+def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigger: str, event_id: str) -> int:
+    """Write the next version of (recipient, period) and return its number."""
+    params = {"r": recipient, "p": period.mmyyyy, "sortable": sortable(period)}
+    conn.execute(text(_TAKE_IN), params)
+    version = int(conn.execute(
+        text("SELECT coalesce(max(version), 0) + 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"),
+        params,
+    ).scalar_one())
+    conn.execute(text(_INSERT_LINES), params | {"v": version})
+    sums = ", ".join(f"sum({h})" for h in HEADS)
+    rows = conn.execute(
+        text(f"SELECT block, bucket, section, count(*), {sums} FROM gstr2b_lines "
+             "WHERE recipient = :r AND period = :p AND version = :v GROUP BY block, bucket, section"),
+        params | {"v": version},
+    ).all()
+    totals = {(b, k, s): dict(zip(HEADS, (int(x) for x in amounts), strict=True)) for b, k, s, _, *amounts in rows}
+    summary = itcsumm(totals)
+    documents = sum(int(row[3]) for row in rows)
+    conn.execute(
+        text("INSERT INTO gstr2b_versions (recipient, period, version, gendt, trigger, event_id, documents, summary) "
+             "VALUES (:r, :p, :v, :gendt, :trigger, :eid, :n, CAST(:summary AS jsonb))"),
+        params | {"v": version, "gendt": gendt, "trigger": trigger, "eid": event_id, "n": documents,
+                  "summary": json.dumps({"itcsumm": summary, "gstr3b": gstr3b_table4(summary)})},
+    )
+    return version

@@ -1,0 +1,53 @@
+"""GSTR-2B generation steps of the IMS projector: at the cut-off, after a GSTR-3B, and on recompute."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from services.common.periods import Period
+from services.common.runner import Delivered
+from services.gstr2b import builder
+from services.gstr2b.domain.schedule import due_periods
+
+
+def is_quarterly(conn: Connection, recipient: str) -> bool:
+    value = conn.execute(text("SELECT quarterly FROM ims_recipients WHERE recipient = :r"), {"r": recipient}).scalar()
+    return bool(value)
+
+
+def _periods(conn: Connection, sql: str, recipient: str) -> set[Period]:
+    return {Period.parse(p) for (p,) in conn.execute(text(sql), {"r": recipient})}
+
+
+def generate_due(conn: Connection, recipient: str, today: str, message: Delivered) -> list[int]:
+    if not today:
+        return []
+    quarterly = is_quarterly(conn, recipient)
+    documents = _periods(conn, "SELECT DISTINCT gstr2b_period FROM ims_documents WHERE recipient = :r "
+                               "AND filing_status = 'filed' AND itc_period IS NULL AND gstr2b_period IS NOT NULL",
+                         recipient)
+    generated = _periods(conn, "SELECT DISTINCT period FROM gstr2b_versions WHERE recipient = :r", recipient)
+    filed = _periods(conn, "SELECT period FROM ims_periods WHERE recipient = :r", recipient)
+    versions = []
+    for period in due_periods(documents, generated, filed, today, quarterly):
+        versions.append(builder.generate(conn, recipient, period, today, "cutoff", message.envelope.event_id))
+    return versions
+
+
+def recompute_refusal(conn: Connection, recipient: str, period: str) -> tuple[str, str] | None:
+    """Why a recompute cannot run, or None: it needs a generated version and an unfiled GSTR-3B."""
+    params = {"r": recipient, "p": period}
+    if conn.execute(text("SELECT 1 FROM ims_periods WHERE recipient = :r AND period = :p"), params).first():
+        return ("GSTR3B_FILED", f"rtnprd: GSTR-3B for {period} is filed; GSTR-2B can no longer be recomputed")
+    if not conn.execute(text("SELECT 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"), params).first():
+        return ("NOT_GENERATED", f"rtnprd: GSTR-2B for {period} is not generated yet (before its cut-off)")
+    return None
+
+
+def recompute(conn: Connection, message: Delivered, today: str) -> int | None:
+    record = message.record
+    if recompute_refusal(conn, record["recipient"], record["period"]) is not None:
+        return None
+    gendt = today or message.envelope.occurred_at[:10]
+    return builder.generate(conn, record["recipient"], Period.parse(record["period"]), gendt, "recompute",
+                            message.envelope.event_id)

@@ -1,0 +1,124 @@
+"""HTTP entry points of GSTR-2B: the latest or a given version, versions, diff, recompute, profile."""
+
+from __future__ import annotations
+
+import uuid
+from itertools import groupby
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from services.actions.handlers import CommandRefused, check_period, period_event
+from services.api.bodies import parse_json, read_body
+from services.api.common import path_gstin, refused
+from services.api.downloads import csv_stream, file_chunks, xlsx_file
+from services.api.money_json import MoneyJSONResponse
+from services.bootstrap import Container
+from services.common import requests
+from services.gstr2b import output, queries
+from services.gstr2b.generation import recompute_refusal
+
+router = APIRouter(prefix="/v1", tags=["gstr2b"])
+SUMMARY_COLUMNS = ("part", "bucket", "section", "igst", "cgst", "sgst", "cess")
+
+
+def _container(request: Request) -> Container:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+def _period(rtnprd: str) -> str:
+    try:
+        return check_period(rtnprd)
+    except CommandRefused as exc:
+        raise refused(str(exc)) from None
+
+
+def _version(container: Container, gstin: str, rtnprd: str, number: int | None) -> queries.Version:
+    found = queries.version(container.engine, path_gstin(gstin), _period(rtnprd), number)
+    if found is None:
+        what = f"version {number}" if number else "no generated GSTR-2B"
+        raise refused(f"rtnprd: {what} for {rtnprd}", 404, "NOT_FOUND")
+    return found
+
+
+@router.get("/gstr2b/{gstin}/{rtnprd}")
+def get_gstr2b(request: Request, gstin: str, rtnprd: str, version: int | None = Query(None, ge=1),
+               format: str = Query("json", pattern="^(json|csv|xlsx)$")) -> Any:
+    """The GSTR-2B in the GSTN shape plus GSTR-3B table 4; `format=csv|xlsx` like the portal's Excel."""
+    container = _container(request)
+    v = _version(container, gstin, rtnprd, version)
+    name = f"gstr2b-{v.recipient}-{v.period}-v{v.version}"
+    if format == "json":
+        return StreamingResponse(output.json_stream(container.engine, v), media_type="application/json")
+    if format == "csv":
+        rows = ({"sheet": sheet, **row} for sheet, row in output.flat_rows(output.all_lines(container.engine, v)))
+        return StreamingResponse(csv_stream(("sheet", *output.SHEET_COLUMNS), rows), media_type="text/csv",
+                                 headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    sheets = [("Summary", SUMMARY_COLUMNS, output.summary_rows(v))]
+    grouped = groupby(output.flat_rows(output.all_lines(container.engine, v)), key=lambda pair: pair[0])
+    documents = ((sheet, output.SHEET_COLUMNS, (row for _, row in pairs)) for sheet, pairs in grouped)
+    path = xlsx_file(_chain(sheets, documents))
+    return StreamingResponse(file_chunks(path),
+                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+def _chain(*parts: Any) -> Any:
+    for part in parts:
+        yield from part
+
+
+@router.get("/gstr2b/{gstin}/{rtnprd}/versions")
+def get_versions(request: Request, gstin: str, rtnprd: str) -> Any:
+    found = queries.versions(_container(request).engine, path_gstin(gstin), _period(rtnprd))
+    return {"gstin": gstin, "rtnprd": rtnprd, "versions": [
+        {"version": v.version, "gendt": v.gendt.strftime("%d-%m-%Y"), "trigger": v.trigger,
+         "documents": v.documents} for v in found]}
+
+
+@router.get("/gstr2b/{gstin}/{rtnprd}/diff")
+def get_diff(request: Request, gstin: str, rtnprd: str, older: int = Query(..., alias="from", ge=1),
+             newer: int = Query(..., alias="to", ge=1)) -> Any:
+    """What changed between two versions: documents added, removed, or moved between parts / amounts."""
+    container = _container(request)
+    for number in (older, newer):
+        _version(container, gstin, rtnprd, number)
+    changes = queries.diff(container.engine, path_gstin(gstin), _period(rtnprd), older, newer)
+    return MoneyJSONResponse({"gstin": gstin, "rtnprd": rtnprd, "from": older, "to": newer, "changes": [
+        {**c, "from_tax": output.Paise(c["from_tax"]) if c["from_tax"] is not None else None,
+         "to_tax": output.Paise(c["to_tax"]) if c["to_tax"] is not None else None} for c in changes]})
+
+
+@router.post("/gstr2b/{gstin}/{rtnprd}/recompute")
+async def post_recompute(request: Request, gstin: str, rtnprd: str) -> Any:
+    """Recompute GSTR-2B after new actions: refused before the cut-off and after the period's GSTR-3B."""
+    container = _container(request)
+    recipient, period = path_gstin(gstin), _period(rtnprd)
+    with container.engine.connect() as conn:
+        refusal = recompute_refusal(conn, recipient, period)
+    if refusal is not None:
+        raise refused(refusal[1], 409, refusal[0])
+    reference = uuid.uuid4().hex
+    await run_in_threadpool(period_event, container, recipient, "Gstr2bRecomputeRequested",
+                            {"recipient": recipient, "period": period, "reference_id": reference},
+                            request.headers.get("X-Actor") or "api")
+    answer = {"reference_id": reference, "status_cd": "P", "proc_cnt": 1, "err_cnt": 0, "error_report": {}}
+    requests.record(container.engine, reference, "recompute", recipient, answer, None)
+    return answer
+
+
+@router.post("/ims/{gstin}/profile")
+async def post_profile(request: Request, gstin: str) -> Any:
+    """Set the recipient's filing frequency (`{"frequency": "monthly"|"quarterly"}`)."""
+    container = _container(request)
+    body = parse_json(await read_body(request, 4096))
+    frequency = body.get("frequency") if isinstance(body, dict) else None
+    if frequency not in ("monthly", "quarterly"):
+        raise refused("frequency: must be monthly or quarterly")
+    recipient = path_gstin(gstin)
+    await run_in_threadpool(period_event, container, recipient, "RecipientProfileSet",
+                            {"recipient": recipient, "quarterly": frequency == "quarterly"},
+                            request.headers.get("X-Actor") or "api")
+    return {"rtin": recipient, "frequency": frequency}
