@@ -27,6 +27,10 @@ CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})
 
 class ImsProjection:
     name = "ims"
+    # Read models this projection owns (rebuilt by a replay). The notification outbox is left out on
+    # purpose: it records what was sent, and a replay must not send again.
+    tables = ("ims_documents", "ims_counts", "ims_history", "ims_refusals", "ims_periods", "ims_clock",
+              "ims_recipients", "gstr2b_versions", "gstr2b_lines")
 
     def __init__(self, topic: str):
         self.topics = (topic,)

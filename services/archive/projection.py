@@ -25,6 +25,7 @@ _INSERT = text(
 
 class ArchiveProjection:
     name = "archive"
+    tables = ("event_archive",)
 
     def __init__(self, topics: tuple[str, ...]):
         self.topics = topics

@@ -96,6 +96,12 @@ def parser() -> argparse.ArgumentParser:
     from services.cli.ops import add_commands
 
     add_commands(commands)
+    from services.cli.gstr2b import add_command as add_gstr2b_command
+
+    add_gstr2b_command(commands)
+    from services.cli.replay import add_commands as add_replay_commands
+
+    add_replay_commands(commands)
     return root
 
 

@@ -45,6 +45,7 @@ class Delivered:
 class Projection(Protocol):
     name: str
     topics: tuple[str, ...]  # physical topic names
+    tables: tuple[str, ...]  # the read-model tables it owns, rebuilt by a replay
 
     def apply(self, conn: Connection, batch: Sequence[Delivered]) -> None:
         """Apply a batch in log order inside the caller's transaction; must be set-based."""

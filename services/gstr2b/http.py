@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from itertools import groupby
 from typing import Any
@@ -59,15 +60,10 @@ def get_gstr2b(request: Request, gstin: str, rtnprd: str, version: int | None = 
     sheets = [("Summary", SUMMARY_COLUMNS, output.summary_rows(v))]
     grouped = groupby(output.flat_rows(output.all_lines(container.engine, v)), key=lambda pair: pair[0])
     documents = ((sheet, output.SHEET_COLUMNS, (row for _, row in pairs)) for sheet, pairs in grouped)
-    path = xlsx_file(_chain(sheets, documents))
+    path = xlsx_file(itertools.chain(sheets, documents))
     return StreamingResponse(file_chunks(path),
                              media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                              headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-
-
-def _chain(*parts: Any) -> Any:
-    for part in parts:
-        yield from part
 
 
 @router.get("/gstr2b/{gstin}/{rtnprd}/versions")

@@ -37,6 +37,7 @@ from tests.support.ims_helpers import (
     section_counts,
     tax_of,
 )
+from tests.support.live import LiveStack
 from tests.support.payloads import example
 
 pytestmark = pytest.mark.e2e
@@ -60,11 +61,24 @@ def file_gstr3b(live: Any, recipient: str, period: str, filed_on: str, actor: st
     live.wait_projected()
 
 
+def advance_clock(live: Any, day: str) -> None:
+    """POST /v1/clock: every known recipient's "today" becomes `day` (deadlines and cut-offs fire)."""
+    answer = live.post("/v1/clock", {"date": day})
+    assert answer.status_code == 200, answer.text
+    live.wait_projected()
+
+
 # 1 ----------------------------------------------------------------------------------------------------------
-def test_a_no_action_document_is_frozen_by_gstr3b_while_a_pending_one_is_carried_forward(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_a_no_action_document_is_frozen_by_gstr3b_while_a_pending_one_is_carried_forward(
+    live_stack: LiveStack,
+) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
-    body = gstr1(supplier, "102025", recipient,
-                 b2b=[invoice("DA-1", "03-10-2025", "1000.00"), invoice("DA-2", "04-10-2025", "2000.00")])
+    body = gstr1(
+        supplier,
+        "102025",
+        recipient,
+        b2b=[invoice("DA-1", "03-10-2025", "1000.00"), invoice("DA-2", "04-10-2025", "2000.00")],
+    )
     file_return(live, body, "2025-11-11")
     live.wait_projected()
     assert section_counts(counts(live, recipient), "b2b") == tally(noaction=2)
@@ -75,7 +89,8 @@ def test_a_no_action_document_is_frozen_by_gstr3b_while_a_pending_one_is_carried
     act(live, recipient, [("b2b", record_of(kept, "P"))])
     assert section_counts(counts(live, recipient), "b2b") == tally(noaction=1, pending=1)
 
-    file_gstr3b(live, recipient, "102025", "2025-12-15")
+    advance_clock(live, "2025-11-14")  # draft GSTR-2B 102025 is generated
+    file_gstr3b(live, recipient, "102025", "2025-11-20")
 
     after = counts(live, recipient)
     assert section_counts(after, "b2b") == tally(pending=1)
@@ -85,19 +100,59 @@ def test_a_no_action_document_is_frozen_by_gstr3b_while_a_pending_one_is_carried
     assert [e["what"] for e in history(live, recipient, deemed["doc_id"])] == ["filed", "frozen"]
     assert "frozen" not in [e["what"] for e in history(live, recipient, kept["doc_id"])]
     # the no-action document is kept (deemed accepted) but left IMS: frozen with its No Action
-    assert live.scalar("SELECT action || ':' || frozen::text FROM ims_documents WHERE recipient = :r "
-                       "AND doc_key = :k", r=recipient, k=deemed["doc_id"]) == "N:true"
+    assert (
+        live.scalar(
+            "SELECT action || ':' || frozen::text FROM ims_documents WHERE recipient = :r AND doc_key = :k",
+            r=recipient,
+            k=deemed["doc_id"],
+        )
+        == "N:true"
+    )
+    refused = answer_of(save(live, recipient, [("b2b", record_of(deemed, "R"))]))
+    assert errors(refused) == [("b2b", "FROZEN")]
+
+    # carried forward: accepted in December, it belongs to the next GSTR-2B (112025), and the GSTR-3B
+    # of that period freezes it like any other decided document
+    act(live, recipient, [("b2b", record_of(document(live, recipient, "DA-2"), "A"))])
+    assert section_counts(counts(live, recipient), "b2b") == tally(accept=1)
+    advance_clock(live, "2025-12-14")  # draft GSTR-2B 112025 is generated
+    file_gstr3b(live, recipient, "112025", "2025-12-20")
+    state = live.scalar(
+        "SELECT action || ' itc_period=' || coalesce(itc_period, 'none') || ' frozen=' "
+        "|| frozen::text FROM ims_documents WHERE recipient = :r AND doc_key = :k",
+        r=recipient,
+        k=kept["doc_id"],
+    )
+    assert counts(live, recipient)["all_oth"]["ttl_cnt"] == 0, f"carried-forward document not frozen: {state}"
+    assert documents(live, recipient) == []
+    assert history(live, recipient, kept["doc_id"])[-1]["what"] == "frozen"
 
 
 # 2 ----------------------------------------------------------------------------------------------------------
-def test_pending_is_blocked_for_credit_notes_before_oct_2025_and_limited_to_one_period_after(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_pending_is_blocked_for_credit_notes_before_oct_2025_and_limited_to_one_period_after(
+    live_stack: LiveStack,
+) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
-    file_return(live, gstr1(supplier, "092025", recipient, cdnr=[note("CN-SEP", "20-09-2025", "1000.00")]),
-                "2025-10-11")
-    file_return(live, gstr1(supplier, "102025", recipient, cdnr=[
-        note("CN-OCT", "20-10-2025", "1000.00"), note("CN-UP", "21-10-2025", "1000.00"),
-        note("CN-REJ", "22-10-2025", "1000.00"), note("CN-DN", "23-10-2025", "1000.00"),
-    ]), "2025-11-11")
+    file_return(
+        live,
+        gstr1(supplier, "092025", recipient, cdnr=[note("CN-SEP", "20-09-2025", "1000.00")]),
+        "2025-10-11",
+    )
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "102025",
+            recipient,
+            cdnr=[
+                note("CN-OCT", "20-10-2025", "1000.00"),
+                note("CN-UP", "21-10-2025", "1000.00"),
+                note("CN-REJ", "22-10-2025", "1000.00"),
+                note("CN-DN", "23-10-2025", "1000.00"),
+            ],
+        ),
+        "2025-11-11",
+    )
     live.wait_projected()
 
     september, october = document(live, recipient, "CN-SEP"), document(live, recipient, "CN-OCT")
@@ -106,10 +161,17 @@ def test_pending_is_blocked_for_credit_notes_before_oct_2025_and_limited_to_one_
     assert october["ispendactblocked"] == "Y" and october["pendactdeadline"] == "20-12-2025"
 
     rejected = document(live, recipient, "CN-REJ")
-    answer = answer_of(save(live, recipient, [
-        ("b2bcn", record_of(september, "P")), ("b2bcn", record_of(october, "P")),
-        ("b2bcn", record_of(rejected, "R")),
-    ]))
+    answer = answer_of(
+        save(
+            live,
+            recipient,
+            [
+                ("b2bcn", record_of(september, "P")),
+                ("b2bcn", record_of(october, "P")),
+                ("b2bcn", record_of(rejected, "R")),
+            ],
+        )
+    )
     assert errors(answer) == [("b2bcn", "PENDING_BLOCKED")]
     assert answer["status_cd"] == "PE" and answer["proc_cnt"] == 2
     assert answer["error_report"]["b2bcn"][0]["doc_id"] == september["doc_id"]
@@ -118,11 +180,20 @@ def test_pending_is_blocked_for_credit_notes_before_oct_2025_and_limited_to_one_
     assert document(live, recipient, "CN-SEP")["action"] == "N"
 
     # amendments in the November return: upward, downward of a rejected original, downward of a plain one
-    file_return(live, gstr1(supplier, "112025", recipient, cdnra=[
-        note("CN-UP", "21-10-2025", "2000.00", ont_num="CN-UP", ont_dt="21-10-2025"),
-        note("CN-REJ", "22-10-2025", "500.00", ont_num="CN-REJ", ont_dt="22-10-2025"),
-        note("CN-DN", "23-10-2025", "500.00", ont_num="CN-DN", ont_dt="23-10-2025"),
-    ]), "2025-12-11")
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "112025",
+            recipient,
+            cdnra=[
+                note("CN-UP", "21-10-2025", "2000.00", ont_num="CN-UP", ont_dt="21-10-2025"),
+                note("CN-REJ", "22-10-2025", "500.00", ont_num="CN-REJ", ont_dt="22-10-2025"),
+                note("CN-DN", "23-10-2025", "500.00", ont_num="CN-DN", ont_dt="23-10-2025"),
+            ],
+        ),
+        "2025-12-11",
+    )
     live.wait_projected()
     amendments = {d["nt_num"]: d for d in documents(live, recipient, section="b2bcna")}
     assert amendments["CN-UP"]["ispendactblocked"] == "Y"
@@ -134,10 +205,10 @@ def test_pending_is_blocked_for_credit_notes_before_oct_2025_and_limited_to_one_
     now = counts(live, recipient)
     assert section_counts(now, "b2bcn") == tally(noaction=1, pending=1)
     assert section_counts(now, "b2bcna") == tally(noaction=3)
+    superseded = answer_of(save(live, recipient, [("b2bcn", record_of(rejected, "A"))]))
+    assert errors(superseded) == [("b2bcn", "SUPERSEDED")]
 
-    clock = live.post("/v1/clock", {"date": "2025-12-21"})
-    assert clock.status_code == 200, clock.text
-    live.wait_projected()
+    advance_clock(live, "2025-12-21")
 
     lapsed = document(live, recipient, "CN-OCT")
     assert (lapsed["action"], lapsed["prev_status"], lapsed.get("deemed")) == ("N", "P", "Y")
@@ -152,12 +223,17 @@ def test_pending_is_blocked_for_credit_notes_before_oct_2025_and_limited_to_one_
 
 
 # 3 ----------------------------------------------------------------------------------------------------------
-def test_a_credit_note_is_accepted_with_a_partial_itc_reduction_and_bad_declarations_are_refused(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_a_credit_note_is_accepted_with_a_partial_itc_reduction_and_bad_declarations_are_refused(
+    live_stack: LiveStack,
+) -> None:
     live = live_stack
     inter, intra, recipient = gstin("27"), gstin("29"), gstin("29")
     credit = note("RCN-1", "10-10-2025", "1000.00")
-    file_return(live, gstr1(inter, "102025", recipient, cdnr=[credit],
-                            b2b=[invoice("RINV-1", "11-10-2025", "1000.00")]), "2025-11-11")
+    file_return(
+        live,
+        gstr1(inter, "102025", recipient, cdnr=[credit], b2b=[invoice("RINV-1", "11-10-2025", "1000.00")]),
+        "2025-11-11",
+    )
     local = note("RCN-3", "12-10-2025", "1000.00", intra=True)
     file_return(live, gstr1(intra, "102025", recipient, cdnr=[local]), "2025-11-11")
     live.wait_projected()
@@ -165,34 +241,58 @@ def test_a_credit_note_is_accepted_with_a_partial_itc_reduction_and_bad_declarat
     cn, cn_local, inv = (document(live, recipient, n) for n in ("RCN-1", "RCN-3", "RINV-1"))
     assert cn["iamt"] == tax_of(credit) == money("180.00")
     assert cn_local["camt"] == cn_local["samt"] == money("90.00") and cn_local["iamt"] == money(0)
-    refused = answer_of(save(live, recipient, [
-        ("b2bcn", record_of(cn, "A", itcRedReq="Y", declIgst=money("180.01"))),
-        ("b2bcn", record_of(cn_local, "A", itcRedReq="Y", declCgst=money("50.00"), declSgst=money("40.00"))),
-        ("b2b", record_of(inv, "A", itcRedReq="Y", declIgst=money("10.00"))),
-    ]))
-    assert errors(refused) == [("b2b", "REDUCTION_NOT_ALLOWED"), ("b2bcn", "INVALID_REDUCTION"),
-                               ("b2bcn", "INVALID_REDUCTION")]
+    refused = answer_of(
+        save(
+            live,
+            recipient,
+            [
+                ("b2bcn", record_of(cn, "A", itcRedReq="Y", declIgst=money("180.01"))),
+                (
+                    "b2bcn",
+                    record_of(cn_local, "A", itcRedReq="Y", declCgst=money("50.00"), declSgst=money("40.00")),
+                ),
+                ("b2b", record_of(inv, "A", itcRedReq="Y", declIgst=money("10.00"))),
+            ],
+        )
+    )
+    assert errors(refused) == [
+        ("b2b", "REDUCTION_NOT_ALLOWED"),
+        ("b2bcn", "INVALID_REDUCTION"),
+        ("b2bcn", "INVALID_REDUCTION"),
+    ]
     assert (refused["status_cd"], refused["proc_cnt"], refused["err_cnt"]) == ("ER", 0, 3)
 
-    act(live, recipient, [
-        ("b2bcn", record_of(cn, "A", itcRedReq="Y", declIgst=money("90.50"))),
-        ("b2bcn", record_of(cn_local, "A", itcRedReq="Y", declCgst=money("45.00"), declSgst=money("45.00"))),
-    ])
+    act(
+        live,
+        recipient,
+        [
+            ("b2bcn", record_of(cn, "A", itcRedReq="Y", declIgst=money("90.50"))),
+            (
+                "b2bcn",
+                record_of(cn_local, "A", itcRedReq="Y", declCgst=money("45.00"), declSgst=money("45.00")),
+            ),
+        ],
+    )
     accepted = document(live, recipient, "RCN-1")
     assert (accepted["action"], accepted["itcRedReq"], accepted["declIgst"]) == ("A", "Y", money("90.50"))
     assert accepted["declCgst"] == accepted["declSgst"] == accepted["declCess"] == money(0)
     local_accepted = document(live, recipient, "RCN-3")
     assert (local_accepted["itcRedReq"], local_accepted["declCgst"], local_accepted["declSgst"]) == (
-        "Y", money("45.00"), money("45.00"))
+        "Y",
+        money("45.00"),
+        money("45.00"),
+    )
     assert local_accepted["declIgst"] == money(0)
-    assert '"declIgst":90.50' in live.http.get(f"/v1/ims/{recipient}/documents",
-                                               params={"section": "b2bcn"}).text
+    assert (
+        '"declIgst":90.50'
+        in live.http.get(f"/v1/ims/{recipient}/documents", params={"section": "b2bcn"}).text
+    )
     assert section_counts(counts(live, recipient), "b2bcn") == tally(accept=2)
     assert document(live, recipient, "RINV-1")["itcRedReq"] is None
 
 
 # 4 ----------------------------------------------------------------------------------------------------------
-def test_a_supplier_edit_of_a_saved_invoice_drops_the_recipients_action(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_a_supplier_edit_of_a_saved_invoice_drops_the_recipients_action(live_stack: LiveStack) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
     file_return(live, gstr1(supplier, "112025", recipient, b2b=[invoice("SV-1", "05-11-2025", "1000.00")]))
     live.wait_projected()
@@ -221,7 +321,9 @@ def test_a_supplier_edit_of_a_saved_invoice_drops_the_recipients_action(live_sta
 
 
 # 5 ----------------------------------------------------------------------------------------------------------
-def test_an_action_read_with_an_old_hash_is_refused_as_stale_and_changes_nothing(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_an_action_read_with_an_old_hash_is_refused_as_stale_and_changes_nothing(
+    live_stack: LiveStack,
+) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
     file_return(live, gstr1(supplier, "112025", recipient, b2b=[invoice("ST-1", "06-11-2025", "1000.00")]))
     live.wait_projected()
@@ -243,7 +345,9 @@ def test_an_action_read_with_an_old_hash_is_refused_as_stale_and_changes_nothing
     live.stop_process("consumer:ims")
     try:
         current = document(live, recipient, "ST-1")
-        file_return(live, gstr1(supplier, "112025", recipient, b2b=[invoice("ST-1", "06-11-2025", "1200.00")]))
+        file_return(
+            live, gstr1(supplier, "112025", recipient, b2b=[invoice("ST-1", "06-11-2025", "1200.00")])
+        )
         raced = answer_of(save(live, recipient, [("b2b", record_of(current, "A"))]))
         assert raced["status_cd"] == "P"
     finally:
@@ -257,12 +361,18 @@ def test_an_action_read_with_an_old_hash_is_refused_as_stale_and_changes_nothing
 
 
 # 6 ----------------------------------------------------------------------------------------------------------
-def test_documents_of_a_period_whose_gstr3b_is_filed_can_no_longer_be_actioned(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_documents_of_a_period_whose_gstr3b_is_filed_can_no_longer_be_actioned(live_stack: LiveStack) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
-    file_return(live, gstr1(supplier, "102025", recipient, b2b=[invoice("FZ-1", "07-10-2025", "1000.00")]),
-                "2025-11-11")
-    file_return(live, gstr1(supplier, "112025", recipient, b2b=[invoice("FZ-2", "07-11-2025", "1000.00")]),
-                "2025-12-11")
+    file_return(
+        live,
+        gstr1(supplier, "102025", recipient, b2b=[invoice("FZ-1", "07-10-2025", "1000.00")]),
+        "2025-11-11",
+    )
+    file_return(
+        live,
+        gstr1(supplier, "112025", recipient, b2b=[invoice("FZ-2", "07-11-2025", "1000.00")]),
+        "2025-12-11",
+    )
     live.wait_projected()
     october, november = document(live, recipient, "FZ-1"), document(live, recipient, "FZ-2")
     act(live, recipient, [("b2b", record_of(october, "A"))])
@@ -277,15 +387,42 @@ def test_documents_of_a_period_whose_gstr3b_is_filed_can_no_longer_be_actioned(l
     # another period's document stays actionable
     act(live, recipient, [("b2b", record_of(november, "R", remarks="not received"))])
     assert section_counts(counts(live, recipient), "b2b") == tally(reject=1)
-    assert live.scalar("SELECT action FROM ims_documents WHERE recipient = :r AND doc_key = :k",
-                       r=recipient, k=october["doc_id"]) == "A"
+    assert (
+        live.scalar(
+            "SELECT action FROM ims_documents WHERE recipient = :r AND doc_key = :k",
+            r=recipient,
+            k=october["doc_id"],
+        )
+        == "A"
+    )
+
+    # the supplier amends the frozen, accepted invoice downward: accepting it reduces ITC, so Pending is
+    # blocked (one period's window) and the ITC-reduction declaration applies
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "122025",
+            recipient,
+            b2ba=[invoice("FZ-1", "07-10-2025", "600.00", oinum="FZ-1", oidt="07-10-2025")],
+        ),
+        "2026-01-11",
+    )
+    live.wait_projected()
+    amendment = document(live, recipient, "FZ-1")
+    assert (amendment["section"], amendment["oinum"], amendment["action"]) == ("b2ba", "FZ-1", "N")
+    assert (amendment["ispendactblocked"], amendment["pendactdeadline"]) == ("Y", "20-02-2026")
+    act(live, recipient, [("b2ba", record_of(amendment, "A", itcRedReq="Y", declIgst=money("50.00")))])
+    accepted = document(live, recipient, "FZ-1")
+    assert (accepted["action"], accepted["itcRedReq"], accepted["declIgst"]) == ("A", "Y", money("50.00"))
 
 
 # 7 ----------------------------------------------------------------------------------------------------------
-def test_a_bill_of_entry_can_be_accepted_but_never_rejected(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_a_bill_of_entry_can_be_accepted_but_never_rejected(live_stack: LiveStack) -> None:
     live, importer = live_stack, gstin("29")
-    answer = live.post("/v1/imports/boe", {"boe": [boe(importer, "4512001", "10-10-2025", "15-10-2025",
-                                                       "10000.00")]})
+    answer = live.post(
+        "/v1/imports/boe", {"boe": [boe(importer, "4512001", "10-10-2025", "15-10-2025", "10000.00")]}
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["status_cd"] == "P"
     live.wait_projected()
@@ -295,60 +432,128 @@ def test_a_bill_of_entry_can_be_accepted_but_never_rejected(live_stack) -> None:
     bill = document(live, importer, "4512001")
     assert bill["section"] == "impg" and bill["stin"] == importer
     assert (bill["boedt"], bill["portcode"], bill["iamt"], bill["val"]) == (
-        "10-10-2025", "INMAA1", money("1800.00"), money("11800.00"))
+        "10-10-2025",
+        "INMAA1",
+        money("1800.00"),
+        money("11800.00"),
+    )
 
     refused = answer_of(save(live, importer, [("impg", record_of(bill, "R", remarks="short shipped"))]))
     assert errors(refused) == [("impg", "REJECT_NOT_ALLOWED")]
-    bulk = answer_of(live.post(f"/v1/ims/{importer}/actions/bulk",
-                               {"action": "R", "filter": {"section": "impg"}}))
+    bulk = answer_of(
+        live.post(f"/v1/ims/{importer}/actions/bulk", {"action": "R", "filter": {"section": "impg"}})
+    )
     assert errors(bulk) == [("impg", "REJECT_NOT_ALLOWED")] and bulk["status_cd"] == "ER"
     live.wait_projected()
     assert counts(live, importer)["imp_gds"]["impg"] == tally(noaction=1)
 
+    act(live, importer, [("impg", record_of(bill, "P"))])
+    assert counts(live, importer)["imp_gds"]["impg"] == tally(pending=1)
     act(live, importer, [("impg", record_of(bill, "A"))])
     assert counts(live, importer)["imp_gds"]["impg"] == tally(accept=1)
     assert document(live, importer, "4512001")["action"] == "A"
 
 
-# 8 ----------------------------------------------------------------------------------------------------------
-def test_the_supplier_sees_a_rejection_with_its_remark_and_bad_remarks_are_refused(live_stack) -> None:  # type: ignore[no-untyped-def]
+# 8 ---------------------------------------------------------------------------------------------------------
+def test_the_supplier_sees_a_rejection_with_its_remark_and_bad_remarks_are_refused(
+    live_stack: LiveStack,
+) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
-    file_return(live, gstr1(supplier, "102025", recipient, b2b=[
-        invoice("RJ-1", "08-10-2025", "1000.00"), invoice("RJ-2", "09-10-2025", "1000.00"),
-        invoice("RJ-3", "10-10-2025", "1000.00"),
-    ]), "2025-11-11")
+    file_return(
+        live,
+        gstr1(supplier, "092025", recipient, b2b=[invoice("RJ-0", "08-09-2025", "1000.00")]),
+        "2025-10-11",
+    )
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "102025",
+            recipient,
+            b2b=[
+                invoice("RJ-1", "08-10-2025", "1000.00"),
+                invoice("RJ-2", "09-10-2025", "1000.00"),
+                invoice("RJ-3", "10-10-2025", "1000.00"),
+            ],
+            cdnr=[note("RJC-1", "10-10-2025", "100.00")],
+        ),
+        "2025-11-11",
+    )
     live.wait_projected()
-    one, two, three = (document(live, recipient, n) for n in ("RJ-1", "RJ-2", "RJ-3"))
+    zero, one, two, three, credit = (
+        document(live, recipient, n) for n in ("RJ-0", "RJ-1", "RJ-2", "RJ-3", "RJC-1")
+    )
+    assert (zero["isRemarksBlocked"], one["isRemarksBlocked"]) == ("Y", "N")
 
-    refused = answer_of(save(live, recipient, [
-        ("b2b", record_of(two, "R", remarks="x" * 251)),
-        ("b2b", record_of(two, "A", remarks="looks fine")),
-    ]))
-    assert errors(refused) == [("b2b", "REMARKS_NOT_ALLOWED"), ("b2b", "REMARKS_TOO_LONG")]
+    refused = answer_of(
+        save(
+            live,
+            recipient,
+            [
+                ("b2b", record_of(two, "R", remarks="x" * 251)),
+                ("b2b", record_of(two, "A", remarks="looks fine")),
+                ("b2b", record_of(zero, "R", remarks="remarks start with the Oct-2025 period")),
+            ],
+        )
+    )
+    assert errors(refused) == [
+        ("b2b", "REMARKS_NOT_ALLOWED"),
+        ("b2b", "REMARKS_NOT_ALLOWED"),
+        ("b2b", "REMARKS_TOO_LONG"),
+    ]
     assert refused["status_cd"] == "ER"
 
     longest = "y" * 250
-    act(live, recipient, [
-        ("b2b", record_of(one, "R", remarks="Rate does not match the purchase order")),
-        ("b2b", record_of(two, "P", remarks=longest)),
-        ("b2b", record_of(three, "A")),
-    ])
-    outward = answer_of(live.http.get(f"/v1/suppliers/{supplier}/outward"))
+    act(
+        live,
+        recipient,
+        [
+            ("b2b", record_of(one, "R", remarks="Rate does not match the purchase order")),
+            ("b2b", record_of(two, "P", remarks=longest)),
+            ("b2b", record_of(three, "A")),
+            ("b2bcn", record_of(credit, "R", remarks="goods were never returned")),
+        ],
+    )
+    outward = parsed(live.http.get(f"/v1/suppliers/{supplier}/outward"))
     assert outward["stin"] == supplier and [r["ctin"] for r in outward["recipients"]] == [recipient]
-    seen = {d["inum"]: d for d in outward["recipients"][0]["docs"]}
-    assert (seen["RJ-1"]["imsactn"], seen["RJ-1"]["remarks"]) == ("R", "Rate does not match the purchase order")
+    seen = {d.get("inum") or d.get("nt_num"): d for d in outward["recipients"][0]["docs"]}
+    assert (seen["RJ-0"]["imsactn"], seen["RJ-0"]["remarks"]) == ("", None)
+    assert (seen["RJ-1"]["imsactn"], seen["RJ-1"]["remarks"]) == (
+        "R",
+        "Rate does not match the purchase order",
+    )
     assert (seen["RJ-2"]["imsactn"], seen["RJ-2"]["remarks"]) == ("P", longest)
     assert (seen["RJ-3"]["imsactn"], seen["RJ-3"]["remarks"]) == ("A", None)
+    assert (seen["RJC-1"]["imsactn"], seen["RJC-1"]["remarks"]) == ("R", "goods were never returned")
     assert outward["addbacklblty"] == []
+
+    # once the recipient files GSTR-3B for the period, the rejected credit note's tax is added back to the
+    # supplier's liability (our rule: in the supplier's next GSTR-3B period)
+    file_gstr3b(live, recipient, "102025", "2025-11-20")
+    later = parsed(live.http.get(f"/v1/suppliers/{supplier}/outward"))
+    assert later["addbacklblty"] == [
+        {
+            "ctin": recipient,
+            "nt_num": "RJC-1",
+            "nt_dt": "10-10-2025",
+            "rtnprd": "112025",
+            "iamt": money("18.00"),
+            "camt": money(0),
+            "samt": money(0),
+            "cess": money(0),
+        }
+    ]
 
 
 # 9 ----------------------------------------------------------------------------------------------------------
-def test_a_recipient_may_act_only_on_documents_addressed_to_it(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_a_recipient_may_act_only_on_documents_addressed_to_it(live_stack: LiveStack) -> None:
     live, supplier, mine, theirs = live_stack, gstin("27"), gstin("29"), gstin("29")
-    file_return(live, gstr1(supplier, "102025", theirs, b2b=[invoice("AD-1", "11-10-2025", "1000.00")]),
-                "2025-11-11")
-    file_return(live, gstr1(supplier, "102025", mine, b2b=[invoice("AD-2", "11-10-2025", "1000.00")]),
-                "2025-11-11")
+    file_return(
+        live, gstr1(supplier, "102025", theirs, b2b=[invoice("AD-1", "11-10-2025", "1000.00")]), "2025-11-11"
+    )
+    file_return(
+        live, gstr1(supplier, "102025", mine, b2b=[invoice("AD-2", "11-10-2025", "1000.00")]), "2025-11-11"
+    )
     live.wait_projected()
     other = document(live, theirs, "AD-1")
 
@@ -357,32 +562,54 @@ def test_a_recipient_may_act_only_on_documents_addressed_to_it(live_stack) -> No
     assert errors(answer) == [("b2b", "NOT_FOUND"), ("b2b", "NOT_FOUND")]
     assert (answer["status_cd"], answer["proc_cnt"]) == ("ER", 0)
 
-    forged = live.post(f"/v1/ims/{mine}/actions",
-                       {"rtin": theirs, "reqtyp": "SAVE", "invdata": {"b2b": [record_of(other, "A")]}})
+    forged = live.post(
+        f"/v1/ims/{mine}/actions",
+        {"rtin": theirs, "reqtyp": "SAVE", "invdata": {"b2b": [record_of(other, "A")]}},
+    )
     assert forged.status_code == 403, forged.text
     assert error_code(forged) == "FORBIDDEN"
-    forged_reset = live.post(f"/v1/ims/{mine}/actions/reset",
-                             {"rtin": theirs, "reqtyp": "RESET", "invdata": {"b2b": [record_of(other, None)]}})
+    forged_reset = live.post(
+        f"/v1/ims/{mine}/actions/reset",
+        {"rtin": theirs, "reqtyp": "RESET", "invdata": {"b2b": [record_of(other, None)]}},
+    )
     assert forged_reset.status_code == 403, forged_reset.text
     live.wait_projected()
     assert document(live, theirs, "AD-1")["action"] == "N"
     assert counts(live, mine)["all_oth"]["b2b"] == tally(noaction=1)
-    assert live.scalar("SELECT count(*) FROM notification_outbox WHERE recipient IN (:a, :b)",
-                       a=mine, b=theirs) == 0
+    assert (
+        live.scalar("SELECT count(*) FROM notification_outbox WHERE recipient IN (:a, :b)", a=mine, b=theirs)
+        == 0
+    )
 
 
 # 10 ---------------------------------------------------------------------------------------------------------
-def test_each_applied_action_event_leaves_one_outbox_row_per_supplier(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_each_applied_action_event_leaves_one_outbox_row_per_supplier(live_stack: LiveStack) -> None:
     live, first, second, recipient = live_stack, gstin("27"), gstin("27"), gstin("29")
-    file_return(live, gstr1(first, "102025", recipient, b2b=[
-        invoice("NT-1", "12-10-2025", "1000.00"), invoice("NT-2", "13-10-2025", "2000.00")]), "2025-11-11")
-    file_return(live, gstr1(second, "102025", recipient, cdnr=[note("NCN-1", "14-10-2025", "1000.00")]),
-                "2025-11-11")
+    file_return(
+        live,
+        gstr1(
+            first,
+            "102025",
+            recipient,
+            b2b=[invoice("NT-1", "12-10-2025", "1000.00"), invoice("NT-2", "13-10-2025", "2000.00")],
+        ),
+        "2025-11-11",
+    )
+    file_return(
+        live, gstr1(second, "102025", recipient, cdnr=[note("NCN-1", "14-10-2025", "1000.00")]), "2025-11-11"
+    )
     live.wait_projected()
     nt1, nt2, ncn = (document(live, recipient, n) for n in ("NT-1", "NT-2", "NCN-1"))
 
-    act(live, recipient, [("b2b", record_of(nt1, "A")), ("b2b", record_of(nt2, "R", remarks="duplicate")),
-                          ("b2bcn", record_of(ncn, "R", remarks="no such return"))])
+    act(
+        live,
+        recipient,
+        [
+            ("b2b", record_of(nt1, "A")),
+            ("b2b", record_of(nt2, "R", remarks="duplicate")),
+            ("b2bcn", record_of(ncn, "R", remarks="no such return")),
+        ],
+    )
     rows = outbox(live, recipient)
     assert sorted(r["supplier"] for r in rows) == sorted([first, second])
     assert len({r["cause_event_id"] for r in rows}) == 1
@@ -392,12 +619,19 @@ def test_each_applied_action_event_leaves_one_outbox_row_per_supplier(live_stack
     by_supplier = {r["supplier"]: r["record"] for r in rows}
     invoices = sorted(by_supplier[first]["documents"], key=lambda d: d["number"])
     assert [(d["number"], d["action"], d["remarks"]) for d in invoices] == [
-        ("NT-1", "A", None), ("NT-2", "R", "duplicate")]
+        ("NT-1", "A", None),
+        ("NT-2", "R", "duplicate"),
+    ]
     assert all(d["liability_addback_igst"] == 0 for d in invoices)
     (credit,) = by_supplier[second]["documents"]
     assert (credit["number"], credit["action"], credit["section"]) == ("NCN-1", "R", "b2bcn")
     assert credit["liability_addback_igst"] == 18000  # paise: the credit note's IGST 180.00
-    assert credit["liability_addback_cgst"] == credit["liability_addback_sgst"] == credit["liability_addback_cess"] == 0
+    assert (
+        credit["liability_addback_cgst"]
+        == credit["liability_addback_sgst"]
+        == credit["liability_addback_cess"]
+        == 0
+    )
     assert by_supplier[second]["recipient"] == recipient
 
     # a second action event (a reset of the credit note) adds one row, for its one supplier
@@ -412,23 +646,46 @@ def test_each_applied_action_event_leaves_one_outbox_row_per_supplier(live_stack
 def outbox(live: Any, recipient: str) -> list[dict[str, Any]]:
     rows = live.scalar(
         "SELECT coalesce(json_agg(json_build_object('cause_event_id', cause_event_id, 'supplier', supplier, "
-        "'record', record) ORDER BY seq), '[]') FROM notification_outbox WHERE recipient = :r", r=recipient)
+        "'record', record) ORDER BY seq), '[]') FROM notification_outbox WHERE recipient = :r",
+        r=recipient,
+    )
     return json.loads(rows) if isinstance(rows, str) else rows  # type: ignore[no-any-return]
 
 
 # 11 ---------------------------------------------------------------------------------------------------------
-def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqsts_answers(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqsts_answers(
+    live_stack: LiveStack,
+) -> None:
     live, first, second, recipient = live_stack, gstin("27"), gstin("27"), gstin("29")
-    file_return(live, gstr1(first, "102025", recipient,
-                            b2b=[invoice("BK-1", "15-10-2025", "1000.00"), invoice("BK-2", "16-10-2025", "500.00")],
-                            cdnr=[note("BKC-1", "17-10-2025", "200.00")]), "2025-11-11")
-    file_return(live, gstr1(second, "102025", recipient, b2b=[invoice("BK-3", "15-10-2025", "1000.00")]),
-                "2025-11-11")
+    file_return(
+        live,
+        gstr1(
+            first,
+            "102025",
+            recipient,
+            b2b=[invoice("BK-1", "15-10-2025", "1000.00"), invoice("BK-2", "16-10-2025", "500.00")],
+            cdnr=[note("BKC-1", "17-10-2025", "200.00")],
+        ),
+        "2025-11-11",
+    )
+    file_return(
+        live, gstr1(second, "102025", recipient, b2b=[invoice("BK-3", "15-10-2025", "1000.00")]), "2025-11-11"
+    )
     live.wait_projected()
 
-    answer = answer_of(live.post(f"/v1/ims/{recipient}/actions/bulk",
-                                 {"action": "A", "filter": {"stin": first}}, headers={"X-Actor": "bulk-user"}))
-    assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"], answer["error_report"]) == ("P", 3, 0, {})
+    answer = answer_of(
+        live.post(
+            f"/v1/ims/{recipient}/actions/bulk",
+            {"action": "A", "filter": {"stin": first}},
+            headers={"X-Actor": "bulk-user"},
+        )
+    )
+    assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"], answer["error_report"]) == (
+        "P",
+        3,
+        0,
+        {},
+    )
     live.wait_projected()
 
     dashboard = counts(live, recipient)
@@ -437,7 +694,9 @@ def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqst
     assert document(live, recipient, "BK-3")["action"] == "N"
     credit = document(live, recipient, "BKC-1")
     # "Whether ITC needs to be reduced?" defaults to Yes, full reduction
-    assert (credit["itcRedReq"], credit["declIgst"]) == ("Y", credit["iamt"]) and credit["iamt"] == money("36.00")
+    assert (credit["itcRedReq"], credit["declIgst"]) == ("Y", credit["iamt"]) and credit["iamt"] == money(
+        "36.00"
+    )
 
     status = answer_of(live.http.get(f"/v1/ims/{recipient}/requests/{answer['reference_id']}"))
     assert status == answer
@@ -447,19 +706,61 @@ def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqst
     assert actors == {"bulk-user"}
 
 
-# 12 ---------------------------------------------------------------------------------------------------------
-def test_reset_returns_a_rejected_document_to_no_action_and_clears_its_remarks(live_stack) -> None:  # type: ignore[no-untyped-def]
+# 11b --------------------------------------------------------------------------------------------------------
+def test_one_itc_reduction_answer_in_a_bulk_accept_applies_to_its_credit_notes_and_invoices_are_accepted(
+    live_stack: LiveStack,
+) -> None:
+    # IMS-RULES §3: "With several documents selected, one answer applies to all of them": the answer to
+    # "Whether ITC needs to be reduced?" is given once for the selection; documents the question does not
+    # concern (plain invoices) are simply accepted
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
-    file_return(live, gstr1(supplier, "102025", recipient, b2b=[invoice("RS-1", "18-10-2025", "1000.00")]),
-                "2025-11-11")
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "102025",
+            recipient,
+            b2b=[invoice("BR-1", "15-10-2025", "1000.00")],
+            cdnr=[note("BRC-1", "16-10-2025", "300.00"), note("BRC-2", "17-10-2025", "400.00")],
+        ),
+        "2025-11-11",
+    )
+    live.wait_projected()
+
+    answer = answer_of(
+        live.post(
+            f"/v1/ims/{recipient}/actions/bulk",
+            {"action": "A", "filter": {"stin": supplier}, "itc_reduction": {"itcRedReq": "N"}},
+        )
+    )
+    assert errors(answer) == [] and (answer["status_cd"], answer["proc_cnt"]) == ("P", 3), answer
+    live.wait_projected()
+    dashboard = counts(live, recipient)
+    assert section_counts(dashboard, "b2b") == tally(accept=1)
+    assert section_counts(dashboard, "b2bcn") == tally(accept=2)
+    for number in ("BRC-1", "BRC-2"):
+        credit = document(live, recipient, number)
+        assert (credit["itcRedReq"], credit["declIgst"]) == ("N", money(0)), number
+    assert document(live, recipient, "BR-1")["itcRedReq"] is None
+
+
+# 12 ---------------------------------------------------------------------------------------------------------
+def test_reset_returns_a_rejected_document_to_no_action_and_clears_its_remarks(live_stack: LiveStack) -> None:
+    live, supplier, recipient = live_stack, gstin("27"), gstin("29")
+    file_return(
+        live,
+        gstr1(supplier, "102025", recipient, b2b=[invoice("RS-1", "18-10-2025", "1000.00")]),
+        "2025-11-11",
+    )
     live.wait_projected()
     act(live, recipient, [("b2b", record_of(document(live, recipient, "RS-1"), "R", remarks="wrong rate"))])
     rejected = document(live, recipient, "RS-1")
     assert (rejected["action"], rejected["remarks"]) == ("R", "wrong rate")
     assert section_counts(counts(live, recipient), "b2b") == tally(reject=1)
 
-    answer = act(live, recipient, [("b2b", {"stin": supplier, "inum": "RS-1", "idt": "18-10-2025"})],
-                 reqtyp="RESET")
+    answer = act(
+        live, recipient, [("b2b", {"stin": supplier, "inum": "RS-1", "idt": "18-10-2025"})], reqtyp="RESET"
+    )
     assert answer["proc_cnt"] == 1
     reset = document(live, recipient, "RS-1")
     assert (reset["action"], reset["prev_status"], reset["remarks"]) == ("N", "R", None)
@@ -468,13 +769,32 @@ def test_reset_returns_a_rejected_document_to_no_action_and_clears_its_remarks(l
 
 
 # 13 ---------------------------------------------------------------------------------------------------------
-def test_counts_have_the_getcnt_shape_and_filter_by_return_period(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_counts_have_the_getcnt_shape_and_filter_by_return_period(live_stack: LiveStack) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
-    file_return(live, gstr1(supplier, "092025", recipient, b2b=[
-        invoice("CT-1", "10-09-2025", "1000.00"), invoice("CT-2", "11-09-2025", "1000.00")]), "2025-10-11")
-    file_return(live, gstr1(supplier, "102025", recipient, b2b=[invoice("CT-3", "10-10-2025", "1000.00")],
-                            cdnr=[note("CTC-1", "11-10-2025", "100.00")]), "2025-11-11")
-    bill = live.post("/v1/imports/boe", {"boe": [boe(recipient, "4512002", "12-10-2025", "15-10-2025", "100.00")]})
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "092025",
+            recipient,
+            b2b=[invoice("CT-1", "10-09-2025", "1000.00"), invoice("CT-2", "11-09-2025", "1000.00")],
+        ),
+        "2025-10-11",
+    )
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "102025",
+            recipient,
+            b2b=[invoice("CT-3", "10-10-2025", "1000.00")],
+            cdnr=[note("CTC-1", "11-10-2025", "100.00")],
+        ),
+        "2025-11-11",
+    )
+    bill = live.post(
+        "/v1/imports/boe", {"boe": [boe(recipient, "4512002", "12-10-2025", "15-10-2025", "100.00")]}
+    )
     assert bill.status_code == 200, bill.text
     live.wait_projected()
 
@@ -487,14 +807,29 @@ def test_counts_have_the_getcnt_shape_and_filter_by_return_period(live_stack) ->
         for key, value in rows.items():
             if key != "ttl_cnt":
                 assert set(everything[group][key]) == set(value) == set(ZERO)
-    assert set(everything["all_oth"]) == {"b2b", "b2ba", "b2bdn", "b2bdna", "b2bcn", "b2bcna", "ecom", "ecoma",
-                                          "ttl_cnt"}
+    assert set(everything["all_oth"]) == {
+        "b2b",
+        "b2ba",
+        "b2bdn",
+        "b2bdna",
+        "b2bcn",
+        "b2bcna",
+        "ecom",
+        "ecoma",
+        "ttl_cnt",
+    }
     assert set(everything["inv_supp_isd"]) == {"isd", "isda", "isdcn", "isdcna", "ttl_cnt"}
     assert set(everything["imp_gds"]) == {"impg", "impga", "impgsez", "impgseza", "ttl_cnt"}
     assert everything["all_oth"]["b2b"] == tally(noaction=3)
     assert everything["all_oth"]["b2bcn"] == tally(noaction=1)
     assert everything["all_oth"]["b2ba"] == ZERO and everything["all_oth"]["ecoma"] == ZERO
-    assert everything["inv_supp_isd"] == {"isd": ZERO, "isda": ZERO, "isdcn": ZERO, "isdcna": ZERO, "ttl_cnt": 0}
+    assert everything["inv_supp_isd"] == {
+        "isd": ZERO,
+        "isda": ZERO,
+        "isdcn": ZERO,
+        "isdcna": ZERO,
+        "ttl_cnt": 0,
+    }
     assert everything["imp_gds"]["impg"] == tally(noaction=1)
     assert (everything["all_oth"]["ttl_cnt"], everything["imp_gds"]["ttl_cnt"]) == (4, 1)
 
@@ -511,10 +846,15 @@ def test_counts_have_the_getcnt_shape_and_filter_by_return_period(live_stack) ->
 
 
 # 14 ---------------------------------------------------------------------------------------------------------
-def test_history_lists_the_filing_the_acceptance_with_its_actor_and_the_freeze_in_order(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_history_lists_the_filing_the_acceptance_with_its_actor_and_the_freeze_in_order(
+    live_stack: LiveStack,
+) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
-    file_return(live, gstr1(supplier, "102025", recipient, b2b=[invoice("HI-1", "19-10-2025", "1000.00")]),
-                "2025-11-11")
+    file_return(
+        live,
+        gstr1(supplier, "102025", recipient, b2b=[invoice("HI-1", "19-10-2025", "1000.00")]),
+        "2025-11-11",
+    )
     live.wait_projected()
     doc = document(live, recipient, "HI-1")
     answer = act(live, recipient, [("b2b", record_of(doc, "A"))], actor="alice@buyer.example")
@@ -534,12 +874,22 @@ def test_history_lists_the_filing_the_acceptance_with_its_actor_and_the_freeze_i
 
 
 # 15 ---------------------------------------------------------------------------------------------------------
-def test_documents_download_as_csv_and_xlsx_with_formula_like_text_neutralised(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_documents_download_as_csv_and_xlsx_with_formula_like_text_neutralised(live_stack: LiveStack) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
-    file_return(live, gstr1(supplier, "102025", recipient, b2b=[
-        invoice("DL-1", "20-10-2025", "1000.00"), invoice("DL-2", "21-10-2025", "2500.50")]), "2025-11-11")
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "102025",
+            recipient,
+            b2b=[invoice("DL-1", "20-10-2025", "1000.00"), invoice("DL-2", "21-10-2025", "2500.50")],
+        ),
+        "2025-11-11",
+    )
     live.wait_projected()
-    act(live, recipient, [("b2b", record_of(document(live, recipient, "DL-2"), "R", remarks="=HYPERLINK(1)"))])
+    act(
+        live, recipient, [("b2b", record_of(document(live, recipient, "DL-2"), "R", remarks="=HYPERLINK(1)"))]
+    )
     listed = {d["doc_id"]: d for d in documents(live, recipient)}
 
     download = live.http.get(f"/v1/ims/{recipient}/documents", params={"format": "csv"})
@@ -574,12 +924,19 @@ def test_documents_download_as_csv_and_xlsx_with_formula_like_text_neutralised(l
 
 
 # 16 ---------------------------------------------------------------------------------------------------------
-def test_getinv_pages_with_a_cursor_through_every_document_exactly_once(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_getinv_pages_with_a_cursor_through_every_document_exactly_once(live_stack: LiveStack) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
-    file_return(live, gstr1(supplier, "102025", recipient,
-                            b2b=[invoice(f"PG-{n}", "22-10-2025", "100.00") for n in range(1, 4)],
-                            cdnr=[note("PGC-1", "23-10-2025", "10.00"), note("PGD-1", "24-10-2025", "10.00", "D")]),
-                "2025-11-11")
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "102025",
+            recipient,
+            b2b=[invoice(f"PG-{n}", "22-10-2025", "100.00") for n in range(1, 4)],
+            cdnr=[note("PGC-1", "23-10-2025", "10.00"), note("PGD-1", "24-10-2025", "10.00", "D")],
+        ),
+        "2025-11-11",
+    )
     live.wait_projected()
     everything = {d["doc_id"] for d in documents(live, recipient)}
     assert len(everything) == 5

@@ -38,6 +38,7 @@ def create_tables(engine: Engine) -> None:
 
 class CounterProjection:
     name = "counter"
+    tables = ("counter_totals", "counter_log")
 
     def __init__(self, topic: str, delay_s: float = 0.0, marker: Path | None = None):
         self.topics = (topic,)

@@ -43,17 +43,37 @@ def _value(row: dict[str, Any]) -> Decimal:
     return det["txval"] + det["iamt"] + det["camt"] + det["samt"] + det["csamt"]
 
 
-def invoice(inum: str, idt: str, txval: str, pos: str = "29", intra: bool = False, **extra: Any) -> dict[str, Any]:
+def invoice(
+    inum: str, idt: str, txval: str, pos: str = "29", intra: bool = False, **extra: Any
+) -> dict[str, Any]:
     row = item(money(txval), intra=intra)
-    return {"inum": inum, "idt": idt, "val": _value(row), "pos": pos, "rchrg": "N", "inv_typ": "R",
-            "itms": [row], **extra}
+    return {
+        "inum": inum,
+        "idt": idt,
+        "val": _value(row),
+        "pos": pos,
+        "rchrg": "N",
+        "inv_typ": "R",
+        "itms": [row],
+        **extra,
+    }
 
 
-def note(nt_num: str, nt_dt: str, txval: str, ntty: str = "C", pos: str = "29", intra: bool = False,
-         **extra: Any) -> dict[str, Any]:
+def note(
+    nt_num: str, nt_dt: str, txval: str, ntty: str = "C", pos: str = "29", intra: bool = False, **extra: Any
+) -> dict[str, Any]:
     row = item(money(txval), intra=intra)
-    return {"ntty": ntty, "nt_num": nt_num, "nt_dt": nt_dt, "val": _value(row), "pos": pos, "rchrg": "N",
-            "inv_typ": "R", "itms": [row], **extra}
+    return {
+        "ntty": ntty,
+        "nt_num": nt_num,
+        "nt_dt": nt_dt,
+        "val": _value(row),
+        "pos": pos,
+        "rchrg": "N",
+        "inv_typ": "R",
+        "itms": [row],
+        **extra,
+    }
 
 
 def tax_of(row: dict[str, Any], head: str = "iamt") -> Decimal:
@@ -73,7 +93,9 @@ def parsed(response: Any) -> Any:
     return json.loads(response.text, parse_float=Decimal)
 
 
-def file_return(live: Any, body: dict[str, Any], filed_on: str | None = None, form: str = "gstr1") -> dict[str, Any]:
+def file_return(
+    live: Any, body: dict[str, Any], filed_on: str | None = None, form: str = "gstr1"
+) -> dict[str, Any]:
     """POST a return (filed on `filed_on`, or saved when None); every document must be accepted."""
     query = f"status=filed&filed_on={filed_on}" if filed_on else "status=saved"
     answer = live.post(f"/v1/returns/{form}?{query}", body)
@@ -93,14 +115,18 @@ def documents(live: Any, recipient: str, **params: Any) -> list[dict[str, Any]]:
     """Every GETINV record of one page, sections flattened, each with its `section` added."""
     answer = live.http.get(f"/v1/ims/{recipient}/documents", params=params)
     assert answer.status_code == 200, answer.text
-    return [{**record, "section": section} for section, records in parsed(answer)["invdata"].items()
-            for record in records]
+    return [
+        {**record, "section": section}
+        for section, records in parsed(answer)["invdata"].items()
+        for record in records
+    ]
 
 
 def document(live: Any, recipient: str, number: str) -> dict[str, Any]:
     """The one live record whose inum / nt_num / boenum is `number`."""
-    found = [d for d in documents(live, recipient)
-             if number in (d.get("inum"), d.get("nt_num"), d.get("boenum"))]
+    found = [
+        d for d in documents(live, recipient) if number in (d.get("inum"), d.get("nt_num"), d.get("boenum"))
+    ]
     assert len(found) == 1, f"{number}: {found}"
     return found[0]
 
@@ -119,8 +145,13 @@ def record_of(doc: dict[str, Any], action: str | None, **fields: Any) -> dict[st
     return record
 
 
-def save(live: Any, recipient: str, records: list[tuple[str, dict[str, Any]]], reqtyp: str = "SAVE",
-         actor: str | None = None) -> Any:
+def save(
+    live: Any,
+    recipient: str,
+    records: list[tuple[str, dict[str, Any]]],
+    reqtyp: str = "SAVE",
+    actor: str | None = None,
+) -> Any:
     """POST a SAVE (or RESET) of `(section, record)` pairs; returns the raw response."""
     invdata: dict[str, list[dict[str, Any]]] = {}
     for section, record in records:
@@ -130,8 +161,13 @@ def save(live: Any, recipient: str, records: list[tuple[str, dict[str, Any]]], r
     return live.post(path, {"rtin": recipient, "reqtyp": reqtyp, "invdata": invdata}, headers=headers)
 
 
-def act(live: Any, recipient: str, records: list[tuple[str, dict[str, Any]]], reqtyp: str = "SAVE",
-        actor: str | None = None) -> dict[str, Any]:
+def act(
+    live: Any,
+    recipient: str,
+    records: list[tuple[str, dict[str, Any]]],
+    reqtyp: str = "SAVE",
+    actor: str | None = None,
+) -> dict[str, Any]:
     """SAVE that must be fully accepted, then wait until the projector applied it."""
     answer = save(live, recipient, records, reqtyp, actor)
     assert answer.status_code == 200, answer.text
@@ -143,7 +179,9 @@ def act(live: Any, recipient: str, records: list[tuple[str, dict[str, Any]]], re
 
 def errors(answer: dict[str, Any]) -> list[tuple[str, str]]:
     """(section, error_cd) of every item a REQSTS answer refused."""
-    return sorted((section, row["error_cd"]) for section, rows in answer["error_report"].items() for row in rows)
+    return sorted(
+        (section, row["error_cd"]) for section, rows in answer["error_report"].items() for row in rows
+    )
 
 
 def section_counts(counts_: dict[str, Any], section: str) -> dict[str, int]:
@@ -162,6 +200,16 @@ def error_code(response: Any) -> str:
 def boe(recipient: str, number: str, boe_dt: str, refdt: str, txval: str, **extra: Any) -> dict[str, Any]:
     """One Bill of Entry row for POST /v1/imports/boe (IGST at 18 %)."""
     taxable = money(txval)
-    return {"rtin": recipient, "port_code": "INMAA1", "boe_num": number, "boe_dt": boe_dt, "refdt": refdt,
-            "txval": taxable, "iamt": (taxable * Decimal("0.18")).quantize(CENT), "csamt": money(0),
-            "is_sez": "N", "amd": "N", **extra}
+    return {
+        "rtin": recipient,
+        "port_code": "INMAA1",
+        "boe_num": number,
+        "boe_dt": boe_dt,
+        "refdt": refdt,
+        "txval": taxable,
+        "iamt": (taxable * Decimal("0.18")).quantize(CENT),
+        "csamt": money(0),
+        "is_sez": "N",
+        "amd": "N",
+        **extra,
+    }

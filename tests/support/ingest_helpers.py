@@ -29,7 +29,9 @@ def d(text: str) -> Decimal:
     return Decimal(text)
 
 
-def item(rate: str | int, txval: str, iamt: str = "0", camt: str = "0", samt: str = "0", num: int = 1) -> dict:
+def item(
+    rate: str | int, txval: str, iamt: str = "0", camt: str = "0", samt: str = "0", num: int = 1
+) -> dict:
     return {
         "num": num,
         "itm_det": {
@@ -44,8 +46,16 @@ def item(rate: str | int, txval: str, iamt: str = "0", camt: str = "0", samt: st
 
 
 def invoice(inum: str, idt: str, val: str, pos: str, *items: dict, rchrg: str = "N", **extra: Any) -> dict:
-    return {"inum": inum, "idt": idt, "val": d(val), "pos": pos, "rchrg": rchrg, "inv_typ": "R",
-            "itms": list(items), **extra}  # fmt: skip
+    return {
+        "inum": inum,
+        "idt": idt,
+        "val": d(val),
+        "pos": pos,
+        "rchrg": rchrg,
+        "inv_typ": "R",
+        "itms": list(items),
+        **extra,
+    }
 
 
 def inter_state(inum: str, idt: str, pos: str, txval: str = "10000.00", **extra: Any) -> dict:
@@ -79,7 +89,9 @@ class Event:
 def end_offsets(settings: Settings) -> dict[int, int]:
     """The read-committed end of every partition of the events topic."""
     topic = settings.topic(EVENTS_TOPIC)
-    client = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed")
+    client = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed", enable_auto_commit=False
+    )
     try:
         parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
         return {tp.partition: offset for tp, offset in client.end_offsets(parts).items()}

@@ -67,9 +67,12 @@ class LiveStack:
         """Wait until the consumer's checkpoints reach the end of every partition."""
         from kafka import KafkaConsumer, TopicPartition
 
-        topic = self.settings.topic("ims.events.v1")
+        topics = [self.settings.topic(t) for t in (TOPICS if consumer == "archive" else TOPICS[:1])]
+        if consumer == "archive":
+            wait_until(lambda: not self.scalar("SELECT count(*) FROM notification_outbox WHERE NOT sent"),
+                       timeout=timeout, what="notifications relayed")
         client = KafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap)
-        parts = [TopicPartition(topic, p) for p in range(self.settings.partitions)]
+        parts = [TopicPartition(t, p) for t in topics for p in range(self.settings.partitions)]
         ends = {(tp.topic, tp.partition): offset for tp, offset in client.end_offsets(parts).items()}
         client.close()
 

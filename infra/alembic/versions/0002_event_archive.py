@@ -5,6 +5,8 @@ Revision ID: 0002
 
 from alembic import op
 
+from services.archive.triggers import APPEND_ONLY_TRIGGERS
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -39,14 +41,8 @@ def upgrade() -> None:
         END $$
         """
     )
-    op.execute(
-        "CREATE TRIGGER event_archive_append_only BEFORE UPDATE OR DELETE ON event_archive "
-        "FOR EACH ROW EXECUTE FUNCTION event_archive_is_append_only()"
-    )
-    op.execute(
-        "CREATE TRIGGER event_archive_no_truncate BEFORE TRUNCATE ON event_archive "
-        "FOR EACH STATEMENT EXECUTE FUNCTION event_archive_is_append_only()"
-    )
+    for statement in APPEND_ONLY_TRIGGERS:
+        op.execute(statement)
 
 
 def downgrade() -> None:

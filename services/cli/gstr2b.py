@@ -1,0 +1,90 @@
+"""`ims gstr2b GSTIN MMYYYY [--format json|csv|xlsx] [--recompute] [--version N] [--output PATH]`."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import uuid
+from itertools import groupby
+from pathlib import Path
+
+from services.common.settings import Settings
+
+
+def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    command = commands.add_parser("gstr2b", help="print or download a generated GSTR-2B; --recompute asks for a new "
+                                                 "version")
+    command.add_argument("gstin")
+    command.add_argument("rtnprd", help="MMYYYY")
+    command.add_argument("--format", default="json", choices=["json", "csv", "xlsx"])
+    command.add_argument("--version", type=int, default=None)
+    command.add_argument("--output", type=Path, default=None, help="file to write (required for xlsx)")
+    command.add_argument("--recompute", action="store_true")
+    command.set_defaults(handler=run)
+
+
+def _safe_output(path: Path) -> Path:
+    """Refuse anything but a plain file path in an existing directory (no device files, no directories)."""
+    resolved = path.expanduser().resolve()
+    if resolved.exists() and not resolved.is_file():
+        raise SystemExit(f"ims gstr2b: --output {path}: not a regular file")
+    if not resolved.parent.is_dir():
+        raise SystemExit(f"ims gstr2b: --output {path}: directory {resolved.parent} does not exist")
+    return resolved
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from services.actions.handlers import CommandRefused, check_period, period_event
+    from services.api.downloads import csv_stream, xlsx_file
+    from services.bootstrap import build_container
+    from services.common.gstin import InvalidGstin, parse_gstin
+    from services.gstr2b import output, queries
+    from services.gstr2b.generation import recompute_refusal
+    from services.gstr2b.http import SUMMARY_COLUMNS
+
+    try:
+        gstin, period = parse_gstin(args.gstin).value, check_period(args.rtnprd)
+    except (InvalidGstin, CommandRefused) as exc:
+        print(f"ims gstr2b: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "xlsx" and args.output is None:
+        print("ims gstr2b: --output is required for xlsx", file=sys.stderr)
+        return 2
+    container = build_container(settings)
+    try:
+        if args.recompute:
+            with container.engine.connect() as conn:
+                refusal = recompute_refusal(conn, gstin, period)
+            if refusal is not None:
+                print(f"ims gstr2b: refused: {refusal[1]}", file=sys.stderr)
+                return 1
+            period_event(container, gstin, "Gstr2bRecomputeRequested",
+                         {"recipient": gstin, "period": period, "reference_id": uuid.uuid4().hex}, "cli")
+            print("recompute requested; the new version appears once the IMS projector applies it", file=sys.stderr)
+            return 0
+        v = queries.version(container.engine, gstin, period, args.version)
+        if v is None:
+            print(f"ims gstr2b: no generated GSTR-2B for {gstin} {period}", file=sys.stderr)
+            return 1
+        if args.format == "xlsx":
+            grouped = groupby(output.flat_rows(output.all_lines(container.engine, v)), key=lambda p: p[0])
+            sheets = [("Summary", SUMMARY_COLUMNS, output.summary_rows(v))]
+            documents = ((s, output.SHEET_COLUMNS, (row for _, row in rows)) for s, rows in grouped)
+            produced = Path(xlsx_file(itertools.chain(sheets, documents)))
+            produced.replace(_safe_output(args.output))
+            print(f"wrote {args.output}", file=sys.stderr)
+            return 0
+        chunks = (output.json_stream(container.engine, v) if args.format == "json" else csv_stream(
+            ("sheet", *output.SHEET_COLUMNS),
+            ({"sheet": s, **row} for s, row in output.flat_rows(output.all_lines(container.engine, v)))))
+        target = open(_safe_output(args.output), "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
+        try:
+            for chunk in chunks:
+                target.write(chunk)
+        finally:
+            if args.output:
+                target.close()
+        return 0
+    finally:
+        container.close()

@@ -1,0 +1,178 @@
+"""Replay: rebuild projections from the first event into fresh tables, then switch over atomically.
+
+1. Migrate a fresh schema and run each projection from offset 0 into it, from Kafka (no consumer group:
+   all partitions assigned, sought to the beginning) or from the append-only archive.
+2. Catch up to the live consumer's checkpoints, then switch in one transaction that holds the live
+   checkpoint rows: the live tables move to a retired schema, the rebuilt ones take their place, and the
+   live checkpoints take the rebuilt positions. A live consumer blocked on those rows resumes on the new
+   tables and skips what the replay already applied; the API keeps answering throughout.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import structlog
+from kafka import KafkaConsumer, TopicPartition
+from sqlalchemy import Engine, text
+
+from services.archive.triggers import APPEND_ONLY_TRIGGERS
+from services.bootstrap import Container, load_codec, projection_factories
+from services.common import checkpoints
+from services.common.db import make_engine
+from services.common.migrations import upgrade
+from services.common.runner import Projection, ProjectionRunner
+
+log = structlog.get_logger()
+BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedMessage:
+    """An archived record shaped like a consumed Kafka message, so the runner applies it unchanged."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+    timestamp: int
+
+
+def _kafka_batches(bootstrap: str, topics: tuple[str, ...], until: dict[tuple[str, int], int] | None) -> Iterator[
+        tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed",
+                             max_partition_fetch_bytes=16 * 1024 * 1024)
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = {tp: offset for tp, offset in consumer.end_offsets(parts).items()}
+        if until is not None:
+            ends = {tp: max(ends[tp], until.get((tp.topic, tp.partition), 0)) for tp in parts}
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            polled = consumer.poll(timeout_ms=500, max_records=BATCH)
+            if polled:
+                yield polled, {tp: consumer.position(tp) for tp in polled}
+    finally:
+        consumer.close()
+
+
+def _archive_batches(engine: Engine, topics: tuple[str, ...]) -> Iterator[
+        tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]]:
+    after = ("", -1, -1)
+    while True:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text('SELECT topic, partition, "offset", msg_key, payload, headers, broker_ts FROM event_archive '
+                     'WHERE topic = ANY(:t) AND (topic, partition, "offset") > (:a, :b, :c) '
+                     'ORDER BY topic, partition, "offset" LIMIT :n'),
+                {"t": list(topics), "a": after[0], "b": after[1], "c": after[2], "n": BATCH},
+            ).all()
+        if not rows:
+            return
+        polled: dict[TopicPartition, list[Any]] = {}
+        for topic, partition, offset, key, payload, headers, ts in rows:
+            message = ArchivedMessage(topic, partition, offset, key.encode(), bytes(payload),
+                                      [(k, v.encode()) for k, v in headers], ts)
+            polled.setdefault(TopicPartition(topic, partition), []).append(message)
+        yield polled, {}
+        after = (rows[-1][0], rows[-1][1], rows[-1][2])
+
+
+def rebuild(container: Container, projection: Projection, engine: Engine, source: str) -> int:
+    """Apply the whole history of the projection's topics into `engine`'s schema; returns events applied."""
+    runner = ProjectionRunner(projection, engine, load_codec(), lambda: None,  # type: ignore[arg-type,return-value]
+                              skip_unknown=container.settings.skip_unknown_events)
+    batches = (_archive_batches(container.engine, projection.topics) if source == "archive"
+               else _kafka_batches(container.settings.kafka_bootstrap or "", projection.topics, None))
+    for polled, positions in batches:
+        runner.apply_polled(polled, positions)
+    return runner.applied
+
+
+def catch_up(container: Container, projection: Projection, engine: Engine) -> None:
+    """Apply from Kafka whatever the rebuilt schema has not seen yet (redelivery is a no-op)."""
+    runner = ProjectionRunner(projection, engine, load_codec(), lambda: None)  # type: ignore[arg-type,return-value]
+    with container.engine.connect() as conn:
+        live = checkpoints.stored(conn, projection.name)
+    for polled, positions in _kafka_batches(container.settings.kafka_bootstrap or "", projection.topics, live):
+        runner.apply_polled(polled, positions)
+
+
+def switch(container: Container, projection: Projection, fresh_schema: str, retired_schema: str) -> bool:
+    """Swap the rebuilt tables in; False (nothing changed) if the live consumer got ahead meanwhile."""
+    live_schema = container.settings.db_schema
+    with container.engine.begin() as conn:
+        conn.execute(text("SELECT 1 FROM projection_checkpoints WHERE projection = :p FOR UPDATE"),
+                     {"p": projection.name})
+        live = checkpoints.stored(conn, projection.name)
+        rebuilt = dict(((t, p), o) for t, p, o in conn.execute(text(
+            f"SELECT topic, partition, next_offset FROM {fresh_schema}.projection_checkpoints WHERE projection = :p"),
+            {"p": projection.name}))
+        if any(rebuilt.get(key, 0) < offset for key, offset in live.items()):
+            return False
+        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {retired_schema}"))
+        for table in projection.tables:
+            conn.execute(text(f"ALTER TABLE {live_schema}.{table} SET SCHEMA {retired_schema}"))
+            conn.execute(text(f"ALTER TABLE {fresh_schema}.{table} SET SCHEMA {live_schema}"))
+        if "event_archive" in projection.tables:
+            _rebind_archive_triggers(conn, live_schema)
+        checkpoints.claim(conn, projection.name, rebuilt)
+        checkpoints.advance(conn, projection.name, rebuilt)
+    return True
+
+
+def _rebind_archive_triggers(conn: Any, schema: str) -> None:
+    """The moved archive's triggers must call the live schema's function, not the one about to be dropped."""
+    conn.execute(text(f"SET LOCAL search_path TO {schema}"))
+    conn.execute(text("DROP TRIGGER event_archive_append_only ON event_archive"))
+    conn.execute(text("DROP TRIGGER event_archive_no_truncate ON event_archive"))
+    for statement in APPEND_ONLY_TRIGGERS:
+        conn.execute(text(statement))
+
+
+def replay(container: Container, names: list[str], source: str = "kafka", keep_retired: bool = False) -> dict[str, int]:
+    """Rebuild the named projections and switch each over; returns events applied per projection."""
+    settings = container.settings
+    assert settings.database_url
+    factories = projection_factories(settings)
+    tag = uuid.uuid4().hex[:8]
+    fresh_schema, retired_schema = f"{settings.db_schema}_replay_{tag}", f"{settings.db_schema}_retired_{tag}"
+    engine = make_engine(settings.database_url, fresh_schema)
+    applied: dict[str, int] = {}
+    try:
+        upgrade(engine, fresh_schema)
+        for name in names:
+            projection = factories[name]()
+            applied[name] = rebuild(container, projection, engine, source)
+            log.info("projection_rebuilt", projection=name, source=source, events=applied[name])
+            for _attempt in range(20):
+                catch_up(container, projection, engine)
+                if switch(container, projection, fresh_schema, retired_schema):
+                    log.info("projection_switched", projection=name)
+                    break
+            else:
+                raise RuntimeError(f"{name}: the live consumer kept getting ahead; replay not switched")
+    finally:
+        engine.dispose()
+        with container.engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {fresh_schema} CASCADE"))
+            if not keep_retired:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {retired_schema} CASCADE"))
+    return applied
+
+
+def rebuild_only(container: Container, names: list[str], schema: str, source: str = "kafka") -> Engine:
+    """Rebuild into a separate schema without switching (for comparisons); the caller disposes the engine."""
+    assert container.settings.database_url
+    engine = make_engine(container.settings.database_url, schema)
+    upgrade(engine, schema)
+    factories = projection_factories(replace(container.settings, db_schema=schema))
+    for name in names:
+        rebuild(container, factories[name](), engine, source)
+    return engine
