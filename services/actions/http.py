@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from services.actions import handlers, history, queries, supplier
+from services.actions import asof, handlers, history, queries, supplier
 from services.actions.handlers import CommandRefused
 from services.actions.records import getinv_record
 from services.api.bodies import parse_json, read_body
@@ -49,22 +49,43 @@ def _selection(gstin: str, section: str | None, status: str | None, stin: str | 
                              rtnprd, q)
 
 
+def _as_of(value: str) -> str:
+    try:
+        return asof.parse_instant(value)
+    except ValueError as exc:
+        raise refused(f"as_of: {exc}") from None
+
+
 @router.get("/ims/{gstin}/counts")
-def get_counts(request: Request, gstin: str, rtnprd: str | None = None) -> Any:
-    """GETCNT: documents per section and action, with the portal's groups and `ttl_cnt`."""
+def get_counts(request: Request, gstin: str, rtnprd: str | None = None, as_of: str | None = None) -> Any:
+    """GETCNT: documents per section and action, with the portal's groups and `ttl_cnt`.
+
+    `as_of` (ISO-8601 with a zone) answers with the state at that instant, rebuilt from the archive.
+    """
     if rtnprd is not None:
         _selection(gstin, None, None, None, rtnprd, None)
-    return queries.counts(_container(request).engine, path_gstin(gstin), rtnprd)
+    container = _container(request)
+    if as_of is not None:
+        with asof.as_of_engine(container, path_gstin(gstin), _as_of(as_of)) as engine:
+            return queries.counts(engine, path_gstin(gstin), rtnprd)
+    return queries.counts(container.engine, path_gstin(gstin), rtnprd)
 
 
 @router.get("/ims/{gstin}/documents")
 def get_documents(
     request: Request, gstin: str, section: str | None = None, status: str | None = None, stin: str | None = None,
     rtnprd: str | None = None, q: str | None = Query(None, max_length=16), limit: int = Query(500, ge=1, le=5000),
-    cursor: str | None = None, format: str = Query("json", pattern="^(json|csv|xlsx)$"),
+    cursor: str | None = None, format: str = Query("json", pattern="^(json|csv|xlsx)$"), as_of: str | None = None,
 ) -> Any:
-    """GETINV: live documents with a stable cursor; `format=csv|xlsx` downloads the whole selection."""
+    """GETINV: live documents with a stable cursor; `format=csv|xlsx` downloads the whole selection.
+
+    `as_of` returns one page of the documents as they stood at that instant (from the archive).
+    """
     selection = _selection(gstin, section, status, stin, rtnprd, q)
+    if as_of is not None:
+        with asof.as_of_engine(_container(request), selection.recipient, _as_of(as_of)) as engine:
+            docs = queries.page(engine, selection, limit, decode_cursor(cursor))
+        return MoneyJSONResponse(_listing(selection, docs, limit))
     engine = _container(request).engine
     if format == "csv":
         rows = (getinv_record(d) for d in queries.stream(engine, selection))
@@ -76,11 +97,15 @@ def get_documents(
             file_chunks(path), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.xlsx"'})
     docs = queries.page(engine, selection, limit, decode_cursor(cursor))
+    return MoneyJSONResponse(_listing(selection, docs, limit))
+
+
+def _listing(selection: queries.Selection, docs: list[Any], limit: int) -> dict[str, Any]:
     next_cursor = encode_cursor(docs[-1].section, docs[-1].doc_key) if len(docs) == limit else None
     by_section: dict[str, list[dict[str, Any]]] = {}
     for doc in docs:
         by_section.setdefault(doc.section, []).append(getinv_record(doc))
-    return MoneyJSONResponse({"rtin": selection.recipient, "invdata": by_section, "next_cursor": next_cursor})
+    return {"rtin": selection.recipient, "invdata": by_section, "next_cursor": next_cursor}
 
 
 @router.get("/ims/{gstin}/documents/{doc_id:path}/history")

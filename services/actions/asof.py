@@ -1,0 +1,71 @@
+"""As-of views: a recipient's IMS as it stood at an instant, rebuilt from the append-only archive.
+
+The recipient's events (one key, so one partition, in offset order) that occurred up to the instant are
+applied by the same projection into a scratch schema, which is dropped after the answer. Costs a few
+seconds for a large recipient; it is an audit query, not a dashboard one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+
+from kafka import TopicPartition
+from sqlalchemy import Engine, text
+
+from services.actions.projection import ImsProjection
+from services.bootstrap import Container, load_codec
+from services.common.db import make_engine
+from services.common.migrations import upgrade
+from services.common.runner import ProjectionRunner
+from services.common.settings import EVENTS_TOPIC
+from services.replay import ArchivedMessage
+
+BATCH = 2000
+
+
+def parse_instant(value: str) -> str:
+    """ISO-8601 instant, normalised to UTC text comparable with the envelope's occurred-at."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("as_of: include a time zone, e.g. 2025-11-20T10:00:00+05:30")
+    from datetime import UTC
+
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@contextlib.contextmanager
+def as_of_engine(container: Container, recipient: str, instant: str) -> Iterator[Engine]:
+    settings = container.settings
+    assert settings.database_url
+    schema = f"asof_{uuid.uuid4().hex[:12]}"
+    engine = make_engine(settings.database_url, schema, pool_size=1)
+    try:
+        upgrade(engine, schema)
+        topic = settings.topic(EVENTS_TOPIC)
+        runner = ProjectionRunner(ImsProjection(topic), engine, load_codec(), lambda: None)  # type: ignore[arg-type,return-value]
+        after = -1
+        while True:
+            with container.engine.connect() as conn:
+                rows = conn.execute(
+                    text('SELECT partition, "offset", msg_key, payload, headers, broker_ts FROM event_archive '
+                         'WHERE topic = :t AND msg_key = :k AND occurred_at <= :at AND "offset" > :after '
+                         'ORDER BY partition, "offset" LIMIT :n'),
+                    {"t": topic, "k": recipient, "at": instant, "after": after, "n": BATCH},
+                ).all()
+            if not rows:
+                break
+            polled: dict[TopicPartition, list[ArchivedMessage]] = {}
+            for partition, offset, key, payload, headers, ts in rows:
+                polled.setdefault(TopicPartition(topic, partition), []).append(
+                    ArchivedMessage(topic, partition, offset, key.encode(), bytes(payload),
+                                    [(k, v.encode()) for k, v in headers], ts))
+            runner.apply_polled(polled)  # type: ignore[arg-type]
+            after = rows[-1][1]
+        yield engine
+    finally:
+        engine.dispose()
+        with container.engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
