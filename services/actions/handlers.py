@@ -8,7 +8,7 @@ any item that became invalid in between (GET .../requests/{reference_id} then sh
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -195,3 +195,13 @@ def check_period(text_value: str, field: str = "rtnprd") -> str:
         return Period.parse(text_value).mmyyyy
     except ValueError as exc:
         raise CommandRefused(f"{field}: {exc}") from None
+
+
+def execute(container: Container, recipient: str, request_type: str, make_items: Callable[[], list[Item]],
+            actor: str, idempotency_key: str | None) -> dict[str, Any]:
+    """Check and publish one SAVE / RESET / BULK request; a retry with the same key gets the first answer."""
+    with requests.idempotent(container.engine, idempotency_key) as earlier:
+        if earlier is not None:
+            return earlier
+        checked = check_items(container, recipient, make_items())
+        return submit(container, recipient, request_type, checked, actor, idempotency_key)

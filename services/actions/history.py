@@ -27,15 +27,19 @@ def of(engine: Engine, recipient: str, doc_key: str) -> dict[str, Any]:
 
 
 def request_status(engine: Engine, recipient: str, reference_id: str) -> dict[str, Any] | None:
-    """The stored REQSTS answer with the projector's later refusals folded in."""
+    """The stored REQSTS answer with the projector's later refusals folded in.
+
+    The request belongs to `subject` (the filer of a return, the recipient of an action); every refusal
+    recorded under its reference id is part of its answer, whichever recipient's stream it came from.
+    """
     answer = requests.find(engine, reference_id, recipient)
     if answer is None:
         return None
     with engine.connect() as conn:
         rows = conn.execute(
             text("SELECT section, doc_key, error_cd, error_msg FROM ims_refusals WHERE reference_id = :r "
-                 "AND recipient = :g ORDER BY position"),
-            {"r": reference_id, "g": recipient},
+                 "ORDER BY position"),
+            {"r": reference_id},
         ).all()
     if not rows:
         return answer

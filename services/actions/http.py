@@ -17,7 +17,6 @@ from services.api.common import decode_cursor, encode_cursor, path_gstin, refuse
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
 from services.api.money_json import MoneyJSONResponse
 from services.bootstrap import Container
-from services.common import requests
 from services.common.money import InvalidAmount
 from services.common.producer import PublishError
 from services.ingest.domain.sections import SECTION_BY_KEY
@@ -124,14 +123,10 @@ async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
         raise refused(f"rtin: must be the recipient in the path ({recipient})", 403, "FORBIDDEN")
     if body.get("reqtyp") != reqtyp:
         raise refused(f"reqtyp: must be {reqtyp!r}")
-    idempotency_key = request.headers.get("Idempotency-Key")
-    if idempotency_key and (earlier := requests.find_by_idempotency_key(container.engine, idempotency_key)):
-        return earlier
     try:
         items = handlers.parse_items(body.get("invdata"), reset=reqtyp == "RESET")
-        checked = await run_in_threadpool(handlers.check_items, container, recipient, items)
-        return await run_in_threadpool(handlers.submit, container, recipient, reqtyp, checked,
-                                       request.headers.get("X-Actor") or "api", idempotency_key)
+        return await run_in_threadpool(handlers.execute, container, recipient, reqtyp, lambda: items,
+                                       request.headers.get("X-Actor") or "api", request.headers.get("Idempotency-Key"))
     except CommandRefused as exc:
         raise refused(str(exc)) from None
     except PublishError as exc:
@@ -166,14 +161,11 @@ async def post_bulk(request: Request, gstin: str) -> Any:
     if reduction is not None and not isinstance(reduction, dict):
         raise refused("itc_reduction: must be an object with itcRedReq and declIgst/declCgst/declSgst/declCess")
     selection = _selection(gstin, flt.get("section"), flt.get("status"), flt.get("stin"), flt.get("rtnprd"), None)
-    idempotency_key = request.headers.get("Idempotency-Key")
-    if idempotency_key and (earlier := requests.find_by_idempotency_key(container.engine, idempotency_key)):
-        return earlier
     try:
-        items = await run_in_threadpool(handlers.bulk_items, container, selection, body["action"], remarks, reduction)
-        checked = await run_in_threadpool(handlers.check_items, container, selection.recipient, items)
-        return await run_in_threadpool(handlers.submit, container, selection.recipient, "BULK", checked,
-                                       request.headers.get("X-Actor") or "api", idempotency_key)
+        return await run_in_threadpool(
+            handlers.execute, container, selection.recipient, "BULK",
+            lambda: handlers.bulk_items(container, selection, body["action"], remarks, reduction),
+            request.headers.get("X-Actor") or "api", request.headers.get("Idempotency-Key"))
     except (CommandRefused, InvalidAmount) as exc:
         raise refused(str(exc)) from None
     except PublishError as exc:

@@ -37,14 +37,20 @@ def claim(conn: Connection, projection: str, partitions: Iterable[tuple[str, int
     return {(topic, partition): offset for topic, partition, offset in rows}
 
 
-def advance(conn: Connection, projection: str, offsets: dict[tuple[str, int], int]) -> None:
+def advance(
+    conn: Connection, projection: str, offsets: dict[tuple[str, int], int], applied: dict[tuple[str, int], int] | None
+    = None,
+) -> None:
+    """Move the checkpoints (and count the events applied, for metrics) in the read model's transaction."""
     if not offsets:
         return
     keys = sorted(offsets)
+    applied = applied or {}
     conn.execute(
         text(
-            "UPDATE projection_checkpoints c SET next_offset = u.o "
-            "FROM unnest(CAST(:topics AS text[]), CAST(:parts AS int[]), CAST(:offs AS bigint[])) AS u(t, p, o) "
+            "UPDATE projection_checkpoints c SET next_offset = u.o, applied = c.applied + u.n "
+            "FROM unnest(CAST(:topics AS text[]), CAST(:parts AS int[]), CAST(:offs AS bigint[]), "
+            "CAST(:ns AS bigint[])) AS u(t, p, o, n) "
             "WHERE c.projection = :p AND c.topic = u.t AND c.partition = u.p"
         ),
         {
@@ -52,7 +58,19 @@ def advance(conn: Connection, projection: str, offsets: dict[tuple[str, int], in
             "topics": [t for t, _ in keys],
             "parts": [p for _, p in keys],
             "offs": [offsets[k] for k in keys],
+            "ns": [applied.get(k, 0) for k in keys],
         },
+    )
+
+
+def record_fault(conn: Connection, projection: str, topic: str, partition: int, offset: int, reason: str) -> None:
+    conn.execute(
+        text(
+            'INSERT INTO projection_faults (projection, topic, partition, "offset", reason) '
+            "VALUES (:p, :t, :n, :o, :r) ON CONFLICT (projection, topic, partition) "
+            'DO UPDATE SET "offset" = excluded."offset", reason = excluded.reason'
+        ),
+        {"p": projection, "t": topic, "n": partition, "o": offset, "r": reason[:1000]},
     )
 
 

@@ -1,20 +1,40 @@
 """Request log: every answered filing or action by reference id, and the Idempotency-Key it came with.
 
-A client that retries with the same Idempotency-Key gets the stored answer and causes no second effect.
+A client that retries with the same Idempotency-Key gets the stored answer and causes no second effect,
+even when the retry arrives while the first call is still running: callers with the same key are
+serialised on a PostgreSQL advisory lock held for the whole call.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 
 def find_by_idempotency_key(engine: Engine, key: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = conn.execute(text("SELECT response FROM request_log WHERE idempotency_key = :k"), {"k": key}).first()
-    return dict(row[0]) if row else None
+    return dict(row[0]) if row and row[0] is not None else None
+
+
+@contextlib.contextmanager
+def idempotent(engine: Engine, key: str | None) -> Iterator[dict[str, Any] | None]:
+    """Yields the earlier answer for this key (the caller returns it), or None (the caller does the work)."""
+    if not key:
+        yield None
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 7))"), {"k": key})
+        conn.commit()
+        try:
+            yield find_by_idempotency_key(engine, key)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:k, 7))"), {"k": key})
+            conn.commit()
 
 
 def find(engine: Engine, reference_id: str, subject: str | None = None) -> dict[str, Any] | None:
@@ -25,17 +45,19 @@ def find(engine: Engine, reference_id: str, subject: str | None = None) -> dict[
         params["s"] = subject
     with engine.connect() as conn:
         row = conn.execute(text(query), params).first()
-    return dict(row[0]) if row else None
+    return dict(row[0]) if row and row[0] is not None else None
 
 
 def record(
-    engine: Engine, reference_id: str, kind: str, subject: str, response: dict[str, Any], key: str | None
+    target: Engine | Connection, reference_id: str, kind: str, subject: str, response: dict[str, Any], key: str | None
 ) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO request_log (reference_id, idempotency_key, kind, subject, response) "
-                "VALUES (:r, :k, :kind, :s, CAST(:resp AS jsonb)) ON CONFLICT DO NOTHING"
-            ),
-            {"r": reference_id, "k": key, "kind": kind, "s": subject, "resp": json.dumps(response)},
-        )
+    statement = text(
+        "INSERT INTO request_log (reference_id, idempotency_key, kind, subject, response) "
+        "VALUES (:r, :k, :kind, :s, CAST(:resp AS jsonb))"
+    )
+    params = {"r": reference_id, "k": key, "kind": kind, "s": subject, "resp": json.dumps(response)}
+    if isinstance(target, Connection):
+        target.execute(statement, params)
+        return
+    with target.begin() as conn:
+        conn.execute(statement, params)

@@ -85,6 +85,7 @@ class ProjectionRunner:
         self._skip_unknown = skip_unknown
         self._consumer: KafkaConsumer | None = None
         self.applied = 0
+        self.poisoned: dict[TopicPartition, tuple[int, str]] = {}
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; the batch in hand is finished, never abandoned half-way."""
@@ -98,9 +99,19 @@ class ProjectionRunner:
                     # The position skips transaction markers after the last record, so a caught-up
                     # projection's checkpoint equals the partition's end offset.
                     self.apply_polled(polled, {tp: consumer.position(tp) for tp in polled})
+                    self._pause_poisoned(consumer)
         finally:
             consumer.close(autocommit=False)
             log.info("projector_stopped", projection=self.projection.name, applied=self.applied)
+
+    def _pause_poisoned(self, consumer: KafkaConsumer) -> None:
+        """Stop only the partitions that hit a poison message; it is never skipped silently."""
+        stuck = [tp for tp in self.poisoned if tp in consumer.assignment() and tp not in consumer.paused()]
+        if stuck:
+            consumer.pause(*stuck)
+            for tp in stuck:
+                log.error("partition_stopped", projection=self.projection.name, topic=tp.topic,
+                          partition=tp.partition, offset=self.poisoned[tp][0], reason=self.poisoned[tp][1])
 
     def seek_to_checkpoints(self, assigned: list[TopicPartition]) -> None:
         with self._engine.connect() as conn:
@@ -117,12 +128,27 @@ class ProjectionRunner:
     def apply_polled(
         self, polled: dict[TopicPartition, list[Any]], consumer_positions: dict[TopicPartition, int] | None = None
     ) -> int:
-        """Apply one polled batch in a single transaction; returns how many messages were new."""
+        """Apply one polled batch in a single transaction; returns how many messages were new.
+
+        A partition holding an undecodable message applies what precedes it, records the fault and is
+        paused; the other partitions go on. Its checkpoint stays on the poison message.
+        """
         started = time.perf_counter()
-        raw = [message for tp in sorted(polled) for message in polled[tp]]
-        decoded = [self._decode(message) for message in raw]
+        raw: list[Any] = []
+        decoded: list[Delivered | None] = []
+        poisoned: dict[TopicPartition, tuple[int, str]] = {}
+        for tp in sorted(polled):
+            for message in polled[tp]:
+                try:
+                    item = self._decode(message)
+                except PoisonMessage as exc:
+                    poisoned[tp] = (message.offset, str(exc))
+                    break
+                raw.append(message)
+                decoded.append(item)
         with self._engine.begin() as conn:
-            positions = checkpoints.claim(conn, self.projection.name, {(m.topic, m.partition) for m in raw})
+            keys = {(m.topic, m.partition) for m in raw} | {(tp.topic, tp.partition) for tp in poisoned}
+            positions = checkpoints.claim(conn, self.projection.name, keys)
             fresh = [
                 d for m, d in zip(raw, decoded, strict=True)
                 if m.offset >= positions[(m.topic, m.partition)] and d is not None
@@ -130,14 +156,21 @@ class ProjectionRunner:
             if fresh:
                 self.projection.apply(conn, fresh)
             ends: dict[tuple[str, int], int] = {}
+            counts: dict[tuple[str, int], int] = {}
             for m in raw:
                 key = (m.topic, m.partition)
                 ends[key] = max(ends.get(key, 0), m.offset + 1, positions[key])
+            for d in fresh:
+                counts[(d.topic, d.partition)] = counts.get((d.topic, d.partition), 0) + 1
             for tp, position in (consumer_positions or {}).items():
-                key = (tp.topic, tp.partition)
-                ends[key] = max(ends.get(key, 0), position)
-            checkpoints.advance(conn, self.projection.name, ends)
+                if tp not in poisoned:
+                    key = (tp.topic, tp.partition)
+                    ends[key] = max(ends.get(key, 0), position)
+            checkpoints.advance(conn, self.projection.name, ends, counts)
+            for tp, (offset, reason) in poisoned.items():
+                checkpoints.record_fault(conn, self.projection.name, tp.topic, tp.partition, offset, reason)
         self.applied += len(fresh)
+        self.poisoned.update(poisoned)
         log.debug(
             "batch_applied",
             projection=self.projection.name,

@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from services.bootstrap import Container
 from services.common import requests
 from services.common.envelope import Envelope
+from services.common.periods import Period
 from services.common.producer import Outgoing
 from services.common.settings import EVENTS_TOPIC
-from services.common.periods import Period
+from services.ingest import numbers
 from services.ingest.domain.boe import validate_boe
 from services.ingest.domain.gstr1 import Entry, Locator, ReturnRejected, read_return
+from services.ingest.domain.problems import problem
 from services.ingest.records import document_record
 
 FORMS = {"gstr1": "R1", "iff": "IFF", "gstr1a": "R1A", "gstr5": "R5", "gstr6": "R6"}
@@ -69,10 +71,16 @@ def file_return(
     if form not in FORMS:
         raise FilingRefused(f"form: unknown return form {form!r}; expected one of {sorted(FORMS)}")
     check_status(status, filed_on)
-    if idempotency_key:
-        earlier = requests.find_by_idempotency_key(container.engine, idempotency_key)
+    with requests.idempotent(container.engine, idempotency_key) as earlier:
         if earlier is not None:
             return earlier
+        return _file_return(container, payload, raw, form, status, filed_on, actor, idempotency_key)
+
+
+def _file_return(
+    container: Container, payload: Any, raw: bytes, form: str, status: str, filed_on: date | None, actor: str,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
     try:
         contents = read_return(payload, FORMS[form])
     except ReturnRejected as exc:
@@ -93,22 +101,53 @@ def new_reference() -> str:
 def publish_filing(
     container: Container, filing: Filing, entries: Iterable[Entry], raw: bytes, idempotency_key: str | None
 ) -> dict[str, Any]:
-    by_recipient: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    return _commit(container, [(filing, list(entries))], filing, raw, idempotency_key, "filing", filing.filer)
+
+
+def _commit(
+    container: Container,
+    groups: list[tuple[Filing, list[Entry]]],
+    archived_as: Filing,
+    raw: bytes,
+    idempotency_key: str | None,
+    kind: str,
+    subject: str,
+) -> dict[str, Any]:
+    """One database transaction around the broker's acknowledgement: the raw return, the number claims
+    and the answer are committed only if every event was acknowledged, and none of them otherwise."""
     report: dict[str, list[dict[str, str]]] = defaultdict(list)
     accepted = refused = 0
-    for entry in entries:
-        if entry.document is None:
-            refused += 1
-            report[entry.locator.table].append(error_row(entry))
-            continue
-        accepted += 1
-        by_recipient[entry.document.recipient].append(document_record(entry.document, filing.filed_on))
-    messages = list(_messages(container, filing, by_recipient))
-    _archive(container, filing, raw)
-    container.publisher.publish(messages)
-    response = answer(filing.reference_id, accepted, refused, report)
-    requests.record(container.engine, filing.reference_id, "filing", filing.filer, response, idempotency_key)
+    with container.engine.begin() as conn:
+        flat = [entry for _, entries in groups for entry in entries]
+        clashes = numbers.claim(conn, [(i, e.document) for i, e in enumerate(flat) if e.document is not None])
+        messages: list[Outgoing] = []
+        index = 0
+        for filing, entries in groups:
+            by_recipient: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for entry in entries:
+                if index in clashes:
+                    entry = _duplicate(entry)
+                index += 1
+                if entry.document is None:
+                    refused += 1
+                    report[entry.locator.table].append(error_row(entry))
+                    continue
+                accepted += 1
+                by_recipient[entry.document.recipient].append(document_record(entry.document, filing.filed_on))
+            messages.extend(_messages(container, filing, by_recipient))
+        _archive(conn, archived_as, raw)
+        response = answer(archived_as.reference_id, accepted, refused, report)
+        requests.record(conn, archived_as.reference_id, kind, subject, response, idempotency_key)
+        container.publisher.publish(messages)
     return response
+
+
+def _duplicate(entry: Entry) -> Entry:
+    doc = entry.document
+    assert doc is not None
+    message = (f"{entry.locator.number_field}: {doc.number} is already used by supplier {doc.supplier} for a "
+               f"document to another recipient in this financial year (numbers are case-insensitive)")
+    return Entry(entry.locator, None, (problem(entry.locator.number_field, "DUPLICATE_NUMBER", message),))
 
 
 def _messages(container: Container, filing: Filing, by_recipient: dict[str, list[dict[str, Any]]]):  # type: ignore[no-untyped-def]
@@ -158,26 +197,25 @@ def answer(reference_id: str, accepted: int, refused: int, report: dict[str, lis
     }
 
 
-def _archive(container: Container, filing: Filing, raw: bytes) -> None:
-    with container.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO raw_returns (reference_id, form, filer, return_period, status, filed_on, actor, "
-                "sha256, size_bytes, body_gzip) VALUES (:r, :f, :g, :p, :s, :d, :a, :h, :n, :b)"
-            ),
-            {
-                "r": filing.reference_id,
-                "f": filing.form,
-                "g": filing.filer,
-                "p": filing.return_period,
-                "s": filing.status,
-                "d": filing.filed_on,
-                "a": filing.actor,
-                "h": hashlib.sha256(raw).hexdigest(),
-                "n": len(raw),
-                "b": gzip.compress(raw, compresslevel=1),
-            },
-        )
+def _archive(conn: Connection, filing: Filing, raw: bytes) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO raw_returns (reference_id, form, filer, return_period, status, filed_on, actor, "
+            "sha256, size_bytes, body_gzip) VALUES (:r, :f, :g, :p, :s, :d, :a, :h, :n, :b)"
+        ),
+        {
+            "r": filing.reference_id,
+            "f": filing.form,
+            "g": filing.filer,
+            "p": filing.return_period,
+            "s": filing.status,
+            "d": filing.filed_on,
+            "a": filing.actor,
+            "h": hashlib.sha256(raw).hexdigest(),
+            "n": len(raw),
+            "b": gzip.compress(raw, compresslevel=1),
+        },
+    )
 
 
 def file_boes(
@@ -187,37 +225,25 @@ def file_boes(
     rows = payload.get("boe") if isinstance(payload, dict) else None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise FilingRefused("boe: expected an object with a list of Bills of Entry under 'boe'")
-    if idempotency_key:
-        earlier = requests.find_by_idempotency_key(container.engine, idempotency_key)
+    with requests.idempotent(container.engine, idempotency_key) as earlier:
         if earlier is not None:
             return earlier
-    reference = new_reference()
-    by_date: dict[date, list[Entry]] = defaultdict(list)
-    refused: list[Entry] = []
-    for row in rows:
-        result = validate_boe(row)
-        locator = Locator("impg", "rtin", str(row.get("rtin") or ""), "boe_num", str(row.get("boe_num") or ""))
-        if isinstance(result, list):
-            refused.append(Entry(locator, None, tuple(result)))
-        else:
-            by_date[_reference_date(row)].append(Entry(locator, result))
-    report: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for entry in refused:
-        report["impg"].append(error_row(entry))
-    messages: list[Outgoing] = []
-    for refdt, entries in sorted(by_date.items()):
-        filing = Filing("boe", "customs", Period.of(refdt).mmyyyy, "filed", refdt, actor, reference)
-        by_recipient: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for entry in entries:
-            assert entry.document is not None
-            by_recipient[entry.document.recipient].append(document_record(entry.document, refdt))
-        messages.extend(_messages(container, filing, by_recipient))
-    accepted = sum(len(v) for v in by_date.values())
-    _archive(container, Filing("boe", "customs", "", "filed", None, actor, reference), raw)
-    container.publisher.publish(messages)
-    response = answer(reference, accepted, len(refused), report)
-    requests.record(container.engine, reference, "boe", "customs", response, idempotency_key)
-    return response
+        reference = new_reference()
+        by_date: dict[date | None, list[Entry]] = defaultdict(list)
+        for row in rows:
+            result = validate_boe(row)
+            locator = Locator("impg", "rtin", str(row.get("rtin") or ""), "boe_num", str(row.get("boe_num") or ""))
+            if isinstance(result, list):
+                by_date[None].append(Entry(locator, None, tuple(result)))
+            else:
+                by_date[_reference_date(row)].append(Entry(locator, result))
+        groups = [
+            (Filing("boe", "customs", Period.of(refdt).mmyyyy if refdt else "", "filed", refdt, actor, reference),
+             entries)
+            for refdt, entries in sorted(by_date.items(), key=lambda item: (item[0] is not None, item[0]))
+        ]
+        archived_as = Filing("boe", "customs", "", "filed", None, actor, reference)
+        return _commit(container, groups, archived_as, raw, idempotency_key, "boe", "customs")
 
 
 def _reference_date(row: dict[str, Any]) -> date:

@@ -19,6 +19,19 @@ def upgrade() -> None:
             topic       text    NOT NULL,
             partition   integer NOT NULL,
             next_offset bigint  NOT NULL,
+            applied     bigint  NOT NULL DEFAULT 0,
+            PRIMARY KEY (projection, topic, partition)
+        )
+        """
+    )
+    op.execute(
+        """
+        CREATE TABLE projection_faults (
+            projection text    NOT NULL,
+            topic      text    NOT NULL,
+            partition  integer NOT NULL,
+            "offset"   bigint  NOT NULL,
+            reason     text    NOT NULL,
             PRIMARY KEY (projection, topic, partition)
         )
         """
@@ -38,4 +51,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE request_log")
+    op.execute("DROP TABLE projection_faults")
     op.execute("DROP TABLE projection_checkpoints")

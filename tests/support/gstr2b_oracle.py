@@ -1,0 +1,372 @@
+"""A reference GSTR-2B computed from a test's own input, written from IMS-RULES §2, §3, §5 and §7.
+
+Deliberately naive and independent of the product: a document is described by what the supplier
+filed (kind, parties, place of supply, reverse charge, amounts in paise) and the recipient's last
+action; the rules decide where it lands and what it counts:
+
+- §2: reverse charge skips IMS (ITC available, reverse-charge part; a credit note under reverse charge
+  goes to `othersup.cdnrrev`); POS = supplier state while the recipient is elsewhere skips IMS for
+  "ITC not available" with reason P (never imports or ISD documents);
+- §3: No Action and Accept → ITC available; Reject → ITC rejected; Pending → left out; imports can
+  never be rejected; an accepted credit note reduces ITC by the declared reduction (Yes by default =
+  full, No = nothing, Yes with amounts = those amounts);
+- §7: the blocks / buckets / leaves, and GSTR-3B table 4 (credit notes reduce the part they belong to).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from services.common.gstin import check_character
+
+HEADS = ("igst", "cgst", "sgst", "cess")
+BLOCKS = ("itcavl", "itcunavl", "itcrev", "itcRejected")
+BUCKETS: dict[str, tuple[str, ...]] = {  # IMS-RULES §7, verbatim
+    "nonrevsup": ("b2b", "b2ba", "cdnr", "cdnra", "ecom", "ecoma"),
+    "isdsup": ("isd", "isda"),
+    "revsup": ("b2b", "b2ba", "cdnr", "cdnra"),
+    "imports": ("impg", "impga", "impgsez", "impgasez"),
+    "othersup": ("cdnr", "cdnra", "cdnrrev", "cdnrarev", "isd", "isda"),
+}
+# leaves holding both supplies and credit notes: a line's `typ` must tell which it is ("C" = credit note)
+NOTE_LEAVES = frozenset({"cdnr", "cdnra", "cdnrrev", "cdnrarev", "isd", "isda"})
+TABLE4_ROWS = ("4A1", "4A3", "4A4", "4A5", "4B2", "4D2")
+
+# What a supplier can file, by our own names: (IMS section of §1, reduces ITC, is an import, is ISD)
+KINDS: dict[str, tuple[str, bool, bool, bool]] = {
+    "inv": ("b2b", False, False, False),
+    "dn": ("b2bdn", False, False, False),
+    "cn": ("b2bcn", True, False, False),
+    "ecom": ("ecom", False, False, False),
+    "isd": ("isd", False, False, True),
+    "isdcn": ("isdcn", True, False, True),
+    "impg": ("impg", False, True, False),
+    "impgsez": ("impgsez", False, True, False),
+}
+
+# Where a document lands in GSTR-2B (IMS-RULES §7): (kind, reverse charge) → (bucket, leaf)
+PLACE: dict[tuple[str, bool], tuple[str, str]] = {
+    ("inv", False): ("nonrevsup", "b2b"),
+    ("inv", True): ("revsup", "b2b"),
+    ("dn", False): ("nonrevsup", "cdnr"),
+    ("dn", True): ("revsup", "cdnr"),
+    ("cn", False): ("othersup", "cdnr"),
+    ("cn", True): ("othersup", "cdnrrev"),
+    ("ecom", False): ("nonrevsup", "ecom"),
+    ("isd", False): ("isdsup", "isd"),
+    ("isdcn", False): ("othersup", "isd"),
+    ("impg", False): ("imports", "impg"),
+    ("impgsez", False): ("imports", "impgsez"),
+}
+
+_serial = itertools.count(1)
+_ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def fresh_gstin(state: str) -> str:
+    """A checksum-valid GSTIN no other test uses: random PAN letters plus a serial."""
+    letters = "".join(_ALPHA[b % 26] for b in uuid.uuid4().bytes[:4])
+    first14 = f"{state}G{letters}{next(_serial) % 10000:04d}Z1Z"
+    return first14 + check_character(first14)
+
+
+def rupees(paise: int) -> Decimal:
+    return Decimal(paise).scaleb(-2).quantize(Decimal("0.01"))
+
+
+def paise(value: Any) -> int:
+    """A JSON amount (Decimal, int or float text) in paise; it must be a whole number of paise."""
+    exact = Decimal(str(value)) * 100
+    assert exact == exact.to_integral_value(), f"{value!r} is not a whole number of paise"
+    return int(exact)
+
+
+def zero() -> dict[str, int]:
+    return dict.fromkeys(HEADS, 0)
+
+
+def add(a: dict[str, int], b: dict[str, int], sign: int = 1) -> dict[str, int]:
+    return {h: a[h] + sign * b[h] for h in HEADS}
+
+
+@dataclass
+class Doc:
+    """One filed document, as the test filed it (amounts in paise, dates DD-MM-YYYY)."""
+
+    kind: str
+    supplier: str
+    recipient: str
+    number: str
+    date: str
+    pos: str
+    txval: int
+    igst: int = 0
+    cgst: int = 0
+    sgst: int = 0
+    cess: int = 0
+    rate: int = 18
+    rchrg: bool = False
+    supfildt: str = "11-11-2025"
+    supprd: str = "102025"
+    port_code: str = "INBLR4"
+    refdt: str = "20-10-2025"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.supplier, self.number)
+
+    @property
+    def value(self) -> int:
+        return self.txval + self.igst + self.cgst + self.sgst + self.cess
+
+    @property
+    def heads(self) -> dict[str, int]:
+        return {h: getattr(self, h) for h in HEADS}
+
+    @property
+    def ims_section(self) -> str:
+        return KINDS[self.kind][0]
+
+    @property
+    def reduces_itc(self) -> bool:
+        return KINDS[self.kind][1]
+
+    @property
+    def is_import(self) -> bool:
+        return KINDS[self.kind][2]
+
+    @property
+    def route(self) -> str:
+        """IMS-RULES §2: "revsup" (reverse charge), "itcunavl" (POS rule, reason P) or "ims"."""
+        if self.rchrg:
+            return "revsup"
+        special = KINDS[self.kind][2] or KINDS[self.kind][3]
+        if not special and self.pos == self.supplier[:2] and self.recipient[:2] != self.pos:
+            return "itcunavl"
+        return "ims"
+
+    @property
+    def place(self) -> tuple[str, str]:
+        return PLACE[(self.kind, self.rchrg)]
+
+    @property
+    def note_type(self) -> str | None:
+        return {"cn": "C", "dn": "D", "isdcn": "C"}.get(self.kind)
+
+    def locator(self) -> dict[str, str]:
+        """How a SAVE request names the document (GSTN: stin + number + date of the section)."""
+        if self.is_import:
+            return {"stin": self.supplier, "boenum": self.number, "boedt": self.date}
+        if self.kind in ("cn", "dn", "isdcn"):
+            return {"stin": self.supplier, "nt_num": self.number, "nt_dt": self.date}
+        return {"stin": self.supplier, "inum": self.number, "idt": self.date}
+
+    def item(self) -> dict[str, Any]:
+        return {"num": 1, "itm_det": {"rt": self.rate, "txval": rupees(self.txval), "iamt": rupees(self.igst),
+                                      "camt": rupees(self.cgst), "samt": rupees(self.sgst),
+                                      "csamt": rupees(self.cess)}}
+
+    def row(self) -> dict[str, Any]:
+        """The row as the supplier's return (or the Bill of Entry) carries it."""
+        common = {"val": rupees(self.value), "pos": self.pos, "rchrg": "Y" if self.rchrg else "N",
+                  "inv_typ": "R", "itms": [self.item()]}
+        if self.kind in ("inv", "ecom"):
+            return {"inum": self.number, "idt": self.date, **common}
+        if self.kind in ("cn", "dn"):
+            return {"ntty": self.note_type, "nt_num": self.number, "nt_dt": self.date, **common}
+        if self.kind in ("isd", "isdcn"):
+            return {"isd_docty": "ISD" if self.kind == "isd" else "ISDCN", "docnum": self.number,
+                    "docdt": self.date, "iamt": rupees(self.igst), "camt": rupees(self.cgst),
+                    "samt": rupees(self.sgst), "csamt": rupees(self.cess)}
+        return {"rtin": self.recipient, "port_code": self.port_code, "boe_num": self.number, "boe_dt": self.date,
+                "refdt": self.refdt, "txval": rupees(self.txval), "iamt": rupees(self.igst),
+                "csamt": rupees(self.cess), "is_sez": "Y" if self.kind == "impgsez" else "N", "amd": "N"}
+
+
+def supply(kind: str, supplier: str, recipient: str, number: str, date: str, txval: int, rate: int = 18, *,
+           pos: str | None = None, rchrg: bool = False, cess: int = 0, **extra: Any) -> Doc:
+    """A document with its tax heads from the rate (IMS-RULES §9: POS ≠ supplier state → IGST, else
+    CGST = SGST), each rounded half-up to the paisa."""
+    pos = pos or recipient[:2]
+    if supplier[:2] != pos or kind in ("impg", "impgsez"):
+        heads = {"igst": (txval * rate + 50) // 100}
+    else:
+        half = (txval * rate + 100) // 200
+        heads = {"cgst": half, "sgst": half}
+    return Doc(kind, supplier, recipient, number, date, pos, txval, rate=rate, rchrg=rchrg, cess=cess,
+               **heads, **extra)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A recipient's action: A / R / P, or N (reset); `decl` a partial ITC-reduction declaration."""
+
+    code: str
+    remarks: str | None = None
+    itc_red_req: str | None = None
+    decl: dict[str, int] | None = None
+
+    def record(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.code}
+        if self.remarks:
+            out["remarks"] = self.remarks
+        if self.itc_red_req:
+            out["itcRedReq"] = self.itc_red_req
+        for head, amount in (self.decl or {}).items():
+            out["decl" + head.capitalize()] = rupees(amount)
+        return out
+
+
+NO_ACTION = Action("N")
+
+
+def refusal(doc: Doc, action: Action) -> str | None:
+    """IMS-RULES §2/§3: only IMS documents can be actioned; imports never rejected."""
+    if doc.route != "ims":
+        return "NOT_ACTIONABLE"
+    if action.code == "R" and doc.is_import:
+        return "REJECT_NOT_ALLOWED"
+    return None
+
+
+def counted(doc: Doc, action: Action) -> dict[str, int]:
+    """What the statement counts for the document (before placement)."""
+    if doc.route == "ims" and doc.reduces_itc and action.code == "A":
+        if action.itc_red_req == "N":
+            return zero()
+        if action.decl:
+            return {h: action.decl.get(h, 0) for h in HEADS}
+    return doc.heads
+
+
+def block_of(doc: Doc, action: Action) -> str | None:
+    """None: left out of this statement (Pending)."""
+    if doc.route == "itcunavl":
+        return "itcunavl"
+    if doc.route == "revsup":
+        return "itcavl"
+    return {"N": "itcavl", "A": "itcavl", "R": "itcRejected", "P": None}[action.code]
+
+
+@dataclass
+class Expected:
+    leaves: dict[tuple[str, str, str], dict[str, int]]
+    buckets: dict[tuple[str, str], dict[str, int]]
+    table4: dict[str, dict[str, int]]
+    docdata: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    rejected: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    cpsumm: dict[tuple[str, str, str | None], dict[str, int]] = field(default_factory=dict)
+
+
+def expected_statement(docs: list[Doc], actions: dict[tuple[str, str], Action]) -> Expected:
+    """The statement for `docs` (all of the statement's period) given each one's last action."""
+    leaves = {(b, k, leaf): zero() for b in BLOCKS for k, names in BUCKETS.items() for leaf in names}
+    docdata: dict[tuple[str, str, str], dict[str, Any]] = {}
+    rejected: dict[tuple[str, str, str], dict[str, Any]] = {}
+    cpsumm: dict[tuple[str, str, str | None], dict[str, int]] = defaultdict(
+        lambda: {"ttldocs": 0, "txval": 0, **zero()})
+    for doc in docs:
+        action = actions.get(doc.key, NO_ACTION) if doc.route == "ims" else NO_ACTION
+        block = block_of(doc, action)
+        if block is None:
+            continue
+        bucket, leaf = doc.place
+        amounts = counted(doc, action)
+        leaves[(block, bucket, leaf)] = add(leaves[(block, bucket, leaf)], amounts)
+        line = {"itcavl": "N" if block == "itcunavl" else "Y", "rsn": "P" if block == "itcunavl" else None,
+                "txval": doc.txval, "val": doc.value, "supfildt": doc.supfildt, "supprd": doc.supprd,
+                "credit": doc.reduces_itc if leaf in NOTE_LEAVES else None, **amounts}
+        (rejected if block == "itcRejected" else docdata)[(leaf, doc.supplier, doc.number)] = line
+        if block == "itcavl":
+            row = cpsumm[(leaf, doc.supplier, doc.note_type if doc.kind in ("cn", "dn") else None)]
+            row["ttldocs"] += 1
+            row["txval"] += doc.txval
+            for h in HEADS:
+                row[h] += amounts[h]
+    buckets = {(b, k): zero() for b in BLOCKS for k in BUCKETS}
+    for (b, k, _), heads in leaves.items():
+        buckets[(b, k)] = add(buckets[(b, k)], heads)
+    avl = lambda k, leaf=None: leaves[("itcavl", k, leaf)] if leaf else buckets[("itcavl", k)]  # noqa: E731
+    unavailable = zero()
+    for k in BUCKETS:
+        unavailable = add(unavailable, buckets[("itcunavl", k)])
+    table4 = {
+        "4A1": avl("imports"),
+        "4A3": add(add(avl("revsup"), avl("othersup", "cdnrrev"), -1), avl("othersup", "cdnrarev"), -1),
+        "4A4": add(add(avl("isdsup"), avl("othersup", "isd"), -1), avl("othersup", "isda"), -1),
+        "4A5": add(add(avl("nonrevsup"), avl("othersup", "cdnr"), -1), avl("othersup", "cdnra"), -1),
+        "4B2": zero(),
+        "4D2": unavailable,
+    }
+    return Expected(leaves, buckets, table4, docdata, rejected, dict(cpsumm))
+
+
+# ---- reading the service's answer ------------------------------------------------------------------------
+
+
+def heads_of(node: dict[str, Any]) -> dict[str, int]:
+    return {h: paise(node[h]) for h in HEADS}
+
+
+def service_lines(groups_by_section: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """docdata / docRejdata → {(section, ctin, number): the line's figures}."""
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for section, groups in groups_by_section.items():
+        for group in groups:
+            docs = [d for key in ("inv", "nt", "doclist", "boe") for d in group.get(key, [])]
+            for d in docs:
+                number = d.get("inum") or d.get("ntnum") or d.get("boenum") or d.get("docnum")
+                key = (section, group["ctin"], number)
+                assert key not in out, f"{key} listed twice"
+                out[key] = {"itcavl": d.get("itcavl"), "rsn": d.get("rsn"), "txval": paise(d["txval"]),
+                            "val": paise(d["val"]), "supfildt": group.get("supfildt"),
+                            "supprd": group.get("supprd"),
+                            "credit": d.get("typ") == "C" if section in NOTE_LEAVES else None,
+                            **heads_of(d)}
+    return out
+
+
+def service_cpsumm(cpsumm: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, str, str | None], dict[str, int]]:
+    out: dict[tuple[str, str, str | None], dict[str, int]] = {}
+    for section, rows in cpsumm.items():
+        for row in rows:
+            out[(section, row["ctin"], row.get("nttyp"))] = {
+                "ttldocs": int(row["ttldocs"]), "txval": paise(row["txval"]), **heads_of(row)}
+    return out
+
+
+def compare(expected: Expected, body: dict[str, Any]) -> list[str]:
+    """Every difference between the reference and the service's GSTR-2B JSON, as readable lines."""
+    problems: list[str] = []
+    summ = body["data"]["itcsumm"]
+    for (b, k, leaf), heads in expected.leaves.items():
+        try:
+            got = heads_of(summ[b][k][leaf])
+        except KeyError as exc:
+            problems.append(f"itcsumm.{b}.{k}.{leaf}: missing ({exc})")
+            continue
+        if got != heads:
+            problems.append(f"itcsumm.{b}.{k}.{leaf}: expected {heads}, got {got}")
+    for (b, k), heads in expected.buckets.items():
+        if k in summ.get(b, {}) and (got := heads_of(summ[b][k])) != heads:
+            problems.append(f"itcsumm.{b}.{k} (bucket total): expected {heads}, got {got}")
+    for row in TABLE4_ROWS:
+        got = heads_of(body["gstr3b_table4"][row])
+        if got != expected.table4[row]:
+            problems.append(f"gstr3b_table4.{row}: expected {expected.table4[row]}, got {got}")
+    for name, want, have in (("docdata", expected.docdata, service_lines(body["data"]["docdata"])),
+                             ("docRejdata", expected.rejected, service_lines(body["data"]["docRejdata"]))):
+        for key in sorted(set(want) | set(have), key=str):
+            if want.get(key) != have.get(key):
+                problems.append(f"{name}{list(key)}: expected {want.get(key)}, got {have.get(key)}")
+    have_cp = service_cpsumm(body["data"]["cpsumm"])
+    for key in sorted(set(expected.cpsumm) | set(have_cp), key=str):
+        if expected.cpsumm.get(key) != have_cp.get(key):
+            problems.append(f"cpsumm{list(key)} (section, ctin, nttyp): expected {expected.cpsumm.get(key)}, "
+                            f"got {have_cp.get(key)}")
+    return problems
