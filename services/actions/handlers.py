@@ -19,13 +19,14 @@ from services.actions import queries, store
 from services.actions.domain.actions import check_action
 from services.actions.domain.model import ActionRequest, ImsDocument, Refusal
 from services.bootstrap import Container
-from services.common import requests
+from services.common import failpoints, requests
 from services.common.envelope import Envelope
 from services.common.money import InvalidAmount, to_paise
 from services.common.periods import Period, financial_year_of
 from services.common.producer import Outgoing
 from services.common.settings import EVENTS_TOPIC
 from services.ingest.domain.sections import SECTION_BY_KEY
+from services.ingest.handlers import new_reference
 
 ACTION_CHUNK = 5000
 
@@ -126,7 +127,7 @@ def check_items(container: Container, recipient: str, items: list[Item]) -> list
 
 def submit(container: Container, recipient: str, request_type: str, items: Sequence[Item], actor: str,
            idempotency_key: str | None) -> dict[str, Any]:
-    reference = uuid.uuid4().hex
+    reference = new_reference(idempotency_key)
     accepted = [i for i in items if i.refusal is None and i.request is not None]
     chunks = [accepted[i : i + ACTION_CHUNK] for i in range(0, len(accepted), ACTION_CHUNK)]
     topic = container.settings.topic(EVENTS_TOPIC)
@@ -138,6 +139,7 @@ def submit(container: Container, recipient: str, request_type: str, items: Seque
         for index, chunk in enumerate(chunks)
     ]
     container.publisher.publish(messages)
+    failpoints.hit("after_publish")
     response = reqsts(reference, len(accepted), _errors(items))
     requests.record(container.engine, reference, "actions", recipient, response, idempotency_key)
     return response

@@ -14,10 +14,11 @@ import uuid
 
 import structlog
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from services.bootstrap import Container
 from services.common.envelope import Envelope
-from services.common.producer import Outgoing
+from services.common.producer import Outgoing, PublishError
 from services.common.settings import NOTIFICATIONS_TOPIC
 
 log = structlog.get_logger()
@@ -50,6 +51,12 @@ def relay_once(container: Container, limit: int = 1000) -> int:
 def run(container: Container, stop: threading.Event, idle_wait: float = 0.5) -> None:
     log.info("notifier_started")
     while not stop.is_set():
-        if relay_once(container) == 0:
+        try:
+            sent = relay_once(container)
+        except (DBAPIError, PublishError) as exc:  # PostgreSQL or the broker away: nothing was marked sent
+            log.error("notifier_waiting", error=str(exc).splitlines()[0])
+            stop.wait(1.0)
+            continue
+        if sent == 0:
             stop.wait(idle_wait)
     log.info("notifier_stopped")

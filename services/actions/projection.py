@@ -30,7 +30,7 @@ class ImsProjection:
     # Read models this projection owns (rebuilt by a replay). The notification outbox is left out on
     # purpose: it records what was sent, and a replay must not send again.
     tables = ("ims_documents", "ims_counts", "ims_history", "ims_refusals", "ims_periods", "ims_clock",
-              "ims_recipients", "gstr2b_versions", "gstr2b_lines")
+              "ims_recipients", "ims_applied_requests", "gstr2b_versions", "gstr2b_lines")
 
     def __init__(self, topic: str):
         self.topics = (topic,)
@@ -95,6 +95,13 @@ def on_documents_filed(work: Batch, message: Delivered, _clock: dict[str, str]) 
 def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> None:
     record = message.record
     recipient, reference = record["recipient"], record["reference_id"]
+    first_time = work.conn.execute(
+        text("INSERT INTO ims_applied_requests (reference_id, chunk) VALUES (:r, :c) ON CONFLICT DO NOTHING "
+             "RETURNING 1"),
+        {"r": reference, "c": record["chunk"]},
+    ).first()
+    if first_time is None:
+        return  # a client's retry of a request already applied (same Idempotency-Key, same reference id)
     today = clock.get(recipient, "")
     applied: list[ImsDocument] = []
     for index, item in enumerate(record["items"]):

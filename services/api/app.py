@@ -51,4 +51,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(ingest_router)
     app.include_router(ims_router)
     app.include_router(gstr2b_router)
+    from services.api import metrics
+
+    metrics.install(app, container)
     return app

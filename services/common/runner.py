@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import structlog
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from services.common import checkpoints
 from services.common.codec import Codec, CodecError, Record
@@ -63,7 +64,14 @@ class _SeekToCheckpoints(ConsumerRebalanceListener):
         log.info("partitions_revoked", projection=self._runner.projection.name, partitions=len(revoked))
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        self._runner.seek_to_checkpoints(list(assigned))
+        while True:
+            try:
+                self._runner.seek_to_checkpoints(list(assigned))
+                return
+            except DBAPIError as exc:  # PostgreSQL away during a rebalance: the offsets live there, so wait
+                log.error("database_unavailable", projection=self._runner.projection.name,
+                          error=str(exc).splitlines()[0])
+                time.sleep(1.0)
 
 
 class ProjectionRunner:
@@ -95,14 +103,31 @@ class ProjectionRunner:
         try:
             while not stop.is_set():
                 polled = consumer.poll(timeout_ms=300, max_records=self._batch_size)
-                if polled:
+                if not polled:
+                    continue
+                try:
                     # The position skips transaction markers after the last record, so a caught-up
                     # projection's checkpoint equals the partition's end offset.
                     self.apply_polled(polled, {tp: consumer.position(tp) for tp in polled})
-                    self._pause_poisoned(consumer)
+                except DBAPIError as exc:
+                    self._wait_for_database(consumer, stop, exc)
+                    continue
+                self._pause_poisoned(consumer)
         finally:
             consumer.close(autocommit=False)
             log.info("projector_stopped", projection=self.projection.name, applied=self.applied)
+
+    def _wait_for_database(self, consumer: KafkaConsumer, stop: threading.Event, error: Exception) -> None:
+        """PostgreSQL went away mid-batch: nothing of the batch was committed. Wait for it, then resume
+        every partition from its stored checkpoint, so the batch is applied again, once."""
+        log.error("database_unavailable", projection=self.projection.name, error=str(error).splitlines()[0])
+        while not stop.is_set():
+            try:
+                self.seek_to_checkpoints(list(consumer.assignment()))
+                log.info("database_back", projection=self.projection.name)
+                return
+            except DBAPIError:
+                stop.wait(1.0)
 
     def _pause_poisoned(self, consumer: KafkaConsumer) -> None:
         """Stop only the partitions that hit a poison message; it is never skipped silently."""

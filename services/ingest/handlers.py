@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from services.bootstrap import Container
-from services.common import requests
+from services.common import failpoints, requests
 from services.common.envelope import Envelope
 from services.common.periods import Period
 from services.common.producer import Outgoing
@@ -32,6 +32,7 @@ from services.ingest.records import document_record
 
 FORMS = {"gstr1": "R1", "iff": "IFF", "gstr1a": "R1A", "gstr5": "R5", "gstr6": "R6"}
 EVENT = "DocumentsFiled"
+REFERENCE_NAMESPACE = uuid.UUID("1d0b7c3e-8f7a-4a55-9d6e-2b1f4f6c9e21")
 
 
 class FilingRefused(ValueError):
@@ -90,11 +91,15 @@ def _file_return(
             f"fp: the return for {contents.period.mmyyyy} cannot be filed on {filed_on.isoformat()}, "
             "before its period ends"
         )
-    filing = Filing(form, contents.filer.value, contents.period.mmyyyy, status, filed_on, actor, new_reference())
+    filing = Filing(form, contents.filer.value, contents.period.mmyyyy, status, filed_on, actor,
+                    new_reference(idempotency_key))
     return publish_filing(container, filing, contents.entries, raw, idempotency_key)
 
 
-def new_reference() -> str:
+def new_reference(idempotency_key: str | None = None) -> str:
+    """A retry with the same Idempotency-Key gets the same reference id, so its events are recognised."""
+    if idempotency_key:
+        return uuid.uuid5(REFERENCE_NAMESPACE, idempotency_key).hex
     return uuid.uuid4().hex
 
 
@@ -139,6 +144,7 @@ def _commit(
         response = answer(archived_as.reference_id, accepted, refused, report)
         requests.record(conn, archived_as.reference_id, kind, subject, response, idempotency_key)
         container.publisher.publish(messages)
+        failpoints.hit("after_publish")
     return response
 
 
@@ -228,7 +234,7 @@ def file_boes(
     with requests.idempotent(container.engine, idempotency_key) as earlier:
         if earlier is not None:
             return earlier
-        reference = new_reference()
+        reference = new_reference(idempotency_key)
         by_date: dict[date | None, list[Entry]] = defaultdict(list)
         for row in rows:
             result = validate_boe(row)

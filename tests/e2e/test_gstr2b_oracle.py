@@ -61,8 +61,20 @@ def build_documents(rng: random.Random, recipient: str) -> dict[str, Any]:
             pos = state if (inter and not rchrg and kind != "cn" and rng.random() < 0.15) else RECIPIENT_STATE
             rate = rng.choice((5, 18)) if not rchrg else rng.choice((5, 18))
             cess = rng.randint(1, 200_000) if kind == "inv" and rng.random() < 0.2 else 0
-            docs.append(supply(kind, supplier, recipient, number, _day(rng), _amount(rng), rate, pos=pos,
-                               rchrg=rchrg, cess=cess))
+            docs.append(
+                supply(
+                    kind,
+                    supplier,
+                    recipient,
+                    number,
+                    _day(rng),
+                    _amount(rng),
+                    rate,
+                    pos=pos,
+                    rchrg=rchrg,
+                    cess=cess,
+                )
+            )
         returns[supplier] = docs
     eco: list[Doc] = []
     operator = fresh_gstin("07")
@@ -70,21 +82,46 @@ def build_documents(rng: random.Random, recipient: str) -> dict[str, Any]:
         seller = fresh_gstin("33")
         for n in range(rng.randint(1, 2)):
             pos = "33" if rng.random() < 0.25 else RECIPIENT_STATE  # at the seller's: POS-ineligible
-            eco.append(supply("ecom", seller, recipient, f"EC-{n + 1:04d}", _day(rng), _amount(rng), 5, pos=pos))
+            eco.append(
+                supply("ecom", seller, recipient, f"EC-{n + 1:04d}", _day(rng), _amount(rng), 5, pos=pos)
+            )
     isd_docs: list[Doc] = []
     isd = fresh_gstin(rng.choice(("29", "33")))  # same state: CGST = SGST; another: IGST
     if rng.random() < 0.8:
         for n in range(rng.randint(1, 4)):
             kind = "isdcn" if n and rng.random() < 0.45 else "isd"
             credit = rng.randint(1_000, 5_000_000)
-            heads = {"cgst": credit // 2, "sgst": credit // 2} if isd[:2] == RECIPIENT_STATE else {"igst": credit}
-            isd_docs.append(Doc(kind, isd, recipient, f"ISD-{n + 1:04d}", _day(rng), RECIPIENT_STATE, 0,
-                                supfildt="13-11-2025", **heads))
+            heads = (
+                {"cgst": credit // 2, "sgst": credit // 2} if isd[:2] == RECIPIENT_STATE else {"igst": credit}
+            )
+            isd_docs.append(
+                Doc(
+                    kind,
+                    isd,
+                    recipient,
+                    f"ISD-{n + 1:04d}",
+                    _day(rng),
+                    RECIPIENT_STATE,
+                    0,
+                    supfildt="13-11-2025",
+                    **heads,
+                )
+            )
     boes: list[Doc] = []
     for n in range(rng.choice((0, 1, 2, 3))):
         kind = rng.choice(("impg", "impg", "impgsez"))
-        boes.append(supply(kind, recipient, recipient, str(rng.randint(1_000_000, 9_999_999) + n), _day(rng, 20),
-                           _amount(rng), 18, supfildt="20-10-2025"))
+        boes.append(
+            supply(
+                kind,
+                recipient,
+                recipient,
+                str(rng.randint(1_000_000, 9_999_999) + n),
+                _day(rng, 20),
+                _amount(rng),
+                18,
+                supfildt="20-10-2025",
+            )
+        )
     return {"returns": returns, "eco": (operator, eco), "isd": (isd, isd_docs), "boes": boes}
 
 
@@ -106,8 +143,14 @@ def random_action(rng: random.Random, doc: Doc) -> Action:
     return Action(code)
 
 
-def act(live: Any, rng: random.Random, recipient: str, docs: list[Doc], actions: dict[tuple[str, str], Action],
-        share: float) -> None:
+def act(
+    live: Any,
+    rng: random.Random,
+    recipient: str,
+    docs: list[Doc],
+    actions: dict[tuple[str, str], Action],
+    share: float,
+) -> None:
     """Random actions on a `share` of the documents (resets through RESET), checked against the rules."""
     chosen = [(d, random_action(rng, d)) for d in docs if rng.random() < share]
     saves = [(d, a) for d, a in chosen if a.code != "N"]
@@ -131,8 +174,9 @@ def _refusal(doc: Doc, action: Action) -> str | None:
     return None
 
 
-def check(label: str, docs: list[Doc], actions: dict[tuple[str, str], Action], text: str,
-          body: dict[str, Any]) -> list[str]:
+def check(
+    label: str, docs: list[Doc], actions: dict[tuple[str, str], Action], text: str, body: dict[str, Any]
+) -> list[str]:
     """Differences between the statement and the reference (all of them, so one run shows every bug)."""
     problems = compare(expected_statement(docs, actions), body)
     if hashlib.sha256(data_text(text).encode()).hexdigest() != body["chksum"]:
@@ -169,7 +213,11 @@ def test_gstr2b_equals_the_reference_computation(live_stack, seed: int) -> None:
     clock(live_stack, "2025-11-14")
     v1_text, v1 = statement(live_stack, recipient, "102025")
     assert (v1["data"]["gstin"], v1["data"]["rtnprd"], v1["data"]["version"], v1["data"]["gendt"]) == (
-        recipient, "102025", 1, "14-11-2025")
+        recipient,
+        "102025",
+        1,
+        "14-11-2025",
+    )
     problems = check("v1", docs, dict(actions), v1_text, v1)
 
     act(live_stack, rng, recipient, docs, actions, share=0.4)
@@ -178,4 +226,6 @@ def test_gstr2b_equals_the_reference_computation(live_stack, seed: int) -> None:
     assert v2["data"]["version"] == 2
     problems += check("v2", docs, actions, v2_text, v2)
     assert statement(live_stack, recipient, "102025", version=1)[0] == v1_text, "version 1 is immutable"
-    assert not problems, f"seed {seed}: {len(problems)} differences from the reference\n" + "\n".join(problems)
+    assert not problems, f"seed {seed}: {len(problems)} differences from the reference\n" + "\n".join(
+        problems
+    )

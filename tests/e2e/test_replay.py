@@ -21,7 +21,7 @@ from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.e2e
 IMS_TABLES = ("ims_documents", "ims_counts", "ims_history", "ims_refusals", "ims_periods", "ims_clock",
-              "ims_recipients", "gstr2b_versions", "gstr2b_lines")
+              "ims_recipients", "ims_applied_requests", "gstr2b_versions", "gstr2b_lines")
 
 
 def _file(live_stack, payload: dict, filed_on: str) -> None:  # type: ignore[no-untyped-def]

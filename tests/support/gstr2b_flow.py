@@ -22,7 +22,9 @@ def iso(dmy: str) -> str:
     return f"{year}-{month}-{day}"
 
 
-def file_gstr1(live: Any, supplier: str, fp: str, docs: list[Doc], filed_on: str, form: str = "gstr1") -> None:
+def file_gstr1(
+    live: Any, supplier: str, fp: str, docs: list[Doc], filed_on: str, form: str = "gstr1"
+) -> None:
     """One supplier's return holding `docs` (b2b / cdnr, or isd for GSTR-6), all accepted."""
     tables: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for doc in docs:
@@ -38,8 +40,11 @@ def file_eco(live: Any, operator: str, fp: str, docs: list[Doc], filed_on: str) 
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for doc in docs:
         groups[(doc.supplier, doc.recipient)].append(doc.row())
-    body = {"gstin": operator, "fp": fp,
-            "ecom": {"b2b": [{"stin": s, "rtin": r, "inv": rows} for (s, r), rows in groups.items()]}}
+    body = {
+        "gstin": operator,
+        "fp": fp,
+        "ecom": {"b2b": [{"stin": s, "rtin": r, "inv": rows} for (s, r), rows in groups.items()]},
+    }
     _filed(live, f"/v1/returns/gstr1?status=filed&filed_on={filed_on}", body, len(docs))
 
 
@@ -94,7 +99,9 @@ def recompute(live: Any, recipient: str, period: str) -> None:
     live.wait_projected()
 
 
-def statement(live: Any, recipient: str, period: str, version: int | None = None) -> tuple[str, dict[str, Any]]:
+def statement(
+    live: Any, recipient: str, period: str, version: int | None = None
+) -> tuple[str, dict[str, Any]]:
     """(exact text, parsed with exact decimals) of a generated GSTR-2B."""
     params = {"version": version} if version else {}
     answer = live.http.get(f"/v1/gstr2b/{recipient}/{period}", params=params)
@@ -107,7 +114,7 @@ def data_text(text: str) -> str:
     assert text.startswith('{"data":'), text[:40]
     body = json.loads(text)
     end = text.rindex(',"chksum":' + json.dumps(body["chksum"]))
-    return text[len('{"data":'):end]
+    return text[len('{"data":') : end]
 
 
 # ---- XLSX ------------------------------------------------------------------------------------------------
@@ -122,7 +129,9 @@ def xlsx_sheets(content: bytes) -> dict[str, list[list[Any]]]:
     shared: list[str] = []
     if "xl/sharedStrings.xml" in book.namelist():
         root = ElementTree.fromstring(book.read("xl/sharedStrings.xml"))
-        shared = ["".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t")) for si in root.findall("m:si", _NS)]
+        shared = [
+            "".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t")) for si in root.findall("m:si", _NS)
+        ]
     rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target") for r in rels}
     workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))

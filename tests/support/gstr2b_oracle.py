@@ -167,29 +167,69 @@ class Doc:
         return {"stin": self.supplier, "inum": self.number, "idt": self.date}
 
     def item(self) -> dict[str, Any]:
-        return {"num": 1, "itm_det": {"rt": self.rate, "txval": rupees(self.txval), "iamt": rupees(self.igst),
-                                      "camt": rupees(self.cgst), "samt": rupees(self.sgst),
-                                      "csamt": rupees(self.cess)}}
+        return {
+            "num": 1,
+            "itm_det": {
+                "rt": self.rate,
+                "txval": rupees(self.txval),
+                "iamt": rupees(self.igst),
+                "camt": rupees(self.cgst),
+                "samt": rupees(self.sgst),
+                "csamt": rupees(self.cess),
+            },
+        }
 
     def row(self) -> dict[str, Any]:
         """The row as the supplier's return (or the Bill of Entry) carries it."""
-        common = {"val": rupees(self.value), "pos": self.pos, "rchrg": "Y" if self.rchrg else "N",
-                  "inv_typ": "R", "itms": [self.item()]}
+        common = {
+            "val": rupees(self.value),
+            "pos": self.pos,
+            "rchrg": "Y" if self.rchrg else "N",
+            "inv_typ": "R",
+            "itms": [self.item()],
+        }
         if self.kind in ("inv", "ecom"):
             return {"inum": self.number, "idt": self.date, **common}
         if self.kind in ("cn", "dn"):
             return {"ntty": self.note_type, "nt_num": self.number, "nt_dt": self.date, **common}
         if self.kind in ("isd", "isdcn"):
-            return {"isd_docty": "ISD" if self.kind == "isd" else "ISDCN", "docnum": self.number,
-                    "docdt": self.date, "iamt": rupees(self.igst), "camt": rupees(self.cgst),
-                    "samt": rupees(self.sgst), "csamt": rupees(self.cess)}
-        return {"rtin": self.recipient, "port_code": self.port_code, "boe_num": self.number, "boe_dt": self.date,
-                "refdt": self.refdt, "txval": rupees(self.txval), "iamt": rupees(self.igst),
-                "csamt": rupees(self.cess), "is_sez": "Y" if self.kind == "impgsez" else "N", "amd": "N"}
+            return {
+                "isd_docty": "ISD" if self.kind == "isd" else "ISDCN",
+                "docnum": self.number,
+                "docdt": self.date,
+                "iamt": rupees(self.igst),
+                "camt": rupees(self.cgst),
+                "samt": rupees(self.sgst),
+                "csamt": rupees(self.cess),
+            }
+        return {
+            "rtin": self.recipient,
+            "port_code": self.port_code,
+            "boe_num": self.number,
+            "boe_dt": self.date,
+            "refdt": self.refdt,
+            "txval": rupees(self.txval),
+            "iamt": rupees(self.igst),
+            "csamt": rupees(self.cess),
+            "is_sez": "Y" if self.kind == "impgsez" else "N",
+            "amd": "N",
+        }
 
 
-def supply(kind: str, supplier: str, recipient: str, number: str, date: str, txval: int, rate: int = 18, *,
-           pos: str | None = None, rchrg: bool = False, cess: int = 0, **extra: Any) -> Doc:
+def supply(
+    kind: str,
+    supplier: str,
+    recipient: str,
+    number: str,
+    date: str,
+    txval: int,
+    rate: int = 18,
+    *,
+    pos: str | None = None,
+    rchrg: bool = False,
+    cess: int = 0,
+    **extra: Any,
+) -> Doc:
     """A document with its tax heads from the rate (IMS-RULES §9: POS ≠ supplier state → IGST, else
     CGST = SGST), each rounded half-up to the paisa."""
     pos = pos or recipient[:2]
@@ -198,8 +238,20 @@ def supply(kind: str, supplier: str, recipient: str, number: str, date: str, txv
     else:
         half = (txval * rate + 100) // 200
         heads = {"cgst": half, "sgst": half}
-    return Doc(kind, supplier, recipient, number, date, pos, txval, rate=rate, rchrg=rchrg, cess=cess,
-               **heads, **extra)
+    return Doc(
+        kind,
+        supplier,
+        recipient,
+        number,
+        date,
+        pos,
+        txval,
+        rate=rate,
+        rchrg=rchrg,
+        cess=cess,
+        **heads,
+        **extra,
+    )
 
 
 @dataclass(frozen=True)
@@ -269,7 +321,8 @@ def expected_statement(docs: list[Doc], actions: dict[tuple[str, str], Action]) 
     docdata: dict[tuple[str, str, str], dict[str, Any]] = {}
     rejected: dict[tuple[str, str, str], dict[str, Any]] = {}
     cpsumm: dict[tuple[str, str, str | None], dict[str, int]] = defaultdict(
-        lambda: {"ttldocs": 0, "txval": 0, **zero()})
+        lambda: {"ttldocs": 0, "txval": 0, **zero()}
+    )
     for doc in docs:
         action = actions.get(doc.key, NO_ACTION) if doc.route == "ims" else NO_ACTION
         block = block_of(doc, action)
@@ -278,9 +331,16 @@ def expected_statement(docs: list[Doc], actions: dict[tuple[str, str], Action]) 
         bucket, leaf = doc.place
         amounts = counted(doc, action)
         leaves[(block, bucket, leaf)] = add(leaves[(block, bucket, leaf)], amounts)
-        line = {"itcavl": "N" if block == "itcunavl" else "Y", "rsn": "P" if block == "itcunavl" else None,
-                "txval": doc.txval, "val": doc.value, "supfildt": doc.supfildt, "supprd": doc.supprd,
-                "credit": doc.reduces_itc if leaf in NOTE_LEAVES else None, **amounts}
+        line = {
+            "itcavl": "N" if block == "itcunavl" else "Y",
+            "rsn": "P" if block == "itcunavl" else None,
+            "txval": doc.txval,
+            "val": doc.value,
+            "supfildt": doc.supfildt,
+            "supprd": doc.supprd,
+            "credit": doc.reduces_itc if leaf in NOTE_LEAVES else None,
+            **amounts,
+        }
         (rejected if block == "itcRejected" else docdata)[(leaf, doc.supplier, doc.number)] = line
         if block == "itcavl":
             row = cpsumm[(leaf, doc.supplier, doc.note_type if doc.kind in ("cn", "dn") else None)]
@@ -313,7 +373,9 @@ def heads_of(node: dict[str, Any]) -> dict[str, int]:
     return {h: paise(node[h]) for h in HEADS}
 
 
-def service_lines(groups_by_section: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, str, str], dict[str, Any]]:
+def service_lines(
+    groups_by_section: dict[str, list[dict[str, Any]]],
+) -> dict[tuple[str, str, str], dict[str, Any]]:
     """docdata / docRejdata → {(section, ctin, number): the line's figures}."""
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for section, groups in groups_by_section.items():
@@ -323,20 +385,30 @@ def service_lines(groups_by_section: dict[str, list[dict[str, Any]]]) -> dict[tu
                 number = d.get("inum") or d.get("ntnum") or d.get("boenum") or d.get("docnum")
                 key = (section, group["ctin"], number)
                 assert key not in out, f"{key} listed twice"
-                out[key] = {"itcavl": d.get("itcavl"), "rsn": d.get("rsn"), "txval": paise(d["txval"]),
-                            "val": paise(d["val"]), "supfildt": group.get("supfildt"),
-                            "supprd": group.get("supprd"),
-                            "credit": d.get("typ") == "C" if section in NOTE_LEAVES else None,
-                            **heads_of(d)}
+                out[key] = {
+                    "itcavl": d.get("itcavl"),
+                    "rsn": d.get("rsn"),
+                    "txval": paise(d["txval"]),
+                    "val": paise(d["val"]),
+                    "supfildt": group.get("supfildt"),
+                    "supprd": group.get("supprd"),
+                    "credit": d.get("typ") == "C" if section in NOTE_LEAVES else None,
+                    **heads_of(d),
+                }
     return out
 
 
-def service_cpsumm(cpsumm: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, str, str | None], dict[str, int]]:
+def service_cpsumm(
+    cpsumm: dict[str, list[dict[str, Any]]],
+) -> dict[tuple[str, str, str | None], dict[str, int]]:
     out: dict[tuple[str, str, str | None], dict[str, int]] = {}
     for section, rows in cpsumm.items():
         for row in rows:
             out[(section, row["ctin"], row.get("nttyp"))] = {
-                "ttldocs": int(row["ttldocs"]), "txval": paise(row["txval"]), **heads_of(row)}
+                "ttldocs": int(row["ttldocs"]),
+                "txval": paise(row["txval"]),
+                **heads_of(row),
+            }
     return out
 
 
@@ -359,14 +431,18 @@ def compare(expected: Expected, body: dict[str, Any]) -> list[str]:
         got = heads_of(body["gstr3b_table4"][row])
         if got != expected.table4[row]:
             problems.append(f"gstr3b_table4.{row}: expected {expected.table4[row]}, got {got}")
-    for name, want, have in (("docdata", expected.docdata, service_lines(body["data"]["docdata"])),
-                             ("docRejdata", expected.rejected, service_lines(body["data"]["docRejdata"]))):
+    for name, want, have in (
+        ("docdata", expected.docdata, service_lines(body["data"]["docdata"])),
+        ("docRejdata", expected.rejected, service_lines(body["data"]["docRejdata"])),
+    ):
         for key in sorted(set(want) | set(have), key=str):
             if want.get(key) != have.get(key):
                 problems.append(f"{name}{list(key)}: expected {want.get(key)}, got {have.get(key)}")
     have_cp = service_cpsumm(body["data"]["cpsumm"])
     for key in sorted(set(expected.cpsumm) | set(have_cp), key=str):
         if expected.cpsumm.get(key) != have_cp.get(key):
-            problems.append(f"cpsumm{list(key)} (section, ctin, nttyp): expected {expected.cpsumm.get(key)}, "
-                            f"got {have_cp.get(key)}")
+            problems.append(
+                f"cpsumm{list(key)} (section, ctin, nttyp): expected {expected.cpsumm.get(key)}, "
+                f"got {have_cp.get(key)}"
+            )
     return problems

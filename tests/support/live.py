@@ -90,8 +90,8 @@ class LiveStack:
                                                                    **kwargs.pop("headers", {})}, **kwargs)
 
 
-def spawn_cli(settings: Settings, log: Path, *argv: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **settings.to_env(), "PYTHONPATH": str(PROJECT_ROOT)}
+def spawn_cli(settings: Settings, log: Path, *argv: str, **extra_env: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **settings.to_env(), "PYTHONPATH": str(PROJECT_ROOT), **extra_env}
     return subprocess.Popen(
         [sys.executable, "-m", "services.cli.main", *argv], env=env, cwd=PROJECT_ROOT,
         stdout=open(log, "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115

@@ -123,6 +123,10 @@ def upgrade() -> None:
     )
     op.execute("CREATE TABLE ims_clock (recipient text PRIMARY KEY, today date NOT NULL)")
     op.execute(
+        "CREATE TABLE ims_applied_requests (reference_id text NOT NULL, chunk integer NOT NULL, "
+        "PRIMARY KEY (reference_id, chunk))"
+    )
+    op.execute(
         """
         CREATE TABLE notification_outbox (
             seq            bigserial,
@@ -139,6 +143,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("notification_outbox", "ims_clock", "ims_periods", "ims_refusals", "ims_history",
+    for table in ("notification_outbox", "ims_applied_requests", "ims_clock", "ims_periods", "ims_refusals", "ims_history",
                   "ims_counts", "ims_documents"):
         op.execute(f"DROP TABLE {table}")

@@ -1,0 +1,178 @@
+"""Measurements that run in a process of their own, so peak RSS (getrusage) belongs to one run.
+
+`python -m bench.worker ingest FILE` files a GSTR-1 from disk through `file_return` (read + parse +
+validate + publish + acknowledged) and `python -m bench.worker catchup DOCUMENTS` replays the IMS
+projection from offset 0 with a fresh `ProjectionRunner`. Settings come from the environment
+(`Settings.from_env`, as the product's own processes read them); the result is one JSON line on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from services.common.log import configure_logging
+from services.common.settings import EVENTS_TOPIC, Settings
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def ingest(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    from services.api.bodies import parse_json
+    from services.bootstrap import build_container
+    from services.ingest.handlers import file_return
+
+    from bench.common import FILED_ON
+
+    container = build_container(settings)
+    container.publisher  # noqa: B018 - the producer (and its transaction id) is built once per process
+    baseline = peak_rss_mb()
+    profiler = _profiler(args.profile)
+    started = time.perf_counter()
+    raw = Path(args.file).read_bytes()
+    payload = parse_json(raw)
+    parsed = time.perf_counter()
+    answer = file_return(container, payload, raw, "gstr1", "filed", date.fromisoformat(FILED_ON), "bench")
+    finished = time.perf_counter()
+    _stop_profiler(profiler, args.profile)
+    container.close()
+    documents = int(answer["proc_cnt"])
+    return {
+        "documents": documents,
+        "errors": int(answer["err_cnt"]),
+        "status_cd": answer["status_cd"],
+        "seconds": finished - started,
+        "read_parse_s": parsed - started,
+        "file_return_s": finished - parsed,
+        "docs_per_s": documents / (finished - started),
+        "peak_rss_mb": peak_rss_mb(),
+        "baseline_rss_mb": baseline,
+    }
+
+
+def catchup(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    from services.bootstrap import load_codec, projection_factories
+    from services.common import checkpoints
+    from services.common.db import make_engine
+    from services.common.runner import ProjectionRunner, consumer_factory
+
+    from bench.common import checkpoints_reached, end_offsets
+
+    assert settings.database_url and settings.kafka_bootstrap
+    engine = make_engine(settings.database_url, settings.db_schema)
+    with engine.connect() as conn:
+        if checkpoints.stored(conn, "ims"):
+            raise SystemExit("catch-up needs a schema where the ims projection never ran")
+    ends = end_offsets(settings.kafka_bootstrap, settings.topic(EVENTS_TOPIC), settings.partitions)
+    assigned: list[float] = []
+
+    class TimedRunner(ProjectionRunner):
+        """The product's runner; only notes when the group join ended (partitions assigned)."""
+
+        def seek_to_checkpoints(self, partitions: list[Any]) -> None:
+            assigned.append(time.perf_counter())
+            super().seek_to_checkpoints(partitions)
+
+    runner = TimedRunner(
+        projection_factories(settings)["ims"](),
+        engine,
+        load_codec(),
+        consumer_factory(settings.kafka_bootstrap, settings.group("ims"), settings),
+        batch_size=settings.batch_size,
+        skip_unknown=settings.skip_unknown_events,
+    )
+    stop = threading.Event()
+    finished: list[float] = []
+
+    def watch() -> None:  # the runner stays on the main thread, where a profiler sees it
+        while not stop.is_set():
+            if checkpoints_reached(engine, "ims", ends):
+                finished.append(time.perf_counter())
+                stop.set()
+                return
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch, name="caught-up", daemon=True)
+    profiler = _profiler(args.profile)
+    started = time.perf_counter()
+    watcher.start()
+    try:
+        runner.run(stop)
+    finally:
+        stop.set()
+    _stop_profiler(profiler, args.profile)
+    if not finished:
+        raise RuntimeError("the projection runner stopped before catching up")
+    joined = assigned[0] if assigned else started
+    documents = args.documents
+    return {
+        "documents": documents,
+        "messages": sum(ends.values()),
+        "applied_messages": runner.applied,
+        "seconds_total": finished[0] - started,
+        "group_join_s": joined - started,
+        "seconds_after_join": finished[0] - joined,
+        "docs_per_s": documents / (finished[0] - joined),
+        "docs_per_s_incl_join": documents / (finished[0] - started),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def _profiler(path: str | None) -> Any:
+    if not path:
+        return None
+    try:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.001, async_mode="disabled")
+        profiler.start()
+        return profiler
+    except ImportError:
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
+        return profile
+
+
+def _stop_profiler(profiler: Any, path: str | None) -> None:
+    if profiler is None or not path:
+        return
+    if hasattr(profiler, "output_text"):
+        profiler.stop()
+        from bench.hotspots import write_pyinstrument
+
+        write_pyinstrument(profiler, Path(path))
+    else:
+        profiler.disable()
+        profiler.dump_stats(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.worker")
+    commands = parser.add_subparsers(dest="command", required=True)
+    one = commands.add_parser("ingest")
+    one.add_argument("file")
+    one.add_argument("--profile", default=None, help="write a profile of the measured section here")
+    two = commands.add_parser("catchup")
+    two.add_argument("documents", type=int)
+    two.add_argument("--profile", default=None)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, "warning")
+    result = ingest(settings, args) if args.command == "ingest" else catchup(settings, args)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
