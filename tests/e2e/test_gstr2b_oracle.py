@@ -29,7 +29,15 @@ from tests.support.gstr2b_flow import (
     save,
     statement,
 )
-from tests.support.gstr2b_oracle import Action, Doc, compare, expected_statement, fresh_gstin, supply
+from tests.support.gstr2b_oracle import (
+    Action,
+    Doc,
+    compare,
+    expected_statement,
+    fresh_gstin,
+    refusal,
+    supply,
+)
 
 pytestmark = pytest.mark.e2e
 SEEDS = (11, 23, 37, 41, 53, 67, 79, 97)
@@ -59,7 +67,7 @@ def build_documents(rng: random.Random, recipient: str) -> dict[str, Any]:
             rchrg = rng.random() < (0.12 if kind != "dn" else 0.1)
             inter = state != RECIPIENT_STATE
             pos = state if (inter and not rchrg and kind != "cn" and rng.random() < 0.15) else RECIPIENT_STATE
-            rate = rng.choice((5, 18)) if not rchrg else rng.choice((5, 18))
+            rate = rng.choice((5, 18))
             cess = rng.randint(1, 200_000) if kind == "inv" and rng.random() < 0.2 else 0
             docs.append(
                 supply(
@@ -130,7 +138,7 @@ def random_action(rng: random.Random, doc: Doc) -> Action:
     if code in "RP":
         return Action(code, remarks=rng.choice((None, f"{code}: checked against purchase register")))
     if code == "A" and doc.reduces_itc:
-        variant = rng.choice(("default", "N", "Y", "partial"))
+        variant = rng.choice(("default", "N", "Y", "partial", "partial"))
         if variant == "N":
             return Action("A", itc_red_req="N")
         if variant == "Y":
@@ -159,19 +167,11 @@ def act(
         if not batch:
             continue
         answer = save(live, recipient, batch)
-        refused = [(d.ims_section, d.number, code) for d, a in batch if (code := _refusal(d, a))]
+        refused = [(d.ims_section, d.number, code) for d, a in batch if (code := refusal(d, a))]
         assert errors(answer) == sorted(refused), answer
         for doc, action in batch:
-            if _refusal(doc, action) is None:
+            if refusal(doc, action) is None:
                 actions[doc.key] = action
-
-
-def _refusal(doc: Doc, action: Action) -> str | None:
-    if doc.route != "ims":
-        return "NOT_ACTIONABLE"
-    if action.code == "R" and doc.is_import:
-        return "REJECT_NOT_ALLOWED"
-    return None
 
 
 def check(

@@ -41,17 +41,17 @@ Q = "29AAGCQ2025B1ZT"  # quarterly recipient
 S1 = "27AAFCS1001A1Z8"  # inter-state supplier of R
 S2 = "29AAFCS2002A1Z1"  # intra-state supplier of R
 S3 = "33AAFCS3003A1Z9"  # seller through the e-commerce operator
-O = "07AAFCO4004A1Z5"  # e-commerce operator (table 15)
+OPERATOR = "07AAFCO4004A1Z5"  # e-commerce operator (table 15)
 ISD = "33AAGCR2025B2Z2"  # R's input service distributor
 S4 = "27AAFCS5005A1ZW"  # supplier of Q
-for _gstin in (R, Q, S1, S2, S3, O, ISD, S4):
+for _gstin in (R, Q, S1, S2, S3, OPERATOR, ISD, S4):
     assert check_character(_gstin[:14]) == _gstin[14], _gstin
 
 HEADS = ("igst", "cgst", "sgst", "cess")
 ZERO = (0, 0, 0, 0)
 
 
-def D(text: str | int) -> Decimal:  # noqa: N802
+def D(text: str | int) -> Decimal:
     return Decimal(text)
 
 
@@ -258,7 +258,7 @@ del V2_BUCKETS[("itcRejected", "nonrevsup")]
 V2_TABLE4 = {**V1_TABLE4, "4A5": ("44300.00", "7200.00", "7200.00", "1000.00")}
 
 
-# ---- the walk ------------------------------------------------------------------------------------------------
+# ---- the walk ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -403,7 +403,7 @@ def walk(live_stack) -> SimpleNamespace:  # type: ignore[no-untyped-def]
     file(
         live,
         {
-            "gstin": O,
+            "gstin": OPERATOR,
             "fp": "102025",
             "ecom": {
                 "b2b": [

@@ -17,11 +17,6 @@ ROWS_KEY = {"b2b": "inv", "cdnr": "nt", "isd": "doclst"}
 TABLE_OF = {"inv": "b2b", "cn": "cdnr", "dn": "cdnr", "isd": "isd", "isdcn": "isd"}
 
 
-def iso(dmy: str) -> str:
-    day, month, year = dmy.split("-")
-    return f"{year}-{month}-{day}"
-
-
 def file_gstr1(
     live: Any, supplier: str, fp: str, docs: list[Doc], filed_on: str, form: str = "gstr1"
 ) -> None:
