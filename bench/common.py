@@ -210,12 +210,14 @@ class Figure:
     ratio_basis: str = ""
     group: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    condition: bool | None = None  # a further requirement of the target (e.g. the load was achieved)
 
     @property
     def met(self) -> bool | None:
-        if self.target is None:
-            return None
-        return self.value >= self.target if self.better == "higher" else self.value <= self.target
+        if self.target is None or self.value != self.value:
+            return None if self.target is None else False
+        ok = self.value >= self.target if self.better == "higher" else self.value <= self.target
+        return ok and self.condition is not False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

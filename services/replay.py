@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import structlog
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine, text
 
+from services.archive.history import history
 from services.archive.triggers import APPEND_ONLY_TRIGGERS
 from services.bootstrap import Container, load_codec, projection_factories
 from services.common import checkpoints
@@ -28,19 +29,6 @@ from services.common.runner import Projection, ProjectionRunner
 
 log = structlog.get_logger()
 BATCH = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivedMessage:
-    """An archived record shaped like a consumed Kafka message, so the runner applies it unchanged."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]]
-    timestamp: int
 
 
 def _kafka_batches(bootstrap: str, topics: tuple[str, ...], until: dict[tuple[str, int], int] | None) -> Iterator[
@@ -64,24 +52,16 @@ def _kafka_batches(bootstrap: str, topics: tuple[str, ...], until: dict[tuple[st
 
 def _archive_batches(engine: Engine, topics: tuple[str, ...]) -> Iterator[
         tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]]:
-    after = ("", -1, -1)
-    while True:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text('SELECT topic, partition, "offset", msg_key, payload, headers, broker_ts FROM event_archive '
-                     'WHERE topic = ANY(:t) AND (topic, partition, "offset") > (:a, :b, :c) '
-                     'ORDER BY topic, partition, "offset" LIMIT :n'),
-                {"t": list(topics), "a": after[0], "b": after[1], "c": after[2], "n": BATCH},
-            ).all()
-        if not rows:
-            return
-        polled: dict[TopicPartition, list[Any]] = {}
-        for topic, partition, offset, key, payload, headers, ts in rows:
-            message = ArchivedMessage(topic, partition, offset, key.encode(), bytes(payload),
-                                      [(k, v.encode()) for k, v in headers], ts)
-            polled.setdefault(TopicPartition(topic, partition), []).append(message)
+    polled: dict[TopicPartition, list[Any]] = {}
+    size = 0
+    for message in history(engine, list(topics)):
+        polled.setdefault(TopicPartition(message.topic, message.partition), []).append(message)
+        size += 1
+        if size >= BATCH:
+            yield polled, {}
+            polled, size = {}, 0
+    if polled:
         yield polled, {}
-        after = (rows[-1][0], rows[-1][1], rows[-1][2])
 
 
 def rebuild(container: Container, projection: Projection, engine: Engine, source: str) -> int:

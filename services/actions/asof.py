@@ -16,12 +16,12 @@ from kafka import TopicPartition
 from sqlalchemy import Engine, text
 
 from services.actions.projection import ImsProjection
+from services.archive.history import ArchivedMessage, history
 from services.bootstrap import Container, load_codec
 from services.common.db import make_engine
 from services.common.migrations import upgrade
 from services.common.runner import ProjectionRunner
 from services.common.settings import EVENTS_TOPIC
-from services.replay import ArchivedMessage
 
 BATCH = 2000
 
@@ -46,24 +46,16 @@ def as_of_engine(container: Container, recipient: str, instant: str) -> Iterator
         upgrade(engine, schema)
         topic = settings.topic(EVENTS_TOPIC)
         runner = ProjectionRunner(ImsProjection(topic), engine, load_codec(), lambda: None)  # type: ignore[arg-type,return-value]
-        after = -1
-        while True:
-            with container.engine.connect() as conn:
-                rows = conn.execute(
-                    text('SELECT partition, "offset", msg_key, payload, headers, broker_ts FROM event_archive '
-                         'WHERE topic = :t AND msg_key = :k AND occurred_at <= :at AND "offset" > :after '
-                         'ORDER BY partition, "offset" LIMIT :n'),
-                    {"t": topic, "k": recipient, "at": instant, "after": after, "n": BATCH},
-                ).all()
-            if not rows:
-                break
-            polled: dict[TopicPartition, list[ArchivedMessage]] = {}
-            for partition, offset, key, payload, headers, ts in rows:
-                polled.setdefault(TopicPartition(topic, partition), []).append(
-                    ArchivedMessage(topic, partition, offset, key.encode(), bytes(payload),
-                                    [(k, v.encode()) for k, v in headers], ts))
+        polled: dict[TopicPartition, list[ArchivedMessage]] = {}
+        messages = history(container.engine, [topic], "AND a.msg_key = :k AND a.occurred_at <= :at",
+                           k=recipient, at=instant)
+        for message in messages:
+            polled.setdefault(TopicPartition(topic, message.partition), []).append(message)
+            if sum(len(v) for v in polled.values()) >= BATCH:
+                runner.apply_polled(polled)  # type: ignore[arg-type]
+                polled = {}
+        if polled:
             runner.apply_polled(polled)  # type: ignore[arg-type]
-            after = rows[-1][1]
         yield engine
     finally:
         engine.dispose()

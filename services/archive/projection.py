@@ -14,9 +14,10 @@ from sqlalchemy import Connection, text
 from services.common.runner import Delivered
 
 _INSERT = text(
-    "INSERT INTO event_archive (topic, partition, \"offset\", msg_key, event_type, schema_version, event_id, "
-    "occurred_at, headers, payload, broker_ts) "
-    "SELECT * FROM unnest(CAST(:topic AS text[]), CAST(:part AS int[]), CAST(:off AS bigint[]), "
+    "INSERT INTO event_archive (epoch, topic, partition, \"offset\", msg_key, event_type, schema_version, "
+    "event_id, occurred_at, headers, payload, broker_ts) "
+    "SELECT (SELECT max(epoch) FROM broker_epochs), * FROM unnest(CAST(:topic AS text[]), CAST(:part AS int[]), "
+    "CAST(:off AS bigint[]), "
     "CAST(:key AS text[]), CAST(:etype AS text[]), CAST(:ver AS int[]), CAST(:eid AS text[]), "
     "CAST(:occ AS text[]), CAST(:hdr AS jsonb[]), CAST(:payload AS bytea[]), CAST(:ts AS bigint[])) "
     "ON CONFLICT DO NOTHING"

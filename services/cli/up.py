@@ -65,6 +65,38 @@ class Supervisor:
         upgrade(engine, settings.db_schema)
         engine.dispose()
         ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
+        self.restore_if_lost()
+
+    def restore_if_lost(self) -> None:
+        """An empty broker while PostgreSQL remembers applied events: republish the archive first."""
+        from services.bootstrap import build_container
+        from services.restore import lost_log, restore
+
+        container = build_container(self.settings)
+        try:
+            if lost_log(container):
+                count = restore(container)
+                print(f"Broker log was lost: republished {count} archived events.", flush=True)
+        finally:
+            container.close()
+
+    def restart_broker(self) -> None:
+        """The embedded broker died (its log is gone): stop consumers, restart it, restore, resume."""
+        assert self.broker is not None
+        log.error("broker_exited", code=self.broker.exit_code())
+        for child in self.children:
+            if child.process is not None and child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+        for child in self.children:
+            if child.process is not None:
+                try:
+                    child.process.wait(15)
+                except subprocess.TimeoutExpired:
+                    child.process.kill()
+        self.broker.start()
+        self.prepare()
+        for child in self.children:
+            self._spawn(child)
 
     def start_children(self) -> None:
         self.children = [Child("api", ["api"]), Child("notifier", ["notify"]), Child("scheduler", ["scheduler"])] + [
@@ -86,6 +118,9 @@ class Supervisor:
     def watch(self) -> None:
         """Restart a child that died on its own (with a pause), until asked to stop."""
         while not self.stop.wait(0.5):
+            if self.broker is not None and not self.broker.is_running():
+                self.restart_broker()
+                continue
             for child in self.children:
                 assert child.process is not None
                 code = child.process.poll()

@@ -18,6 +18,9 @@ Monthly recipient R (Karnataka, 29):
 
 Quarterly recipient Q: profile quarterly first; S4's documents of 072025, 082025, 092025 → one statement
 for 092025 generated 14-10-2025, none for 072025 / 082025.
+
+The walk runs once (module fixture `walk`); each test asserts one aspect of what it saw. Two more tests
+use their own recipients for ITC-reduction declarations on amendments of frozen originals.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ def upgrade() -> None:
     op.execute(
         """
         CREATE TABLE event_archive (
+            epoch          integer NOT NULL,
             topic          text    NOT NULL,
             partition      integer NOT NULL,
             "offset"       bigint  NOT NULL,
@@ -28,7 +29,31 @@ def upgrade() -> None:
             headers        jsonb   NOT NULL,
             payload        bytea   NOT NULL,
             broker_ts      bigint  NOT NULL,
-            PRIMARY KEY (topic, partition, "offset")
+            PRIMARY KEY (epoch, topic, partition, "offset")
+        )
+        """
+    )
+    # A broker epoch begins each time the broker lost its log and history was republished from here;
+    # offsets restart with it. restored_offsets says where each archived event landed in a later epoch.
+    op.execute(
+        """
+        CREATE TABLE broker_epochs (
+            epoch    integer PRIMARY KEY,
+            begun_on text    NOT NULL
+        )
+        """
+    )
+    op.execute("INSERT INTO broker_epochs (epoch, begun_on) VALUES (0, 'first start')")
+    op.execute(
+        """
+        CREATE TABLE restored_offsets (
+            epoch      integer NOT NULL,
+            topic      text    NOT NULL,
+            partition  integer NOT NULL,
+            src_epoch  integer NOT NULL,
+            src_offset bigint  NOT NULL,
+            new_offset bigint  NOT NULL,
+            PRIMARY KEY (epoch, topic, partition, src_epoch, src_offset)
         )
         """
     )
@@ -46,5 +71,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP TABLE restored_offsets")
+    op.execute("DROP TABLE broker_epochs")
     op.execute("DROP TABLE event_archive")
     op.execute("DROP FUNCTION event_archive_is_append_only()")

@@ -45,6 +45,9 @@ class EmbeddedBroker:
         wait_for_port(self.host, self.port, timeout, is_alive=lambda: process.poll() is None)
         return self.bootstrap
 
+    def exit_code(self) -> int | None:
+        return self._process.poll() if self._process else None
+
     def is_running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
