@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,8 +49,8 @@ class Sizes:
     def for_mode(cls, quick: bool) -> Sizes:
         if quick:
             return cls(
-                quick=True, raw_documents=20_000, raw_per_document=20_000, raw_latency_rounds=15,
-                ingest_sizes=((10_000, 3), (20_000, 1)), big=20_000, bulk=10_000, gstr2b_runs=3, bulk_runs=1,
+                quick=True, raw_documents=20_000, raw_per_document=10_000, raw_latency_rounds=10,
+                ingest_sizes=((10_000, 2), (20_000, 1)), big=20_000, bulk=10_000, gstr2b_runs=3, bulk_runs=1,
                 load_rate=5_000, load_seconds=8.0, load_warmup_seconds=2.0, low_rate=0, low_seconds=0.0,
             )  # fmt: skip
         return cls(
@@ -258,6 +259,7 @@ class Results:
     raw: dict[str, Any] = field(default_factory=dict)
     memory: dict[str, float] = field(default_factory=dict)
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per bench stage
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)  # CPU use per stage, bench vs others
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -277,6 +279,7 @@ class Results:
             "raw_limit": self.raw,
             "peak_rss_mb": self.memory,
             "stage_seconds": self.stages,
+            "cpu": self.cpu,
             "notes": self.notes,
             "errors": self.errors,
         }
@@ -339,3 +342,47 @@ class MemorySampler:
 
 def fresh(settings: Settings, **changes: Any) -> Settings:
     return replace(settings, **changes)
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU seconds of the whole machine and of this bench's processes (itself, waited-for children, servers)."""
+
+    at: float
+    machine_busy: float
+    steal: float
+    bench: float
+
+    @classmethod
+    def take(cls, server_pids: Sequence[int]) -> CpuSnapshot:
+        machine = psutil.cpu_times()
+        busy = machine.user + machine.nice + machine.system + machine.irq + machine.softirq
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        done = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers, api and consumer once stopped
+        bench = own.ru_utime + own.ru_stime + done.ru_utime + done.ru_stime
+        for pid in server_pids:
+            try:
+                server = psutil.Process(pid)
+                times = server.cpu_times()
+                bench += times.user + times.system + times.children_user + times.children_system
+                for child in server.children(recursive=True):
+                    try:
+                        bench += sum(child.cpu_times()[:2])
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                pass
+        return cls(time.monotonic(), busy, getattr(machine, "steal", 0.0), bench)
+
+    def since(self, earlier: CpuSnapshot) -> dict[str, float]:
+        wall = self.at - earlier.at
+        cpus = os.cpu_count() or 1
+        other = max(0.0, (self.machine_busy - earlier.machine_busy) - (self.bench - earlier.bench))
+        return {
+            "wall_s": round(wall, 2),
+            "cpus": cpus,
+            "bench_cpu_s": round(self.bench - earlier.bench, 2),
+            "other_processes_cpu_s": round(other, 2),
+            "other_processes_cpus": round(other / wall, 2) if wall > 0 else 0.0,
+            "steal_cpu_s": round(self.steal - earlier.steal, 2),
+        }

@@ -46,6 +46,9 @@ def live_stack(ctx: Context) -> Iterator[Live]:
     live = Live(settings, httpx.Client(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=600,
                                        limits=httpx.Limits(max_connections=32)))  # fmt: skip
     try:
+        token = _admin_token(ctx)
+        if token:
+            live.http.headers["Authorization"] = f"Bearer {token}"
         for name, argv in (("api", ("api",)), ("consumer:ims", ("consume", "ims"))):
             process = spawn_cli(settings, ctx.servers.workdir / f"{name.replace(':', '-')}.log", *argv)
             live.processes[name] = process
@@ -58,6 +61,15 @@ def live_stack(ctx: Context) -> Iterator[Live]:
         for name, process in live.processes.items():
             ctx.sampler.unwatch(name)
             stop_process(process)
+
+
+def _admin_token(ctx: Context) -> str | None:
+    """An admin bearer token when the product's API asks for one (services.common.tokens)."""
+    try:
+        from services.common import tokens  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    return str(tokens.create(ctx.engine, "admin", [], "bench")[1])
 
 
 def _post_return(live: Live, body: bytes) -> dict[str, Any]:

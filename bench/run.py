@@ -32,7 +32,7 @@ from services.common.settings import TOPICS
 from services.common.topics import ensure_topics
 
 from bench import live, report, stages
-from bench.common import MemorySampler, Results, Sizes, bench_settings
+from bench.common import CpuSnapshot, MemorySampler, Results, Sizes, bench_settings
 from bench.servers import servers
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -130,6 +130,8 @@ def _run_stages(ctx: stages.Context) -> None:
         ("live: latency, counts over HTTP, bulk accept", live.run, ("projector catch-up",)),
     ]
     failed: set[str] = set()
+    servers = list(ctx.servers.pids.values())
+    first = CpuSnapshot.take(servers)
     for name, stage, needs in plan:
         missing = [n for n in needs if n in failed]
         if missing:
@@ -138,14 +140,27 @@ def _run_stages(ctx: stages.Context) -> None:
             continue
         print(f"\n== {name}", flush=True)
         started = time.perf_counter()
+        before = CpuSnapshot.take(servers)
         try:
             stage(ctx)
         except Exception as exc:
             traceback.print_exc()
             ctx.results.errors.append(f"{name}: {exc!r}"[:500])
             failed.add(name)
+        cpu = CpuSnapshot.take(servers).since(before)
         ctx.results.stages[name] = round(time.perf_counter() - started, 1)
-        print(f"   ({ctx.results.stages[name]:.1f} s)", flush=True)
+        ctx.results.cpu[name] = cpu
+        print(f"   ({ctx.results.stages[name]:.1f} s; CPU: bench {cpu['bench_cpu_s']:.1f} s, other processes "
+              f"{cpu['other_processes_cpu_s']:.1f} s = {cpu['other_processes_cpus']:.2f} of {cpu['cpus']} CPUs)",
+              flush=True)  # fmt: skip
+    whole = CpuSnapshot.take(servers).since(first)
+    ctx.results.cpu["all stages"] = whole
+    if whole["other_processes_cpus"] > 0.1:
+        ctx.results.notes.append(
+            f"other processes on this machine used {whole['other_processes_cpu_s']:.0f} CPU-seconds "
+            f"({whole['other_processes_cpus']:.2f} of {whole['cpus']} CPUs on average) while the bench ran: "
+            "figures are lower than on an idle machine; per-stage shares are in results.json (cpu)"
+        )
 
 
 def _memory_figures(results: Results) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from services.actions import queries, store
 from services.actions.domain.actions import check_action
 from services.actions.domain.model import ActionRequest, ImsDocument, Refusal
+from services.actions.domain.pending import reduction_applies
 from services.bootstrap import Container
 from services.common import failpoints, requests
 from services.common.envelope import Envelope
@@ -180,6 +181,10 @@ def bulk_items(container: Container, selection: queries.Selection, action: str, 
 
 
 def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: dict[str, Any]) -> Item:
+    """One answer to "Whether ITC needs to be reduced?" applies to every selected document it concerns;
+    the others (ordinary invoices) are simply accepted."""
+    if action != "A" or not reduction_applies(doc):
+        reduction = {}
     request = ActionRequest(doc.doc_key, action, doc.version_hash, remarks, reduction.get("itcRedReq"),
                             _amount(reduction, "declIgst"), _amount(reduction, "declCgst"),
                             _amount(reduction, "declSgst"), _amount(reduction, "declCess"))

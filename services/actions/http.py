@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from services.actions import asof, handlers, history, queries, supplier
 from services.actions.handlers import CommandRefused
 from services.actions.records import getinv_record
+from services.api.auth import actor, require
 from services.api.bodies import parse_json, read_body
 from services.api.common import decode_cursor, encode_cursor, path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
@@ -22,6 +23,10 @@ from services.common.producer import PublishError
 from services.ingest.domain.sections import SECTION_BY_KEY
 
 router = APIRouter(prefix="/v1", tags=["ims"])
+RECIPIENT = Depends(require("recipient"))
+ANY_PARTY = Depends(require("recipient", "filer", "supplier"))
+SUPPLIER = Depends(require("supplier", "filer"))
+ADMIN = Depends(require(gstin_param=None))
 STATUSES = ("N", "A", "R", "P", "noaction", "accept", "reject", "pending")
 COLUMNS = ("doc_id", "stin", "inum", "idt", "nt_num", "nt_dt", "oinum", "oidt", "ont_num", "ont_dt", "boenum",
            "boedt", "inv_typ", "srcform", "rtnprd", "srcfilstatus", "val", "txval", "iamt", "camt", "samt",
@@ -55,7 +60,7 @@ def _as_of(value: str) -> str:
         raise refused(f"as_of: {exc}") from None
 
 
-@router.get("/ims/{gstin}/counts")
+@router.get("/ims/{gstin}/counts", dependencies=[RECIPIENT])
 def get_counts(request: Request, gstin: str, rtnprd: str | None = None, as_of: str | None = None) -> Any:
     """GETCNT: documents per section and action, with the portal's groups and `ttl_cnt`.
 
@@ -70,7 +75,7 @@ def get_counts(request: Request, gstin: str, rtnprd: str | None = None, as_of: s
     return queries.counts(container.engine, path_gstin(gstin), rtnprd)
 
 
-@router.get("/ims/{gstin}/documents")
+@router.get("/ims/{gstin}/documents", dependencies=[RECIPIENT])
 def get_documents(
     request: Request, gstin: str, section: str | None = None, status: str | None = None, stin: str | None = None,
     rtnprd: str | None = None, q: str | None = Query(None, max_length=16), limit: int = Query(500, ge=1, le=5000),
@@ -107,7 +112,7 @@ def _listing(selection: queries.Selection, docs: list[Any], limit: int) -> dict[
     return {"rtin": selection.recipient, "invdata": by_section, "next_cursor": next_cursor}
 
 
-@router.get("/ims/{gstin}/documents/{doc_id:path}/history")
+@router.get("/ims/{gstin}/documents/{doc_id:path}/history", dependencies=[RECIPIENT])
 def get_history(request: Request, gstin: str, doc_id: str) -> Any:
     """Every event that touched the document, in log order, with actor and time."""
     return history.of(_container(request).engine, path_gstin(gstin), doc_id)
@@ -126,26 +131,26 @@ async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
     try:
         items = handlers.parse_items(body.get("invdata"), reset=reqtyp == "RESET")
         return await run_in_threadpool(handlers.execute, container, recipient, reqtyp, lambda: items,
-                                       request.headers.get("X-Actor") or "api", request.headers.get("Idempotency-Key"))
+                                       actor(request), request.headers.get("Idempotency-Key"))
     except CommandRefused as exc:
         raise refused(str(exc)) from None
     except PublishError as exc:
         raise refused(f"broker unavailable, nothing was done: {exc}", 503, "UNAVAILABLE") from None
 
 
-@router.post("/ims/{gstin}/actions")
+@router.post("/ims/{gstin}/actions", dependencies=[RECIPIENT])
 async def post_actions(request: Request, gstin: str) -> Any:
     """SAVE: accept / reject / keep pending documents, each identified and carrying the hash it was read with."""
     return await _command(request, gstin, "SAVE")
 
 
-@router.post("/ims/{gstin}/actions/reset")
+@router.post("/ims/{gstin}/actions/reset", dependencies=[RECIPIENT])
 async def post_reset(request: Request, gstin: str) -> Any:
     """RESETIMS: return documents to No Action."""
     return await _command(request, gstin, "RESET")
 
 
-@router.post("/ims/{gstin}/actions/bulk")
+@router.post("/ims/{gstin}/actions/bulk", dependencies=[RECIPIENT])
 async def post_bulk(request: Request, gstin: str) -> Any:
     """One action on every live document matching a filter (e.g. everything from one supplier)."""
     container = _container(request)
@@ -165,14 +170,14 @@ async def post_bulk(request: Request, gstin: str) -> Any:
         return await run_in_threadpool(
             handlers.execute, container, selection.recipient, "BULK",
             lambda: handlers.bulk_items(container, selection, body["action"], remarks, reduction),
-            request.headers.get("X-Actor") or "api", request.headers.get("Idempotency-Key"))
+            actor(request), request.headers.get("Idempotency-Key"))
     except (CommandRefused, InvalidAmount) as exc:
         raise refused(str(exc)) from None
     except PublishError as exc:
         raise refused(f"broker unavailable, nothing was done: {exc}", 503, "UNAVAILABLE") from None
 
 
-@router.get("/ims/{gstin}/requests/{reference_id}")
+@router.get("/ims/{gstin}/requests/{reference_id}", dependencies=[ANY_PARTY])
 def get_request(request: Request, gstin: str, reference_id: str) -> Any:
     """REQSTS: the answer given, plus anything the projector refused later while applying in log order."""
     answer = history.request_status(_container(request).engine, path_gstin(gstin), reference_id)
@@ -181,7 +186,7 @@ def get_request(request: Request, gstin: str, reference_id: str) -> Any:
     return answer
 
 
-@router.post("/ims/{gstin}/gstr3b/{rtnprd}")
+@router.post("/ims/{gstin}/gstr3b/{rtnprd}", dependencies=[RECIPIENT])
 async def post_gstr3b(request: Request, gstin: str, rtnprd: str) -> Any:
     """Record the recipient's GSTR-3B filing for a GSTR-2B period (freezes that period's decided documents)."""
     container = _container(request)
@@ -192,23 +197,23 @@ async def post_gstr3b(request: Request, gstin: str, rtnprd: str) -> Any:
         period = handlers.check_period(rtnprd)
         await run_in_threadpool(handlers.period_event, container, recipient, "Gstr3bFiled",
                                 {"recipient": recipient, "period": period, "filed_on": filed_on},
-                                request.headers.get("X-Actor") or "api")
+                                actor(request))
     except CommandRefused as exc:
         raise refused(str(exc)) from None
     return {"status_cd": "P", "rtin": recipient, "rtnprd": period, "filed_on": filed_on}
 
 
-@router.post("/clock")
+@router.post("/clock", dependencies=[ADMIN])
 async def post_clock(request: Request) -> Any:
     """Append `ClockAdvanced` for every known recipient: deadlines up to this date take effect."""
     container = _container(request)
     body = parse_json(await read_body(request, 4096))
     today = _iso_date(body.get("date") if isinstance(body, dict) else None, "date")
-    count = await run_in_threadpool(supplier.advance_clock, container, today, request.headers.get("X-Actor") or "clock")
+    count = await run_in_threadpool(supplier.advance_clock, container, today, actor(request))
     return {"date": today, "recipients": count}
 
 
-@router.get("/suppliers/{gstin}/outward")
+@router.get("/suppliers/{gstin}/outward", dependencies=[SUPPLIER])
 def get_outward(request: Request, gstin: str, rtnprd: str | None = None) -> Any:
     """SUPVIEW: what each recipient did with this supplier's documents, and liabilities added back."""
     if rtnprd is not None:

@@ -102,6 +102,9 @@ def parser() -> argparse.ArgumentParser:
     from services.cli.replay import add_commands as add_replay_commands
 
     add_replay_commands(commands)
+    from services.cli.tokens import add_commands as add_token_commands
+
+    add_token_commands(commands)
     return root
 
 

@@ -66,6 +66,25 @@ class Supervisor:
         engine.dispose()
         ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
         self.restore_if_lost()
+        self.ensure_admin_token()
+
+    def ensure_admin_token(self) -> None:
+        """First start: an admin token, written once to a file only this user can read."""
+        from services.common import tokens
+
+        path = self.settings.home / "admin-token"
+        assert self.settings.database_url
+        engine = make_engine(self.settings.database_url, self.settings.db_schema)
+        try:
+            if path.exists() and tokens.authenticate(engine, path.read_text().strip()) is not None:
+                return
+            _, token = tokens.create(engine, "admin", [], "admin (ims up)")
+        finally:
+            engine.dispose()
+        path.unlink(missing_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(token + "\n")
 
     def restore_if_lost(self) -> None:
         """An empty broker while PostgreSQL remembers applied events: republish the archive first."""
@@ -160,6 +179,7 @@ def banner(settings: Settings, supervisor: Supervisor) -> str:
         f"  PostgreSQL {settings.database_url}" + ("  (embedded)" if supervisor.postgres else ""),
         f"  Kafka      {settings.kafka_bootstrap}" + ("  (embedded Tansu, memory storage)" if supervisor.broker else ""),
         f"  Consumers  {', '.join(projection_factories(settings))}",
+        f"  Admin token in {settings.home / 'admin-token'} (readable only by you; `ims token create` for others)",
         "  Ctrl-C stops everything.",
         "",
     ]

@@ -30,12 +30,21 @@ def _placement(index: int) -> str:
 
 
 _CREDIT = ", ".join(f"'{s}'" for s in sorted(CREDIT_NOTES))
+_SUPPLY_AMENDMENTS = "'b2ba', 'b2bdna', 'ecoma', 'isda'"
 _DIFF = "o.doc_key IS NOT NULL AND o.frozen AND o.action <> 'R'"
 
 
 def _amount(column: str, declared: str | None) -> str:
-    reduced = (f"WHEN d.section IN ({_CREDIT}) AND d.action = 'A' AND d.itc_red_req IS NOT NULL "
-               f"THEN coalesce(d.{declared}, 0) ") if declared else ""
+    """What the statement counts for one head. A "No" declaration reduces nothing; a declared partial
+    amount is the reduction (negative for a downward invoice or debit-note amendment); otherwise the
+    document counts in full, or as the difference from an original an earlier GSTR-3B already took."""
+    reduced = (
+        f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN ({_CREDIT}, {_SUPPLY_AMENDMENTS}) THEN 0 "
+        f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL AND d.section IN ({_CREDIT}) "
+        f"THEN d.{declared} "
+        f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL "
+        f"AND d.section IN ({_SUPPLY_AMENDMENTS}) THEN -d.{declared} "
+    ) if declared else ""
     return f"CASE {reduced}WHEN {_DIFF} THEN d.{column} - o.{column} ELSE d.{column} END"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from services.common.periods import Period
+from services.common.periods import Period, gstr2b_generation_date
 from services.common.runner import Delivered
 from services.gstr2b import builder
 from services.gstr2b.domain.schedule import due_periods
@@ -28,10 +28,26 @@ def generate_due(conn: Connection, recipient: str, today: str, message: Delivere
                          recipient)
     generated = _periods(conn, "SELECT DISTINCT period FROM gstr2b_versions WHERE recipient = :r", recipient)
     filed = _periods(conn, "SELECT period FROM ims_periods WHERE recipient = :r", recipient)
+    documents |= following_periods(generated, today, quarterly)
     versions = []
     for period in due_periods(documents, generated, filed, today, quarterly):
         versions.append(builder.generate(conn, recipient, period, today, "cutoff", message.envelope.event_id))
     return versions
+
+
+def following_periods(generated: set[Period], today: str, quarterly: bool, limit: int = 36) -> set[Period]:
+    """Once a recipient has statements, one is due every period even without new documents: pending
+    documents accepted later are carried into it."""
+    if not generated:
+        return set()
+    found: set[Period] = set()
+    period = max(generated)
+    for _ in range(limit):
+        period = period.quarter_end.next().quarter_end if quarterly else period.next()
+        if gstr2b_generation_date(period, quarterly).isoformat() > today:
+            break
+        found.add(period)
+    return found
 
 
 def recompute_refusal(conn: Connection, recipient: str, period: str) -> tuple[str, str] | None:

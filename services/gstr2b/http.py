@@ -7,11 +7,12 @@ import uuid
 from itertools import groupby
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from services.actions.handlers import CommandRefused, check_period, period_event
+from services.api.auth import actor, require
 from services.api.bodies import parse_json, read_body
 from services.api.common import path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
@@ -21,7 +22,7 @@ from services.common import requests
 from services.gstr2b import output, queries
 from services.gstr2b.generation import recompute_refusal
 
-router = APIRouter(prefix="/v1", tags=["gstr2b"])
+router = APIRouter(prefix="/v1", tags=["gstr2b"], dependencies=[Depends(require("recipient"))])
 SUMMARY_COLUMNS = ("part", "bucket", "section", "igst", "cgst", "sgst", "cess")
 
 
@@ -99,7 +100,7 @@ async def post_recompute(request: Request, gstin: str, rtnprd: str) -> Any:
     reference = uuid.uuid4().hex
     await run_in_threadpool(period_event, container, recipient, "Gstr2bRecomputeRequested",
                             {"recipient": recipient, "period": period, "reference_id": reference},
-                            request.headers.get("X-Actor") or "api")
+                            actor(request))
     answer = {"reference_id": reference, "status_cd": "P", "proc_cnt": 1, "err_cnt": 0, "error_report": {}}
     requests.record(container.engine, reference, "recompute", recipient, answer, None)
     return answer
@@ -116,5 +117,5 @@ async def post_profile(request: Request, gstin: str) -> Any:
     recipient = path_gstin(gstin)
     await run_in_threadpool(period_event, container, recipient, "RecipientProfileSet",
                             {"recipient": recipient, "quarterly": frequency == "quarterly"},
-                            request.headers.get("X-Actor") or "api")
+                            actor(request))
     return {"rtin": recipient, "frequency": frequency}

@@ -38,6 +38,11 @@ def document(line: dict[str, Any]) -> dict[str, Any]:
     doc: dict[str, Any]
     if line["section"] in ("impg", "impga", "impgsez", "impgasez"):
         doc = {"boenum": line["number"], "boedt": dmy(line["doc_date"].isoformat()), "portcode": line["port_code"]}
+    elif line["section"] in ("isd", "isda"):
+        doc = {"docnum": line["number"], "docdt": dmy(line["doc_date"].isoformat()),
+               "doctyp": "C" if line["ims_section"] in ("isdcn", "isdcna") else "I"}
+        if line["orig_number"]:
+            doc |= {"odocnum": line["orig_number"], "odocdt": dmy(line["orig_date"].isoformat())}
     elif line["note_type"] is not None or line["section"] in LIST_KEY:
         doc = {"ntnum": line["number"], "dt": dmy(line["doc_date"].isoformat()), "typ": line["note_type"] or "C",
                "suptyp": line["inv_typ"]}
@@ -67,9 +72,10 @@ def _sections_json(lines: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield ("" if first_section else ",") + dumps(section) + ":["
         first_section = False
         first_group = True
-        for supplier, group in groupby(in_section, key=lambda line: line["supplier"]):
+        for (supplier, supprd, filed), group in groupby(
+            in_section, key=lambda line: (line["supplier"], line["supprd"], line["supfildt"])
+        ):
             docs = list(group)
-            filed, supprd = docs[0]["supfildt"], docs[0]["supprd"]
             head = {"ctin": supplier, "trdnm": "", "supfildt": dmy(filed.isoformat()) if filed else None,
                     "supprd": supprd, LIST_KEY.get(section, "inv"): [document(d) for d in docs]}
             yield ("" if first_group else ",") + dumps(head)
@@ -81,7 +87,12 @@ def _sections_json(lines: Iterable[dict[str, Any]]) -> Iterator[str]:
 def docdata_lines(engine: Engine, v: queries.Version) -> Iterator[dict[str, Any]]:
     """ITC available and not-available documents together (`itcavl` Y/N), merged in section order."""
     streams = [queries.lines(engine, v, (block,)) for block in ("itcavl", "itcunavl")]
-    return heapq.merge(*streams, key=lambda line: (line["section"], line["supplier"], line["doc_key"]))
+    return heapq.merge(*streams, key=_portal_order)
+
+
+def _portal_order(line: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    filed = line["supfildt"].isoformat() if line["supfildt"] else "0001-01-01"
+    return (line["section"], line["supplier"], line["supprd"], filed, line["doc_key"])
 
 
 def all_lines(engine: Engine, v: queries.Version) -> Iterator[dict[str, Any]]:

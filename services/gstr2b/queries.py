@@ -46,34 +46,39 @@ def version(engine: Engine, recipient: str, period: str, number: int | None) -> 
 
 
 def lines(engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000) -> Iterator[dict[str, Any]]:
-    """Lines of the given blocks ordered (block, section, supplier, doc_key), keyset-paged: bounded memory."""
-    after: tuple[str, str, str, str] = ("", "", "", "")
+    """Lines of the given blocks in portal order (block, section, supplier, its return period and filing
+    date, document), keyset-paged: bounded memory."""
+    after: tuple[str, ...] = ("", "", "", "", "0001-01-01", "")
     while True:
         with engine.connect() as conn:
             rows = conn.execute(
                 text(f"SELECT {', '.join(LINE_COLUMNS)} FROM gstr2b_lines WHERE recipient = :r AND period = :p "
-                     "AND version = :v AND block = ANY(:blocks) AND (block, section, supplier, doc_key) > "
-                     "(:b, :s, :sup, :k) ORDER BY block, section, supplier, doc_key LIMIT :n"),
+                     "AND version = :v AND block = ANY(:blocks) AND (block, section, supplier, supprd, "
+                     "coalesce(supfildt, DATE '0001-01-01'), doc_key) > (:b, :s, :sup, :prd, CAST(:fil AS date), :k) "
+                     "ORDER BY block, section, supplier, supprd, coalesce(supfildt, DATE '0001-01-01'), doc_key "
+                     "LIMIT :n"),
                 {"r": v.recipient, "p": v.period, "v": v.version, "blocks": list(blocks), "b": after[0],
-                 "s": after[1], "sup": after[2], "k": after[3], "n": chunk},
+                 "s": after[1], "sup": after[2], "prd": after[3], "fil": after[4], "k": after[5], "n": chunk},
             ).all()
         for row in rows:
             yield dict(zip(LINE_COLUMNS, row, strict=True))
         if len(rows) < chunk:
             return
-        last = rows[-1]
-        after = (last[0], last[2], last[5], last[3])
+        last = dict(zip(LINE_COLUMNS, rows[-1], strict=True))
+        filed = last["supfildt"].isoformat() if last["supfildt"] else "0001-01-01"
+        after = (last["block"], last["section"], last["supplier"], last["supprd"], filed, last["doc_key"])
 
 
 def counterparty_summary(engine: Engine, v: Version) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT section, supplier, supprd, max(supfildt), count(*), sum(txval), sum(igst), sum(cgst), "
-                 "sum(sgst), sum(cess) FROM gstr2b_lines WHERE recipient = :r AND period = :p AND version = :v "
-                 "AND block = 'itcavl' GROUP BY section, supplier, supprd ORDER BY section, supplier, supprd"),
+            text("SELECT section, supplier, supprd, note_type, max(supfildt), count(*), sum(txval), sum(igst), "
+                 "sum(cgst), sum(sgst), sum(cess) FROM gstr2b_lines WHERE recipient = :r AND period = :p "
+                 "AND version = :v AND block = 'itcavl' GROUP BY section, supplier, supprd, note_type "
+                 "ORDER BY section, supplier, supprd, note_type NULLS FIRST"),
             {"r": v.recipient, "p": v.period, "v": v.version},
         ).all()
-    keys = ("section", "ctin", "supprd", "supfildt", "ttldocs", "txval", "igst", "cgst", "sgst", "cess")
+    keys = ("section", "ctin", "supprd", "nttyp", "supfildt", "ttldocs", "txval", "igst", "cgst", "sgst", "cess")
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 

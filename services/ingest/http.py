@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from services.api.auth import actor, forbidden, require
 from services.api.bodies import parse_json, read_body
 from services.bootstrap import Container
 from services.common.producer import PublishError
+from services.common.tokens import Principal
 from services.ingest.handlers import FilingRefused, file_boes, file_return
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
+FILER = Depends(require("filer", gstin_param=None))
 
 
 def _refused(message: str, status: int = 400) -> HTTPException:
@@ -36,16 +39,19 @@ async def post_return(
     status: str = Query("filed", description="saved or filed"),
     filed_on: str | None = Query(None, description="YYYY-MM-DD; required when status is filed"),
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-    x_actor: str | None = Header(None, alias="X-Actor"),
+    who: Principal = FILER,
 ) -> dict[str, Any]:
     """File or save a GSTR-1 / IFF / GSTR-1A / GSTR-5 / GSTR-6 return; answers in GSTN's REQSTS shape."""
     container: Container = request.app.state.container
     raw = await read_body(request, container.settings.max_body_bytes)
     payload = parse_json(raw)
     when = _parse_filed_on(filed_on)
+    filer = payload.get("gstin") if isinstance(payload, dict) else None
+    if isinstance(filer, str) and not who.may_use(filer):
+        raise forbidden(f"gstin: this token may not file for {filer}")
     try:
         return await run_in_threadpool(
-            file_return, container, payload, raw, form, status, when, x_actor or "api", idempotency_key
+            file_return, container, payload, raw, form, status, when, actor(request), idempotency_key
         )
     except FilingRefused as exc:
         raise _refused(str(exc), 404 if str(exc).startswith("form:") else 400) from None
@@ -57,14 +63,19 @@ async def post_return(
 async def post_boe(
     request: Request,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-    x_actor: str | None = Header(None, alias="X-Actor"),
+    who: Principal = FILER,
 ) -> dict[str, Any]:
     """Bills of Entry (imports); each reaches its importer's IMS under impg / impgsez (or amendments)."""
     container: Container = request.app.state.container
     raw = await read_body(request, container.settings.max_body_bytes)
     payload = parse_json(raw)
+    rows = payload.get("boe") if isinstance(payload, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        importer = row.get("rtin") if isinstance(row, dict) else None
+        if isinstance(importer, str) and not who.may_use(importer):
+            raise forbidden(f"rtin: this token may not file Bills of Entry for {importer}")
     try:
-        return await run_in_threadpool(file_boes, container, payload, raw, x_actor or "api", idempotency_key)
+        return await run_in_threadpool(file_boes, container, payload, raw, actor(request), idempotency_key)
     except FilingRefused as exc:
         raise _refused(str(exc)) from None
     except PublishError as exc:

@@ -59,7 +59,7 @@ def test_history_lists_every_event_that_touched_a_document_in_order(live_stack) 
         "invdata"]["b2ba"][0]
     live_stack.post(f"/v1/ims/{RECIPIENT}/actions", {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {
         "b2ba": [{"doc_id": record["doc_id"], "hash": record["hash"], "action": "A"}]}},
-        headers={"X-Actor": "auditor-test"})
+        headers={"Authorization": f"Bearer {live_stack.token('recipient', RECIPIENT, subject='auditor-test')}"})
     live_stack.wait_projected()
     events = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents/{record['doc_id']}/history").json()["events"]
     whats = [e["what"] for e in events]

@@ -29,18 +29,19 @@ IMS_TABLES = ("ims_documents", "ims_counts", "ims_refusals", "ims_periods", "ims
 
 
 class Client:
-    def __init__(self, base: str, wait):  # type: ignore[no-untyped-def]
+    def __init__(self, base: str, wait, token: str):  # type: ignore[no-untyped-def]
         self.base, self.wait = base, wait
+        self.auth = {"Authorization": f"Bearer {token}"}
 
     def post(self, path: str, body: object) -> httpx.Response:
-        answer = httpx.post(self.base + path, content=dumps(body), headers={"Content-Type": "application/json"},
-                            timeout=60)
+        answer = httpx.post(self.base + path, content=dumps(body),
+                            headers={"Content-Type": "application/json", **self.auth}, timeout=60)
         assert answer.status_code == 200, answer.text
         self.wait()
         return answer
 
     def get(self, path: str, **params: object) -> httpx.Response:
-        return httpx.get(self.base + path, params=params, timeout=60)
+        return httpx.get(self.base + path, params=params, headers=self.auth, timeout=60)
 
     def act(self, section: str, number: str, action: str, **extra: object) -> None:
         records = self.get(f"/v1/ims/{RECIPIENT}/documents", section=section).json()["invdata"][section]
@@ -78,7 +79,7 @@ def outcome(client: Client) -> dict[str, object]:
 
 
 def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    uninterrupted = Client(live_stack.base_url, live_stack.wait_projected)
+    uninterrupted = Client(live_stack.base_url, live_stack.wait_projected, live_stack.admin_token)
     phase_one(uninterrupted)
     phase_two(uninterrupted)
     expected = outcome(uninterrupted)
@@ -101,7 +102,7 @@ def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(l
             LiveStack.wait_projected(probe)
             LiveStack.wait_projected(probe, "archive")
 
-        client = Client(base, wait_all)
+        client = Client(base, wait_all, (tmp_path / "admin-token").read_text().strip())
         phase_one(client)
         broker = next(p for p in psutil.Process(up.pid).children(recursive=True) if "tansu" in p.name())
         broker.send_signal(signal.SIGKILL)

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"
 
 
-def _file(base_url: str, payload: dict, filed_on: str, key: str | None = None) -> httpx.Response:
-    headers = {"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {})}
+def _file(base_url: str, payload: dict, filed_on: str, key: str | None = None, token: str = "") -> httpx.Response:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}",
+               **({"Idempotency-Key": key} if key else {})}
     return httpx.post(f"{base_url}/v1/returns/gstr1?filed_on={filed_on}", content=dumps(payload), headers=headers,
                       timeout=120)
 
@@ -37,7 +38,7 @@ def test_consumers_killed_mid_batch_resume_to_exactly_the_state_of_an_uninterrup
     mix = Mix(credit_notes=0.1, invoice_amendments=0.05)
     for supplier in universe.suppliers:
         assert _file(live_stack.base_url, gstr1_return(universe, rng, supplier, "102025", 400, mix=mix),
-                     "2025-11-11").json()["err_cnt"] == 0
+                     "2025-11-11", token=live_stack.admin_token).json()["err_cnt"] == 0
     for _ in range(2):
         wait_until(lambda: live_stack.scalar("SELECT count(*) FROM ims_documents") > 500, what="projection started")
         for name in ("consumer:ims", "consumer:archive"):
@@ -71,11 +72,13 @@ def test_api_killed_after_the_broker_ack_then_retried_with_the_same_key_has_exac
 
     process, base = dying_api()
     with pytest.raises(httpx.HTTPError):
-        _file(base, example("gstr1-supplier.json"), "2025-11-11", key="filing-key-1")
+        _file(base, example("gstr1-supplier.json"), "2025-11-11", key="filing-key-1", token=live_stack.admin_token)
     assert process.wait(10) == 137
-    answer = _file(live_stack.base_url, example("gstr1-supplier.json"), "2025-11-11", key="filing-key-1")
+    answer = _file(live_stack.base_url, example("gstr1-supplier.json"), "2025-11-11", key="filing-key-1",
+                   token=live_stack.admin_token)
     assert answer.status_code == 200 and answer.json()["proc_cnt"] == 7
-    again = _file(live_stack.base_url, example("gstr1-supplier.json"), "2025-11-11", key="filing-key-1")
+    again = _file(live_stack.base_url, example("gstr1-supplier.json"), "2025-11-11", key="filing-key-1",
+                  token=live_stack.admin_token)
     assert again.json() == answer.json()
     live_stack.wait_projected()
     reference = answer.json()["reference_id"]
@@ -88,7 +91,7 @@ def test_api_killed_after_the_broker_ack_then_retried_with_the_same_key_has_exac
     process, base = dying_api()
     with pytest.raises(httpx.HTTPError):
         httpx.post(f"{base}/v1/ims/{RECIPIENT}/actions", content=dumps(body),
-                   headers={"Idempotency-Key": "action-key-1"}, timeout=60)
+                   headers={"Idempotency-Key": "action-key-1", **live_stack.auth()}, timeout=60)
     process.wait(10)
     retried = live_stack.post(f"/v1/ims/{RECIPIENT}/actions", body, headers={"Idempotency-Key": "action-key-1"})
     assert retried.json()["status_cd"] == "P"
@@ -107,7 +110,8 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
     stack = LiveStack(replace(_settings_for(url, kafka_bootstrap, tmp_path), session_timeout_ms=6000))
     stack.start()
     try:
-        assert _file(stack.base_url, example("gstr1-supplier.json"), "2025-11-11").status_code == 200
+        assert _file(stack.base_url, example("gstr1-supplier.json"), "2025-11-11",
+                     token=stack.admin_token).status_code == 200
         stack.wait_projected()
         server.stop()
         assert stack.http.get("/healthz").status_code == 503
@@ -128,7 +132,7 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
         assert stack.scalar("SELECT today FROM ims_clock WHERE recipient = :r", r=RECIPIENT).isoformat() == \
             "2025-11-14"
         assert stack.scalar("SELECT count(*) FROM gstr2b_versions WHERE recipient = :r", r=RECIPIENT) == 1
-        assert _file(stack.base_url, eco, "2025-11-11").json()["status_cd"] == "P"
+        assert _file(stack.base_url, eco, "2025-11-11", token=stack.admin_token).json()["status_cd"] == "P"
         stack.wait_projected()
         assert stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ecom"]["noaction"] == 1
         for name in ("consumer:ims", "consumer:archive", "api"):

@@ -695,8 +695,8 @@ def test_october_documents_rejections_and_checksum(walk: SimpleNamespace) -> Non
 def test_isd_invoices_and_isd_credit_notes_are_told_apart_in_docdata(walk: SimpleNamespace) -> None:
     """Both land under docdata "isd" (isdsup.isd and othersup.isd); only `typ` tells the credit note."""
     docs = lines(walk.v1["data"]["docdata"])
-    assert docs[("isd", "ISD/CN/1001")]["typ"] == "C"
-    assert docs[("isd", "ISD/1001")]["typ"] != "C", "an ISD invoice is labelled as a credit note"
+    assert docs[("isd", "ISD/CN/1001")]["doctyp"] == "C"
+    assert docs[("isd", "ISD/1001")]["doctyp"] == "I", "an ISD invoice is labelled as a credit note"
 
 
 def test_october_counterparty_summary(walk: SimpleNamespace) -> None:

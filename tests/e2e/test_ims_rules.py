@@ -55,7 +55,7 @@ def answer_of(response: Any) -> dict[str, Any]:
 
 
 def file_gstr3b(live: Any, recipient: str, period: str, filed_on: str, actor: str | None = None) -> None:
-    headers = {"X-Actor": actor} if actor else {}
+    headers = {"Authorization": f"Bearer {live.token('admin', subject=actor)}"} if actor else {}
     answer = live.post(f"/v1/ims/{recipient}/gstr3b/{period}", {"filed_on": filed_on}, headers=headers)
     assert answer.status_code == 200, answer.text
     live.wait_projected()
@@ -658,7 +658,7 @@ def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqst
         live.post(
             f"/v1/ims/{recipient}/actions/bulk",
             {"action": "A", "filter": {"stin": first}},
-            headers={"X-Actor": "bulk-user"},
+            headers={"Authorization": f"Bearer {live.token('recipient', recipient, subject='bulk-user')}"},
         )
     )
     assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"], answer["error_report"]) == (

@@ -53,11 +53,15 @@ def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_ev
         wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200")
         banner = (tmp_path / "up.out").read_text()
         assert "IMS backend is up" in banner and f"http://127.0.0.1:{port}" in banner
+        token_file = tmp_path / "admin-token"
+        assert oct(token_file.stat().st_mode & 0o777) == "0o600" and str(token_file) in banner
+        auth = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
+        assert httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts").status_code == 401
         answer = httpx.post(f"{base}/v1/returns/gstr1?filed_on=2025-11-11", content=dumps(example(
-            "gstr1-supplier.json")), headers={"Content-Type": "application/json"}, timeout=60)
+            "gstr1-supplier.json")), headers={"Content-Type": "application/json", **auth}, timeout=60)
         assert answer.json()["status_cd"] == "P"
-        wait_until(lambda: httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 5,
-                   timeout=60, what="documents projected")
+        wait_until(lambda: httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts", headers=auth).json()["all_oth"][
+            "ttl_cnt"] == 5, timeout=60, what="documents projected")
     finally:
         _stop_and_check_nothing_left(up)
     assert (tmp_path / "pg" / "PG_VERSION").exists()
@@ -65,7 +69,7 @@ def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_ev
     again = _start(tmp_path, port)
     try:
         wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200 after restart")
-        counts = httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts").json()
+        counts = httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts", headers=auth).json()
         assert counts["all_oth"]["ttl_cnt"] == 5, "the read model lives in PostgreSQL and survives a restart"
     finally:
         _stop_and_check_nothing_left(again)

@@ -1169,7 +1169,10 @@ def test_raw_return_is_archived_with_its_reference_id_and_the_sha256_of_the_exac
     response = live_stack.http.post(
         "/v1/returns/gstr1?status=filed&filed_on=2025-11-11",
         content=raw,
-        headers={"Content-Type": "application/json", "X-Actor": "erp-sync"},
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {live_stack.token('filer', supplier, subject='erp-sync')}",
+        },
     )
     assert response.status_code == 200, response.text
     answer = response.json()

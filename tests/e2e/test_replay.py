@@ -91,7 +91,8 @@ def test_replay_gives_identical_state_from_kafka_and_from_the_archive(live_stack
 
     def keep_asking() -> None:
         while not stop.is_set():
-            answers.append(httpx.get(f"{live_stack.base_url}/v1/ims/{recipients[0]}/counts").status_code)
+            answers.append(httpx.get(f"{live_stack.base_url}/v1/ims/{recipients[0]}/counts",
+                                     headers=live_stack.auth()).status_code)
 
     asker = threading.Thread(target=keep_asking)
     asker.start()

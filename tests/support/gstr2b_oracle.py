@@ -343,7 +343,7 @@ def expected_statement(docs: list[Doc], actions: dict[tuple[str, str], Action]) 
         }
         (rejected if block == "itcRejected" else docdata)[(leaf, doc.supplier, doc.number)] = line
         if block == "itcavl":
-            row = cpsumm[(leaf, doc.supplier, doc.note_type if doc.kind in ("cn", "dn") else None)]
+            row = cpsumm[(leaf, doc.supplier, doc.note_type if doc.kind in ("cn", "dn", "isdcn") else None)]
             row["ttldocs"] += 1
             row["txval"] += doc.txval
             for h in HEADS:
@@ -392,7 +392,7 @@ def service_lines(
                     "val": paise(d["val"]),
                     "supfildt": group.get("supfildt"),
                     "supprd": group.get("supprd"),
-                    "credit": d.get("typ") == "C" if section in NOTE_LEAVES else None,
+                    "credit": (d.get("doctyp") or d.get("typ")) == "C" if section in NOTE_LEAVES else None,
                     **heads_of(d),
                 }
     return out

@@ -157,7 +157,7 @@ def save(
     for section, record in records:
         invdata.setdefault(section, []).append(record)
     path = f"/v1/ims/{recipient}/actions" + ("/reset" if reqtyp == "RESET" else "")
-    headers = {"X-Actor": actor} if actor else {}
+    headers = {"Authorization": f"Bearer {live.token('admin', subject=actor)}"} if actor else {}
     return live.post(path, {"rtin": recipient, "reqtyp": reqtyp, "invdata": invdata}, headers=headers)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from services.bootstrap import projection_factories
 from services.common.db import make_engine
 from services.common.embedded.ports import free_port, wait_for_port
+from services.common import tokens
 from services.common.migrations import upgrade
 from services.common.settings import PROJECT_ROOT, TOPICS, Settings
 from services.common.topics import ensure_topics
@@ -31,9 +32,12 @@ class LiveStack:
         self.processes: dict[str, Any] = {}
         self.base_url = f"http://127.0.0.1:{self.settings.http_port}"
         self.http = httpx.Client(base_url=self.base_url, timeout=120)
+        self.admin_token = ""
 
     def start(self) -> None:
         upgrade(self.engine, self.settings.db_schema)
+        _, self.admin_token = tokens.create(self.engine, "admin", [], "test-admin")
+        self.http.headers["Authorization"] = f"Bearer {self.admin_token}"
         assert self.settings.kafka_bootstrap
         ensure_topics(self.settings.kafka_bootstrap, [self.settings.topic(t) for t in TOPICS],
                       self.settings.partitions)
@@ -88,6 +92,13 @@ class LiveStack:
     def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
         return self.http.post(path, content=dumps(body), headers={"Content-Type": "application/json",
                                                                    **kwargs.pop("headers", {})}, **kwargs)
+
+    def token(self, role: str, *gstins: str, subject: str = "test") -> str:
+        return tokens.create(self.engine, role, list(gstins), subject)[1]
+
+    def auth(self) -> dict[str, str]:
+        """Headers for a raw httpx call as the stack's admin."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
 
 
 def spawn_cli(settings: Settings, log: Path, *argv: str, **extra_env: str) -> subprocess.Popen[bytes]:

@@ -66,7 +66,7 @@ def upgrade() -> None:
         """
     )
     op.execute("CREATE INDEX gstr2b_lines_order ON gstr2b_lines (recipient, period, version, block, section, "
-               "supplier, doc_key)")
+               "supplier, supprd, coalesce(supfildt, DATE '0001-01-01'), doc_key)")
     op.execute("CREATE TABLE ims_recipients (recipient text PRIMARY KEY, quarterly boolean NOT NULL)")
     op.execute("CREATE INDEX ims_documents_itc ON ims_documents (recipient, itc_period)")
 

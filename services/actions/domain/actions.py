@@ -109,10 +109,11 @@ def apply_action(doc: ImsDocument, request: ActionRequest, actor: str, at: str) 
     )
 
 
-def _declaration(doc: ImsDocument, r: ActionRequest) -> tuple[str, int, int, int, int]:
-    """Default Yes with full reduction; No means no reduction; Yes with amounts is a partial one."""
+def _declaration(doc: ImsDocument, r: ActionRequest) -> tuple[str, int | None, int | None, int | None, int | None]:
+    """Default Yes with the full reduction (no amounts: GSTR-2B counts the whole credit note, or the whole
+    difference for an amendment); No means no reduction; Yes with amounts is a partial one."""
     if r.itc_red_req == "N":
         return ("N", 0, 0, 0, 0)
     if all(d is None for d in (r.decl_igst, r.decl_cgst, r.decl_sgst, r.decl_cess)):
-        return ("Y", doc.igst, doc.cgst, doc.sgst, doc.cess)
+        return ("Y", None, None, None, None)
     return ("Y", r.decl_igst or 0, r.decl_cgst or 0, r.decl_sgst or 0, r.decl_cess or 0)

@@ -1,0 +1,62 @@
+"""Who is calling: `Authorization: Bearer <token>` on every /v1 endpoint, and what the token may reach.
+
+Each route states its rule with `require(...)`: the roles allowed and, for GSTIN-scoped routes, that the
+path GSTIN is one of the token's. A missing or dead token answers 401; a live token reaching outside its
+scope answers 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import HTTPException, Request
+
+from services.common.gstin import InvalidGstin, parse_gstin
+from services.common.tokens import Principal, authenticate
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(status_code=401, detail={"error_cd": "UNAUTHORIZED", "error_msg": message},
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def forbidden(message: str) -> HTTPException:
+    return HTTPException(status_code=403, detail={"error_cd": "FORBIDDEN", "error_msg": message})
+
+
+def principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("Authorization: a Bearer token is required")
+    found = authenticate(request.app.state.container.engine, token.strip())
+    if found is None:
+        raise _unauthorized("Authorization: the token is unknown, revoked or expired")
+    request.state.principal = found
+    return found
+
+
+def require(*roles: str, gstin_param: str | None = "gstin") -> Callable[[Request], Principal]:
+    """A dependency: the caller's role is one of `roles` (admin always passes) and owns the path GSTIN."""
+
+    def check(request: Request) -> Principal:
+        who = principal(request)
+        if who.role != "admin" and who.role not in roles:
+            raise forbidden(f"a {who.role} token cannot use this endpoint")
+        if gstin_param is not None and who.role != "admin":
+            raw = request.path_params.get(gstin_param, "")
+            try:
+                gstin = parse_gstin(raw).value
+            except InvalidGstin:
+                gstin = raw
+            if gstin not in who.gstins:
+                raise forbidden(f"{gstin_param}: this token may not act for {raw}")
+        return who
+
+    return check
+
+
+def actor(request: Request) -> str:
+    """The token's subject: what every event records as its actor."""
+    who: Principal = request.state.principal
+    return who.subject
