@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -49,23 +50,45 @@ class Sizes:
     def for_mode(cls, quick: bool) -> Sizes:
         if quick:
             return cls(
-                quick=True, raw_documents=20_000, raw_per_document=10_000, raw_latency_rounds=10,
-                ingest_sizes=((10_000, 2), (20_000, 1)), big=20_000, bulk=10_000, gstr2b_runs=3, bulk_runs=1,
-                load_rate=5_000, load_seconds=8.0, load_warmup_seconds=2.0, low_rate=0, low_seconds=0.0,
-            )  # fmt: skip
+                quick=True,
+                raw_documents=20_000,
+                raw_per_document=10_000,
+                raw_latency_rounds=10,
+                ingest_sizes=((10_000, 2), (20_000, 1)),
+                big=20_000,
+                bulk=10_000,
+                gstr2b_runs=3,
+                bulk_runs=1,
+                load_rate=5_000,
+                load_seconds=8.0,
+                load_warmup_seconds=2.0,
+                low_rate=0,
+                low_seconds=0.0,
+            )
         return cls(
-            quick=False, raw_documents=1_000_000, raw_per_document=200_000, raw_latency_rounds=40,
-            ingest_sizes=((10_000, 3), (100_000, 3), (1_000_000, 1)), big=1_000_000, bulk=100_000,
-            gstr2b_runs=2, bulk_runs=2, load_rate=5_000, load_seconds=40.0, load_warmup_seconds=5.0,
-            low_rate=1_000, low_seconds=20.0,
-        )  # fmt: skip
+            quick=False,
+            raw_documents=500_000,
+            raw_per_document=100_000,
+            raw_latency_rounds=40,
+            ingest_sizes=((10_000, 3), (100_000, 2), (1_000_000, 1)),
+            big=1_000_000,
+            bulk=100_000,
+            gstr2b_runs=2,
+            bulk_runs=2,
+            load_rate=5_000,
+            load_seconds=40.0,
+            load_warmup_seconds=5.0,
+            low_rate=1_000,
+            low_seconds=20.0,
+        )
 
     def describe(self) -> str:
         ingest = ", ".join(f"{n:,} x{runs}" for n, runs in self.ingest_sizes)
         text_ = (
             f"raw limit {self.raw_documents:,} documents (per-document reference {self.raw_per_document:,}); "
             f"ingest {ingest}; counts and GSTR-2B on one recipient with {self.big:,} documents; "
-            f"bulk accept of {self.bulk:,}; steady load {self.load_rate:,} documents/s for {self.load_seconds:.0f} s"
+            f"bulk accept of {self.bulk:,}; steady load {self.load_rate:,} documents/s "
+            f"for {self.load_seconds:.0f} s"
         )
         if self.quick:
             text_ += (
@@ -99,7 +122,7 @@ def spawn_cli(settings: Settings, log: Path, *argv: str) -> subprocess.Popen[byt
         [sys.executable, "-m", "services.cli.main", *argv],
         env=child_env(settings),
         cwd=PROJECT_ROOT,
-        stdout=open(log, "ab"),  # noqa: SIM115
+        stdout=open(log, "ab"),
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
     )
@@ -129,8 +152,11 @@ def run_worker(settings: Settings, log: Path, *argv: str, timeout: float = 1800)
     with open(log, "a") as out:
         out.write(f"$ bench.worker {' '.join(argv)}\n{done.stderr}\n{done.stdout}\n")
     if done.returncode != 0 or not done.stdout.strip():
-        raise RuntimeError(f"bench.worker {' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+        raise RuntimeError(
+            f"bench.worker {' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-3000:]}"
+        )
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
 
 
 # --- statistics ------------------------------------------------------------------------------------------
@@ -189,7 +215,9 @@ def checkpoints_reached(engine: Engine, projection: str, ends: dict[tuple[str, i
         stored = {
             (t, p): o
             for t, p, o in conn.execute(
-                text("SELECT topic, partition, next_offset FROM projection_checkpoints WHERE projection = :p"),
+                text(
+                    "SELECT topic, partition, next_offset FROM projection_checkpoints WHERE projection = :p"
+                ),
                 {"p": projection},
             )
         }
@@ -291,10 +319,8 @@ def rss_mb(pid: int, with_children: bool = False) -> float:
         total = process.memory_info().rss
         if with_children:
             for child in process.children(recursive=True):
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += child.memory_info().rss
-                except psutil.Error:
-                    pass
         return total / 2**20
     except psutil.Error:
         return 0.0
@@ -346,7 +372,7 @@ def fresh(settings: Settings, **changes: Any) -> Settings:
 
 @dataclass(frozen=True)
 class CpuSnapshot:
-    """CPU seconds of the whole machine and of this bench's processes (itself, waited-for children, servers)."""
+    """CPU seconds of the whole machine and of the bench's processes (itself, waited children, servers)."""
 
     at: float
     machine_busy: float
@@ -366,10 +392,8 @@ class CpuSnapshot:
                 times = server.cpu_times()
                 bench += times.user + times.system + times.children_user + times.children_system
                 for child in server.children(recursive=True):
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         bench += sum(child.cpu_times()[:2])
-                    except psutil.Error:
-                        pass
             except psutil.Error:
                 pass
         return cls(time.monotonic(), busy, getattr(machine, "steal", 0.0), bench)

@@ -21,12 +21,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.common import FILED_ON, FP
 from services.api.bodies import parse_json
 from services.ingest.domain.gstr1 import read_return
 from services.ingest.records import document_record
 from services.ingest.synthetic import large_return, write_large_return
-
-from bench.common import FILED_ON, FP
 
 BASE_SEED = 20_250_901
 
@@ -44,10 +43,15 @@ class GeneratedReturn:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "path": self.path.name, "seed": self.seed, "documents": self.documents, "supplier": self.supplier,
-            "recipient": self.recipient, "size_bytes": self.size_bytes, "sha256": self.sha256,
+            "path": self.path.name,
+            "seed": self.seed,
+            "documents": self.documents,
+            "supplier": self.supplier,
+            "recipient": self.recipient,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
             "generation_s": round(self.seconds, 3),
-        }  # fmt: skip
+        }
 
 
 def return_seed(documents: int, run: int) -> int:
@@ -69,9 +73,15 @@ def write_return(directory: Path, documents: int, run: int) -> GeneratedReturn:
             digest.update(block)
     (recipient,) = summary["recipients"]
     return GeneratedReturn(
-        path, seed, summary["documents"], summary["supplier"], recipient, path.stat().st_size,
-        digest.hexdigest(), seconds,
-    )  # fmt: skip
+        path,
+        seed,
+        summary["documents"],
+        summary["supplier"],
+        recipient,
+        path.stat().st_size,
+        digest.hexdigest(),
+        seconds,
+    )
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,30 @@ def summarize(root: Any, top: int = 15) -> dict[str, Any]:
     return {
         "total_s": round(total, 3),
         "self": table(own),
-        "inclusive_product": table(product, ),
+        "inclusive_product": table(
+            product,
+        ),
     }
 
 
-def write_pyinstrument(profiler: Any, path: Path) -> None:
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of every live thread of this process, by thread name (pyinstrument sees one thread)."""
+    import threading
+
+    import psutil
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    return {
+        f"{names.get(t.id, 'thread')}#{t.id}": round(t.user_time + t.system_time, 3)
+        for t in psutil.Process().threads()
+    }
+
+
+def write_pyinstrument(profiler: Any, path: Path, threads_before: dict[str, float] | None = None) -> None:
     session = profiler.last_session
     summary = summarize(session.root_frame())
+    before = threads_before or {}
+    summary["threads_cpu_s"] = {k: round(v - before.get(k, 0.0), 3) for k, v in thread_cpu().items()}
     path.write_text(json.dumps(summary, indent=1))
     path.with_suffix(".txt").write_text(profiler.output_text(unicode=False, color=False, show_all=False))
 

@@ -23,6 +23,8 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy import Engine, text
 
+from bench.common import FILED_ON, FP, StageTimer, median, percentile
+from bench.data import DocumentFactory
 from services.bootstrap import load_codec
 from services.common.codec import MAGIC
 from services.common.copy import copy_rows
@@ -30,18 +32,39 @@ from services.common.db import make_engine
 from services.common.envelope import Envelope
 from services.common.topics import ensure_topics
 
-from bench.common import FILED_ON, FP, StageTimer, median, percentile
-from bench.data import DocumentFactory
-
 CHUNK = 1000
 COPY_BATCH_ROWS = 50_000
 PARTITIONS = 4
 DOC_COLUMNS = (
-    "key", "original_key", "version_hash", "section", "supplier", "number", "doc_date", "source_form", "inv_typ",
-    "pos", "reverse_charge", "value", "taxable", "igst", "cgst", "sgst", "cess", "note_type", "orig_number",
-    "orig_date", "ecom_operator", "diff_percent", "port_code", "route", "part", "reason", "gstr2b_period",
+    "key",
+    "original_key",
+    "version_hash",
+    "section",
+    "supplier",
+    "number",
+    "doc_date",
+    "source_form",
+    "inv_typ",
+    "pos",
+    "reverse_charge",
+    "value",
+    "taxable",
+    "igst",
+    "cgst",
+    "sgst",
+    "cess",
+    "note_type",
+    "orig_number",
+    "orig_date",
+    "ecom_operator",
+    "diff_percent",
+    "port_code",
+    "route",
+    "part",
+    "reason",
+    "gstr2b_period",
     "deleted",
-)  # fmt: skip
+)
 _TYPES = {"reverse_charge": "boolean", "deleted": "boolean", "doc_date": "date", "orig_date": "date"}
 _BIGINT = {"value", "taxable", "igst", "cgst", "sgst", "cess"}
 
@@ -64,7 +87,17 @@ PER_DOCUMENT_SCHEMA = parse_schema(
         ],
     }
 )
-PER_DOCUMENT_FIELDS = ("recipient", "key", "version_hash", "doc_date", "value", "taxable", "igst", "cgst", "sgst")
+PER_DOCUMENT_FIELDS = (
+    "recipient",
+    "key",
+    "version_hash",
+    "doc_date",
+    "value",
+    "taxable",
+    "igst",
+    "cgst",
+    "sgst",
+)
 PER_DOCUMENT_FINGERPRINT = b"BENCH001"
 
 
@@ -75,7 +108,8 @@ def _column_type(name: str) -> str:
 def _create_tables(engine: Engine, schema: str) -> None:
     columns = ", ".join(f"{c} {_column_type(c)}" for c in DOC_COLUMNS)
     per_doc = ", ".join(
-        f"{c} {'bigint' if c in _BIGINT else ('date' if c == 'doc_date' else 'text')}" for c in PER_DOCUMENT_FIELDS
+        f"{c} {'bigint' if c in _BIGINT else ('date' if c == 'doc_date' else 'text')}"
+        for c in PER_DOCUMENT_FIELDS
     )
     with engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
@@ -83,9 +117,11 @@ def _create_tables(engine: Engine, schema: str) -> None:
             conn.execute(text(f"DROP TABLE IF EXISTS {schema}.{table}"))
         for table in ("documents", "documents_copy", "latency"):
             conn.execute(
-                text(f"CREATE TABLE {schema}.{table} (recipient text, reference_id text, {columns}, "
-                     "PRIMARY KEY (recipient, key))")
-            )  # fmt: skip
+                text(
+                    f"CREATE TABLE {schema}.{table} (recipient text, reference_id text, {columns}, "
+                    "PRIMARY KEY (recipient, key))"
+                )
+            )
         conn.execute(text(f"CREATE TABLE {schema}.per_document ({per_doc}, PRIMARY KEY (recipient, key))"))
 
 
@@ -154,10 +190,17 @@ class RawLimit:
     def _chunk_record(self, index: int, documents: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
         recipient = self.factory.recipients[index % len(self.factory.recipients)]
         return recipient, {
-            "reference_id": f"raw{index:08d}", "form": "gstr1", "filer": self.factory.supplier,
-            "return_period": FP, "status": "filed", "filed_on": FILED_ON, "recipient": recipient,
-            "chunk": 0, "chunks": 1, "documents": documents,
-        }  # fmt: skip
+            "reference_id": f"raw{index:08d}",
+            "form": "gstr1",
+            "filer": self.factory.supplier,
+            "return_period": FP,
+            "status": "filed",
+            "filed_on": FILED_ON,
+            "recipient": recipient,
+            "chunk": 0,
+            "chunks": 1,
+            "documents": documents,
+        }
 
     def chunked(self, documents: int) -> dict[str, Any]:
         encode, produce, decode, copy = StageTimer(), StageTimer(), StageTimer(), StageTimer()
@@ -189,11 +232,18 @@ class RawLimit:
                 rows.extend(_doc_row(recipient, reference, doc) for doc in record["documents"])
                 if len(rows) >= COPY_BATCH_ROWS or position == len(messages) - 1:
                     with self.engine.begin() as conn:
-                        copied += copy_rows(conn, "documents", ("recipient", "reference_id", *DOC_COLUMNS), rows)
+                        copied += copy_rows(
+                            conn, "documents", ("recipient", "reference_id", *DOC_COLUMNS), rows
+                        )
                     rows = []
         assert copied == documents, (copied, documents)
-        stages = {"encode": encode.seconds, "produce": produce.seconds, "consume": consume_s,
-                  "decode": decode.seconds, "copy": copy.seconds}  # fmt: skip
+        stages = {
+            "encode": encode.seconds,
+            "produce": produce.seconds,
+            "consume": consume_s,
+            "decode": decode.seconds,
+            "copy": copy.seconds,
+        }
         return self._summary(documents, len(messages), size, stages)
 
     # --- one ~150-byte message per document (reference) -----------------------------------------------
@@ -228,16 +278,21 @@ class RawLimit:
         copied = 0
         for position, message in enumerate(messages):
             with decode:
-                record = schemaless_reader(io.BytesIO(message.value[10:]), PER_DOCUMENT_SCHEMA, None)
+                one: Any = schemaless_reader(io.BytesIO(message.value[10:]), PER_DOCUMENT_SCHEMA, None)
             with copy:
-                rows.append([record[f] for f in PER_DOCUMENT_FIELDS])  # type: ignore[index]
+                rows.append([one[f] for f in PER_DOCUMENT_FIELDS])
                 if len(rows) >= COPY_BATCH_ROWS or position == len(messages) - 1:
                     with self.engine.begin() as conn:
                         copied += copy_rows(conn, "per_document", PER_DOCUMENT_FIELDS, rows)
                     rows = []
         assert copied == documents, (copied, documents)
-        stages = {"encode": encode.seconds, "produce": produce.seconds, "consume": consume_s,
-                  "decode": decode.seconds, "copy": copy.seconds}  # fmt: skip
+        stages = {
+            "encode": encode.seconds,
+            "produce": produce.seconds,
+            "consume": consume_s,
+            "decode": decode.seconds,
+            "copy": copy.seconds,
+        }
         return self._summary(documents, len(messages), size, stages)
 
     @staticmethod
@@ -273,8 +328,12 @@ class RawLimit:
                 record["reference_id"] = f"lat{index}"
                 started = time.perf_counter()
                 value = self.codec.encode("DocumentsFiled", record)
-                producer.send(self.latency_topic, key=recipient.encode(), value=value,
-                              headers=Envelope("DocumentsFiled", 1).to_headers())  # fmt: skip
+                producer.send(
+                    self.latency_topic,
+                    key=recipient.encode(),
+                    value=value,
+                    headers=Envelope("DocumentsFiled", 1).to_headers(),
+                )
                 producer.flush(30)
                 got = None
                 while got is None:
@@ -282,7 +341,9 @@ class RawLimit:
                         got = batch[-1]
                 assert got is not None
                 _, decoded = self.codec.decode(got.value, expected_type="DocumentsFiled")
-                rows = [_doc_row(decoded["recipient"], decoded["reference_id"], d) for d in decoded["documents"]]
+                rows = [
+                    _doc_row(decoded["recipient"], decoded["reference_id"], d) for d in decoded["documents"]
+                ]
                 with self.engine.begin() as conn:
                     copy_rows(conn, "latency", ("recipient", "reference_id", *DOC_COLUMNS), rows)
                 if index >= 2:
@@ -290,8 +351,14 @@ class RawLimit:
         finally:
             producer.close(5)
             consumer.close()
-        return {"documents": documents, "rounds": rounds, "p50_ms": percentile(samples, 50),
-                "p99_ms": percentile(samples, 99), "max_ms": max(samples), "samples_ms": samples}  # fmt: skip
+        return {
+            "documents": documents,
+            "rounds": rounds,
+            "p50_ms": percentile(samples, 50),
+            "p99_ms": percentile(samples, 99),
+            "max_ms": max(samples),
+            "samples_ms": samples,
+        }
 
     def select_one(self, calls: int = 50) -> dict[str, Any]:
         samples = []
@@ -301,8 +368,12 @@ class RawLimit:
                 conn.execute(text("SELECT 1")).all()
             if index >= 3:
                 samples.append((time.perf_counter() - started) * 1000)
-        return {"calls": calls, "p50_ms": percentile(samples, 50), "p99_ms": percentile(samples, 99),
-                "median_ms": median(samples)}  # fmt: skip
+        return {
+            "calls": calls,
+            "p50_ms": percentile(samples, 50),
+            "p99_ms": percentile(samples, 99),
+            "median_ms": median(samples),
+        }
 
     def insert_select(self, runs: int = 1) -> dict[str, Any]:
         """PostgreSQL alone: INSERT ... SELECT of every raw row into an identical table (then emptied)."""

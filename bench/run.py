@@ -1,10 +1,10 @@
-"""`make bench` / `python -m bench.run [--quick]`: every benchmark figure next to the raw limit of the machine.
+"""`make bench` / `python -m bench.run [--quick]`: every benchmark figure next to the machine's raw limit.
 
 Starts an embedded PostgreSQL (fsync off) and Tansu broker in a temporary directory on 127.0.0.1, or uses
 DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set (then in a schema and topic namespace of its own, removed at
 the end), runs the stages below in order, prints a table and writes bench/results.json:
 
-  1. raw limit        Avro encode -> kafka-python produce -> consume -> decode -> COPY, same broker and database
+  1. raw limit        Avro encode -> kafka-python produce -> consume -> decode -> COPY, same servers
   2. ingest           a generated GSTR-1 file through `file_return` to acknowledged events, a process per run
   3. catch-up         a fresh `ProjectionRunner` for "ims" replays everything ingested from offset 0
   4. counts, GSTR-2B  on the recipient with the most documents (1,000,000; 20,000 with --quick)
@@ -25,22 +25,21 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import live, report, stages
+from bench.common import CpuSnapshot, MemorySampler, Results, Sizes, bench_settings
+from bench.servers import servers
 from services.common.db import make_engine
 from services.common.log import configure_logging
 from services.common.migrations import upgrade
 from services.common.settings import TOPICS
 from services.common.topics import ensure_topics
 
-from bench import live, report, stages
-from bench.common import CpuSnapshot, MemorySampler, Results, Sizes, bench_settings
-from bench.servers import servers
-
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def _environment(srv_description: str) -> dict[str, object]:
     try:
-        import crc32c  # type: ignore[import-not-found]  # noqa: F401
+        import crc32c  # noqa: F401
 
         crc = "C extension (crc32c)"
     except ImportError:
@@ -59,8 +58,9 @@ def _environment(srv_description: str) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, under two minutes")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (server logs)")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -77,10 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         with servers(keep=args.keep) as srv:
             results.environment = _environment(srv.describe())
             print(f"servers: {srv.describe()}", flush=True)
-            print(f"kafka-python {results.environment['kafka_python']}, CRC32C: "
-                  f"{results.environment['kafka_python_crc32c']}", flush=True)  # fmt: skip
+            print(
+                f"kafka-python {results.environment['kafka_python']}, CRC32C: "
+                f"{results.environment['kafka_python_crc32c']}",
+                flush=True,
+            )
             if srv.embedded_postgres:
-                results.notes.append("embedded PostgreSQL runs with fsync=off: commits are not flushed to disk")
+                results.notes.append(
+                    "embedded PostgreSQL runs with fsync=off: commits are not flushed to disk"
+                )
             for name, pid in srv.pids.items():
                 sampler.watch(name, pid, with_children=name == "postgres")
             external = not (srv.embedded_postgres and srv.embedded_broker)
@@ -88,10 +93,17 @@ def main(argv: list[str] | None = None) -> int:
             settings = bench_settings(srv.database_url, srv.kafka_bootstrap, srv.workdir, tag)
             engine = make_engine(srv.database_url, settings.db_schema)
             ctx = stages.Context(
-                servers=srv, sizes=sizes, settings=settings, raw_namespace=f"{tag}_raw.", raw_schema=f"{tag}_raw",
-                results=results, sampler=sampler, engine=engine, log=srv.workdir / "workers.log",
+                servers=srv,
+                sizes=sizes,
+                settings=settings,
+                raw_namespace=f"{tag}_raw.",
+                raw_schema=f"{tag}_raw",
+                results=results,
+                sampler=sampler,
+                engine=engine,
+                log=srv.workdir / "workers.log",
                 data_dir=srv.workdir / "data",
-            )  # fmt: skip
+            )
             try:
                 upgrade(engine, settings.db_schema)
                 ensure_topics(srv.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
@@ -150,9 +162,12 @@ def _run_stages(ctx: stages.Context) -> None:
         cpu = CpuSnapshot.take(servers).since(before)
         ctx.results.stages[name] = round(time.perf_counter() - started, 1)
         ctx.results.cpu[name] = cpu
-        print(f"   ({ctx.results.stages[name]:.1f} s; CPU: bench {cpu['bench_cpu_s']:.1f} s, other processes "
-              f"{cpu['other_processes_cpu_s']:.1f} s = {cpu['other_processes_cpus']:.2f} of {cpu['cpus']} CPUs)",
-              flush=True)  # fmt: skip
+        print(
+            f"   ({ctx.results.stages[name]:.1f} s; CPU: bench {cpu['bench_cpu_s']:.1f} s, "
+            f"other processes {cpu['other_processes_cpu_s']:.1f} s = "
+            f"{cpu['other_processes_cpus']:.2f} of {cpu['cpus']} CPUs)",
+            flush=True,
+        )
     whole = CpuSnapshot.take(servers).since(first)
     ctx.results.cpu["all stages"] = whole
     if whole["other_processes_cpus"] > 0.1:

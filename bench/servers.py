@@ -26,8 +26,11 @@ class Servers:
 
     def describe(self) -> str:
         pg = "embedded PostgreSQL (fsync=off)" if self.embedded_postgres else "PostgreSQL from DATABASE_URL"
-        kafka = "embedded Tansu broker (memory storage)" if self.embedded_broker else (
-            "broker from KAFKA_BOOTSTRAP_SERVERS")
+        kafka = (
+            "embedded Tansu broker (memory storage)"
+            if self.embedded_broker
+            else ("broker from KAFKA_BOOTSTRAP_SERVERS")
+        )
         return f"{pg} + {kafka}, 127.0.0.1, work dir {self.workdir}"
 
 

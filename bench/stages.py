@@ -10,15 +10,14 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from services.actions import queries
-from services.common.periods import Period
-from services.common.settings import Settings
-from services.gstr2b import builder
-
 from bench.common import FP, Figure, MemorySampler, Results, Sizes, median, percentile, run_worker
 from bench.data import GeneratedReturn, write_return
 from bench.raw import RawLimit
 from bench.servers import Servers
+from services.actions import queries
+from services.common.periods import Period
+from services.common.settings import Settings
+from services.gstr2b import builder
 
 GSTR2B_GENDT = "2025-10-14"
 
@@ -64,43 +63,86 @@ def raw_limit(ctx: Context) -> None:
         say(f"  per-document pipeline, {sizes.raw_per_document:,} messages of ~150 bytes ...")
         per_doc = raw.per_document(sizes.raw_per_document)
         ctx.results.raw["per_document"] = per_doc
-        _print_pipeline(f"per document (~{per_doc['bytes_per_message']:.0f}-byte messages, reference)", per_doc)
+        _print_pipeline(
+            f"per document (~{per_doc['bytes_per_message']:.0f}-byte messages, reference)", per_doc
+        )
         latency = raw.latency(sizes.raw_latency_rounds)
         ctx.results.raw["single_message_latency"] = latency
-        say(f"  one 300-document message encode -> COPY committed: p50 {latency['p50_ms']:.1f} ms, "
-            f"p99 {latency['p99_ms']:.1f} ms ({latency['rounds']} rounds)")  # fmt: skip
+        say(
+            f"  one 300-document message encode -> COPY committed: p50 {latency['p50_ms']:.1f} ms, "
+            f"p99 {latency['p99_ms']:.1f} ms ({latency['rounds']} rounds)"
+        )
         select = raw.select_one()
         ctx.results.raw["select_1"] = select
-        say(f"  SELECT 1 through the product's engine: p50 {select['p50_ms']:.2f} ms, p99 {select['p99_ms']:.2f} ms")
+        say(
+            f"  SELECT 1 through the product's engine: p50 {select['p50_ms']:.2f} ms, "
+            f"p99 {select['p99_ms']:.2f} ms"
+        )
         copy = raw.insert_select()
         ctx.results.raw["insert_select"] = copy
-        say(f"  PostgreSQL INSERT ... SELECT of {copy['rows']:,} rows: {copy['seconds']:.2f} s "
-            f"({copy['rows_per_s']:,.0f} rows/s)")  # fmt: skip
+        say(
+            f"  PostgreSQL INSERT ... SELECT of {copy['rows']:,} rows: {copy['seconds']:.2f} s "
+            f"({copy['rows_per_s']:,.0f} rows/s)"
+        )
     finally:
         raw.close()
     results = ctx.results
-    results.add(Figure("raw_e2e_chunked", "raw limit end to end (chunked)", chunked["end_to_end_docs_per_s"],
-                       "docs/s", ratio=1.0, ratio_basis="is the raw limit", group="raw limit",
-                       details=chunked))  # fmt: skip
+    results.add(
+        Figure(
+            "raw_e2e_chunked",
+            "raw limit end to end (chunked)",
+            chunked["end_to_end_docs_per_s"],
+            "docs/s",
+            ratio=1.0,
+            ratio_basis="is the raw limit",
+            group="raw limit",
+            details=chunked,
+        )
+    )
     for stage, rate in chunked["stage_docs_per_s"].items():
         results.add(Figure(f"raw_stage_{stage}", f"  raw stage: {stage}", rate, "docs/s", group="raw limit"))
-    results.add(Figure("raw_e2e_per_document", "raw limit end to end (1 msg/document)",
-                       per_doc["end_to_end_docs_per_s"], "docs/s", group="raw limit", details=per_doc))  # fmt: skip
-    results.add(Figure("raw_latency_p99", "raw limit one 300-doc message p99", latency["p99_ms"], "ms",
-                       group="raw limit"))  # fmt: skip
-    results.add(Figure("raw_select_p99", "raw limit SELECT 1 round trip p99", select["p99_ms"], "ms",
-                       group="raw limit"))  # fmt: skip
-    results.add(Figure("raw_insert_select", "raw limit PostgreSQL INSERT...SELECT", copy["rows_per_s"], "docs/s",
-                       group="raw limit"))  # fmt: skip
+    results.add(
+        Figure(
+            "raw_e2e_per_document",
+            "raw limit end to end (1 msg/document)",
+            per_doc["end_to_end_docs_per_s"],
+            "docs/s",
+            group="raw limit",
+            details=per_doc,
+        )
+    )
+    results.add(
+        Figure(
+            "raw_latency_p99", "raw limit one 300-doc message p99", latency["p99_ms"], "ms", group="raw limit"
+        )
+    )
+    results.add(
+        Figure(
+            "raw_select_p99", "raw limit SELECT 1 round trip p99", select["p99_ms"], "ms", group="raw limit"
+        )
+    )
+    results.add(
+        Figure(
+            "raw_insert_select",
+            "raw limit PostgreSQL INSERT...SELECT",
+            copy["rows_per_s"],
+            "docs/s",
+            group="raw limit",
+        )
+    )
 
 
 def _print_pipeline(title: str, summary: dict[str, Any]) -> None:
-    say(f"    {title}: {summary['documents']:,} documents, {summary['messages']:,} messages, "
-        f"{summary['bytes'] / 1e6:.1f} MB")  # fmt: skip
+    say(
+        f"    {title}: {summary['documents']:,} documents, {summary['messages']:,} messages, "
+        f"{summary['bytes'] / 1e6:.1f} MB"
+    )
     for stage, seconds in summary["stage_seconds"].items():
         say(f"      {stage:<8} {seconds:8.2f} s  {summary['stage_docs_per_s'][stage]:>12,.0f} docs/s")
-    say(f"      {'end2end':<8} {summary['end_to_end_seconds']:8.2f} s  "
-        f"{summary['end_to_end_docs_per_s']:>12,.0f} docs/s")  # fmt: skip
+    say(
+        f"      {'end2end':<8} {summary['end_to_end_seconds']:8.2f} s  "
+        f"{summary['end_to_end_docs_per_s']:>12,.0f} docs/s"
+    )
 
 
 # --- ingest ----------------------------------------------------------------------------------------------
@@ -117,7 +159,10 @@ def ingest(ctx: Context) -> None:
     again.path.unlink()
     first.path.unlink()
     results.environment["generator_reproducible"] = reproducible
-    say(f"  generator: same seed, same bytes: {'yes' if reproducible else 'NO'} (sha256 {first.sha256[:16]}...)")
+    say(
+        f"  generator: same seed, same bytes: {'yes' if reproducible else 'NO'} "
+        f"(sha256 {first.sha256[:16]}...)"
+    )
     for documents, runs in sizes.ingest_sizes:
         per_run = []
         for run in range(runs):
@@ -129,25 +174,49 @@ def ingest(ctx: Context) -> None:
                 raise RuntimeError(f"ingest of {documents} documents answered {answer}")
             ctx.ingested_documents += documents
             per_run.append(answer | {"generator": generated.to_json()})
-            say(f"  {documents:>9,} documents, run {run + 1}/{runs}: {answer['docs_per_s']:>8,.0f} docs/s "
+            say(
+                f"  {documents:>9,} documents, run {run + 1}/{runs}: {answer['docs_per_s']:>8,.0f} docs/s "
                 f"({answer['seconds']:.2f} s, read+parse {answer['read_parse_s']:.2f} s), "
-                f"peak RSS {answer['peak_rss_mb']:,.0f} MB; generated in {generated.seconds:.2f} s")  # fmt: skip
+                f"peak RSS {answer['peak_rss_mb']:,.0f} MB; generated in {generated.seconds:.2f} s"
+            )
             if documents == sizes.big and ctx.big is None:
                 ctx.big = generated
             elif documents == sizes.bulk and ctx.bulk is None:
                 ctx.bulk = generated
         rate = median([r["docs_per_s"] for r in per_run])
         rss = max(r["peak_rss_mb"] for r in per_run)
-        results.add(Figure(f"ingest_docs_per_s_{documents}", f"ingest {documents:,}-document GSTR-1", rate,
-                           "docs/s", target=50_000, group="ingest",
-                           details={"runs": per_run, "statistic": f"median of {runs}"}))  # fmt: skip
-        results.add(Figure(f"ingest_peak_rss_{documents}", f"  peak RSS of ingest ({documents:,} docs)", rss, "MB",
-                           group="memory"))  # fmt: skip
+        results.add(
+            Figure(
+                f"ingest_docs_per_s_{documents}",
+                f"ingest {documents:,}-document GSTR-1",
+                rate,
+                "docs/s",
+                target=50_000,
+                group="ingest",
+                details={"runs": per_run, "statistic": f"median of {runs}"},
+            )
+        )
+        results.add(
+            Figure(
+                f"ingest_peak_rss_{documents}",
+                f"  peak RSS of ingest ({documents:,} docs)",
+                rss,
+                "MB",
+                group="memory",
+            )
+        )
         ctx.sampler.record(f"ingest worker ({documents:,} docs)", rss)
     big = max(ctx.generated, key=lambda g: g.documents)
-    results.add(Figure("generator_docs_per_s", f"synthetic generator ({big.documents:,} docs)",
-                       big.documents / big.seconds, "docs/s", group="data",
-                       details={"returns": [g.to_json() for g in ctx.generated]}))  # fmt: skip
+    results.add(
+        Figure(
+            "generator_docs_per_s",
+            f"synthetic generator ({big.documents:,} docs)",
+            big.documents / big.seconds,
+            "docs/s",
+            group="data",
+            details={"returns": [g.to_json() for g in ctx.generated]},
+        )
+    )
 
 
 # --- projector catch-up ------------------------------------------------------------------------------------
@@ -161,15 +230,35 @@ def catchup(ctx: Context) -> None:
         projected = int(conn.execute(text("SELECT coalesce(sum(n), 0) FROM ims_counts")).scalar_one())
     if projected != documents:
         raise RuntimeError(f"catch-up projected {projected} documents, expected {documents}")
-    say(f"  caught up: {answer['messages']:,} messages in {answer['seconds_after_join']:.2f} s after a "
+    say(
+        f"  caught up: {answer['messages']:,} messages in {answer['seconds_after_join']:.2f} s after a "
         f"{answer['group_join_s']:.2f} s group join: {answer['docs_per_s']:,.0f} docs/s "
-        f"({answer['docs_per_s_incl_join']:,.0f} incl. join), peak RSS {answer['peak_rss_mb']:,.0f} MB")  # fmt: skip
-    ctx.results.add(Figure("catchup_docs_per_s", f"IMS projector catch-up ({documents:,} docs)",
-                           answer["docs_per_s"], "docs/s", target=50_000, group="projection",
-                           details=answer | {"timing": "from partitions assigned to checkpoints at the end "
-                                                       "offsets; group join reported separately"}))  # fmt: skip
-    ctx.results.add(Figure("catchup_peak_rss", "  peak RSS of the catch-up projector", answer["peak_rss_mb"], "MB",
-                           group="memory"))  # fmt: skip
+        f"({answer['docs_per_s_incl_join']:,.0f} incl. join), peak RSS {answer['peak_rss_mb']:,.0f} MB"
+    )
+    ctx.results.add(
+        Figure(
+            "catchup_docs_per_s",
+            f"IMS projector catch-up ({documents:,} docs)",
+            answer["docs_per_s"],
+            "docs/s",
+            target=50_000,
+            group="projection",
+            details=answer
+            | {
+                "timing": "from partitions assigned to checkpoints at the end "
+                "offsets; group join reported separately"
+            },
+        )
+    )
+    ctx.results.add(
+        Figure(
+            "catchup_peak_rss",
+            "  peak RSS of the catch-up projector",
+            answer["peak_rss_mb"],
+            "MB",
+            group="memory",
+        )
+    )
     ctx.sampler.record("catch-up projector", answer["peak_rss_mb"])
 
 
@@ -188,13 +277,25 @@ def counts_in_process(ctx: Context) -> None:
             samples.append((time.perf_counter() - started) * 1000)
     total = answer["all_oth"]["ttl_cnt"]
     if total != ctx.big.documents:
-        raise RuntimeError(f"counts show {total} documents for the big recipient, expected {ctx.big.documents}")
+        raise RuntimeError(
+            f"counts show {total} documents for the big recipient, expected {ctx.big.documents}"
+        )
     p50, p99 = percentile(samples, 50), percentile(samples, 99)
     say(f"  queries.counts at {total:,} documents: p50 {p50:.2f} ms, p99 {p99:.2f} ms over {calls} calls")
     details = {"documents": total, "calls": calls, "samples_ms": samples}
     for name, value in (("p50", p50), ("p99", p99)):
-        ctx.results.add(Figure(f"counts_{name}_ms", f"counts {name}, queries.counts ({total:,} docs)", value,
-                               "ms", target=50, better="lower", group="queries", details=details))  # fmt: skip
+        ctx.results.add(
+            Figure(
+                f"counts_{name}_ms",
+                f"counts {name}, queries.counts ({total:,} docs)",
+                value,
+                "ms",
+                target=50,
+                better="lower",
+                group="queries",
+                details=details,
+            )
+        )
 
 
 def gstr2b(ctx: Context) -> None:
@@ -209,16 +310,37 @@ def gstr2b(ctx: Context) -> None:
                 started = time.perf_counter()
                 version = builder.generate(conn, recipient, period, GSTR2B_GENDT, "bench", str(uuid.uuid4()))
                 seconds.append(time.perf_counter() - started)
-                lines = int(conn.execute(
-                    text("SELECT documents FROM gstr2b_versions WHERE recipient = :r AND period = :p "
-                         "AND version = :v"), {"r": recipient, "p": period.mmyyyy, "v": version},
-                ).scalar_one())  # fmt: skip
+                lines = int(
+                    conn.execute(
+                        text(
+                            "SELECT documents FROM gstr2b_versions WHERE recipient = :r AND period = :p "
+                            "AND version = :v"
+                        ),
+                        {"r": recipient, "p": period.mmyyyy, "v": version},
+                    ).scalar_one()
+                )
             finally:
                 transaction.rollback()  # every run generates the same version from the same state
-        say(f"  GSTR-2B {period.mmyyyy} run {run + 1}: {lines:,} documents in {seconds[-1]:.2f} s (rolled back)")
+        say(
+            f"  GSTR-2B {period.mmyyyy} run {run + 1}: {lines:,} documents in {seconds[-1]:.2f} s "
+            "(rolled back)"
+        )
     if lines != ctx.big.documents:
         raise RuntimeError(f"GSTR-2B took {lines} documents, expected {ctx.big.documents}")
-    ctx.results.add(Figure("gstr2b_seconds", f"GSTR-2B generation ({lines:,} docs)", median(seconds), "s",
-                           target=10, better="lower", group="gstr2b",
-                           details={"runs_s": seconds, "documents": lines, "statistic": "median",
-                                    "how": "builder.generate in a transaction, rolled back after each run"}))  # fmt: skip
+    ctx.results.add(
+        Figure(
+            "gstr2b_seconds",
+            f"GSTR-2B generation ({lines:,} docs)",
+            median(seconds),
+            "s",
+            target=10,
+            better="lower",
+            group="gstr2b",
+            details={
+                "runs_s": seconds,
+                "documents": lines,
+                "statistic": "median",
+                "how": "builder.generate in a transaction, rolled back after each run",
+            },
+        )
+    )

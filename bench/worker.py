@@ -27,11 +27,10 @@ def peak_rss_mb() -> float:
 
 
 def ingest(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.common import FILED_ON
     from services.api.bodies import parse_json
     from services.bootstrap import build_container
     from services.ingest.handlers import file_return
-
-    from bench.common import FILED_ON
 
     container = build_container(settings)
     container.publisher  # noqa: B018 - the producer (and its transaction id) is built once per process
@@ -60,18 +59,17 @@ def ingest(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def catchup(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.common import checkpoints_reached, end_offsets
     from services.bootstrap import load_codec, projection_factories
     from services.common import checkpoints
     from services.common.db import make_engine
     from services.common.runner import ProjectionRunner, consumer_factory
 
-    from bench.common import checkpoints_reached, end_offsets
-
     assert settings.database_url and settings.kafka_bootstrap
     engine = make_engine(settings.database_url, settings.db_schema)
     with engine.connect() as conn:
-        if checkpoints.stored(conn, "ims"):
-            raise SystemExit("catch-up needs a schema where the ims projection never ran")
+        if checkpoints.stored(conn, "ims") and not args.resume:
+            raise SystemExit("catch-up needs a schema where the ims projection never ran (or --resume)")
     ends = end_offsets(settings.kafka_bootstrap, settings.topic(EVENTS_TOPIC), settings.partitions)
     assigned: list[float] = []
 
@@ -127,9 +125,15 @@ def catchup(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+_THREADS_BEFORE: dict[str, float] = {}
+
+
 def _profiler(path: str | None) -> Any:
     if not path:
         return None
+    from bench.hotspots import thread_cpu
+
+    _THREADS_BEFORE.update(thread_cpu())
     try:
         from pyinstrument import Profiler
 
@@ -151,7 +155,7 @@ def _stop_profiler(profiler: Any, path: str | None) -> None:
         profiler.stop()
         from bench.hotspots import write_pyinstrument
 
-        write_pyinstrument(profiler, Path(path))
+        write_pyinstrument(profiler, Path(path), _THREADS_BEFORE)
     else:
         profiler.disable()
         profiler.dump_stats(path)
@@ -165,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--profile", default=None, help="write a profile of the measured section here")
     two = commands.add_parser("catchup")
     two.add_argument("documents", type=int)
+    two.add_argument("--resume", action="store_true", help="continue from the stored checkpoints")
     two.add_argument("--profile", default=None)
     args = parser.parse_args(argv)
     settings = Settings.from_env()

@@ -97,7 +97,7 @@ def test_example_gstr1_appends_one_documents_filed_event_per_recipient_with_exac
     assert sorted(e.key for e in events) == [EXAMPLE_RECIPIENT, EXAMPLE_OTHER]
     for event in events:
         assert event.envelope.event_type == "DocumentsFiled" and event.envelope.schema_version == 1
-        assert event.envelope.correlation_id == ref and event.envelope.actor == "api"
+        assert event.envelope.correlation_id == ref and event.envelope.actor == "test-admin"
         header = {k: v for k, v in event.record.items() if k != "documents"}
         assert header == {
             "reference_id": ref,
@@ -522,7 +522,7 @@ def test_body_over_the_size_limit_is_refused_413_and_small_bodies_still_file_in_
     process = spawn_cli(settings, tmp_path / "small-api.log", "api")
     try:
         wait_for_port("127.0.0.1", settings.http_port, 60, lambda: process.poll() is None)
-        with httpx.Client(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=60) as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=60, headers=live_stack.auth()) as client:
             raw_before = raw_return_count(live_stack)
             big = dumps(example("gstr1-supplier.json")).encode()
             assert len(big) > 1000
@@ -1142,7 +1142,7 @@ def test_concurrent_retries_with_the_same_idempotency_key_get_one_answer_and_one
     start = threading.Barrier(4)
 
     def attempt(_: int) -> dict:
-        with httpx.Client(base_url=live_stack.base_url, timeout=60) as client:
+        with httpx.Client(base_url=live_stack.base_url, timeout=60, headers=live_stack.auth()) as client:
             start.wait()
             response = client.post(FILED_11, content=body, headers=headers)
         assert response.status_code == 200, response.text

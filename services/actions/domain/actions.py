@@ -115,5 +115,7 @@ def _declaration(doc: ImsDocument, r: ActionRequest) -> tuple[str, int | None, i
     if r.itc_red_req == "N":
         return ("N", 0, 0, 0, 0)
     if all(d is None for d in (r.decl_igst, r.decl_cgst, r.decl_sgst, r.decl_cess)):
-        return ("Y", None, None, None, None)
+        if doc.original_key is None:  # an original credit note: its whole tax
+            return ("Y", doc.igst, doc.cgst, doc.sgst, doc.cess)
+        return ("Y", None, None, None, None)  # an amendment: the whole difference, computed at GSTR-2B
     return ("Y", r.decl_igst or 0, r.decl_cgst or 0, r.decl_sgst or 0, r.decl_cess or 0)
