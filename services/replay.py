@@ -31,10 +31,15 @@ log = structlog.get_logger()
 BATCH = 2000
 
 
-def _kafka_batches(bootstrap: str, topics: tuple[str, ...], until: dict[tuple[str, int], int] | None) -> Iterator[
-        tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed",
-                             max_partition_fetch_bytes=16 * 1024 * 1024)
+def _kafka_batches(
+    bootstrap: str, topics: tuple[str, ...], until: dict[tuple[str, int], int] | None
+) -> Iterator[tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]]:
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        max_partition_fetch_bytes=16 * 1024 * 1024,
+    )
     try:
         parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
         consumer.assign(parts)
@@ -50,8 +55,9 @@ def _kafka_batches(bootstrap: str, topics: tuple[str, ...], until: dict[tuple[st
         consumer.close()
 
 
-def _archive_batches(engine: Engine, topics: tuple[str, ...]) -> Iterator[
-        tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]]:
+def _archive_batches(
+    engine: Engine, topics: tuple[str, ...]
+) -> Iterator[tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]]:
     polled: dict[TopicPartition, list[Any]] = {}
     size = 0
     for message in history(engine, list(topics)):
@@ -66,10 +72,18 @@ def _archive_batches(engine: Engine, topics: tuple[str, ...]) -> Iterator[
 
 def rebuild(container: Container, projection: Projection, engine: Engine, source: str) -> int:
     """Apply the whole history of the projection's topics into `engine`'s schema; returns events applied."""
-    runner = ProjectionRunner(projection, engine, load_codec(), lambda: None,  # type: ignore[arg-type,return-value]
-                              skip_unknown=container.settings.skip_unknown_events)
-    batches = (_archive_batches(container.engine, projection.topics) if source == "archive"
-               else _kafka_batches(container.settings.kafka_bootstrap or "", projection.topics, None))
+    runner = ProjectionRunner(
+        projection,
+        engine,
+        load_codec(),
+        lambda: None,  # type: ignore[arg-type,return-value]
+        skip_unknown=container.settings.skip_unknown_events,
+    )
+    batches = (
+        _archive_batches(container.engine, projection.topics)
+        if source == "archive"
+        else _kafka_batches(container.settings.kafka_bootstrap or "", projection.topics, None)
+    )
     for polled, positions in batches:
         runner.apply_polled(polled, positions)
     return runner.applied
@@ -80,7 +94,9 @@ def catch_up(container: Container, projection: Projection, engine: Engine) -> No
     runner = ProjectionRunner(projection, engine, load_codec(), lambda: None)  # type: ignore[arg-type,return-value]
     with container.engine.connect() as conn:
         live = checkpoints.stored(conn, projection.name)
-    for polled, positions in _kafka_batches(container.settings.kafka_bootstrap or "", projection.topics, live):
+    for polled, positions in _kafka_batches(
+        container.settings.kafka_bootstrap or "", projection.topics, live
+    ):
         runner.apply_polled(polled, positions)
 
 
@@ -88,12 +104,21 @@ def switch(container: Container, projection: Projection, fresh_schema: str, reti
     """Swap the rebuilt tables in; False (nothing changed) if the live consumer got ahead meanwhile."""
     live_schema = container.settings.db_schema
     with container.engine.begin() as conn:
-        conn.execute(text("SELECT 1 FROM projection_checkpoints WHERE projection = :p FOR UPDATE"),
-                     {"p": projection.name})
+        conn.execute(
+            text("SELECT 1 FROM projection_checkpoints WHERE projection = :p FOR UPDATE"),
+            {"p": projection.name},
+        )
         live = checkpoints.stored(conn, projection.name)
-        rebuilt = dict(((t, p), o) for t, p, o in conn.execute(text(
-            f"SELECT topic, partition, next_offset FROM {fresh_schema}.projection_checkpoints WHERE projection = :p"),
-            {"p": projection.name}))
+        rebuilt = dict(
+            ((t, p), o)
+            for t, p, o in conn.execute(
+                text(
+                    f"SELECT topic, partition, next_offset FROM {fresh_schema}.projection_checkpoints "
+                    "WHERE projection = :p"
+                ),
+                {"p": projection.name},
+            )
+        )
         if any(rebuilt.get(key, 0) < offset for key, offset in live.items()):
             return False
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {retired_schema}"))
@@ -116,7 +141,9 @@ def _rebind_archive_triggers(conn: Any, schema: str) -> None:
         conn.execute(text(statement))
 
 
-def replay(container: Container, names: list[str], source: str = "kafka", keep_retired: bool = False) -> dict[str, int]:
+def replay(
+    container: Container, names: list[str], source: str = "kafka", keep_retired: bool = False
+) -> dict[str, int]:
     """Rebuild the named projections and switch each over; returns events applied per projection."""
     settings = container.settings
     assert settings.database_url

@@ -60,9 +60,16 @@ def stack(isolated_settings: Settings):  # type: ignore[no-untyped-def]
 def _settings_for(pg_url: str, kafka_bootstrap: str, home) -> Settings:  # type: ignore[no-untyped-def]
     tag = uuid.uuid4().hex[:10]
     return Settings(
-        database_url=pg_url, kafka_bootstrap=kafka_bootstrap, home=home, topic_namespace=f"t{tag}.",
-        db_schema=f"t_{tag}", partitions=4, session_timeout_ms=6000, max_poll_interval_ms=20000,
-        heartbeat_interval_ms=1000, batch_size=2000,
+        database_url=pg_url,
+        kafka_bootstrap=kafka_bootstrap,
+        home=home,
+        topic_namespace=f"t{tag}.",
+        db_schema=f"t_{tag}",
+        partitions=4,
+        session_timeout_ms=6000,
+        max_poll_interval_ms=20000,
+        heartbeat_interval_ms=1000,
+        batch_size=2000,
     )
 
 

@@ -47,8 +47,9 @@ def as_of_engine(container: Container, recipient: str, instant: str) -> Iterator
         topic = settings.topic(EVENTS_TOPIC)
         runner = ProjectionRunner(ImsProjection(topic), engine, load_codec(), lambda: None)  # type: ignore[arg-type,return-value]
         polled: dict[TopicPartition, list[ArchivedMessage]] = {}
-        messages = history(container.engine, [topic], "AND a.msg_key = :k AND a.occurred_at <= :at",
-                           k=recipient, at=instant)
+        messages = history(
+            container.engine, [topic], "AND a.msg_key = :k AND a.occurred_at <= :at", k=recipient, at=instant
+        )
         for message in messages:
             polled.setdefault(TopicPartition(topic, message.partition), []).append(message)
             if sum(len(v) for v in polled.values()) >= BATCH:

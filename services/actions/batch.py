@@ -59,12 +59,22 @@ class Batch:
     def note(self, message: Delivered, index: int, key: Key, what: str, detail: dict[str, Any]) -> None:
         envelope = message.envelope
         self.history.append(
-            [key[0], key[1], position(message, index), envelope.event_id, envelope.event_type,
-             envelope.occurred_at, envelope.actor, what, detail]
+            [
+                key[0],
+                key[1],
+                position(message, index),
+                envelope.event_id,
+                envelope.event_type,
+                envelope.occurred_at,
+                envelope.actor,
+                what,
+                detail,
+            ]
         )
 
-    def refuse(self, message: Delivered, index: int, reference: str, key: Key, section: str, code: str,
-               text: str) -> None:
+    def refuse(
+        self, message: Delivered, index: int, reference: str, key: Key, section: str, code: str, text: str
+    ) -> None:
         self.refusals.append([reference, key[0], key[1], section, code, text, position(message, index)])
 
     def flush(self) -> None:

@@ -7,7 +7,6 @@ any item that became invalid in between (GET .../requests/{reference_id} then sh
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -81,24 +80,41 @@ def parse_items(invdata: Any, reset: bool) -> list[Item]:
 
 
 def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
-    locator = {k: record[k] for k in ("stin", "inum", "nt_num", "boenum", "doc_id") if k in record}
+    locator: dict[str, Any] = {k: record[k] for k in ("stin", "inum", "nt_num", "boenum", "doc_id") if k in record}
     key = document_key(section, record)
     if key is None or not key.startswith(section + "|"):
-        return Item(section, locator, None, Refusal("INVALID_IDENTITY", "stin and inum/idt (or nt_num/nt_dt) "
-                                                    "or doc_id of this section are required"))
+        return Item(
+            section,
+            locator,
+            None,
+            Refusal(
+                "INVALID_IDENTITY",
+                "stin and inum/idt (or nt_num/nt_dt) or doc_id of this section are required",
+            ),
+        )
     action = "N" if reset else record.get("action")
     if action not in ("A", "R", "P", "N"):
-        return Item(section, locator, None, Refusal("INVALID_ACTION", f"action: must be A, R or P, got {action!r}"))
+        return Item(
+            section, locator, None, Refusal("INVALID_ACTION", f"action: must be A, R or P, got {action!r}")
+        )
     remarks = record.get("remarks")
     if remarks is not None and not isinstance(remarks, str):
         return Item(section, locator, None, Refusal("INVALID_REMARKS", "remarks: must be text"))
     hash_ = record.get("hash")
     if hash_ is not None and not (isinstance(hash_, str) and len(hash_) == 64):
-        return Item(section, locator, None, Refusal("STALE_HASH", "hash: must be the 64-hex hash from GETINV"))
+        return Item(
+            section, locator, None, Refusal("STALE_HASH", "hash: must be the 64-hex hash from GETINV")
+        )
     try:
         request = ActionRequest(
-            key, action, hash_, remarks or None, record.get("itcRedReq"),
-            _amount(record, "declIgst"), _amount(record, "declCgst"), _amount(record, "declSgst"),
+            key,
+            action,
+            hash_,
+            remarks or None,
+            record.get("itcRedReq"),
+            _amount(record, "declIgst"),
+            _amount(record, "declCgst"),
+            _amount(record, "declSgst"),
             _amount(record, "declCess"),
         )
     except InvalidAmount as exc:
@@ -108,7 +124,9 @@ def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
 
 def today_of(container: Container, recipient: str) -> str:
     with container.engine.connect() as conn:
-        value = conn.execute(text("SELECT today FROM ims_clock WHERE recipient = :r"), {"r": recipient}).scalar()
+        value = conn.execute(
+            text("SELECT today FROM ims_clock WHERE recipient = :r"), {"r": recipient}
+        ).scalar()
     return value.isoformat() if value else ""
 
 
@@ -126,17 +144,32 @@ def check_items(container: Container, recipient: str, items: list[Item]) -> list
     return checked
 
 
-def submit(container: Container, recipient: str, request_type: str, items: Sequence[Item], actor: str,
-           idempotency_key: str | None) -> dict[str, Any]:
+def submit(
+    container: Container,
+    recipient: str,
+    request_type: str,
+    items: Sequence[Item],
+    actor: str,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
     reference = new_reference(idempotency_key)
     accepted = [i for i in items if i.refusal is None and i.request is not None]
     chunks = [accepted[i : i + ACTION_CHUNK] for i in range(0, len(accepted), ACTION_CHUNK)]
     topic = container.settings.topic(EVENTS_TOPIC)
     messages = [
-        Outgoing(topic, recipient, Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor), {
-            "reference_id": reference, "recipient": recipient, "request_type": request_type,
-            "chunk": index, "chunks": len(chunks), "items": [_item_record(i) for i in chunk],
-        })
+        Outgoing(
+            topic,
+            recipient,
+            Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor),
+            {
+                "reference_id": reference,
+                "recipient": recipient,
+                "request_type": request_type,
+                "chunk": index,
+                "chunks": len(chunks),
+                "items": [_item_record(i) for i in chunk],
+            },
+        )
         for index, chunk in enumerate(chunks)
     ]
     container.publisher.publish(messages)
@@ -149,9 +182,18 @@ def submit(container: Container, recipient: str, request_type: str, items: Seque
 def _item_record(item: Item) -> dict[str, Any]:
     r = item.request
     assert r is not None
-    return {"doc_key": r.doc_key, "section": item.section, "action": r.action, "version_hash": r.version_hash,
-            "remarks": r.remarks, "itc_red_req": r.itc_red_req, "decl_igst": r.decl_igst,
-            "decl_cgst": r.decl_cgst, "decl_sgst": r.decl_sgst, "decl_cess": r.decl_cess}
+    return {
+        "doc_key": r.doc_key,
+        "section": item.section,
+        "action": r.action,
+        "version_hash": r.version_hash,
+        "remarks": r.remarks,
+        "itc_red_req": r.itc_red_req,
+        "decl_igst": r.decl_igst,
+        "decl_cgst": r.decl_cgst,
+        "decl_sgst": r.decl_sgst,
+        "decl_cess": r.decl_cess,
+    }
 
 
 def _errors(items: Iterable[Item]) -> dict[str, list[dict[str, Any]]]:
@@ -167,12 +209,22 @@ def _errors(items: Iterable[Item]) -> dict[str, list[dict[str, Any]]]:
 def reqsts(reference: str, processed: int, report: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     errors = sum(len(v) for v in report.values())
     status = "P" if errors == 0 else ("ER" if processed == 0 else "PE")
-    return {"reference_id": reference, "status_cd": status, "proc_cnt": processed, "err_cnt": errors,
-            "error_report": report}
+    return {
+        "reference_id": reference,
+        "status_cd": status,
+        "proc_cnt": processed,
+        "err_cnt": errors,
+        "error_report": report,
+    }
 
 
-def bulk_items(container: Container, selection: queries.Selection, action: str, remarks: str | None,
-               reduction: dict[str, Any] | None) -> list[Item]:
+def bulk_items(
+    container: Container,
+    selection: queries.Selection,
+    action: str,
+    remarks: str | None,
+    reduction: dict[str, Any] | None,
+) -> list[Item]:
     reduction = reduction or {}
     items = []
     for doc in queries.stream(container.engine, selection):
@@ -185,14 +237,23 @@ def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: di
     the others (ordinary invoices) are simply accepted."""
     if action != "A" or not reduction_applies(doc):
         reduction = {}
-    request = ActionRequest(doc.doc_key, action, doc.version_hash, remarks, reduction.get("itcRedReq"),
-                            _amount(reduction, "declIgst"), _amount(reduction, "declCgst"),
-                            _amount(reduction, "declSgst"), _amount(reduction, "declCess"))
+    request = ActionRequest(
+        doc.doc_key,
+        action,
+        doc.version_hash,
+        remarks,
+        reduction.get("itcRedReq"),
+        _amount(reduction, "declIgst"),
+        _amount(reduction, "declCgst"),
+        _amount(reduction, "declSgst"),
+        _amount(reduction, "declCess"),
+    )
     return Item(doc.section, {"stin": doc.supplier, "doc_id": doc.doc_key}, request)
 
 
-def period_event(container: Container, recipient: str, event_type: str, record: dict[str, Any],
-                 actor: str) -> None:
+def period_event(
+    container: Container, recipient: str, event_type: str, record: dict[str, Any], actor: str
+) -> None:
     topic = container.settings.topic(EVENTS_TOPIC)
     container.publisher.publish([Outgoing(topic, recipient, Envelope(event_type, 1, actor=actor), record)])
 
@@ -204,8 +265,14 @@ def check_period(text_value: str, field: str = "rtnprd") -> str:
         raise CommandRefused(f"{field}: {exc}") from None
 
 
-def execute(container: Container, recipient: str, request_type: str, make_items: Callable[[], list[Item]],
-            actor: str, idempotency_key: str | None) -> dict[str, Any]:
+def execute(
+    container: Container,
+    recipient: str,
+    request_type: str,
+    make_items: Callable[[], list[Item]],
+    actor: str,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
     """Check and publish one SAVE / RESET / BULK request; a retry with the same key gets the first answer."""
     with requests.idempotent(container.engine, idempotency_key) as earlier:
         if earlier is not None:

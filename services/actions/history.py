@@ -12,8 +12,10 @@ from services.common import requests
 def of(engine: Engine, recipient: str, doc_key: str) -> dict[str, Any]:
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT event_type, event_id, occurred_at, actor, what, detail FROM ims_history "
-                 "WHERE recipient = :r AND doc_key = :k ORDER BY position"),
+            text(
+                "SELECT event_type, event_id, occurred_at, actor, what, detail FROM ims_history "
+                "WHERE recipient = :r AND doc_key = :k ORDER BY position"
+            ),
             {"r": recipient, "k": doc_key},
         ).all()
     return {
@@ -37,8 +39,10 @@ def request_status(engine: Engine, recipient: str, reference_id: str) -> dict[st
         return None
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT section, doc_key, error_cd, error_msg FROM ims_refusals WHERE reference_id = :r "
-                 "ORDER BY position"),
+            text(
+                "SELECT section, doc_key, error_cd, error_msg FROM ims_refusals WHERE reference_id = :r "
+                "ORDER BY position"
+            ),
             {"r": reference_id},
         ).all()
     if not rows:
@@ -49,5 +53,10 @@ def request_status(engine: Engine, recipient: str, reference_id: str) -> dict[st
     late = len(rows)
     processed = max(0, answer["proc_cnt"] - late)
     errors = answer["err_cnt"] + late
-    return {**answer, "status_cd": "P" if errors == 0 else ("ER" if processed == 0 else "PE"),
-            "proc_cnt": processed, "err_cnt": errors, "error_report": report}
+    return {
+        **answer,
+        "status_cd": "P" if errors == 0 else ("ER" if processed == 0 else "PE"),
+        "proc_cnt": processed,
+        "err_cnt": errors,
+        "error_report": report,
+    }

@@ -28,18 +28,49 @@ ANY_PARTY = Depends(require("recipient", "filer", "supplier"))
 SUPPLIER = Depends(require("supplier", "filer"))
 ADMIN = Depends(require(gstin_param=None))
 STATUSES = ("N", "A", "R", "P", "noaction", "accept", "reject", "pending")
-COLUMNS = ("doc_id", "stin", "inum", "idt", "nt_num", "nt_dt", "oinum", "oidt", "ont_num", "ont_dt", "boenum",
-           "boedt", "inv_typ", "srcform", "rtnprd", "srcfilstatus", "val", "txval", "iamt", "camt", "samt",
-           "cess", "pos", "action", "ispendactblocked", "hash", "remarks", "itcRedReq", "declIgst", "declCgst",
-           "declSgst", "declCess")
+COLUMNS = (
+    "doc_id",
+    "stin",
+    "inum",
+    "idt",
+    "nt_num",
+    "nt_dt",
+    "oinum",
+    "oidt",
+    "ont_num",
+    "ont_dt",
+    "boenum",
+    "boedt",
+    "inv_typ",
+    "srcform",
+    "rtnprd",
+    "srcfilstatus",
+    "val",
+    "txval",
+    "iamt",
+    "camt",
+    "samt",
+    "cess",
+    "pos",
+    "action",
+    "ispendactblocked",
+    "hash",
+    "remarks",
+    "itcRedReq",
+    "declIgst",
+    "declCgst",
+    "declSgst",
+    "declCess",
+)
 
 
 def _container(request: Request) -> Container:
     return request.app.state.container  # type: ignore[no-any-return]
 
 
-def _selection(gstin: str, section: str | None, status: str | None, stin: str | None, rtnprd: str | None,
-               q: str | None) -> queries.Selection:
+def _selection(
+    gstin: str, section: str | None, status: str | None, stin: str | None, rtnprd: str | None, q: str | None
+) -> queries.Selection:
     if section is not None and section not in SECTION_BY_KEY:
         raise refused(f"section: unknown section {section!r}")
     if status is not None and status not in STATUSES:
@@ -49,8 +80,9 @@ def _selection(gstin: str, section: str | None, status: str | None, stin: str | 
             handlers.check_period(rtnprd)
         except CommandRefused as exc:
             raise refused(str(exc)) from None
-    return queries.Selection(path_gstin(gstin), section, status, path_gstin(stin, "stin") if stin else None,
-                             rtnprd, q)
+    return queries.Selection(
+        path_gstin(gstin), section, status, path_gstin(stin, "stin") if stin else None, rtnprd, q
+    )
 
 
 def _as_of(value: str) -> str:
@@ -77,9 +109,17 @@ def get_counts(request: Request, gstin: str, rtnprd: str | None = None, as_of: s
 
 @router.get("/ims/{gstin}/documents", dependencies=[RECIPIENT])
 def get_documents(
-    request: Request, gstin: str, section: str | None = None, status: str | None = None, stin: str | None = None,
-    rtnprd: str | None = None, q: str | None = Query(None, max_length=16), limit: int = Query(500, ge=1, le=5000),
-    cursor: str | None = None, format: str = Query("json", pattern="^(json|csv|xlsx)$"), as_of: str | None = None,
+    request: Request,
+    gstin: str,
+    section: str | None = None,
+    status: str | None = None,
+    stin: str | None = None,
+    rtnprd: str | None = None,
+    q: str | None = Query(None, max_length=16),
+    limit: int = Query(500, ge=1, le=5000),
+    cursor: str | None = None,
+    format: str = Query("json", pattern="^(json|csv|xlsx)$"),
+    as_of: str | None = None,
 ) -> Any:
     """GETINV: live documents with a stable cursor; `format=csv|xlsx` downloads the whole selection.
 
@@ -93,13 +133,18 @@ def get_documents(
     engine = _container(request).engine
     if format == "csv":
         rows = (getinv_record(d) for d in queries.stream(engine, selection))
-        return StreamingResponse(csv_stream(COLUMNS, rows), media_type="text/csv",
-                                 headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.csv"'})
+        return StreamingResponse(
+            csv_stream(COLUMNS, rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.csv"'},
+        )
     if format == "xlsx":
         path = xlsx_file([("IMS", COLUMNS, (getinv_record(d) for d in queries.stream(engine, selection)))])
         return StreamingResponse(
-            file_chunks(path), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.xlsx"'})
+            file_chunks(path),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.xlsx"'},
+        )
     docs = queries.page(engine, selection, limit, decode_cursor(cursor))
     return MoneyJSONResponse(_listing(selection, docs, limit))
 
@@ -130,8 +175,15 @@ async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
         raise refused(f"reqtyp: must be {reqtyp!r}")
     try:
         items = handlers.parse_items(body.get("invdata"), reset=reqtyp == "RESET")
-        return await run_in_threadpool(handlers.execute, container, recipient, reqtyp, lambda: items,
-                                       actor(request), request.headers.get("Idempotency-Key"))
+        return await run_in_threadpool(
+            handlers.execute,
+            container,
+            recipient,
+            reqtyp,
+            lambda: items,
+            actor(request),
+            request.headers.get("Idempotency-Key"),
+        )
     except CommandRefused as exc:
         raise refused(str(exc)) from None
     except PublishError as exc:
@@ -164,13 +216,22 @@ async def post_bulk(request: Request, gstin: str) -> Any:
     if remarks is not None and not isinstance(remarks, str):
         raise refused("remarks: must be text")
     if reduction is not None and not isinstance(reduction, dict):
-        raise refused("itc_reduction: must be an object with itcRedReq and declIgst/declCgst/declSgst/declCess")
-    selection = _selection(gstin, flt.get("section"), flt.get("status"), flt.get("stin"), flt.get("rtnprd"), None)
+        raise refused(
+            "itc_reduction: must be an object with itcRedReq and declIgst/declCgst/declSgst/declCess"
+        )
+    selection = _selection(
+        gstin, flt.get("section"), flt.get("status"), flt.get("stin"), flt.get("rtnprd"), None
+    )
     try:
         return await run_in_threadpool(
-            handlers.execute, container, selection.recipient, "BULK",
+            handlers.execute,
+            container,
+            selection.recipient,
+            "BULK",
             lambda: handlers.bulk_items(container, selection, body["action"], remarks, reduction),
-            actor(request), request.headers.get("Idempotency-Key"))
+            actor(request),
+            request.headers.get("Idempotency-Key"),
+        )
     except (CommandRefused, InvalidAmount) as exc:
         raise refused(str(exc)) from None
     except PublishError as exc:
@@ -195,9 +256,14 @@ async def post_gstr3b(request: Request, gstin: str, rtnprd: str) -> Any:
     recipient = path_gstin(gstin)
     try:
         period = handlers.check_period(rtnprd)
-        await run_in_threadpool(handlers.period_event, container, recipient, "Gstr3bFiled",
-                                {"recipient": recipient, "period": period, "filed_on": filed_on},
-                                actor(request))
+        await run_in_threadpool(
+            handlers.period_event,
+            container,
+            recipient,
+            "Gstr3bFiled",
+            {"recipient": recipient, "period": period, "filed_on": filed_on},
+            actor(request),
+        )
     except CommandRefused as exc:
         raise refused(str(exc)) from None
     return {"status_cd": "P", "rtin": recipient, "rtnprd": period, "filed_on": filed_on}

@@ -29,21 +29,35 @@ def relay_once(container: Container, limit: int = 1000) -> int:
     topic = container.settings.topic(NOTIFICATIONS_TOPIC)
     with container.engine.begin() as conn:
         rows = conn.execute(
-            text("SELECT seq, cause_event_id, supplier, record FROM notification_outbox WHERE NOT sent "
-                 "ORDER BY seq LIMIT :n FOR UPDATE SKIP LOCKED"),
+            text(
+                "SELECT seq, cause_event_id, supplier, record FROM notification_outbox WHERE NOT sent "
+                "ORDER BY seq LIMIT :n FOR UPDATE SKIP LOCKED"
+            ),
             {"n": limit},
         ).all()
         if not rows:
             return 0
         messages = [
-            Outgoing(topic, supplier, Envelope(
-                "SupplierNotified", 1, event_id=str(uuid.uuid5(NAMESPACE, f"{cause}|{supplier}")),
-                causation_id=cause, correlation_id=cause, actor="notifier"), dict(record))
+            Outgoing(
+                topic,
+                supplier,
+                Envelope(
+                    "SupplierNotified",
+                    1,
+                    event_id=str(uuid.uuid5(NAMESPACE, f"{cause}|{supplier}")),
+                    causation_id=cause,
+                    correlation_id=cause,
+                    actor="notifier",
+                ),
+                dict(record),
+            )
             for _, cause, supplier, record in rows
         ]
         container.publisher.publish(messages)
-        conn.execute(text("UPDATE notification_outbox SET sent = true WHERE seq = ANY(:s)"),
-                     {"s": [row[0] for row in rows]})
+        conn.execute(
+            text("UPDATE notification_outbox SET sent = true WHERE seq = ANY(:s)"),
+            {"s": [row[0] for row in rows]},
+        )
     log.info("notifications_sent", count=len(rows))
     return len(rows)
 

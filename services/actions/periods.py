@@ -39,15 +39,22 @@ def _params(message: Delivered, **extra: object) -> dict[str, object]:
 def freeze(conn: Connection, message: Delivered) -> None:
     recipient, period, filed_on = (message.record[k] for k in ("recipient", "period", "filed_on"))
     conn.execute(
-        text("INSERT INTO ims_periods (recipient, period, gstr3b_filed_on) VALUES (:r, :p, :d) "
-             "ON CONFLICT DO NOTHING"),
+        text(
+            "INSERT INTO ims_periods (recipient, period, gstr3b_filed_on) VALUES (:r, :p, :d) "
+            "ON CONFLICT DO NOTHING"
+        ),
         {"r": recipient, "p": period, "d": filed_on},
     )
     conn.execute(
-        text(_history(message, "frozen",
-                      "UPDATE ims_documents SET frozen = true WHERE recipient = :r AND action <> 'P' AND NOT frozen "
-                      "AND (itc_period = :p OR (itc_period IS NULL AND gstr2b_period = :p)) "
-                      "RETURNING recipient, doc_key")),
+        text(
+            _history(
+                message,
+                "frozen",
+                "UPDATE ims_documents SET frozen = true WHERE recipient = :r AND action <> 'P' AND NOT frozen "
+                "AND (itc_period = :p OR (itc_period IS NULL AND gstr2b_period = :p)) "
+                "RETURNING recipient, doc_key",
+            )
+        ),
         _params(message, r=recipient, p=period, detail=json.dumps({"period": period})),
     )
     store.recount(conn, recipient)
@@ -56,27 +63,39 @@ def freeze(conn: Connection, message: Delivered) -> None:
 def advance_clock(conn: Connection, message: Delivered) -> None:
     recipient, today = message.record["recipient"], message.record["date"]
     conn.execute(
-        text("INSERT INTO ims_clock (recipient, today) VALUES (:r, :d) "
-             "ON CONFLICT (recipient) DO UPDATE SET today = greatest(ims_clock.today, excluded.today)"),
+        text(
+            "INSERT INTO ims_clock (recipient, today) VALUES (:r, :d) "
+            "ON CONFLICT (recipient) DO UPDATE SET today = greatest(ims_clock.today, excluded.today)"
+        ),
         {"r": recipient, "d": today},
     )
     conn.execute(
-        text(_history(message, "deemed_accepted",
-                      "UPDATE ims_documents SET action = 'N', prev_action = 'P', deemed = true "
-                      "WHERE recipient = :r AND action = 'P' AND pending_blocked AND pending_deadline < :d "
-                      "AND NOT frozen RETURNING recipient, doc_key")),
+        text(
+            _history(
+                message,
+                "deemed_accepted",
+                "UPDATE ims_documents SET action = 'N', prev_action = 'P', deemed = true "
+                "WHERE recipient = :r AND action = 'P' AND pending_blocked AND pending_deadline < :d "
+                "AND NOT frozen RETURNING recipient, doc_key",
+            )
+        ),
         _params(message, r=recipient, d=today, detail=json.dumps({"reason": "pending window over"})),
     )
     # Our rule: an invoice or debit note still Pending at its section 16(4) limit leaves IMS for
     # "ITC not available" with reason C.
     conn.execute(
-        text(_history(message, "time_barred",
-                      "UPDATE ims_documents SET route = 'gstr2b', part = 'itcunavl', reason = 'C' "
-                      "WHERE recipient = :r AND action = 'P' AND route = 'ims' AND NOT frozen "
-                      "AND section NOT IN ('b2bcn', 'b2bcna', 'isdcn', 'isdcna') "
-                      "AND make_date(extract(year FROM doc_date)::int "
-                      "+ CASE WHEN extract(month FROM doc_date) >= 4 THEN 1 ELSE 0 END, 11, 30) < :d "
-                      "RETURNING recipient, doc_key")),
+        text(
+            _history(
+                message,
+                "time_barred",
+                "UPDATE ims_documents SET route = 'gstr2b', part = 'itcunavl', reason = 'C' "
+                "WHERE recipient = :r AND action = 'P' AND route = 'ims' AND NOT frozen "
+                "AND section NOT IN ('b2bcn', 'b2bcna', 'isdcn', 'isdcna') "
+                "AND make_date(extract(year FROM doc_date)::int "
+                "+ CASE WHEN extract(month FROM doc_date) >= 4 THEN 1 ELSE 0 END, 11, 30) < :d "
+                "RETURNING recipient, doc_key",
+            )
+        ),
         _params(message, r=recipient, d=today, detail=json.dumps({"reason": "section 16(4) limit"})),
     )
     store.recount(conn, recipient)

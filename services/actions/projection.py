@@ -29,11 +29,21 @@ class ImsProjection:
     name = "ims"
     # Read models this projection owns (rebuilt by a replay). The notification outbox is left out on
     # purpose: it records what was sent, and a replay must not send again.
-    tables = ("ims_documents", "ims_counts", "ims_history", "ims_refusals", "ims_periods", "ims_clock",
-              "ims_recipients", "ims_applied_requests", "gstr2b_versions", "gstr2b_lines")
+    tables: tuple[str, ...] = (
+        "ims_documents",
+        "ims_counts",
+        "ims_history",
+        "ims_refusals",
+        "ims_periods",
+        "ims_clock",
+        "ims_recipients",
+        "ims_applied_requests",
+        "gstr2b_versions",
+        "gstr2b_lines",
+    )
 
     def __init__(self, topic: str):
-        self.topics = (topic,)
+        self.topics: tuple[str, ...] = (topic,)
 
     def apply(self, conn: Connection, batch: Sequence[Delivered]) -> None:
         work = Batch(conn)
@@ -70,16 +80,24 @@ def _clock(conn: Connection, recipients: set[str]) -> dict[str, str]:
 def on_documents_filed(work: Batch, message: Delivered, _clock: dict[str, str]) -> None:
     record = message.record
     recipient = record["recipient"]
-    facts = FilingFacts(recipient, record["status"], record["filed_on"], record["reference_id"],
-                        record["return_period"])
+    facts = FilingFacts(
+        recipient, record["status"], record["filed_on"], record["reference_id"], record["return_period"]
+    )
     for index, doc in enumerate(record["documents"]):
         key = (recipient, doc["key"])
         original_key = (recipient, doc["original_key"]) if doc["original_key"] else None
         original = work.get(original_key) if original_key else None
         outcome = decide_filing(work.get(key), doc, facts, original)
         if outcome.refusal is not None:
-            work.refuse(message, index, facts.reference_id, key, doc["section"], outcome.refusal.code,
-                        outcome.refusal.message)
+            work.refuse(
+                message,
+                index,
+                facts.reference_id,
+                key,
+                doc["section"],
+                outcome.refusal.code,
+                outcome.refusal.message,
+            )
             work.note(message, index, key, "refused", {"error_cd": outcome.refusal.code})
             continue
         if not outcome.changed:
@@ -96,8 +114,10 @@ def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> 
     record = message.record
     recipient, reference = record["recipient"], record["reference_id"]
     first_time = work.conn.execute(
-        text("INSERT INTO ims_applied_requests (reference_id, chunk) VALUES (:r, :c) ON CONFLICT DO NOTHING "
-             "RETURNING 1"),
+        text(
+            "INSERT INTO ims_applied_requests (reference_id, chunk) VALUES (:r, :c) ON CONFLICT DO NOTHING "
+            "RETURNING 1"
+        ),
         {"r": reference, "c": record["chunk"]},
     ).first()
     if first_time is None:
@@ -107,8 +127,15 @@ def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> 
     for index, item in enumerate(record["items"]):
         key = (recipient, item["doc_key"])
         request = ActionRequest(
-            item["doc_key"], item["action"], item["version_hash"], item["remarks"], item["itc_red_req"],
-            item["decl_igst"], item["decl_cgst"], item["decl_sgst"], item["decl_cess"],
+            item["doc_key"],
+            item["action"],
+            item["version_hash"],
+            item["remarks"],
+            item["itc_red_req"],
+            item["decl_igst"],
+            item["decl_cgst"],
+            item["decl_sgst"],
+            item["decl_cess"],
         )
         current = work.get(key)
         refusal = check_action(current, request, today)
@@ -118,8 +145,13 @@ def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> 
         assert current is not None
         updated = apply_action(current, request, message.envelope.actor, message.envelope.occurred_at)
         work.put(key, updated)
-        work.note(message, index, key, f"action_{updated.action}",
-                  {"reference_id": reference, "remarks": updated.remarks, "prev": current.action})
+        work.note(
+            message,
+            index,
+            key,
+            f"action_{updated.action}",
+            {"reference_id": reference, "remarks": updated.remarks, "prev": current.action},
+        )
         applied.append(updated)
     _notify(work, message, applied)
 
@@ -143,8 +175,12 @@ def _notify(work: Batch, message: Delivered, applied: list[ImsDocument]) -> None
             }
         )
     for supplier, documents in sorted(by_supplier.items()):
-        record = {"supplier": supplier, "recipient": message.key, "cause_event_id": message.envelope.event_id,
-                  "documents": documents}
+        record = {
+            "supplier": supplier,
+            "recipient": message.key,
+            "cause_event_id": message.envelope.event_id,
+            "documents": documents,
+        }
         work.outbox.append((message.envelope.event_id, supplier, message.key, record))
 
 
@@ -179,8 +215,10 @@ def on_recompute_requested(work: Batch, message: Delivered, clock: dict[str, str
 
 def on_profile_set(work: Batch, message: Delivered, _clock: dict[str, str]) -> None:
     work.conn.execute(
-        text("INSERT INTO ims_recipients (recipient, quarterly) VALUES (:r, :q) "
-             "ON CONFLICT (recipient) DO UPDATE SET quarterly = excluded.quarterly"),
+        text(
+            "INSERT INTO ims_recipients (recipient, quarterly) VALUES (:r, :q) "
+            "ON CONFLICT (recipient) DO UPDATE SET quarterly = excluded.quarterly"
+        ),
         {"r": message.record["recipient"], "q": message.record["quarterly"]},
     )
 

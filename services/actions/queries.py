@@ -13,8 +13,16 @@ from services.actions.store import COLUMNS, _from_row
 from services.ingest.domain.sections import SECTIONS
 
 GROUPS = ("all_oth", "inv_supp_isd", "imp_gds")
-STATUS_CODES = {"noaction": "N", "accept": "A", "reject": "R", "pending": "P", "N": "N", "A": "A", "R": "R",
-                "P": "P"}
+STATUS_CODES = {
+    "noaction": "N",
+    "accept": "A",
+    "reject": "R",
+    "pending": "P",
+    "N": "N",
+    "A": "A",
+    "R": "R",
+    "P": "P",
+}
 
 
 def counts(engine: Engine, recipient: str, rtnprd: str | None = None) -> dict[str, Any]:
@@ -25,7 +33,9 @@ def counts(engine: Engine, recipient: str, rtnprd: str | None = None) -> dict[st
         query += " AND return_period = :p"
         params["p"] = rtnprd
     with engine.connect() as conn:
-        found = {(s, a): int(n) for s, a, n in conn.execute(text(query + " GROUP BY section, action"), params)}
+        found = {
+            (s, a): int(n) for s, a, n in conn.execute(text(query + " GROUP BY section, action"), params)
+        }
     result: dict[str, Any] = {group: {} for group in GROUPS}
     for section in SECTIONS:
         result[section.group][section.key] = {
@@ -67,7 +77,9 @@ class Selection:
         return " AND ".join(clauses), params
 
 
-def page(engine: Engine, selection: Selection, limit: int, cursor: tuple[str, str] | None) -> list[ImsDocument]:
+def page(
+    engine: Engine, selection: Selection, limit: int, cursor: tuple[str, str] | None
+) -> list[ImsDocument]:
     """Keyset pagination on (section, doc_key): stable while documents arrive or change."""
     where, params = selection.where()
     if cursor is not None:
@@ -75,8 +87,10 @@ def page(engine: Engine, selection: Selection, limit: int, cursor: tuple[str, st
         params |= {"c_section": cursor[0], "c_key": cursor[1]}
     with engine.connect() as conn:
         rows = conn.execute(
-            text(f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where} "
-                 "ORDER BY section, doc_key LIMIT :limit"),
+            text(
+                f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where} "
+                "ORDER BY section, doc_key LIMIT :limit"
+            ),
             params | {"limit": limit},
         )
         return [_from_row(row) for row in rows]

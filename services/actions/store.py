@@ -19,7 +19,7 @@ Key = tuple[str, str]
 
 
 def _from_row(row: Sequence[Any]) -> ImsDocument:
-    values = {
+    values: dict[str, Any] = {
         name: (value.isoformat() if isinstance(value, date) else value)
         for name, value in zip(COLUMNS, row, strict=True)
     }
@@ -56,9 +56,7 @@ def save(conn: Connection, documents: Sequence[ImsDocument], removed: Sequence[K
         )
     if not documents:
         return
-    conn.execute(
-        text("CREATE TEMP TABLE IF NOT EXISTS ims_stage (LIKE ims_documents) ON COMMIT DELETE ROWS")
-    )
+    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS ims_stage (LIKE ims_documents) ON COMMIT DELETE ROWS"))
     copy_rows(conn, "ims_stage", COLUMNS, ([getattr(d, c) for c in COLUMNS] for d in documents))
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("recipient", "doc_key"))
     conn.execute(
@@ -106,8 +104,17 @@ def recount(conn: Connection, recipient: str) -> None:
     )
 
 
-HISTORY_COLUMNS = ("recipient", "doc_key", "position", "event_id", "event_type", "occurred_at", "actor", "what",
-                   "detail")
+HISTORY_COLUMNS = (
+    "recipient",
+    "doc_key",
+    "position",
+    "event_id",
+    "event_type",
+    "occurred_at",
+    "actor",
+    "what",
+    "detail",
+)
 REFUSAL_COLUMNS = ("reference_id", "recipient", "doc_key", "section", "error_cd", "error_msg", "position")
 
 

@@ -23,12 +23,23 @@ def outward(engine: Engine, supplier: str, rtnprd: str | None, limit: int = 100_
     where = "supplier = :s" + (" AND return_period = :p" if rtnprd else "")
     params: dict[str, Any] = {"s": supplier, "p": rtnprd, "limit": limit}
     with engine.connect() as conn:
-        docs = [_from_row(r) for r in conn.execute(
-            text(f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where} "
-                 "ORDER BY recipient, section, doc_key LIMIT :limit"), params)]
-        filed = {(r, p): d for r, p, d in conn.execute(
-            text("SELECT recipient, period, gstr3b_filed_on FROM ims_periods WHERE recipient = ANY(:r)"),
-            {"r": sorted({d.recipient for d in docs})})}
+        docs = [
+            _from_row(r)
+            for r in conn.execute(
+                text(
+                    f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where} "
+                    "ORDER BY recipient, section, doc_key LIMIT :limit"
+                ),
+                params,
+            )
+        ]
+        filed = {
+            (r, p): d
+            for r, p, d in conn.execute(
+                text("SELECT recipient, period, gstr3b_filed_on FROM ims_periods WHERE recipient = ANY(:r)"),
+                {"r": sorted({d.recipient for d in docs})},
+            )
+        }
     recipients: dict[str, list[dict[str, Any]]] = {}
     addback: list[dict[str, Any]] = []
     for doc in docs:
@@ -42,9 +53,18 @@ def outward(engine: Engine, supplier: str, rtnprd: str | None, limit: int = 100_
         recipients.setdefault(doc.recipient, []).append(record)
         filed_on = filed.get((doc.recipient, doc.gstr2b_period or ""))
         if doc.section in CREDIT_NOTES and doc.action == "R" and filed_on is not None:
-            addback.append({"ctin": doc.recipient, "nt_num": doc.number, "nt_dt": dmy(doc.doc_date),
-                            "rtnprd": Period.of(filed_on).mmyyyy, "iamt": money(doc.igst), "camt": money(doc.cgst),
-                            "samt": money(doc.sgst), "cess": money(doc.cess)})
+            addback.append(
+                {
+                    "ctin": doc.recipient,
+                    "nt_num": doc.number,
+                    "nt_dt": dmy(doc.doc_date),
+                    "rtnprd": Period.of(filed_on).mmyyyy,
+                    "iamt": money(doc.igst),
+                    "camt": money(doc.cgst),
+                    "samt": money(doc.sgst),
+                    "cess": money(doc.cess),
+                }
+            )
     return {
         "stin": supplier,
         "rtnprd": rtnprd,
@@ -55,11 +75,19 @@ def outward(engine: Engine, supplier: str, rtnprd: str | None, limit: int = 100_
 
 def advance_clock(container: Container, today: str, actor: str) -> int:
     with container.engine.connect() as conn:
-        recipients = [r for (r,) in conn.execute(text(
-            "SELECT recipient FROM ims_clock UNION SELECT DISTINCT recipient FROM ims_documents ORDER BY 1"))]
+        recipients = [
+            r
+            for (r,) in conn.execute(
+                text(
+                    "SELECT recipient FROM ims_clock UNION SELECT DISTINCT recipient FROM ims_documents ORDER BY 1"
+                )
+            )
+        ]
     topic = container.settings.topic(EVENTS_TOPIC)
-    container.publisher.publish([
-        Outgoing(topic, r, Envelope("ClockAdvanced", 1, actor=actor), {"recipient": r, "date": today})
-        for r in recipients
-    ])
+    container.publisher.publish(
+        [
+            Outgoing(topic, r, Envelope("ClockAdvanced", 1, actor=actor), {"recipient": r, "date": today})
+            for r in recipients
+        ]
+    )
     return len(recipients)

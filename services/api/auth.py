@@ -16,8 +16,11 @@ from services.common.tokens import Principal, authenticate
 
 
 def _unauthorized(message: str) -> HTTPException:
-    return HTTPException(status_code=401, detail={"error_cd": "UNAUTHORIZED", "error_msg": message},
-                         headers={"WWW-Authenticate": "Bearer"})
+    return HTTPException(
+        status_code=401,
+        detail={"error_cd": "UNAUTHORIZED", "error_msg": message},
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 def forbidden(message: str) -> HTTPException:

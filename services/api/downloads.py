@@ -32,7 +32,9 @@ def _cell(value: Any) -> Any:
     return "" if value is None else neutralise(value)
 
 
-def csv_stream(columns: Sequence[str], rows: Iterable[dict[str, Any]], flush_every: int = 2000) -> Iterator[bytes]:
+def csv_stream(
+    columns: Sequence[str], rows: Iterable[dict[str, Any]], flush_every: int = 2000
+) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
@@ -49,8 +51,9 @@ def xlsx_file(sheets: Iterable[tuple[str, Sequence[str], Iterable[dict[str, Any]
     """Write a workbook in constant-memory mode to a temporary file and return its path."""
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="ims-")
     os.close(handle)
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
-                                          "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     money_format = workbook.add_format({"num_format": "0.00"})
     for name, columns, rows in sheets:
         sheet = workbook.add_worksheet(name[:31])

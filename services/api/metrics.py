@@ -30,22 +30,28 @@ class ProjectionCollector:
     def _end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
         with self._lock:
             if self._consumer is None:
-                self._consumer = KafkaConsumer(bootstrap_servers=self._container.settings.kafka_bootstrap,
-                                               request_timeout_ms=5000)
+                self._consumer = KafkaConsumer(
+                    bootstrap_servers=self._container.settings.kafka_bootstrap, request_timeout_ms=5000
+                )
             return dict(self._consumer.end_offsets(partitions))
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         labels = ["projection", "topic", "partition"]
         applied = GaugeMetricFamily("ims_events_applied", "Events applied by the projection", labels=labels)
-        lag = GaugeMetricFamily("ims_consumer_lag", "Offsets between the broker's end and the checkpoint",
-                                labels=labels)
-        poisoned = GaugeMetricFamily("ims_projection_poisoned", "1 while a poison message stops the partition",
-                                     labels=labels)
+        lag = GaugeMetricFamily(
+            "ims_consumer_lag", "Offsets between the broker's end and the checkpoint", labels=labels
+        )
+        poisoned = GaugeMetricFamily(
+            "ims_projection_poisoned", "1 while a poison message stops the partition", labels=labels
+        )
         with self._container.engine.connect() as conn:
-            rows = conn.execute(text(
-                'SELECT c.projection, c.topic, c.partition, c.next_offset, c.applied, f."offset" '
-                "FROM projection_checkpoints c LEFT JOIN projection_faults f USING (projection, topic, partition) "
-                "ORDER BY 1, 2, 3")).all()
+            rows = conn.execute(
+                text(
+                    'SELECT c.projection, c.topic, c.partition, c.next_offset, c.applied, f."offset" '
+                    "FROM projection_checkpoints c LEFT JOIN projection_faults f USING (projection, topic, partition) "
+                    "ORDER BY 1, 2, 3"
+                )
+            ).all()
         try:
             ends = self._end_offsets(sorted({TopicPartition(r[1], r[2]) for r in rows}))
         except Exception:  # the broker may be away; the other figures still help
@@ -64,10 +70,16 @@ class ProjectionCollector:
 
 def install(app: FastAPI, container: Container) -> None:
     registry = CollectorRegistry()
-    requests_total = Counter("ims_http_requests", "HTTP requests", ["method", "route", "status"],
-                             registry=registry)
-    latency = Histogram("ims_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry,
-                        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+    requests_total = Counter(
+        "ims_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
+    )
+    latency = Histogram(
+        "ims_http_request_seconds",
+        "HTTP request latency",
+        ["method", "route"],
+        registry=registry,
+        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    )
     registry.register(ProjectionCollector(container))  # type: ignore[arg-type]
 
     @app.middleware("http")

@@ -51,17 +51,38 @@ LIMIT :n
 """
 
 
-def history(engine: Engine, topics: list[str], extra: str = "", **params: object) -> Iterator[ArchivedMessage]:
+def history(
+    engine: Engine, topics: list[str], extra: str = "", **params: object
+) -> Iterator[ArchivedMessage]:
     cur = current_epoch(engine)
     after: tuple[str, int, int] = ("", -1, -1)
     query = text(_HISTORY.format(extra=extra))
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(query, {"cur": cur, "topics": topics, "t": after[0], "p": after[1], "o": after[2],
-                                        "n": PAGE, **params}).all()
+            rows = conn.execute(
+                query,
+                {
+                    "cur": cur,
+                    "topics": topics,
+                    "t": after[0],
+                    "p": after[1],
+                    "o": after[2],
+                    "n": PAGE,
+                    **params,
+                },
+            ).all()
         for topic, partition, offset, key, payload, headers, ts, epoch, original, _ in rows:
-            yield ArchivedMessage(topic, partition, offset, key.encode(), bytes(payload),
-                                  [(k, v.encode()) for k, v in headers], ts, epoch, original)
+            yield ArchivedMessage(
+                topic,
+                partition,
+                offset,
+                key.encode(),
+                bytes(payload),
+                [(k, v.encode()) for k, v in headers],
+                ts,
+                epoch,
+                original,
+            )
         if len(rows) < PAGE:
             return
         after = (rows[-1][0], rows[-1][1], rows[-1][2])

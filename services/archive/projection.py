@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 from services.common.runner import Delivered
 
 _INSERT = text(
-    "INSERT INTO event_archive (epoch, topic, partition, \"offset\", msg_key, event_type, schema_version, "
+    'INSERT INTO event_archive (epoch, topic, partition, "offset", msg_key, event_type, schema_version, '
     "event_id, occurred_at, headers, payload, broker_ts) "
     "SELECT (SELECT max(epoch) FROM broker_epochs), * FROM unnest(CAST(:topic AS text[]), CAST(:part AS int[]), "
     "CAST(:off AS bigint[]), "
@@ -26,10 +26,10 @@ _INSERT = text(
 
 class ArchiveProjection:
     name = "archive"
-    tables = ("event_archive",)
+    tables: tuple[str, ...] = ("event_archive",)
 
     def __init__(self, topics: tuple[str, ...]):
-        self.topics = topics
+        self.topics: tuple[str, ...] = topics
 
     def apply(self, conn: Connection, batch: Sequence[Delivered]) -> None:
         conn.execute(

@@ -13,8 +13,9 @@ from services.common.settings import Settings
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    command = commands.add_parser("gstr2b", help="print or download a generated GSTR-2B; --recompute asks for a new "
-                                                 "version")
+    command = commands.add_parser(
+        "gstr2b", help="print or download a generated GSTR-2B; --recompute asks for a new version"
+    )
     command.add_argument("gstin")
     command.add_argument("rtnprd", help="MMYYYY")
     command.add_argument("--format", default="json", choices=["json", "csv", "xlsx"])
@@ -59,9 +60,17 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             if refusal is not None:
                 print(f"ims gstr2b: refused: {refusal[1]}", file=sys.stderr)
                 return 1
-            period_event(container, gstin, "Gstr2bRecomputeRequested",
-                         {"recipient": gstin, "period": period, "reference_id": uuid.uuid4().hex}, "cli")
-            print("recompute requested; the new version appears once the IMS projector applies it", file=sys.stderr)
+            period_event(
+                container,
+                gstin,
+                "Gstr2bRecomputeRequested",
+                {"recipient": gstin, "period": period, "reference_id": uuid.uuid4().hex},
+                "cli",
+            )
+            print(
+                "recompute requested; the new version appears once the IMS projector applies it",
+                file=sys.stderr,
+            )
             return 0
         v = queries.version(container.engine, gstin, period, args.version)
         if v is None:
@@ -75,9 +84,14 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             produced.replace(_safe_output(args.output))
             print(f"wrote {args.output}", file=sys.stderr)
             return 0
-        chunks = (output.json_stream(container.engine, v) if args.format == "json" else csv_stream(
-            ("sheet", *output.SHEET_COLUMNS),
-            ({"sheet": s, **row} for s, row in output.flat_rows(output.all_lines(container.engine, v)))))
+        chunks = (
+            output.json_stream(container.engine, v)
+            if args.format == "json"
+            else csv_stream(
+                ("sheet", *output.SHEET_COLUMNS),
+                ({"sheet": s, **row} for s, row in output.flat_rows(output.all_lines(container.engine, v))),
+            )
+        )
         target = open(_safe_output(args.output), "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
         try:
             for chunk in chunks:

@@ -18,9 +18,7 @@ def _api(settings: Settings, _args: argparse.Namespace) -> int:
     from services.bootstrap import build_container
 
     container = build_container(settings)
-    uvicorn.run(
-        create_app(container), host=settings.http_host, port=settings.http_port, log_level="warning"
-    )
+    uvicorn.run(create_app(container), host=settings.http_host, port=settings.http_port, log_level="warning")
     container.close()
     return 0
 
@@ -32,9 +30,13 @@ def _consume(settings: Settings, args: argparse.Namespace) -> int:
 
     factories = projection_factories(settings)
     if args.name not in factories:
-        print(f"ims consume: unknown projection {args.name!r}; choose from {sorted(factories)}", file=sys.stderr)
+        print(
+            f"ims consume: unknown projection {args.name!r}; choose from {sorted(factories)}", file=sys.stderr
+        )
         return 2
-    assert settings.database_url and settings.kafka_bootstrap, "DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS needed"
+    assert settings.database_url and settings.kafka_bootstrap, (
+        "DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS needed"
+    )
     runner = ProjectionRunner(
         factories[args.name](),
         make_engine(settings.database_url, settings.db_schema),
@@ -82,7 +84,9 @@ def _up(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="ims", description="Event-sourced GST Invoice Management System backend")
+    root = argparse.ArgumentParser(
+        prog="ims", description="Event-sourced GST Invoice Management System backend"
+    )
     commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="start the embedded stack (or use external servers) and every service")
     commands.add_parser("api", help="run the HTTP API")

@@ -55,8 +55,11 @@ def run_tick(settings: Settings, args: argparse.Namespace) -> int:
 def render_counts(gstin: str, counts: dict) -> str:  # type: ignore[type-arg]
     from services.ingest.domain.sections import SECTIONS
 
-    group_titles = {"all_oth": "All Other ITC", "inv_supp_isd": "Inward Supplies from ISD",
-                    "imp_gds": "Import of Goods"}
+    group_titles = {
+        "all_oth": "All Other ITC",
+        "inv_supp_isd": "Inward Supplies from ISD",
+        "imp_gds": "Import of Goods",
+    }
     header = f"{'':38}{'No Action':>10}{'Accepted':>10}{'Rejected':>10}{'Pending':>10}"
     lines = [f"IMS dashboard for {gstin}", header]
     current = None
@@ -65,8 +68,10 @@ def render_counts(gstin: str, counts: dict) -> str:  # type: ignore[type-arg]
             current = section.group
             lines.append(group_titles[current])
         row = counts[section.group][section.key]
-        lines.append(f"  {section.heading:36}{row['noaction']:>10}{row['accept']:>10}{row['reject']:>10}"
-                     f"{row['pending']:>10}")
+        lines.append(
+            f"  {section.heading:36}{row['noaction']:>10}{row['accept']:>10}{row['reject']:>10}"
+            f"{row['pending']:>10}"
+        )
     return "\n".join(lines)
 
 

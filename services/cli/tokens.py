@@ -38,8 +38,13 @@ def run_create(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         expires = tokens.parse_duration(args.expires) if args.expires else None
-        token_id, token = tokens.create(_engine(settings), args.role, args.gstin,
-                                        args.subject or f"{args.role}:{','.join(args.gstin) or 'all'}", expires)
+        token_id, token = tokens.create(
+            _engine(settings),
+            args.role,
+            args.gstin,
+            args.subject or f"{args.role}:{','.join(args.gstin) or 'all'}",
+            expires,
+        )
     except tokens.TokenError as exc:
         print(f"ims token create: {exc}", file=sys.stderr)
         return 2

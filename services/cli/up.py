@@ -118,9 +118,11 @@ class Supervisor:
             self._spawn(child)
 
     def start_children(self) -> None:
-        self.children = [Child("api", ["api"]), Child("notifier", ["notify"]), Child("scheduler", ["scheduler"])] + [
-            Child(f"consumer:{name}", ["consume", name]) for name in projection_factories(self.settings)
-        ]
+        self.children = [
+            Child("api", ["api"]),
+            Child("notifier", ["notify"]),
+            Child("scheduler", ["scheduler"]),
+        ] + [Child(f"consumer:{name}", ["consume", name]) for name in projection_factories(self.settings)]
         for child in self.children:
             self._spawn(child)
 
@@ -177,7 +179,8 @@ def banner(settings: Settings, supervisor: Supervisor) -> str:
         "IMS backend is up",
         f"  API        http://{host}:{port}   (OpenAPI: http://{host}:{port}/docs, health: /healthz)",
         f"  PostgreSQL {settings.database_url}" + ("  (embedded)" if supervisor.postgres else ""),
-        f"  Kafka      {settings.kafka_bootstrap}" + ("  (embedded Tansu, memory storage)" if supervisor.broker else ""),
+        f"  Kafka      {settings.kafka_bootstrap}"
+        + ("  (embedded Tansu, memory storage)" if supervisor.broker else ""),
         f"  Consumers  {', '.join(projection_factories(settings))}",
         f"  Admin token in {settings.home / 'admin-token'} (readable only by you; `ims token create` for others)",
         "  Ctrl-C stops everything.",

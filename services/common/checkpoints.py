@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, text
 
 
-def claim(conn: Connection, projection: str, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+def claim(
+    conn: Connection, projection: str, partitions: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], int]:
     """Lock the checkpoint rows of these partitions for this transaction and return their next offsets.
 
     The row lock serialises two consumers that briefly own one partition during a rebalance: the second
@@ -38,8 +40,10 @@ def claim(conn: Connection, projection: str, partitions: Iterable[tuple[str, int
 
 
 def advance(
-    conn: Connection, projection: str, offsets: dict[tuple[str, int], int], applied: dict[tuple[str, int], int] | None
-    = None,
+    conn: Connection,
+    projection: str,
+    offsets: dict[tuple[str, int], int],
+    applied: dict[tuple[str, int], int] | None = None,
 ) -> None:
     """Move the checkpoints (and count the events applied, for metrics) in the read model's transaction."""
     if not offsets:
@@ -63,7 +67,9 @@ def advance(
     )
 
 
-def record_fault(conn: Connection, projection: str, topic: str, partition: int, offset: int, reason: str) -> None:
+def record_fault(
+    conn: Connection, projection: str, topic: str, partition: int, offset: int, reason: str
+) -> None:
     conn.execute(
         text(
             'INSERT INTO projection_faults (projection, topic, partition, "offset", reason) '

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections.abc import Sequence
@@ -58,7 +59,12 @@ class EventPublisher:
         if not messages:
             return []
         encoded = [
-            (m.topic, m.key.encode(), self._codec.encode(m.envelope.event_type, m.record), m.envelope.to_headers())
+            (
+                m.topic,
+                m.key.encode(),
+                self._codec.encode(m.envelope.event_type, m.record),
+                m.envelope.to_headers(),
+            )
             for m in messages
         ]
         with self._lock:
@@ -81,10 +87,8 @@ class EventPublisher:
     def _abort(self) -> None:
         if not self._transactional:
             return
-        try:
+        with contextlib.suppress(KafkaError):
             self._producer.abort_transaction()
-        except KafkaError:
-            pass
 
     def close(self) -> None:
         self._producer.close(timeout=5)

@@ -17,7 +17,9 @@ from sqlalchemy import Connection, Engine, text
 
 def find_by_idempotency_key(engine: Engine, key: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT response FROM request_log WHERE idempotency_key = :k"), {"k": key}).first()
+        row = conn.execute(
+            text("SELECT response FROM request_log WHERE idempotency_key = :k"), {"k": key}
+        ).first()
     return dict(row[0]) if row and row[0] is not None else None
 
 
@@ -49,7 +51,12 @@ def find(engine: Engine, reference_id: str, subject: str | None = None) -> dict[
 
 
 def record(
-    target: Engine | Connection, reference_id: str, kind: str, subject: str, response: dict[str, Any], key: str | None
+    target: Engine | Connection,
+    reference_id: str,
+    kind: str,
+    subject: str,
+    response: dict[str, Any],
+    key: str | None,
 ) -> None:
     statement = text(
         "INSERT INTO request_log (reference_id, idempotency_key, kind, subject, response) "

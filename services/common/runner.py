@@ -69,8 +69,11 @@ class _SeekToCheckpoints(ConsumerRebalanceListener):
                 self._runner.seek_to_checkpoints(list(assigned))
                 return
             except DBAPIError as exc:  # PostgreSQL away during a rebalance: the offsets live there, so wait
-                log.error("database_unavailable", projection=self._runner.projection.name,
-                          error=str(exc).splitlines()[0])
+                log.error(
+                    "database_unavailable",
+                    projection=self._runner.projection.name,
+                    error=str(exc).splitlines()[0],
+                )
                 time.sleep(1.0)
 
 
@@ -135,8 +138,14 @@ class ProjectionRunner:
         if stuck:
             consumer.pause(*stuck)
             for tp in stuck:
-                log.error("partition_stopped", projection=self.projection.name, topic=tp.topic,
-                          partition=tp.partition, offset=self.poisoned[tp][0], reason=self.poisoned[tp][1])
+                log.error(
+                    "partition_stopped",
+                    projection=self.projection.name,
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    offset=self.poisoned[tp][0],
+                    reason=self.poisoned[tp][1],
+                )
 
     def seek_to_checkpoints(self, assigned: list[TopicPartition]) -> None:
         with self._engine.connect() as conn:
@@ -151,7 +160,9 @@ class ProjectionRunner:
         log.info("partitions_assigned", projection=self.projection.name, partitions=len(assigned))
 
     def apply_polled(
-        self, polled: dict[TopicPartition, list[Any]], consumer_positions: dict[TopicPartition, int] | None = None
+        self,
+        polled: dict[TopicPartition, list[Any]],
+        consumer_positions: dict[TopicPartition, int] | None = None,
     ) -> int:
         """Apply one polled batch in a single transaction; returns how many messages were new.
 
@@ -175,7 +186,8 @@ class ProjectionRunner:
             keys = {(m.topic, m.partition) for m in raw} | {(tp.topic, tp.partition) for tp in poisoned}
             positions = checkpoints.claim(conn, self.projection.name, keys)
             fresh = [
-                d for m, d in zip(raw, decoded, strict=True)
+                d
+                for m, d in zip(raw, decoded, strict=True)
                 if m.offset >= positions[(m.topic, m.partition)] and d is not None
             ]
             if fresh:

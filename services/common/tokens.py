@@ -43,8 +43,9 @@ def parse_duration(value: str) -> timedelta:
     return {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
 
 
-def create(engine: Engine, role: str, gstins: list[str], subject: str, expires: timedelta | None = None) -> tuple[
-        str, str]:
+def create(
+    engine: Engine, role: str, gstins: list[str], subject: str, expires: timedelta | None = None
+) -> tuple[str, str]:
     """Returns (token_id, token); the token itself is shown once and never stored."""
     from services.common.gstin import InvalidGstin, parse_gstin
 
@@ -61,8 +62,10 @@ def create(engine: Engine, role: str, gstins: list[str], subject: str, expires: 
     expires_at = datetime.now(UTC) + expires if expires else None
     with engine.begin() as conn:
         conn.execute(
-            text("INSERT INTO api_tokens (token_id, token_hash, subject, role, gstins, expires_at) "
-                 "VALUES (:i, :h, :s, :r, :g, :e)"),
+            text(
+                "INSERT INTO api_tokens (token_id, token_hash, subject, role, gstins, expires_at) "
+                "VALUES (:i, :h, :s, :r, :g, :e)"
+            ),
             {"i": token_id, "h": _hash(token), "s": subject, "r": role, "g": checked, "e": expires_at},
         )
     return token_id, token
@@ -71,8 +74,10 @@ def create(engine: Engine, role: str, gstins: list[str], subject: str, expires: 
 def revoke(engine: Engine, token_or_id: str) -> bool:
     key = _hash(token_or_id)[:16] if token_or_id.startswith(PREFIX) else token_or_id
     with engine.begin() as conn:
-        done = conn.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE token_id = :i AND revoked_at IS NULL"),
-                            {"i": key})
+        done = conn.execute(
+            text("UPDATE api_tokens SET revoked_at = now() WHERE token_id = :i AND revoked_at IS NULL"),
+            {"i": key},
+        )
     return bool(done.rowcount)
 
 
@@ -80,8 +85,10 @@ def authenticate(engine: Engine, token: str) -> Principal | None:
     """The principal of a live token, or None (unknown, revoked or expired: all look the same)."""
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT token_id, subject, role, gstins FROM api_tokens WHERE token_hash = :h "
-                 "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"),
+            text(
+                "SELECT token_id, subject, role, gstins FROM api_tokens WHERE token_hash = :h "
+                "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"
+            ),
             {"h": _hash(token)},
         ).first()
     return Principal(row[0], row[1], row[2], frozenset(row[3])) if row else None
@@ -89,7 +96,20 @@ def authenticate(engine: Engine, token: str) -> Principal | None:
 
 def list_tokens(engine: Engine) -> list[dict[str, object]]:
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT token_id, subject, role, gstins, expires_at, revoked_at FROM api_tokens "
-                                 "ORDER BY created_at")).all()
-    return [{"id": r[0], "subject": r[1], "role": r[2], "gstins": list(r[3]),
-             "expires_at": r[4].isoformat() if r[4] else None, "revoked": r[5] is not None} for r in rows]
+        rows = conn.execute(
+            text(
+                "SELECT token_id, subject, role, gstins, expires_at, revoked_at FROM api_tokens "
+                "ORDER BY created_at"
+            )
+        ).all()
+    return [
+        {
+            "id": r[0],
+            "subject": r[1],
+            "role": r[2],
+            "gstins": list(r[3]),
+            "expires_at": r[4].isoformat() if r[4] else None,
+            "revoked": r[5] is not None,
+        }
+        for r in rows
+    ]

@@ -15,7 +15,14 @@ import json
 from sqlalchemy import Connection, text
 
 from services.common.periods import Period
-from services.gstr2b.domain.layout import CREDIT_NOTES, HEADS, PLACEMENT, REVERSE_CHARGE, gstr3b_table4, itcsumm
+from services.gstr2b.domain.layout import (
+    CREDIT_NOTES,
+    HEADS,
+    PLACEMENT,
+    REVERSE_CHARGE,
+    gstr3b_table4,
+    itcsumm,
+)
 
 
 def _case(mapping: dict[str, tuple[str, str]], index: int) -> str:
@@ -25,8 +32,10 @@ def _case(mapping: dict[str, tuple[str, str]], index: int) -> str:
 
 def _placement(index: int) -> str:
     rcm = ", ".join(f"'{s}'" for s in REVERSE_CHARGE)
-    return f"CASE WHEN d.reverse_charge AND d.section IN ({rcm}) THEN {_case(REVERSE_CHARGE, index)} " \
-           f"ELSE {_case(PLACEMENT, index)} END"
+    return (
+        f"CASE WHEN d.reverse_charge AND d.section IN ({rcm}) THEN {_case(REVERSE_CHARGE, index)} "
+        f"ELSE {_case(PLACEMENT, index)} END"
+    )
 
 
 _CREDIT = ", ".join(f"'{s}'" for s in sorted(CREDIT_NOTES))
@@ -39,17 +48,23 @@ def _amount(column: str, declared: str | None) -> str:
     amount is the reduction (negative for a downward invoice or debit-note amendment); otherwise the
     document counts in full, or as the difference from an original an earlier GSTR-3B already took."""
     reduced = (
-        f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN ({_CREDIT}, {_SUPPLY_AMENDMENTS}) THEN 0 "
-        f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL AND d.section IN ({_CREDIT}) "
-        f"THEN d.{declared} "
-        f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL "
-        f"AND d.section IN ({_SUPPLY_AMENDMENTS}) THEN -d.{declared} "
-    ) if declared else ""
+        (
+            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN ({_CREDIT}, {_SUPPLY_AMENDMENTS}) THEN 0 "
+            f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL AND d.section IN ({_CREDIT}) "
+            f"THEN d.{declared} "
+            f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL "
+            f"AND d.section IN ({_SUPPLY_AMENDMENTS}) THEN -d.{declared} "
+        )
+        if declared
+        else ""
+    )
     return f"CASE {reduced}WHEN {_DIFF} THEN d.{column} - o.{column} ELSE d.{column} END"
 
 
-_BLOCK = ("CASE WHEN d.part = 'itcunavl' THEN 'itcunavl' WHEN d.route = 'ims' AND d.action = 'R' "
-          "THEN 'itcRejected' ELSE 'itcavl' END")
+_BLOCK = (
+    "CASE WHEN d.part = 'itcunavl' THEN 'itcunavl' WHEN d.route = 'ims' AND d.action = 'R' "
+    "THEN 'itcRejected' ELSE 'itcavl' END"
+)
 
 _INSERT_LINES = f"""
 INSERT INTO gstr2b_lines (recipient, period, version, block, bucket, section, doc_key, ims_section, supplier,
@@ -82,28 +97,47 @@ def sortable(period: Period) -> str:
     return f"{period.year:04d}{period.month:02d}"
 
 
-def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigger: str, event_id: str) -> int:
+def generate(
+    conn: Connection, recipient: str, period: Period, gendt: str, trigger: str, event_id: str
+) -> int:
     """Write the next version of (recipient, period) and return its number."""
     params = {"r": recipient, "p": period.mmyyyy, "sortable": sortable(period)}
     conn.execute(text(_TAKE_IN), params)
-    version = int(conn.execute(
-        text("SELECT coalesce(max(version), 0) + 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"),
-        params,
-    ).scalar_one())
+    version = int(
+        conn.execute(
+            text(
+                "SELECT coalesce(max(version), 0) + 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"
+            ),
+            params,
+        ).scalar_one()
+    )
     conn.execute(text(_INSERT_LINES), params | {"v": version})
     sums = ", ".join(f"sum({h})" for h in HEADS)
     rows = conn.execute(
-        text(f"SELECT block, bucket, section, count(*), {sums} FROM gstr2b_lines "
-             "WHERE recipient = :r AND period = :p AND version = :v GROUP BY block, bucket, section"),
+        text(
+            f"SELECT block, bucket, section, count(*), {sums} FROM gstr2b_lines "
+            "WHERE recipient = :r AND period = :p AND version = :v GROUP BY block, bucket, section"
+        ),
         params | {"v": version},
     ).all()
-    totals = {(b, k, s): dict(zip(HEADS, (int(x) for x in amounts), strict=True)) for b, k, s, _, *amounts in rows}
+    totals = {
+        (b, k, s): dict(zip(HEADS, (int(x) for x in amounts), strict=True)) for b, k, s, _, *amounts in rows
+    }
     summary = itcsumm(totals)
     documents = sum(int(row[3]) for row in rows)
     conn.execute(
-        text("INSERT INTO gstr2b_versions (recipient, period, version, gendt, trigger, event_id, documents, summary) "
-             "VALUES (:r, :p, :v, :gendt, :trigger, :eid, :n, CAST(:summary AS jsonb))"),
-        params | {"v": version, "gendt": gendt, "trigger": trigger, "eid": event_id, "n": documents,
-                  "summary": json.dumps({"itcsumm": summary, "gstr3b": gstr3b_table4(summary)})},
+        text(
+            "INSERT INTO gstr2b_versions (recipient, period, version, gendt, trigger, event_id, documents, summary) "
+            "VALUES (:r, :p, :v, :gendt, :trigger, :eid, :n, CAST(:summary AS jsonb))"
+        ),
+        params
+        | {
+            "v": version,
+            "gendt": gendt,
+            "trigger": trigger,
+            "eid": event_id,
+            "n": documents,
+            "summary": json.dumps({"itcsumm": summary, "gstr3b": gstr3b_table4(summary)}),
+        },
     )
     return version

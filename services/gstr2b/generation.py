@@ -11,7 +11,9 @@ from services.gstr2b.domain.schedule import due_periods
 
 
 def is_quarterly(conn: Connection, recipient: str) -> bool:
-    value = conn.execute(text("SELECT quarterly FROM ims_recipients WHERE recipient = :r"), {"r": recipient}).scalar()
+    value = conn.execute(
+        text("SELECT quarterly FROM ims_recipients WHERE recipient = :r"), {"r": recipient}
+    ).scalar()
     return bool(value)
 
 
@@ -23,9 +25,12 @@ def generate_due(conn: Connection, recipient: str, today: str, message: Delivere
     if not today:
         return []
     quarterly = is_quarterly(conn, recipient)
-    documents = _periods(conn, "SELECT DISTINCT gstr2b_period FROM ims_documents WHERE recipient = :r "
-                               "AND filing_status = 'filed' AND itc_period IS NULL AND gstr2b_period IS NOT NULL",
-                         recipient)
+    documents = _periods(
+        conn,
+        "SELECT DISTINCT gstr2b_period FROM ims_documents WHERE recipient = :r "
+        "AND filing_status = 'filed' AND itc_period IS NULL AND gstr2b_period IS NOT NULL",
+        recipient,
+    )
     generated = _periods(conn, "SELECT DISTINCT period FROM gstr2b_versions WHERE recipient = :r", recipient)
     filed = _periods(conn, "SELECT period FROM ims_periods WHERE recipient = :r", recipient)
     documents |= following_periods(generated, today, quarterly)
@@ -55,7 +60,9 @@ def recompute_refusal(conn: Connection, recipient: str, period: str) -> tuple[st
     params = {"r": recipient, "p": period}
     if conn.execute(text("SELECT 1 FROM ims_periods WHERE recipient = :r AND period = :p"), params).first():
         return ("GSTR3B_FILED", f"rtnprd: GSTR-3B for {period} is filed; GSTR-2B can no longer be recomputed")
-    if not conn.execute(text("SELECT 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"), params).first():
+    if not conn.execute(
+        text("SELECT 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"), params
+    ).first():
         return ("NOT_GENERATED", f"rtnprd: GSTR-2B for {period} is not generated yet (before its cut-off)")
     return None
 
@@ -65,5 +72,11 @@ def recompute(conn: Connection, message: Delivered, today: str) -> int | None:
     if recompute_refusal(conn, record["recipient"], record["period"]) is not None:
         return None
     gendt = today or message.envelope.occurred_at[:10]
-    return builder.generate(conn, record["recipient"], Period.parse(record["period"]), gendt, "recompute",
-                            message.envelope.event_id)
+    return builder.generate(
+        conn,
+        record["recipient"],
+        Period.parse(record["period"]),
+        gendt,
+        "recompute",
+        message.envelope.event_id,
+    )

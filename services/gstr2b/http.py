@@ -46,8 +46,13 @@ def _version(container: Container, gstin: str, rtnprd: str, number: int | None) 
 
 
 @router.get("/gstr2b/{gstin}/{rtnprd}")
-def get_gstr2b(request: Request, gstin: str, rtnprd: str, version: int | None = Query(None, ge=1),
-               format: str = Query("json", pattern="^(json|csv|xlsx)$")) -> Any:
+def get_gstr2b(
+    request: Request,
+    gstin: str,
+    rtnprd: str,
+    version: int | None = Query(None, ge=1),
+    format: str = Query("json", pattern="^(json|csv|xlsx)$"),
+) -> Any:
     """The GSTR-2B in the GSTN shape plus GSTR-3B table 4; `format=csv|xlsx` like the portal's Excel."""
     container = _container(request)
     v = _version(container, gstin, rtnprd, version)
@@ -55,37 +60,72 @@ def get_gstr2b(request: Request, gstin: str, rtnprd: str, version: int | None = 
     if format == "json":
         return StreamingResponse(output.json_stream(container.engine, v), media_type="application/json")
     if format == "csv":
-        rows = ({"sheet": sheet, **row} for sheet, row in output.flat_rows(output.all_lines(container.engine, v)))
-        return StreamingResponse(csv_stream(("sheet", *output.SHEET_COLUMNS), rows), media_type="text/csv",
-                                 headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        rows = (
+            {"sheet": sheet, **row} for sheet, row in output.flat_rows(output.all_lines(container.engine, v))
+        )
+        return StreamingResponse(
+            csv_stream(("sheet", *output.SHEET_COLUMNS), rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
     sheets = [("Summary", SUMMARY_COLUMNS, output.summary_rows(v))]
     grouped = groupby(output.flat_rows(output.all_lines(container.engine, v)), key=lambda pair: pair[0])
     documents = ((sheet, output.SHEET_COLUMNS, (row for _, row in pairs)) for sheet, pairs in grouped)
     path = xlsx_file(itertools.chain(sheets, documents))
-    return StreamingResponse(file_chunks(path),
-                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return StreamingResponse(
+        file_chunks(path),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
 
 
 @router.get("/gstr2b/{gstin}/{rtnprd}/versions")
 def get_versions(request: Request, gstin: str, rtnprd: str) -> Any:
     found = queries.versions(_container(request).engine, path_gstin(gstin), _period(rtnprd))
-    return {"gstin": gstin, "rtnprd": rtnprd, "versions": [
-        {"version": v.version, "gendt": v.gendt.strftime("%d-%m-%Y"), "trigger": v.trigger,
-         "documents": v.documents} for v in found]}
+    return {
+        "gstin": gstin,
+        "rtnprd": rtnprd,
+        "versions": [
+            {
+                "version": v.version,
+                "gendt": v.gendt.strftime("%d-%m-%Y"),
+                "trigger": v.trigger,
+                "documents": v.documents,
+            }
+            for v in found
+        ],
+    }
 
 
 @router.get("/gstr2b/{gstin}/{rtnprd}/diff")
-def get_diff(request: Request, gstin: str, rtnprd: str, older: int = Query(..., alias="from", ge=1),
-             newer: int = Query(..., alias="to", ge=1)) -> Any:
+def get_diff(
+    request: Request,
+    gstin: str,
+    rtnprd: str,
+    older: int = Query(..., alias="from", ge=1),
+    newer: int = Query(..., alias="to", ge=1),
+) -> Any:
     """What changed between two versions: documents added, removed, or moved between parts / amounts."""
     container = _container(request)
     for number in (older, newer):
         _version(container, gstin, rtnprd, number)
     changes = queries.diff(container.engine, path_gstin(gstin), _period(rtnprd), older, newer)
-    return MoneyJSONResponse({"gstin": gstin, "rtnprd": rtnprd, "from": older, "to": newer, "changes": [
-        {**c, "from_tax": output.Paise(c["from_tax"]) if c["from_tax"] is not None else None,
-         "to_tax": output.Paise(c["to_tax"]) if c["to_tax"] is not None else None} for c in changes]})
+    return MoneyJSONResponse(
+        {
+            "gstin": gstin,
+            "rtnprd": rtnprd,
+            "from": older,
+            "to": newer,
+            "changes": [
+                {
+                    **c,
+                    "from_tax": output.Paise(c["from_tax"]) if c["from_tax"] is not None else None,
+                    "to_tax": output.Paise(c["to_tax"]) if c["to_tax"] is not None else None,
+                }
+                for c in changes
+            ],
+        }
+    )
 
 
 @router.post("/gstr2b/{gstin}/{rtnprd}/recompute")
@@ -98,9 +138,14 @@ async def post_recompute(request: Request, gstin: str, rtnprd: str) -> Any:
     if refusal is not None:
         raise refused(refusal[1], 409, refusal[0])
     reference = uuid.uuid4().hex
-    await run_in_threadpool(period_event, container, recipient, "Gstr2bRecomputeRequested",
-                            {"recipient": recipient, "period": period, "reference_id": reference},
-                            actor(request))
+    await run_in_threadpool(
+        period_event,
+        container,
+        recipient,
+        "Gstr2bRecomputeRequested",
+        {"recipient": recipient, "period": period, "reference_id": reference},
+        actor(request),
+    )
     answer = {"reference_id": reference, "status_cd": "P", "proc_cnt": 1, "err_cnt": 0, "error_report": {}}
     requests.record(container.engine, reference, "recompute", recipient, answer, None)
     return answer
@@ -115,7 +160,12 @@ async def post_profile(request: Request, gstin: str) -> Any:
     if frequency not in ("monthly", "quarterly"):
         raise refused("frequency: must be monthly or quarterly")
     recipient = path_gstin(gstin)
-    await run_in_threadpool(period_event, container, recipient, "RecipientProfileSet",
-                            {"recipient": recipient, "quarterly": frequency == "quarterly"},
-                            actor(request))
+    await run_in_threadpool(
+        period_event,
+        container,
+        recipient,
+        "RecipientProfileSet",
+        {"recipient": recipient, "quarterly": frequency == "quarterly"},
+        actor(request),
+    )
     return {"rtin": recipient, "frequency": frequency}

@@ -20,16 +20,41 @@ from services.api.money_json import Paise, dumps
 from services.gstr2b import queries
 from services.gstr2b.domain.layout import HEADS
 
-LIST_KEY = {"cdnr": "nt", "cdnra": "nt", "isd": "doclist", "isda": "doclist", "impg": "boe", "impga": "boe",
-            "impgsez": "boe", "impgasez": "boe", "cdnrrev": "nt", "cdnrarev": "nt"}
-SHEETS = {"b2b": "B2B", "b2ba": "B2BA", "cdnr": "B2B-CDNR", "cdnra": "B2B-CDNRA", "ecom": "ECO", "ecoma": "ECOA",
-          "isd": "ISD", "isda": "ISDA", "impg": "IMPG", "impga": "IMPGA", "impgsez": "IMPGSEZ",
-          "impgasez": "IMPGSEZA", "cdnrrev": "B2B-CDNR-RCM", "cdnrarev": "B2B-CDNRA-RCM"}
+LIST_KEY = {
+    "cdnr": "nt",
+    "cdnra": "nt",
+    "isd": "doclist",
+    "isda": "doclist",
+    "impg": "boe",
+    "impga": "boe",
+    "impgsez": "boe",
+    "impgasez": "boe",
+    "cdnrrev": "nt",
+    "cdnrarev": "nt",
+}
+SHEETS = {
+    "b2b": "B2B",
+    "b2ba": "B2BA",
+    "cdnr": "B2B-CDNR",
+    "cdnra": "B2B-CDNRA",
+    "ecom": "ECO",
+    "ecoma": "ECOA",
+    "isd": "ISD",
+    "isda": "ISDA",
+    "impg": "IMPG",
+    "impga": "IMPGA",
+    "impgsez": "IMPGSEZ",
+    "impgasez": "IMPGSEZA",
+    "cdnrrev": "B2B-CDNR-RCM",
+    "cdnrarev": "B2B-CDNRA-RCM",
+}
 
 
 def _money_tree(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: (Paise(v) if k in HEADS and isinstance(v, int) else _money_tree(v)) for k, v in node.items()}
+        return {
+            k: (Paise(v) if k in HEADS and isinstance(v, int) else _money_tree(v)) for k, v in node.items()
+        }
     return node
 
 
@@ -37,27 +62,49 @@ def document(line: dict[str, Any]) -> dict[str, Any]:
     """One document as GSTR-2B lists it; amounts are what this statement counts (differences for amendments)."""
     doc: dict[str, Any]
     if line["section"] in ("impg", "impga", "impgsez", "impgasez"):
-        doc = {"boenum": line["number"], "boedt": dmy(line["doc_date"].isoformat()), "portcode": line["port_code"]}
+        doc = {
+            "boenum": line["number"],
+            "boedt": dmy(line["doc_date"].isoformat()),
+            "portcode": line["port_code"],
+        }
     elif line["section"] in ("isd", "isda"):
-        doc = {"docnum": line["number"], "docdt": dmy(line["doc_date"].isoformat()),
-               "doctyp": "C" if line["ims_section"] in ("isdcn", "isdcna") else "I"}
+        doc = {
+            "docnum": line["number"],
+            "docdt": dmy(line["doc_date"].isoformat()),
+            "doctyp": "C" if line["ims_section"] in ("isdcn", "isdcna") else "I",
+        }
         if line["orig_number"]:
             doc |= {"odocnum": line["orig_number"], "odocdt": dmy(line["orig_date"].isoformat())}
     elif line["note_type"] is not None or line["section"] in LIST_KEY:
-        doc = {"ntnum": line["number"], "dt": dmy(line["doc_date"].isoformat()), "typ": line["note_type"] or "C",
-               "suptyp": line["inv_typ"]}
+        doc = {
+            "ntnum": line["number"],
+            "dt": dmy(line["doc_date"].isoformat()),
+            "typ": line["note_type"] or "C",
+            "suptyp": line["inv_typ"],
+        }
         if line["orig_number"]:
-            doc |= {"onttyp": line["note_type"], "ontnum": line["orig_number"],
-                    "ontdt": dmy(line["orig_date"].isoformat())}
+            doc |= {
+                "onttyp": line["note_type"],
+                "ontnum": line["orig_number"],
+                "ontdt": dmy(line["orig_date"].isoformat()),
+            }
     else:
         doc = {"inum": line["number"], "dt": dmy(line["doc_date"].isoformat()), "typ": line["inv_typ"]}
         if line["orig_number"]:
             doc |= {"oinum": line["orig_number"], "oidt": dmy(line["orig_date"].isoformat())}
     doc |= {
-        "val": Paise(line["value"]), "pos": line["pos"], "rev": "Y" if line["rev"] else "N",
-        "itcavl": line["itcavl"], "rsn": line["rsn"] or None, "diffprcnt": float(line["diff_percent"] or 1),
-        "txval": Paise(line["txval"]), "igst": Paise(line["igst"]), "cgst": Paise(line["cgst"]),
-        "sgst": Paise(line["sgst"]), "cess": Paise(line["cess"]), "imsactn": line["action"],
+        "val": Paise(line["value"]),
+        "pos": line["pos"],
+        "rev": "Y" if line["rev"] else "N",
+        "itcavl": line["itcavl"],
+        "rsn": line["rsn"] or None,
+        "diffprcnt": float(line["diff_percent"] or 1),
+        "txval": Paise(line["txval"]),
+        "igst": Paise(line["igst"]),
+        "cgst": Paise(line["cgst"]),
+        "sgst": Paise(line["sgst"]),
+        "cess": Paise(line["cess"]),
+        "imsactn": line["action"],
     }
     if line["remarks"]:
         doc["remarks"] = line["remarks"]
@@ -76,8 +123,13 @@ def _sections_json(lines: Iterable[dict[str, Any]]) -> Iterator[str]:
             in_section, key=lambda line: (line["supplier"], line["supprd"], line["supfildt"])
         ):
             docs = list(group)
-            head = {"ctin": supplier, "trdnm": "", "supfildt": dmy(filed.isoformat()) if filed else None,
-                    "supprd": supprd, LIST_KEY.get(section, "inv"): [document(d) for d in docs]}
+            head = {
+                "ctin": supplier,
+                "trdnm": "",
+                "supfildt": dmy(filed.isoformat()) if filed else None,
+                "supprd": supprd,
+                LIST_KEY.get(section, "inv"): [document(d) for d in docs],
+            }
             yield ("" if first_group else ",") + dumps(head)
             first_group = False
         yield "]"
@@ -105,8 +157,13 @@ def json_stream(engine: Engine, v: queries.Version) -> Iterator[bytes]:
     digest = hashlib.sha256()
 
     def data_parts() -> Iterator[str]:
-        header = {"gstin": v.recipient, "rtnprd": v.period, "version": v.version,
-                  "gendt": dmy(v.gendt.isoformat()), "itcsumm": _money_tree(v.summary["itcsumm"])}
+        header = {
+            "gstin": v.recipient,
+            "rtnprd": v.period,
+            "version": v.version,
+            "gendt": dmy(v.gendt.isoformat()),
+            "itcsumm": _money_tree(v.summary["itcsumm"]),
+        }
         yield dumps(header)[:-1] + ',"docdata":'
         yield from _sections_json(docdata_lines(engine, v))
         yield ',"docRejdata":'
@@ -116,7 +173,8 @@ def json_stream(engine: Engine, v: queries.Version) -> Iterator[bytes]:
             section = row.pop("section")
             row["supfildt"] = dmy(row["supfildt"].isoformat()) if row["supfildt"] else None
             cpsumm.setdefault(section, []).append(
-                {**row, "trdnm": "", **{k: Paise(int(row[k])) for k in ("txval", *HEADS)}})
+                {**row, "trdnm": "", **{k: Paise(int(row[k])) for k in ("txval", *HEADS)}}
+            )
         yield ',"cpsumm":' + dumps(cpsumm) + "}"
 
     yield b'{"data":'
@@ -127,16 +185,41 @@ def json_stream(engine: Engine, v: queries.Version) -> Iterator[bytes]:
     yield (',"chksum":' + dumps(digest.hexdigest()) + ',"gstr3b_table4":' + dumps(table4) + "}").encode()
 
 
-SHEET_COLUMNS = ("ctin", "inum", "ntnum", "boenum", "dt", "typ", "oinum", "ontnum", "val", "pos", "rev", "itcavl",
-                 "rsn", "txval", "igst", "cgst", "sgst", "cess", "imsactn", "remarks", "supprd", "supfildt")
+SHEET_COLUMNS = (
+    "ctin",
+    "inum",
+    "ntnum",
+    "boenum",
+    "dt",
+    "typ",
+    "oinum",
+    "ontnum",
+    "val",
+    "pos",
+    "rev",
+    "itcavl",
+    "rsn",
+    "txval",
+    "igst",
+    "cgst",
+    "sgst",
+    "cess",
+    "imsactn",
+    "remarks",
+    "supprd",
+    "supfildt",
+)
 
 
 def flat_rows(lines: Iterable[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(sheet name, row) per document, in sheet order, for CSV and XLSX."""
     for line in lines:
         label = SHEETS[line["section"]] + (" (Rejected)" if line["block"] == "itcRejected" else "")
-        row = document(line) | {"ctin": line["supplier"], "supprd": line["supprd"],
-                                "supfildt": dmy(line["supfildt"].isoformat()) if line["supfildt"] else None}
+        row = document(line) | {
+            "ctin": line["supplier"],
+            "supprd": line["supprd"],
+            "supfildt": dmy(line["supfildt"].isoformat()) if line["supfildt"] else None,
+        }
         row["dt"] = row.get("dt") or row.get("boedt")
         yield label, row
 
@@ -149,6 +232,11 @@ def summary_rows(v: queries.Version) -> Iterator[dict[str, Any]]:
                 continue
             for leaf, heads in leaves.items():
                 if isinstance(heads, dict):
-                    yield {"part": block, "bucket": bucket, "section": leaf, **{h: Paise(heads[h]) for h in HEADS}}
+                    yield {
+                        "part": block,
+                        "bucket": bucket,
+                        "section": leaf,
+                        **{h: Paise(heads[h]) for h in HEADS},
+                    }
     for row, heads in v.summary["gstr3b"].items():
         yield {"part": "GSTR-3B", "bucket": "table 4", "section": row, **{h: Paise(heads[h]) for h in HEADS}}

@@ -9,10 +9,36 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-LINE_COLUMNS = ("block", "bucket", "section", "doc_key", "ims_section", "supplier", "number", "doc_date",
-                "note_type", "orig_number", "orig_date", "inv_typ", "pos", "rev", "itcavl", "rsn", "diff_percent",
-                "supfildt", "supprd", "value", "txval", "igst", "cgst", "sgst", "cess", "action", "remarks",
-                "port_code")
+LINE_COLUMNS = (
+    "block",
+    "bucket",
+    "section",
+    "doc_key",
+    "ims_section",
+    "supplier",
+    "number",
+    "doc_date",
+    "note_type",
+    "orig_number",
+    "orig_date",
+    "inv_typ",
+    "pos",
+    "rev",
+    "itcavl",
+    "rsn",
+    "diff_percent",
+    "supfildt",
+    "supprd",
+    "value",
+    "txval",
+    "igst",
+    "cgst",
+    "sgst",
+    "cess",
+    "action",
+    "remarks",
+    "port_code",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +55,10 @@ class Version:
 def versions(engine: Engine, recipient: str, period: str) -> list[Version]:
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT recipient, period, version, gendt, trigger, documents, summary FROM gstr2b_versions "
-                 "WHERE recipient = :r AND period = :p ORDER BY version"),
+            text(
+                "SELECT recipient, period, version, gendt, trigger, documents, summary FROM gstr2b_versions "
+                "WHERE recipient = :r AND period = :p ORDER BY version"
+            ),
             {"r": recipient, "p": period},
         ).all()
     return [Version(*row) for row in rows]
@@ -45,20 +73,35 @@ def version(engine: Engine, recipient: str, period: str, number: int | None) -> 
     return next((v for v in found if v.version == number), None)
 
 
-def lines(engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000) -> Iterator[dict[str, Any]]:
+def lines(
+    engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000
+) -> Iterator[dict[str, Any]]:
     """Lines of the given blocks in portal order (block, section, supplier, its return period and filing
     date, document), keyset-paged: bounded memory."""
     after: tuple[str, ...] = ("", "", "", "", "0001-01-01", "")
     while True:
         with engine.connect() as conn:
             rows = conn.execute(
-                text(f"SELECT {', '.join(LINE_COLUMNS)} FROM gstr2b_lines WHERE recipient = :r AND period = :p "
-                     "AND version = :v AND block = ANY(:blocks) AND (block, section, supplier, supprd, "
-                     "coalesce(supfildt, DATE '0001-01-01'), doc_key) > (:b, :s, :sup, :prd, CAST(:fil AS date), :k) "
-                     "ORDER BY block, section, supplier, supprd, coalesce(supfildt, DATE '0001-01-01'), doc_key "
-                     "LIMIT :n"),
-                {"r": v.recipient, "p": v.period, "v": v.version, "blocks": list(blocks), "b": after[0],
-                 "s": after[1], "sup": after[2], "prd": after[3], "fil": after[4], "k": after[5], "n": chunk},
+                text(
+                    f"SELECT {', '.join(LINE_COLUMNS)} FROM gstr2b_lines WHERE recipient = :r AND period = :p "
+                    "AND version = :v AND block = ANY(:blocks) AND (block, section, supplier, supprd, "
+                    "coalesce(supfildt, DATE '0001-01-01'), doc_key) > (:b, :s, :sup, :prd, CAST(:fil AS date), :k) "
+                    "ORDER BY block, section, supplier, supprd, coalesce(supfildt, DATE '0001-01-01'), doc_key "
+                    "LIMIT :n"
+                ),
+                {
+                    "r": v.recipient,
+                    "p": v.period,
+                    "v": v.version,
+                    "blocks": list(blocks),
+                    "b": after[0],
+                    "s": after[1],
+                    "sup": after[2],
+                    "prd": after[3],
+                    "fil": after[4],
+                    "k": after[5],
+                    "n": chunk,
+                },
             ).all()
         for row in rows:
             yield dict(zip(LINE_COLUMNS, row, strict=True))
@@ -72,13 +115,27 @@ def lines(engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_0
 def counterparty_summary(engine: Engine, v: Version) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT section, supplier, supprd, note_type, max(supfildt), count(*), sum(txval), sum(igst), "
-                 "sum(cgst), sum(sgst), sum(cess) FROM gstr2b_lines WHERE recipient = :r AND period = :p "
-                 "AND version = :v AND block = 'itcavl' GROUP BY section, supplier, supprd, note_type "
-                 "ORDER BY section, supplier, supprd, note_type NULLS FIRST"),
+            text(
+                "SELECT section, supplier, supprd, note_type, max(supfildt), count(*), sum(txval), sum(igst), "
+                "sum(cgst), sum(sgst), sum(cess) FROM gstr2b_lines WHERE recipient = :r AND period = :p "
+                "AND version = :v AND block = 'itcavl' GROUP BY section, supplier, supprd, note_type "
+                "ORDER BY section, supplier, supprd, note_type NULLS FIRST"
+            ),
             {"r": v.recipient, "p": v.period, "v": v.version},
         ).all()
-    keys = ("section", "ctin", "supprd", "nttyp", "supfildt", "ttldocs", "txval", "igst", "cgst", "sgst", "cess")
+    keys = (
+        "section",
+        "ctin",
+        "supprd",
+        "nttyp",
+        "supfildt",
+        "ttldocs",
+        "txval",
+        "igst",
+        "cgst",
+        "sgst",
+        "cess",
+    )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
@@ -99,6 +156,15 @@ def diff(engine: Engine, recipient: str, period: str, older: int, newer: int) ->
     changes = []
     for key, old_block, new_block, old_tax, new_tax, action in rows:
         change = "added" if old_block is None else ("removed" if new_block is None else "changed")
-        changes.append({"doc_id": key, "change": change, "from_block": old_block, "to_block": new_block,
-                        "from_tax": old_tax, "to_tax": new_tax, "action": action})
+        changes.append(
+            {
+                "doc_id": key,
+                "change": change,
+                "from_block": old_block,
+                "to_block": new_block,
+                "from_tax": old_tax,
+                "to_tax": new_tax,
+                "action": action,
+            }
+        )
     return changes

@@ -79,7 +79,13 @@ def file_return(
 
 
 def _file_return(
-    container: Container, payload: Any, raw: bytes, form: str, status: str, filed_on: date | None, actor: str,
+    container: Container,
+    payload: Any,
+    raw: bytes,
+    form: str,
+    status: str,
+    filed_on: date | None,
+    actor: str,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
     try:
@@ -91,8 +97,15 @@ def _file_return(
             f"fp: the return for {contents.period.mmyyyy} cannot be filed on {filed_on.isoformat()}, "
             "before its period ends"
         )
-    filing = Filing(form, contents.filer.value, contents.period.mmyyyy, status, filed_on, actor,
-                    new_reference(idempotency_key))
+    filing = Filing(
+        form,
+        contents.filer.value,
+        contents.period.mmyyyy,
+        status,
+        filed_on,
+        actor,
+        new_reference(idempotency_key),
+    )
     return publish_filing(container, filing, contents.entries, raw, idempotency_key)
 
 
@@ -138,7 +151,9 @@ def _commit(
                     report[entry.locator.table].append(error_row(entry))
                     continue
                 accepted += 1
-                by_recipient[entry.document.recipient].append(document_record(entry.document, filing.filed_on))
+                by_recipient[entry.document.recipient].append(
+                    document_record(entry.document, filing.filed_on)
+                )
             messages.extend(_messages(container, filing, by_recipient))
         _archive(conn, archived_as, raw)
         response = answer(archived_as.reference_id, accepted, refused, report)
@@ -151,8 +166,10 @@ def _commit(
 def _duplicate(entry: Entry) -> Entry:
     doc = entry.document
     assert doc is not None
-    message = (f"{entry.locator.number_field}: {doc.number} is already used by supplier {doc.supplier} for a "
-               f"document to another recipient in this financial year (numbers are case-insensitive)")
+    message = (
+        f"{entry.locator.number_field}: {doc.number} is already used by supplier {doc.supplier} for a "
+        f"document to another recipient in this financial year (numbers are case-insensitive)"
+    )
     return Entry(entry.locator, None, (problem(entry.locator.number_field, "DUPLICATE_NUMBER", message),))
 
 
@@ -192,7 +209,9 @@ def error_row(entry: Entry) -> dict[str, str]:
     }
 
 
-def answer(reference_id: str, accepted: int, refused: int, report: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+def answer(
+    reference_id: str, accepted: int, refused: int, report: dict[str, list[dict[str, str]]]
+) -> dict[str, Any]:
     status_cd = "P" if refused == 0 else ("ER" if accepted == 0 else "PE")
     return {
         "reference_id": reference_id,
@@ -238,14 +257,26 @@ def file_boes(
         by_date: dict[date | None, list[Entry]] = defaultdict(list)
         for row in rows:
             result = validate_boe(row)
-            locator = Locator("impg", "rtin", str(row.get("rtin") or ""), "boe_num", str(row.get("boe_num") or ""))
+            locator = Locator(
+                "impg", "rtin", str(row.get("rtin") or ""), "boe_num", str(row.get("boe_num") or "")
+            )
             if isinstance(result, list):
                 by_date[None].append(Entry(locator, None, tuple(result)))
             else:
                 by_date[_reference_date(row)].append(Entry(locator, result))
         groups = [
-            (Filing("boe", "customs", Period.of(refdt).mmyyyy if refdt else "", "filed", refdt, actor, reference),
-             entries)
+            (
+                Filing(
+                    "boe",
+                    "customs",
+                    Period.of(refdt).mmyyyy if refdt else "",
+                    "filed",
+                    refdt,
+                    actor,
+                    reference,
+                ),
+                entries,
+            )
             for refdt, entries in sorted(by_date.items(), key=lambda item: (item[0] is not None, item[0]))
         ]
         archived_as = Filing("boe", "customs", "", "filed", None, actor, reference)

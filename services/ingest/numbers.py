@@ -29,20 +29,33 @@ def series(doc: Document) -> str:
 
 def claim(conn: Connection, documents: Sequence[tuple[int, Document]]) -> set[int]:
     """Claim every number; return the indexes of documents whose number belongs to another recipient."""
-    rows = [(i, d.supplier, financial_year_of(d.doc_date), series(d), d.number.upper(), d.recipient)
-            for i, d in documents if not d.deleted]
+    rows = [
+        (i, d.supplier, financial_year_of(d.doc_date), series(d), d.number.upper(), d.recipient)
+        for i, d in documents
+        if not d.deleted
+    ]
     if not rows:
         return set()
-    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS number_claims (idx int, supplier text, fy int, series text, "
-                      "number text, recipient text) ON COMMIT DELETE ROWS"))
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE IF NOT EXISTS number_claims (idx int, supplier text, fy int, series text, "
+            "number text, recipient text) ON COMMIT DELETE ROWS"
+        )
+    )
     copy_rows(conn, "number_claims", _COLUMNS, rows)
-    conn.execute(text(
-        "INSERT INTO document_numbers (supplier, fy, series, number, recipient) "
-        "SELECT DISTINCT ON (supplier, fy, series, number) supplier, fy, series, number, recipient "
-        "FROM number_claims ORDER BY supplier, fy, series, number, idx ON CONFLICT DO NOTHING"))
-    clashes = conn.execute(text(
-        "SELECT c.idx FROM number_claims c JOIN document_numbers d USING (supplier, fy, series, number) "
-        "WHERE d.recipient <> c.recipient"))
+    conn.execute(
+        text(
+            "INSERT INTO document_numbers (supplier, fy, series, number, recipient) "
+            "SELECT DISTINCT ON (supplier, fy, series, number) supplier, fy, series, number, recipient "
+            "FROM number_claims ORDER BY supplier, fy, series, number, idx ON CONFLICT DO NOTHING"
+        )
+    )
+    clashes = conn.execute(
+        text(
+            "SELECT c.idx FROM number_claims c JOIN document_numbers d USING (supplier, fy, series, number) "
+            "WHERE d.recipient <> c.recipient"
+        )
+    )
     found = {int(idx) for (idx,) in clashes}
     conn.execute(text("TRUNCATE number_claims"))
     return found

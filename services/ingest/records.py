@@ -39,7 +39,14 @@ def document_record(doc: Document, filed_on: date | None) -> dict[str, Any]:
         "diff_percent": doc.diff_percent,
         "port_code": doc.port_code,
         "items": [
-            {"rate": i.rate, "taxable": i.taxable, "igst": i.igst, "cgst": i.cgst, "sgst": i.sgst, "cess": i.cess}
+            {
+                "rate": i.rate,
+                "taxable": i.taxable,
+                "igst": i.igst,
+                "cgst": i.cgst,
+                "sgst": i.sgst,
+                "cess": i.cess,
+            }
             for i in doc.items
         ],
         "route": route.target,

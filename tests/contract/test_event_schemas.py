@@ -71,7 +71,12 @@ def test_an_added_field_with_default_is_read_from_old_payloads(tmp_path) -> None
 
 
 def test_an_upcaster_turns_a_v1_record_into_v2(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    v1 = {"type": "record", "name": "Probe", "namespace": "t", "fields": [{"name": "rupees", "type": "string"}]}
+    v1 = {
+        "type": "record",
+        "name": "Probe",
+        "namespace": "t",
+        "fields": [{"name": "rupees", "type": "string"}],
+    }
     v2 = {"type": "record", "name": "Probe", "namespace": "t", "fields": [{"name": "paise", "type": "long"}]}
     (tmp_path / "Probe.v1.avsc").write_text(json.dumps(v1))
     (tmp_path / "Probe.v2.avsc").write_text(json.dumps(v2))

@@ -19,10 +19,15 @@ def test_the_database_refuses_update_delete_and_truncate_on_the_event_archive(li
     live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json"))
     live_stack.wait_projected("archive")
     assert live_stack.scalar("SELECT count(*) FROM event_archive") > 0
-    for statement in ("UPDATE event_archive SET msg_key = 'x'", "DELETE FROM event_archive",
-                      "TRUNCATE event_archive"):
-        with pytest.raises((InternalError, ProgrammingError), match="append-only"), \
-                live_stack.engine.begin() as conn:
+    for statement in (
+        "UPDATE event_archive SET msg_key = 'x'",
+        "DELETE FROM event_archive",
+        "TRUNCATE event_archive",
+    ):
+        with (
+            pytest.raises((InternalError, ProgrammingError), match="append-only"),
+            live_stack.engine.begin() as conn,
+        ):
             conn.execute(text(statement))
     assert live_stack.scalar("SELECT count(*) FROM event_archive WHERE msg_key = 'x'") == 0
 
@@ -34,8 +39,23 @@ def test_counts_and_documents_as_of_an_instant_show_what_the_recipient_saw_then(
     before_action = datetime.now(UTC).isoformat()
     listing = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b"}).json()
     record = listing["invdata"]["b2b"][0]
-    live_stack.post(f"/v1/ims/{RECIPIENT}/actions", {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {
-        "b2b": [{"doc_id": record["doc_id"], "hash": record["hash"], "action": "R", "remarks": "wrong rate"}]}})
+    live_stack.post(
+        f"/v1/ims/{RECIPIENT}/actions",
+        {
+            "rtin": RECIPIENT,
+            "reqtyp": "SAVE",
+            "invdata": {
+                "b2b": [
+                    {
+                        "doc_id": record["doc_id"],
+                        "hash": record["hash"],
+                        "action": "R",
+                        "remarks": "wrong rate",
+                    }
+                ]
+            },
+        },
+    )
     live_stack.wait_projected()
     live_stack.wait_projected("archive")
 
@@ -43,10 +63,13 @@ def test_counts_and_documents_as_of_an_instant_show_what_the_recipient_saw_then(
     then = live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts", params={"as_of": before_action}).json()
     assert now["reject"] == 1
     assert then["all_oth"]["b2b"]["reject"] == 0 and then["all_oth"]["b2b"]["noaction"] == now["noaction"] + 1
-    old_docs = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={
-        "section": "b2b", "as_of": before_action}).json()["invdata"]["b2b"]
+    old_docs = live_stack.http.get(
+        f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b", "as_of": before_action}
+    ).json()["invdata"]["b2b"]
     assert {d["doc_id"]: d["action"] for d in old_docs}[record["doc_id"]] == "N"
-    empty = live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts", params={"as_of": "2000-01-01T00:00:00Z"}).json()
+    empty = live_stack.http.get(
+        f"/v1/ims/{RECIPIENT}/counts", params={"as_of": "2000-01-01T00:00:00Z"}
+    ).json()
     assert empty["all_oth"]["ttl_cnt"] == 0
     bad = live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts", params={"as_of": "yesterday"})
     assert bad.status_code == 400 and "as_of" in bad.json()["detail"]["error_msg"]
@@ -56,10 +79,19 @@ def test_history_lists_every_event_that_touched_a_document_in_order(live_stack) 
     live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json"))
     live_stack.wait_projected()
     record = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()[
-        "invdata"]["b2ba"][0]
-    live_stack.post(f"/v1/ims/{RECIPIENT}/actions", {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {
-        "b2ba": [{"doc_id": record["doc_id"], "hash": record["hash"], "action": "A"}]}},
-        headers={"Authorization": f"Bearer {live_stack.token('recipient', RECIPIENT, subject='auditor-test')}"})
+        "invdata"
+    ]["b2ba"][0]
+    live_stack.post(
+        f"/v1/ims/{RECIPIENT}/actions",
+        {
+            "rtin": RECIPIENT,
+            "reqtyp": "SAVE",
+            "invdata": {"b2ba": [{"doc_id": record["doc_id"], "hash": record["hash"], "action": "A"}]},
+        },
+        headers={
+            "Authorization": f"Bearer {live_stack.token('recipient', RECIPIENT, subject='auditor-test')}"
+        },
+    )
     live_stack.wait_projected()
     events = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents/{record['doc_id']}/history").json()["events"]
     whats = [e["what"] for e in events]

@@ -24,8 +24,15 @@ from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"
-IMS_TABLES = ("ims_documents", "ims_counts", "ims_refusals", "ims_periods", "ims_clock", "gstr2b_versions",
-              "gstr2b_lines")
+IMS_TABLES = (
+    "ims_documents",
+    "ims_counts",
+    "ims_refusals",
+    "ims_periods",
+    "ims_clock",
+    "gstr2b_versions",
+    "gstr2b_lines",
+)
 
 
 class Client:
@@ -34,8 +41,12 @@ class Client:
         self.auth = {"Authorization": f"Bearer {token}"}
 
     def post(self, path: str, body: object) -> httpx.Response:
-        answer = httpx.post(self.base + path, content=dumps(body),
-                            headers={"Content-Type": "application/json", **self.auth}, timeout=60)
+        answer = httpx.post(
+            self.base + path,
+            content=dumps(body),
+            headers={"Content-Type": "application/json", **self.auth},
+            timeout=60,
+        )
         assert answer.status_code == 200, answer.text
         self.wait()
         return answer
@@ -46,8 +57,16 @@ class Client:
     def act(self, section: str, number: str, action: str, **extra: object) -> None:
         records = self.get(f"/v1/ims/{RECIPIENT}/documents", section=section).json()["invdata"][section]
         record = next(r for r in records if (r.get("inum") or r.get("nt_num")) == number)
-        self.post(f"/v1/ims/{RECIPIENT}/actions", {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {section: [
-            {"doc_id": record["doc_id"], "hash": record["hash"], "action": action, **extra}]}})
+        self.post(
+            f"/v1/ims/{RECIPIENT}/actions",
+            {
+                "rtin": RECIPIENT,
+                "reqtyp": "SAVE",
+                "invdata": {
+                    section: [{"doc_id": record["doc_id"], "hash": record["hash"], "action": action, **extra}]
+                },
+            },
+        )
 
 
 def phase_one(client: Client) -> None:
@@ -68,14 +87,21 @@ def phase_two(client: Client) -> None:
 def outcome(client: Client) -> dict[str, object]:
     """The business state: counts, every document's decision, and each GSTR-2B version's figures."""
     documents = client.get(f"/v1/ims/{RECIPIENT}/documents", limit=5000).json()["invdata"]
-    decided = {r["doc_id"]: (r["action"], r["hash"], r.get("remarks"), r.get("declIgst"))
-               for records in documents.values() for r in records}
+    decided = {
+        r["doc_id"]: (r["action"], r["hash"], r.get("remarks"), r.get("declIgst"))
+        for records in documents.values()
+        for r in records
+    }
     versions = {}
     for v in client.get(f"/v1/gstr2b/{RECIPIENT}/102025/versions").json()["versions"]:
         data = json.loads(client.get(f"/v1/gstr2b/{RECIPIENT}/102025", version=v["version"]).text)["data"]
         versions[v["version"]] = (data["itcsumm"], data["docdata"], data["docRejdata"])
-    return {"counts": client.get(f"/v1/ims/{RECIPIENT}/counts").json(), "documents": decided, "gstr2b": versions,
-            "outward": client.get("/v1/suppliers/27AAPFK4821M1ZT/outward").json()}
+    return {
+        "counts": client.get(f"/v1/ims/{RECIPIENT}/counts").json(),
+        "documents": decided,
+        "gstr2b": versions,
+        "outward": client.get("/v1/suppliers/27AAPFK4821M1ZT/outward").json(),
+    }
 
 
 def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -90,8 +116,10 @@ def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(l
     try:
         wait_until(lambda: _healthy(base), timeout=120, what="ims up healthy")
         banner = (tmp_path / "up.out").read_text()
-        settings = Settings(database_url=re.search(r"PostgreSQL (\S+)", banner).group(1),  # type: ignore[union-attr]
-                            kafka_bootstrap=re.search(r"Kafka +(\S+)", banner).group(1))  # type: ignore[union-attr]
+        settings = Settings(
+            database_url=re.search(r"PostgreSQL (\S+)", banner).group(1),  # type: ignore[union-attr]
+            kafka_bootstrap=re.search(r"Kafka +(\S+)", banner).group(1),
+        )  # type: ignore[union-attr]
         from tests.support.live import LiveStack
 
         probe = LiveStack.__new__(LiveStack)

@@ -19,17 +19,26 @@ from services.ingest.synthetic import Mix, dumps, gstr1_return, make_universe
 from services.replay import rebuild_only
 from tests.support.live import LiveStack, spawn_cli
 from tests.support.payloads import example
-from tests.support.processes import stop, wait_until
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"
 
 
-def _file(base_url: str, payload: dict, filed_on: str, key: str | None = None, token: str = "") -> httpx.Response:
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}",
-               **({"Idempotency-Key": key} if key else {})}
-    return httpx.post(f"{base_url}/v1/returns/gstr1?filed_on={filed_on}", content=dumps(payload), headers=headers,
-                      timeout=120)
+def _file(
+    base_url: str, payload: dict, filed_on: str, key: str | None = None, token: str = ""
+) -> httpx.Response:
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {token}",
+        **({"Idempotency-Key": key} if key else {}),
+    }
+    return httpx.post(
+        f"{base_url}/v1/returns/gstr1?filed_on={filed_on}",
+        content=dumps(payload),
+        headers=headers,
+        timeout=120,
+    )
 
 
 def test_consumers_killed_mid_batch_resume_to_exactly_the_state_of_an_uninterrupted_run(live_stack) -> None:  # type: ignore[no-untyped-def]
@@ -37,10 +46,19 @@ def test_consumers_killed_mid_batch_resume_to_exactly_the_state_of_an_uninterrup
     rng = random.Random(5)
     mix = Mix(credit_notes=0.1, invoice_amendments=0.05)
     for supplier in universe.suppliers:
-        assert _file(live_stack.base_url, gstr1_return(universe, rng, supplier, "102025", 400, mix=mix),
-                     "2025-11-11", token=live_stack.admin_token).json()["err_cnt"] == 0
+        assert (
+            _file(
+                live_stack.base_url,
+                gstr1_return(universe, rng, supplier, "102025", 400, mix=mix),
+                "2025-11-11",
+                token=live_stack.admin_token,
+            ).json()["err_cnt"]
+            == 0
+        )
     for _ in range(2):
-        wait_until(lambda: live_stack.scalar("SELECT count(*) FROM ims_documents") > 500, what="projection started")
+        wait_until(
+            lambda: live_stack.scalar("SELECT count(*) FROM ims_documents") > 500, what="projection started"
+        )
         for name in ("consumer:ims", "consumer:archive"):
             live_stack.processes[name].send_signal(signal.SIGKILL)
             live_stack.processes.pop(name).wait(10)
@@ -52,7 +70,9 @@ def test_consumers_killed_mid_batch_resume_to_exactly_the_state_of_an_uninterrup
     live = read_model_digests(live_stack.settings)
     container = build_container(live_stack.settings)
     try:
-        engine = rebuild_only(container, ["ims", "archive"], f"{live_stack.settings.db_schema}_uninterrupted", "kafka")
+        engine = rebuild_only(
+            container, ["ims", "archive"], f"{live_stack.settings.db_schema}_uninterrupted", "kafka"
+        )
         with engine.connect() as conn:
             uninterrupted = {t: list(v) for t, v in digests(conn, tuple(live)).items()}
         engine.dispose()
@@ -62,47 +82,87 @@ def test_consumers_killed_mid_batch_resume_to_exactly_the_state_of_an_uninterrup
     assert uninterrupted == live
 
 
-def test_api_killed_after_the_broker_ack_then_retried_with_the_same_key_has_exactly_one_effect(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_api_killed_after_the_broker_ack_then_retried_with_the_same_key_has_exactly_one_effect(
+    live_stack, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     dying = replace(live_stack.settings, http_port=free_port())
 
     def dying_api() -> tuple[object, str]:
-        process = spawn_cli(dying, tmp_path / f"dying-{free_port()}.log", "api", IMS_FAILPOINTS="after_publish")
+        process = spawn_cli(
+            dying, tmp_path / f"dying-{free_port()}.log", "api", IMS_FAILPOINTS="after_publish"
+        )
         wait_for_port("127.0.0.1", dying.http_port, 60, lambda: process.poll() is None)
         return process, f"http://127.0.0.1:{dying.http_port}"
 
     process, base = dying_api()
     with pytest.raises(httpx.HTTPError):
-        _file(base, example("gstr1-supplier.json"), "2025-11-11", key="filing-key-1", token=live_stack.admin_token)
+        _file(
+            base,
+            example("gstr1-supplier.json"),
+            "2025-11-11",
+            key="filing-key-1",
+            token=live_stack.admin_token,
+        )
     assert process.wait(10) == 137
-    answer = _file(live_stack.base_url, example("gstr1-supplier.json"), "2025-11-11", key="filing-key-1",
-                   token=live_stack.admin_token)
+    answer = _file(
+        live_stack.base_url,
+        example("gstr1-supplier.json"),
+        "2025-11-11",
+        key="filing-key-1",
+        token=live_stack.admin_token,
+    )
     assert answer.status_code == 200 and answer.json()["proc_cnt"] == 7
-    again = _file(live_stack.base_url, example("gstr1-supplier.json"), "2025-11-11", key="filing-key-1",
-                  token=live_stack.admin_token)
+    again = _file(
+        live_stack.base_url,
+        example("gstr1-supplier.json"),
+        "2025-11-11",
+        key="filing-key-1",
+        token=live_stack.admin_token,
+    )
     assert again.json() == answer.json()
     live_stack.wait_projected()
     reference = answer.json()["reference_id"]
     assert live_stack.scalar("SELECT count(*) FROM raw_returns WHERE reference_id = :r", r=reference) == 1
     assert live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 5
 
-    doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b"}).json()["invdata"]["b2b"][0]
-    body = {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {"b2b": [
-        {"doc_id": doc["doc_id"], "hash": doc["hash"], "action": "R", "remarks": "short supply"}]}}
+    doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b"}).json()["invdata"][
+        "b2b"
+    ][0]
+    body = {
+        "rtin": RECIPIENT,
+        "reqtyp": "SAVE",
+        "invdata": {
+            "b2b": [{"doc_id": doc["doc_id"], "hash": doc["hash"], "action": "R", "remarks": "short supply"}]
+        },
+    }
     process, base = dying_api()
     with pytest.raises(httpx.HTTPError):
-        httpx.post(f"{base}/v1/ims/{RECIPIENT}/actions", content=dumps(body),
-                   headers={"Idempotency-Key": "action-key-1", **live_stack.auth()}, timeout=60)
+        httpx.post(
+            f"{base}/v1/ims/{RECIPIENT}/actions",
+            content=dumps(body),
+            headers={"Idempotency-Key": "action-key-1", **live_stack.auth()},
+            timeout=60,
+        )
     process.wait(10)
-    retried = live_stack.post(f"/v1/ims/{RECIPIENT}/actions", body, headers={"Idempotency-Key": "action-key-1"})
+    retried = live_stack.post(
+        f"/v1/ims/{RECIPIENT}/actions", body, headers={"Idempotency-Key": "action-key-1"}
+    )
     assert retried.json()["status_cd"] == "P"
     live_stack.wait_projected()
     history = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents/{doc['doc_id']}/history").json()["events"]
     assert [e["what"] for e in history].count("action_R") == 1, "the retried action took effect once"
-    assert live_stack.scalar("SELECT count(*) FROM notification_outbox WHERE record->'documents' @> "
-                             "CAST(:d AS jsonb)", d=f'[{{"doc_key": "{doc["doc_id"]}"}}]') == 1
+    assert (
+        live_stack.scalar(
+            "SELECT count(*) FROM notification_outbox WHERE record->'documents' @> CAST(:d AS jsonb)",
+            d=f'[{{"doc_key": "{doc["doc_id"]}"}}]',
+        )
+        == 1
+    )
 
 
-def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_up(kafka_bootstrap, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_up(
+    kafka_bootstrap, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
     url = server.start()
     from tests.conftest import _settings_for
@@ -110,27 +170,40 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
     stack = LiveStack(replace(_settings_for(url, kafka_bootstrap, tmp_path), session_timeout_ms=6000))
     stack.start()
     try:
-        assert _file(stack.base_url, example("gstr1-supplier.json"), "2025-11-11",
-                     token=stack.admin_token).status_code == 200
+        assert (
+            _file(
+                stack.base_url, example("gstr1-supplier.json"), "2025-11-11", token=stack.admin_token
+            ).status_code
+            == 200
+        )
         stack.wait_projected()
         server.stop()
         assert stack.http.get("/healthz").status_code == 503
         eco = example("gstr1-eco-9-5.json")
-        from services.common.producer import EventPublisher
         from services.bootstrap import load_codec
         from services.common.envelope import Envelope
-        from services.common.producer import Outgoing
+        from services.common.producer import EventPublisher, Outgoing
 
         publisher = EventPublisher(load_codec(), kafka_bootstrap)
         topic = stack.settings.topic("ims.events.v1")
-        publisher.publish([Outgoing(topic, RECIPIENT, Envelope("ClockAdvanced", 1, actor="test"),
-                                    {"recipient": RECIPIENT, "date": "2025-11-14"})])
+        publisher.publish(
+            [
+                Outgoing(
+                    topic,
+                    RECIPIENT,
+                    Envelope("ClockAdvanced", 1, actor="test"),
+                    {"recipient": RECIPIENT, "date": "2025-11-14"},
+                )
+            ]
+        )
         publisher.close()
         server.start()
         wait_until(lambda: stack.http.get("/healthz").status_code == 200, what="healthy again")
         stack.wait_projected(timeout=90)
-        assert stack.scalar("SELECT today FROM ims_clock WHERE recipient = :r", r=RECIPIENT).isoformat() == \
-            "2025-11-14"
+        assert (
+            stack.scalar("SELECT today FROM ims_clock WHERE recipient = :r", r=RECIPIENT).isoformat()
+            == "2025-11-14"
+        )
         assert stack.scalar("SELECT count(*) FROM gstr2b_versions WHERE recipient = :r", r=RECIPIENT) == 1
         assert _file(stack.base_url, eco, "2025-11-11", token=stack.admin_token).json()["status_cd"] == "P"
         stack.wait_projected()

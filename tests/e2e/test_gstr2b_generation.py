@@ -20,13 +20,17 @@ def _docs(live_stack, section: str) -> dict[str, dict]:  # type: ignore[no-untyp
 
 def _act(live_stack, section: str, doc: dict, action: str, **extra: object) -> None:  # type: ignore[no-untyped-def]
     record = {"doc_id": doc["doc_id"], "hash": doc["hash"], "action": action, **extra}
-    answer = live_stack.post(f"/v1/ims/{RECIPIENT}/actions",
-                             {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {section: [record]}})
+    answer = live_stack.post(
+        f"/v1/ims/{RECIPIENT}/actions", {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {section: [record]}}
+    )
     assert answer.json()["status_cd"] == "P", answer.text
 
 
 def test_cutoff_generates_version_1_and_recompute_makes_version_2_leaving_1_unchanged(live_stack) -> None:  # type: ignore[no-untyped-def]
-    assert live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json")).status_code == 200
+    assert (
+        live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json")).status_code
+        == 200
+    )
     live_stack.wait_projected()
     b2b = _docs(live_stack, "b2b")
     _act(live_stack, "b2b", b2b["MH/25-26/0002"], "R", remarks="rate differs")
@@ -71,7 +75,8 @@ def test_cutoff_generates_version_1_and_recompute_makes_version_2_leaving_1_unch
     assert again == v1.text, "a generated version is immutable"
     diff = live_stack.http.get(f"/v1/gstr2b/{RECIPIENT}/102025/diff", params={"from": 1, "to": 2}).json()
     assert [(c["change"], c["from_block"], c["to_block"]) for c in diff["changes"]] == [
-        ("changed", "itcRejected", "itcavl")]
+        ("changed", "itcRejected", "itcavl")
+    ]
 
     xlsx = live_stack.http.get(f"/v1/gstr2b/{RECIPIENT}/102025", params={"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
@@ -82,5 +87,7 @@ def test_cutoff_generates_version_1_and_recompute_makes_version_2_leaving_1_unch
     live_stack.wait_projected()
     late = live_stack.post(f"/v1/gstr2b/{RECIPIENT}/102025/recompute", {})
     assert late.status_code == 409 and late.json()["detail"]["error_cd"] == "GSTR3B_FILED"
-    wait_until(lambda: live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 0,
-               what="the filed period leaves the live IMS")
+    wait_until(
+        lambda: live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 0,
+        what="the filed period leaves the live IMS",
+    )

@@ -25,8 +25,13 @@ RECIPIENT = "29AABCM7710Q1ZX"
 def _start(home, port: int) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
     env |= {"IMS_HOME": str(home), "IMS_HTTP_PORT": str(port), "PYTHONPATH": str(PROJECT_ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "services.cli.main", "up"], env=env, cwd=PROJECT_ROOT,
-                            stdout=open(home / "up.out", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.cli.main", "up"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=open(home / "up.out", "ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _healthy(base: str) -> bool:
@@ -41,7 +46,7 @@ def _stop_and_check_nothing_left(up: subprocess.Popen[bytes]) -> None:
     assert len(children) >= 6, "postgres, broker, api, notifier, scheduler and the consumers"
     up.send_signal(signal.SIGINT)
     assert up.wait(60) == 0
-    gone, alive = psutil.wait_procs(children, timeout=20)
+    _, alive = psutil.wait_procs(children, timeout=20)
     assert alive == [], f"left running: {[p.pid for p in alive]}"
 
 
@@ -57,11 +62,20 @@ def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_ev
         assert oct(token_file.stat().st_mode & 0o777) == "0o600" and str(token_file) in banner
         auth = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
         assert httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts").status_code == 401
-        answer = httpx.post(f"{base}/v1/returns/gstr1?filed_on=2025-11-11", content=dumps(example(
-            "gstr1-supplier.json")), headers={"Content-Type": "application/json", **auth}, timeout=60)
+        answer = httpx.post(
+            f"{base}/v1/returns/gstr1?filed_on=2025-11-11",
+            content=dumps(example("gstr1-supplier.json")),
+            headers={"Content-Type": "application/json", **auth},
+            timeout=60,
+        )
         assert answer.json()["status_cd"] == "P"
-        wait_until(lambda: httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts", headers=auth).json()["all_oth"][
-            "ttl_cnt"] == 5, timeout=60, what="documents projected")
+        wait_until(
+            lambda: (
+                httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts", headers=auth).json()["all_oth"]["ttl_cnt"] == 5
+            ),
+            timeout=60,
+            what="documents projected",
+        )
     finally:
         _stop_and_check_nothing_left(up)
     assert (tmp_path / "pg" / "PG_VERSION").exists()

@@ -522,7 +522,9 @@ def test_body_over_the_size_limit_is_refused_413_and_small_bodies_still_file_in_
     process = spawn_cli(settings, tmp_path / "small-api.log", "api")
     try:
         wait_for_port("127.0.0.1", settings.http_port, 60, lambda: process.poll() is None)
-        with httpx.Client(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=60, headers=live_stack.auth()) as client:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{settings.http_port}", timeout=60, headers=live_stack.auth()
+        ) as client:
             raw_before = raw_return_count(live_stack)
             big = dumps(example("gstr1-supplier.json")).encode()
             assert len(big) > 1000

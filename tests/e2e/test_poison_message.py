@@ -30,16 +30,26 @@ def test_an_undecodable_message_stops_its_partition_only_with_a_log_line_and_a_m
     producer.close()
 
     def stuck() -> bool:
-        return live_stack.scalar("SELECT count(*) FROM projection_faults WHERE projection = 'ims' "
-                                 "AND partition = :p", p=poisoned) == 1
+        return (
+            live_stack.scalar(
+                "SELECT count(*) FROM projection_faults WHERE projection = 'ims' AND partition = :p",
+                p=poisoned,
+            )
+            == 1
+        )
 
     wait_until(stuck, what="the fault recorded")
     reason = live_stack.scalar("SELECT reason FROM projection_faults WHERE projection = 'ims'")
     assert "fingerprint" in reason or "undecodable" in reason or "single-object" in reason
 
-    assert live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json")).status_code == 200
-    wait_until(lambda: live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 5,
-               what="the other partitions keep projecting")
+    assert (
+        live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json")).status_code
+        == 200
+    )
+    wait_until(
+        lambda: live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 5,
+        what="the other partitions keep projecting",
+    )
 
     metrics = live_stack.http.get("/metrics").text
     line = f'ims_projection_poisoned{{partition="{poisoned}",projection="ims",topic="{topic}"}} 1.0'
@@ -48,7 +58,9 @@ def test_an_undecodable_message_stops_its_partition_only_with_a_log_line_and_a_m
     assert 'ims_consumer_lag{partition="' in metrics and "ims_http_requests_total" in metrics
     log = (live_stack.settings.home / "consumer-ims.log").read_text()
     assert "partition_stopped" in log and "poison_message" in log
-    checkpoint = live_stack.scalar("SELECT next_offset FROM projection_checkpoints WHERE projection = 'ims' "
-                                   "AND partition = :p", p=poisoned)
+    checkpoint = live_stack.scalar(
+        "SELECT next_offset FROM projection_checkpoints WHERE projection = 'ims' AND partition = :p",
+        p=poisoned,
+    )
     fault_offset = live_stack.scalar("SELECT \"offset\" FROM projection_faults WHERE projection = 'ims'")
     assert checkpoint == fault_offset, "the poison message is not skipped"

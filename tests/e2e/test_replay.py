@@ -20,13 +20,26 @@ from services.replay import rebuild_only
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.e2e
-IMS_TABLES = ("ims_documents", "ims_counts", "ims_history", "ims_refusals", "ims_periods", "ims_clock",
-              "ims_recipients", "ims_applied_requests", "gstr2b_versions", "gstr2b_lines")
+IMS_TABLES = (
+    "ims_documents",
+    "ims_counts",
+    "ims_history",
+    "ims_refusals",
+    "ims_periods",
+    "ims_clock",
+    "ims_recipients",
+    "ims_applied_requests",
+    "gstr2b_versions",
+    "gstr2b_lines",
+)
 
 
 def _file(live_stack, payload: dict, filed_on: str) -> None:  # type: ignore[no-untyped-def]
-    answer = live_stack.http.post(f"/v1/returns/gstr1?filed_on={filed_on}", content=dumps(payload),
-                                  headers={"Content-Type": "application/json"})
+    answer = live_stack.http.post(
+        f"/v1/returns/gstr1?filed_on={filed_on}",
+        content=dumps(payload),
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status_code == 200 and answer.json()["err_cnt"] == 0, answer.text
 
 
@@ -41,15 +54,23 @@ def _random_actions(live_stack, rng: random.Random, recipient: str) -> None:  # 
                 entry["remarks"] = f"check {rng.randint(1, 99)}"
             invdata.setdefault(section, []).append(entry)
     if invdata:
-        live_stack.post(f"/v1/ims/{recipient}/actions", {"rtin": recipient, "reqtyp": "SAVE", "invdata": invdata})
+        live_stack.post(
+            f"/v1/ims/{recipient}/actions", {"rtin": recipient, "reqtyp": "SAVE", "invdata": invdata}
+        )
 
 
 def _scenario(live_stack, seed: int) -> list[str]:  # type: ignore[no-untyped-def]
     """Filings over two periods, random actions, the clock, a GSTR-3B and a recompute."""
     rng = random.Random(seed)
     universe = make_universe(seed, suppliers=6, recipients=4)
-    mix = Mix(credit_notes=0.15, debit_notes=0.05, invoice_amendments=0.05, note_amendments=0.05,
-              reverse_charge=0.05, pos_ineligible=0.05)
+    mix = Mix(
+        credit_notes=0.15,
+        debit_notes=0.05,
+        invoice_amendments=0.05,
+        note_amendments=0.05,
+        reverse_charge=0.05,
+        pos_ineligible=0.05,
+    )
     for supplier in universe.suppliers:
         _file(live_stack, gstr1_return(universe, rng, supplier, "102025", 60, mix=mix), "2025-11-11")
     live_stack.wait_projected()
@@ -91,15 +112,23 @@ def test_replay_gives_identical_state_from_kafka_and_from_the_archive(live_stack
 
     def keep_asking() -> None:
         while not stop.is_set():
-            answers.append(httpx.get(f"{live_stack.base_url}/v1/ims/{recipients[0]}/counts",
-                                     headers=live_stack.auth()).status_code)
+            answers.append(
+                httpx.get(
+                    f"{live_stack.base_url}/v1/ims/{recipients[0]}/counts", headers=live_stack.auth()
+                ).status_code
+            )
 
     asker = threading.Thread(target=keep_asking)
     asker.start()
     env = {**live_stack.settings.to_env(), "PYTHONPATH": str(PROJECT_ROOT)}
     try:
-        done = subprocess.run([sys.executable, "-m", "services.cli.main", "replay", "--all"], env=env,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", "services.cli.main", "replay", "--all"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         stop.set()
         asker.join()
@@ -108,18 +137,33 @@ def test_replay_gives_identical_state_from_kafka_and_from_the_archive(live_stack
     assert answers and set(answers) == {200}, "the API kept answering during the replay"
     assert read_model_digests(live_stack.settings) == live
 
-    verify = subprocess.run([sys.executable, "-m", "services.cli.main", "verify"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    verify = subprocess.run(
+        [sys.executable, "-m", "services.cli.main", "verify"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert verify.returncode == 0
-    printed = {line.split()[0]: [int(line.split()[1]), line.split()[2]] for line in verify.stdout.splitlines()}
+    printed = {
+        line.split()[0]: [int(line.split()[1]), line.split()[2]] for line in verify.stdout.splitlines()
+    }
     assert printed == live
 
     before = live_stack.http.get(f"/v1/ims/{recipients[1]}/counts").json()["all_oth"]["ttl_cnt"]
     universe = make_universe(11, suppliers=6, recipients=4)
-    extra = gstr1_return(universe, random.Random(99), universe.suppliers[5], "122025", 30, mix=Mix(
-        credit_notes=0.0, debit_notes=0.0, invoice_amendments=0.0, note_amendments=0.0))
+    extra = gstr1_return(
+        universe,
+        random.Random(99),
+        universe.suppliers[5],
+        "122025",
+        30,
+        mix=Mix(credit_notes=0.0, debit_notes=0.0, invoice_amendments=0.0, note_amendments=0.0),
+    )
     _file(live_stack, extra, "2026-01-11")
     live_stack.wait_projected()
-    wait_until(lambda: live_stack.http.get(f"/v1/ims/{recipients[1]}/counts").json()["all_oth"]["ttl_cnt"]
-               >= before, what="the live consumer keeps projecting onto the switched tables")
+    wait_until(
+        lambda: live_stack.http.get(f"/v1/ims/{recipients[1]}/counts").json()["all_oth"]["ttl_cnt"] >= before,
+        what="the live consumer keeps projecting onto the switched tables",
+    )
     assert live_stack.scalar("SELECT count(*) FROM ims_documents WHERE return_period = '122025'") == 30

@@ -24,7 +24,9 @@ def _totals(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
 def _log_stats(engine) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         row = conn.execute(
-            text('SELECT count(*), count(DISTINCT (partition, "offset")), count(DISTINCT pid) FROM counter_log')
+            text(
+                'SELECT count(*), count(DISTINCT (partition, "offset")), count(DISTINCT pid) FROM counter_log'
+            )
         ).one()
     return int(row[0]), int(row[1]), int(row[2])
 
@@ -44,11 +46,13 @@ def _poll_everything(settings, expected: int) -> dict:  # type: ignore[no-untype
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
     polled: dict = {}
-    wait_until(
-        lambda: [polled.setdefault(tp, []).extend(ms) for tp, ms in consumer.poll(500).items()] is not None
-        and sum(len(v) for v in polled.values()) >= expected,
-        what="all messages polled",
-    )
+
+    def poll_more() -> bool:
+        for tp, messages in consumer.poll(500).items():
+            polled.setdefault(tp, []).extend(messages)
+        return sum(len(v) for v in polled.values()) >= expected
+
+    wait_until(poll_more, what="all messages polled")
     consumer.close()
     return polled
 
@@ -82,7 +86,9 @@ def _applied(engine) -> int:  # type: ignore[no-untyped-def]
 
 def _checkpoint_sum(engine) -> int:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT coalesce(sum(next_offset), 0) FROM projection_checkpoints")).scalar())
+        return int(
+            conn.execute(text("SELECT coalesce(sum(next_offset), 0) FROM projection_checkpoints")).scalar()
+        )
 
 
 def test_projector_killed_mid_batch_resumes_without_loss_or_double_count(stack, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -27,11 +27,13 @@ def codec() -> Codec:
 
 def create_tables(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE IF NOT EXISTS counter_totals (key text PRIMARY KEY, total bigint NOT NULL)"))
+        conn.execute(
+            text("CREATE TABLE IF NOT EXISTS counter_totals (key text PRIMARY KEY, total bigint NOT NULL)")
+        )
         conn.execute(
             text(
                 "CREATE TABLE IF NOT EXISTS counter_log "
-                "(topic text, partition int, \"offset\" bigint, pid int, event_id text)"
+                '(topic text, partition int, "offset" bigint, pid int, event_id text)'
             )
         )
 
@@ -51,7 +53,8 @@ class CounterProjection:
             totals[message.record["key"]] = totals.get(message.record["key"], 0) + message.record["amount"]
         conn.execute(
             text(
-                "INSERT INTO counter_totals (key, total) SELECT * FROM unnest(CAST(:k AS text[]), CAST(:t AS bigint[])) "
+                "INSERT INTO counter_totals (key, total) "
+                "SELECT * FROM unnest(CAST(:k AS text[]), CAST(:t AS bigint[])) "
                 "ON CONFLICT (key) DO UPDATE SET total = counter_totals.total + excluded.total"
             ),
             {"k": list(totals), "t": list(totals.values())},

@@ -7,17 +7,17 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import text
 
 from services.bootstrap import projection_factories
+from services.common import tokens
 from services.common.db import make_engine
 from services.common.embedded.ports import free_port, wait_for_port
-from services.common import tokens
 from services.common.migrations import upgrade
 from services.common.settings import PROJECT_ROOT, TOPICS, Settings
 from services.common.topics import ensure_topics
@@ -39,8 +39,9 @@ class LiveStack:
         _, self.admin_token = tokens.create(self.engine, "admin", [], "test-admin")
         self.http.headers["Authorization"] = f"Bearer {self.admin_token}"
         assert self.settings.kafka_bootstrap
-        ensure_topics(self.settings.kafka_bootstrap, [self.settings.topic(t) for t in TOPICS],
-                      self.settings.partitions)
+        ensure_topics(
+            self.settings.kafka_bootstrap, [self.settings.topic(t) for t in TOPICS], self.settings.partitions
+        )
         self.start_process("api", "api")
         self.start_process("notifier", "notify")
         for name in projection_factories(self.settings):
@@ -73,8 +74,11 @@ class LiveStack:
 
         topics = [self.settings.topic(t) for t in (TOPICS if consumer == "archive" else TOPICS[:1])]
         if consumer == "archive":
-            wait_until(lambda: not self.scalar("SELECT count(*) FROM notification_outbox WHERE NOT sent"),
-                       timeout=timeout, what="notifications relayed")
+            wait_until(
+                lambda: not self.scalar("SELECT count(*) FROM notification_outbox WHERE NOT sent"),
+                timeout=timeout,
+                what="notifications relayed",
+            )
         client = KafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap)
         parts = [TopicPartition(t, p) for t in topics for p in range(self.settings.partitions)]
         ends = {(tp.topic, tp.partition): offset for tp, offset in client.end_offsets(parts).items()}
@@ -82,16 +86,26 @@ class LiveStack:
 
         def caught_up() -> bool:
             with self.engine.connect() as conn:
-                stored = dict(((t, p), o) for t, p, o in conn.execute(text(
-                    "SELECT topic, partition, next_offset FROM projection_checkpoints WHERE projection = :p"),
-                    {"p": consumer}))
+                stored = dict(
+                    ((t, p), o)
+                    for t, p, o in conn.execute(
+                        text(
+                            "SELECT topic, partition, next_offset FROM projection_checkpoints WHERE projection = :p"
+                        ),
+                        {"p": consumer},
+                    )
+                )
             return all(stored.get(k, 0) >= end for k, end in ends.items())
 
         wait_until(caught_up, timeout=timeout, what=f"{consumer} caught up")
 
     def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
-        return self.http.post(path, content=dumps(body), headers={"Content-Type": "application/json",
-                                                                   **kwargs.pop("headers", {})}, **kwargs)
+        return self.http.post(
+            path,
+            content=dumps(body),
+            headers={"Content-Type": "application/json", **kwargs.pop("headers", {})},
+            **kwargs,
+        )
 
     def token(self, role: str, *gstins: str, subject: str = "test") -> str:
         return tokens.create(self.engine, role, list(gstins), subject)[1]
@@ -104,8 +118,11 @@ class LiveStack:
 def spawn_cli(settings: Settings, log: Path, *argv: str, **extra_env: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, **settings.to_env(), "PYTHONPATH": str(PROJECT_ROOT), **extra_env}
     return subprocess.Popen(
-        [sys.executable, "-m", "services.cli.main", *argv], env=env, cwd=PROJECT_ROOT,
-        stdout=open(log, "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        [sys.executable, "-m", "services.cli.main", *argv],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
     )
 
 

@@ -19,12 +19,14 @@ def spawn(module: str, settings: Settings, log: Path, **extra_env: str) -> subpr
         [sys.executable, "-m", module],
         env=env,
         cwd=PROJECT_ROOT,
-        stdout=open(log, "ab"),  # noqa: SIM115
+        stdout=open(log, "ab"),
         stderr=subprocess.STDOUT,
     )
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.1, what: str = "") -> Any:
+def wait_until(
+    predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.1, what: str = ""
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

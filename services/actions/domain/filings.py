@@ -80,7 +80,9 @@ def decide_filing(
         return _delete(current)
     incoming = incoming_document(record, facts)
     if current is not None and current.frozen:
-        return FilingOutcome(current, False, refusal=Refusal("FROZEN", "its GSTR-3B period is filed; amend instead"))
+        return FilingOutcome(
+            current, False, refusal=Refusal("FROZEN", "its GSTR-3B period is filed; amend instead")
+        )
     if current is not None and current.version_hash == incoming.version_hash:
         if current.filing_status == "saved" and facts.status == "filed":
             marked = replace(
@@ -101,7 +103,9 @@ def decide_filing(
             False,
             refusal=Refusal("ALREADY_FILED", "a filed document changes only through an amendment table"),
         )
-    fresh = replace(incoming, amend_direction=direction(incoming.value, original) if incoming.original_key else None)
+    fresh = replace(
+        incoming, amend_direction=direction(incoming.value, original) if incoming.original_key else None
+    )
     if current is not None:
         fresh = replace(fresh, action=NO_ACTION, prev_action=current.action)
     what = "replaced" if current is not None else ("filed" if facts.status == "filed" else "saved")
@@ -113,7 +117,9 @@ def _delete(current: ImsDocument | None) -> FilingOutcome:
         return FilingOutcome(None, False)
     if current.filing_status == "filed" or current.frozen:
         return FilingOutcome(
-            current, False, refusal=Refusal("ALREADY_FILED", "a filed document cannot be deleted; amend it instead")
+            current,
+            False,
+            refusal=Refusal("ALREADY_FILED", "a filed document cannot be deleted; amend it instead"),
         )
     return FilingOutcome(None, True, removed=True, what="deleted")
 

