@@ -23,8 +23,10 @@ def add_file_command(commands: argparse._SubParsersAction) -> None:  # type: ign
 
 
 def _read(path: Path) -> tuple[bytes, object]:
-    if not path.is_file():
+    if not path.exists():
         raise SystemExit(f"ims file: {path}: no such file")
+    if not path.is_file():
+        raise SystemExit(f"ims file: {path}: not a regular file")
     raw = path.read_bytes()
     try:
         return raw, json.loads(raw.decode("utf-8"), parse_float=Decimal)

@@ -18,6 +18,7 @@ from services.common.embedded.postgres import EmbeddedPostgres
 from services.ingest.synthetic import Mix, dumps, gstr1_return, make_universe
 from services.replay import rebuild_only
 from tests.support.live import LiveStack, spawn_cli
+from tests.support.notifications import notifications_on_topic
 from tests.support.payloads import example
 from tests.support.processes import wait_until
 
@@ -213,3 +214,50 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
     finally:
         stack.stop()
         server.stop()
+
+
+def test_each_applied_action_is_notified_exactly_once_through_projector_and_notifier_kills(live_stack) -> None:  # type: ignore[no-untyped-def]
+    universe = make_universe(21, suppliers=8, recipients=2)
+    rng = random.Random(21)
+    for supplier in universe.suppliers:
+        _file(live_stack.base_url, gstr1_return(universe, rng, supplier, "102025", 50), "2025-11-11",
+              token=live_stack.admin_token)
+    live_stack.wait_projected()
+    for round_ in range(3):
+        for recipient in universe.recipients:
+            action = "ARA"[round_]
+            answer = live_stack.post(f"/v1/ims/{recipient}/actions/bulk", {"action": action, "filter": {}})
+            assert answer.status_code == 200
+        for name in ("consumer:ims", "notifier"):
+            live_stack.processes[name].send_signal(signal.SIGKILL)
+            live_stack.processes.pop(name).wait(10)
+        live_stack.start_consumer("ims")
+        live_stack.start_process("notifier", "notify")
+    live_stack.wait_projected()
+    live_stack.wait_projected("archive")
+
+    suppliers = list(universe.suppliers)
+    applied = live_stack.scalar("SELECT count(*) FROM notification_outbox WHERE supplier = ANY(:s)", s=suppliers)
+    assert applied == 3 * 2 * 8, "one notification per (applied action event, supplier)"
+    seen = [(cause, supplier) for cause, supplier in notifications_on_topic(live_stack) if supplier in suppliers]
+    assert len(set(seen)) == applied, "every applied action reached its suppliers"
+    assert len(seen) == applied, "and none twice"
+
+
+def test_a_notifier_killed_after_the_broker_ack_does_not_send_twice(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    live_stack.stop_process("notifier")
+    live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json"))
+    live_stack.wait_projected()
+    doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()["invdata"]["b2ba"][0]
+    live_stack.post(f"/v1/ims/{RECIPIENT}/actions", {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {
+        "b2ba": [{"doc_id": doc["doc_id"], "hash": doc["hash"], "action": "A"}]}})
+    live_stack.wait_projected()
+    cause = live_stack.scalar("SELECT cause_event_id FROM notification_outbox WHERE NOT sent ORDER BY seq DESC LIMIT 1")
+    dying = spawn_cli(live_stack.settings, tmp_path / "dying-notifier.log", "notify",
+                      IMS_FAILPOINTS="notifier_after_publish")
+    assert dying.wait(60) == 137
+    assert live_stack.scalar("SELECT sent FROM notification_outbox WHERE cause_event_id = :c", c=cause) is False
+    live_stack.start_process("notifier", "notify")
+    wait_until(lambda: live_stack.scalar("SELECT sent FROM notification_outbox WHERE cause_event_id = :c", c=cause),
+               what="the outbox row marked sent")
+    assert [c for c, _ in notifications_on_topic(live_stack)].count(cause) == 1

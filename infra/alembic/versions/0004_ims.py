@@ -140,9 +140,13 @@ def upgrade() -> None:
         """
     )
     op.execute("CREATE INDEX notification_outbox_unsent ON notification_outbox (seq) WHERE NOT sent")
+    op.execute(
+        "CREATE TABLE notifier_positions (topic text NOT NULL, partition integer NOT NULL, "
+        "next_offset bigint NOT NULL, PRIMARY KEY (topic, partition))"
+    )
 
 
 def downgrade() -> None:
-    for table in ("notification_outbox", "ims_applied_requests", "ims_clock", "ims_periods", "ims_refusals", "ims_history",
+    for table in ("notifier_positions", "notification_outbox", "ims_applied_requests", "ims_clock", "ims_periods", "ims_refusals", "ims_history",
                   "ims_counts", "ims_documents"):
         op.execute(f"DROP TABLE {table}")

@@ -1,0 +1,36 @@
+"""Reading the supplier-notifications topic from the beginning, as a downstream system would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from services.bootstrap import load_codec
+from services.common.envelope import Envelope
+
+
+def notifications_on_topic(live_stack: Any) -> list[tuple[str, str]]:
+    """(cause event id, supplier) of every notification message, in topic order per partition."""
+    topic = live_stack.settings.topic("ims.supplier-notifications.v1")
+    consumer = KafkaConsumer(
+        bootstrap_servers=live_stack.settings.kafka_bootstrap,
+        isolation_level="read_committed",
+        enable_auto_commit=False,
+    )
+    parts = [TopicPartition(topic, p) for p in range(live_stack.settings.partitions)]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    ends = consumer.end_offsets(parts)
+    seen: list[tuple[str, str]] = []
+    try:
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            for messages in consumer.poll(500).values():
+                for message in messages:
+                    envelope = Envelope.from_headers(message.headers)
+                    _, record = load_codec().decode(message.value)
+                    assert message.key.decode() == record["supplier"]
+                    seen.append((envelope.causation_id, record["supplier"]))
+    finally:
+        consumer.close()
+    return seen
