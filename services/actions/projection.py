@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+import structlog
 from sqlalchemy import Connection, text
 
 from services.actions import periods
@@ -19,10 +20,11 @@ from services.actions.batch import Batch, Key
 from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.filings import FilingFacts, decide_filing, supersedes
 from services.actions.domain.model import REJECT, ActionRequest, ImsDocument
-from services.common.runner import Delivered
+from services.common.runner import Delivered, message_context
 from services.gstr2b import generation
 
 CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})
+log = structlog.get_logger()
 
 
 class ImsProjection:
@@ -52,7 +54,9 @@ class ImsProjection:
         for message in batch:
             handler = HANDLERS.get(message.envelope.event_type)
             if handler is not None:
-                handler(work, message, clock)
+                with message_context(message):
+                    handler(work, message, clock)
+                    log.debug("event_projected")
         work.flush()
 
 

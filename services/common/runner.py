@@ -12,6 +12,7 @@ Guarantees, each covered by an integration test against real servers:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +42,18 @@ class Delivered:
     value: bytes  # the payload as received, for the archive
     headers: tuple[tuple[str, bytes], ...]
     timestamp_ms: int
+
+
+def message_context(message: Delivered) -> contextlib.AbstractContextManager[None]:
+    """Bind the message's coordinates to every log line emitted while it is handled."""
+    return structlog.contextvars.bound_contextvars(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        event_id=message.envelope.event_id,
+        event_type=message.envelope.event_type,
+        correlation_id=message.envelope.correlation_id,
+    )
 
 
 class Projection(Protocol):
