@@ -6,6 +6,7 @@ check character computed over the first 14 characters (IMS-RULES §9).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -49,6 +50,12 @@ def parse_gstin(text: object) -> Gstin:
     """Turn untrusted input into a Gstin; nothing is stripped or upper-cased on the caller's behalf."""
     if not isinstance(text, str):
         raise InvalidGstin(f"GSTIN must be text, got {type(text).__name__}")
+    return _known(text)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _known(text: str) -> Gstin:
+    """A return names the same few GSTINs thousands of times: check each once (failures are not cached)."""
     return Gstin(text)
 
 

@@ -24,8 +24,13 @@ def to_paise(value: object, field: str) -> int:
     if isinstance(value, float):
         raise InvalidAmount(f"{field}: floats are not exact; parse amounts as Decimal (got float {value!r})")
     if isinstance(value, int):
+        if 0 <= value < _LIMIT_RUPEES:
+            return value * 100
         amount = Decimal(value)
     elif isinstance(value, Decimal):
+        paise = _fast_paise(value)
+        if paise is not None:
+            return paise
         amount = value
     elif isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value):
@@ -37,6 +42,21 @@ def to_paise(value: object, field: str) -> int:
     else:
         raise InvalidAmount(f"{field}: must be an amount, got {type(value).__name__}")
     return _decimal_to_paise(amount, field)
+
+
+_LIMIT_RUPEES = 10**MAX_INTEGER_DIGITS
+
+
+def _fast_paise(amount: Decimal) -> int | None:
+    """The common case (finite, non-negative, at most two places, in range) without the full checks;
+    None sends the amount through `_decimal_to_paise`, which explains what is wrong."""
+    if not amount.is_finite():
+        return None
+    scaled = amount.scaleb(2)
+    paise = int(scaled)
+    if paise != scaled or paise < 0 or paise >= _LIMIT_RUPEES * 100:
+        return None
+    return paise
 
 
 def _decimal_to_paise(amount: Decimal, field: str) -> int:

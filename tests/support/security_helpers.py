@@ -62,7 +62,11 @@ def snapshot(stack: Any, tables: Iterable[str] = ALL_TABLES) -> Snapshot:
 
 def changes(before: Snapshot, after: Snapshot) -> list[str]:
     """What differs between two snapshots, in words (empty when nothing changed)."""
-    moved = [f"table {t}: {before.tables[t]} -> {after.tables[t]}" for t in before.tables if before.tables[t] != after.tables[t]]
+    moved = [
+        f"table {t}: {before.tables[t]} -> {after.tables[t]}"
+        for t in before.tables
+        if before.tables[t] != after.tables[t]
+    ]
     if before.offsets != after.offsets:
         moved.append(f"events topic end offsets: {before.offsets} -> {after.offsets}")
     return moved

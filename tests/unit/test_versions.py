@@ -95,3 +95,11 @@ def test_original_key_points_an_amendment_at_its_original_section_and_year():
     )
     assert original_key(amended) == "b2bcn|27AAPFK4821M1ZT|2024|CN/1"
     assert original_key(DOC) is None
+
+
+def test_the_hashed_content_names_every_content_field_of_the_document():
+    from dataclasses import fields
+
+    from services.ingest.domain.versions import _NOT_CONTENT, _content
+
+    assert set(_content(DOC)) == {f.name for f in fields(DOC)} - _NOT_CONTENT

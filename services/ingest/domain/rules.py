@@ -5,9 +5,10 @@ Parsers never raise on bad input; ``None`` input means the field is absent.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from services.common.gstin import VALID_POS_CODES, Gstin, InvalidGstin, parse_gstin
@@ -60,10 +61,18 @@ def parse_date(raw: object, field: str, not_after: Period | None = None) -> date
     """A DD-MM-YYYY calendar date from 01-07-2017, and not after ``not_after``'s last day."""
     if raw is None:
         return missing(field)
-    if not isinstance(raw, str) or not _DATE_TEXT.fullmatch(raw):
+    if not isinstance(raw, str):
+        return problem(field, "INVALID_DATE", f"must be DD-MM-YYYY, got {raw!r}")
+    return _parse_date_text(raw, field, not_after)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _parse_date_text(raw: str, field: str, not_after: Period | None) -> date | Problem:
+    """Dates repeat across a return's rows; both answers (a date or a Problem) are immutable."""
+    if not _DATE_TEXT.fullmatch(raw):
         return problem(field, "INVALID_DATE", f"must be DD-MM-YYYY, got {raw!r}")
     try:
-        day = datetime.strptime(raw, "%d-%m-%Y").date()
+        day = date(int(raw[6:10]), int(raw[3:5]), int(raw[0:2]))
     except ValueError:
         return problem(field, "INVALID_DATE", f"{raw} is not a calendar date")
     if day < GST_START:

