@@ -67,19 +67,19 @@ class Sizes:
             )
         return cls(
             quick=False,
-            raw_documents=500_000,
+            raw_documents=300_000,
             raw_per_document=100_000,
             raw_latency_rounds=40,
             ingest_sizes=((10_000, 3), (100_000, 2), (1_000_000, 1)),
             big=1_000_000,
             bulk=100_000,
-            gstr2b_runs=2,
-            bulk_runs=2,
+            gstr2b_runs=1,
+            bulk_runs=1,
             load_rate=5_000,
             load_seconds=40.0,
             load_warmup_seconds=5.0,
             low_rate=1_000,
-            low_seconds=20.0,
+            low_seconds=15.0,
         )
 
     def describe(self) -> str:
@@ -152,9 +152,7 @@ def run_worker(settings: Settings, log: Path, *argv: str, timeout: float = 1800)
     with open(log, "a") as out:
         out.write(f"$ bench.worker {' '.join(argv)}\n{done.stderr}\n{done.stdout}\n")
     if done.returncode != 0 or not done.stdout.strip():
-        raise RuntimeError(
-            f"bench.worker {' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-3000:]}"
-        )
+        raise RuntimeError(f"bench.worker {' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return answer
 
@@ -215,9 +213,7 @@ def checkpoints_reached(engine: Engine, projection: str, ends: dict[tuple[str, i
         stored = {
             (t, p): o
             for t, p, o in conn.execute(
-                text(
-                    "SELECT topic, partition, next_offset FROM projection_checkpoints WHERE projection = :p"
-                ),
+                text("SELECT topic, partition, next_offset FROM projection_checkpoints WHERE projection = :p"),
                 {"p": projection},
             )
         }
@@ -313,6 +309,18 @@ class Results:
         }
 
 
+def hwm_mb(pid: int) -> float:
+    """Peak RSS of a live process as the kernel keeps it (VmHWM), in MB; 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
 def rss_mb(pid: int, with_children: bool = False) -> float:
     try:
         process = psutil.Process(pid)
@@ -342,8 +350,11 @@ class MemorySampler:
             self._watched[name] = (pid, with_children)
 
     def unwatch(self, name: str) -> None:
+        """Stop sampling; the kernel's own peak (VmHWM) of a single process is taken first."""
         with self._lock:
-            self._watched.pop(name, None)
+            found = self._watched.pop(name, None)
+        if found is not None and not found[1]:
+            self.record(name, hwm_mb(found[0]))
 
     def record(self, name: str, megabytes: float) -> None:
         with self._lock:

@@ -64,8 +64,7 @@ def thread_cpu() -> dict[str, float]:
 
     names = {t.native_id: t.name for t in threading.enumerate()}
     return {
-        f"{names.get(t.id, 'thread')}#{t.id}": round(t.user_time + t.system_time, 3)
-        for t in psutil.Process().threads()
+        f"{names.get(t.id, 'thread')}#{t.id}": round(t.user_time + t.system_time, 3) for t in psutil.Process().threads()
     }
 
 

@@ -123,10 +123,7 @@ class VisibilityPoller:
                     wanted = dict(self._waiting)
                 if wanted:
                     rows = conn.execute(
-                        text(
-                            "SELECT recipient, sum(n) FROM ims_counts WHERE recipient = ANY(:r) "
-                            "GROUP BY recipient"
-                        ),
+                        text("SELECT recipient, sum(n) FROM ims_counts WHERE recipient = ANY(:r) GROUP BY recipient"),
                         {"r": list(wanted)},
                     ).all()
                     conn.rollback()

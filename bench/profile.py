@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -85,9 +86,7 @@ def show(title: str, summary: dict[str, Any]) -> None:
         print("  CPU seconds per thread: " + ", ".join(f"{k} {v:.2f}" for k, v in threads.items()))
 
 
-def worker_profile(
-    settings: Any, log: Path, out: Path, title: str, report: dict[str, Any], *argv: str
-) -> None:
+def worker_profile(settings: Any, log: Path, out: Path, title: str, report: dict[str, Any], *argv: str) -> None:
     answer = run_worker(settings, log, *argv, "--profile", str(out))
     summary = json.loads(out.read_text())
     summary["answer"] = answer
@@ -107,9 +106,7 @@ def crc32c_cost(report: dict[str, Any]) -> None:
     for _ in range(rounds):
         util.calc_crc32c(data)
     seconds = (time.perf_counter() - started) / rounds
-    implementation = (
-        "C (crc32c package)" if util.crc32c_c is not None else "pure Python (kafka/record/_crc32c.py)"
-    )
+    implementation = "C (crc32c package)" if util.crc32c_c is not None else "pure Python (kafka/record/_crc32c.py)"
     report["crc32c"] = {"implementation": implementation, "ms_per_220kb": seconds * 1000,
                         "mb_per_s": len(data) / seconds / 1e6}  # fmt: skip
     print(f"\ncrc32c: {implementation}: {seconds * 1000:.1f} ms per 220 KB batch = "
@@ -189,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     configure_logging("console", "warning")
+    logging.getLogger("kafka").setLevel(logging.ERROR)
     documents = 20_000 if args.quick else 100_000
     report: dict[str, Any] = {"documents": documents}
     crc32c_cost(report)

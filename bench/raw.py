@@ -108,8 +108,7 @@ def _column_type(name: str) -> str:
 def _create_tables(engine: Engine, schema: str) -> None:
     columns = ", ".join(f"{c} {_column_type(c)}" for c in DOC_COLUMNS)
     per_doc = ", ".join(
-        f"{c} {'bigint' if c in _BIGINT else ('date' if c == 'doc_date' else 'text')}"
-        for c in PER_DOCUMENT_FIELDS
+        f"{c} {'bigint' if c in _BIGINT else ('date' if c == 'doc_date' else 'text')}" for c in PER_DOCUMENT_FIELDS
     )
     with engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
@@ -232,9 +231,7 @@ class RawLimit:
                 rows.extend(_doc_row(recipient, reference, doc) for doc in record["documents"])
                 if len(rows) >= COPY_BATCH_ROWS or position == len(messages) - 1:
                     with self.engine.begin() as conn:
-                        copied += copy_rows(
-                            conn, "documents", ("recipient", "reference_id", *DOC_COLUMNS), rows
-                        )
+                        copied += copy_rows(conn, "documents", ("recipient", "reference_id", *DOC_COLUMNS), rows)
                     rows = []
         assert copied == documents, (copied, documents)
         stages = {
@@ -341,9 +338,7 @@ class RawLimit:
                         got = batch[-1]
                 assert got is not None
                 _, decoded = self.codec.decode(got.value, expected_type="DocumentsFiled")
-                rows = [
-                    _doc_row(decoded["recipient"], decoded["reference_id"], d) for d in decoded["documents"]
-                ]
+                rows = [_doc_row(decoded["recipient"], decoded["reference_id"], d) for d in decoded["documents"]]
                 with self.engine.begin() as conn:
                     copy_rows(conn, "latency", ("recipient", "reference_id", *DOC_COLUMNS), rows)
                 if index >= 2:

@@ -38,9 +38,7 @@ def assign_ratios(results: Results) -> None:
             _ratio(figure, select[f"{which}_ms"] / figure.value, f"raw SELECT 1 {which} / figure")
         elif key == "gstr2b_seconds" and copy:
             documents = figure.details["documents"]
-            _ratio(
-                figure, (documents / copy["rows_per_s"]) / figure.value, "raw INSERT...SELECT time / figure"
-            )
+            _ratio(figure, (documents / copy["rows_per_s"]) / figure.value, "raw INSERT...SELECT time / figure")
 
 
 def _ratio(figure: Figure, value: float, basis: str) -> None:
@@ -63,13 +61,7 @@ def table(results: Results) -> str:
         if figure.group != group and rows:
             rows.append(("",) * len(header))
         group = figure.group
-        ratio = (
-            ""
-            if figure.ratio is None
-            else f"{figure.ratio:.3f}"
-            if figure.ratio < 0.1
-            else f"{figure.ratio:.2f}"
-        )
+        ratio = "" if figure.ratio is None else f"{figure.ratio:.3f}" if figure.ratio < 0.1 else f"{figure.ratio:.2f}"
         rows.append(
             (
                 figure.name,
@@ -95,8 +87,7 @@ def summary(results: Results) -> str:
     missed = [f for f in targets if f.met is False]
     lines = [f"targets met: {len(targets) - len(missed)} of {len(targets)}"]
     lines += [
-        f"  missed: {f.name.strip()}: {fmt_value(f.value, f.unit)} {f.unit} (target {target_text(f)})"
-        for f in missed
+        f"  missed: {f.name.strip()}: {fmt_value(f.value, f.unit)} {f.unit} (target {target_text(f)})" for f in missed
     ]
     return "\n".join(lines)
 

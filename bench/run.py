@@ -15,9 +15,9 @@ the end), runs the stages below in order, prints a table and writes bench/result
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import platform
-import resource
 import sys
 import time
 import traceback
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import live, report, stages
-from bench.common import CpuSnapshot, MemorySampler, Results, Sizes, bench_settings
+from bench.common import CpuSnapshot, MemorySampler, Results, Sizes, bench_settings, hwm_mb
 from bench.servers import servers
 from services.common.db import make_engine
 from services.common.log import configure_logging
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     configure_logging("console", "warning")
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # kafka-python's event-loop timing warnings
     began = time.perf_counter()
     sizes = Sizes.for_mode(args.quick)
     results = Results("quick" if args.quick else "full", sizes)
@@ -83,9 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             if srv.embedded_postgres:
-                results.notes.append(
-                    "embedded PostgreSQL runs with fsync=off: commits are not flushed to disk"
-                )
+                results.notes.append("embedded PostgreSQL runs with fsync=off: commits are not flushed to disk")
             for name, pid in srv.pids.items():
                 sampler.watch(name, pid, with_children=name == "postgres")
             external = not (srv.embedded_postgres and srv.embedded_broker)
@@ -108,13 +107,14 @@ def main(argv: list[str] | None = None) -> int:
                 upgrade(engine, settings.db_schema)
                 ensure_topics(srv.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
                 _run_stages(ctx)
+                sampler.unwatch("broker")  # its own peak (VmHWM) before it stops
             finally:
                 if external:
                     _drop(ctx, tag)
                 engine.dispose()
     finally:
         sampler.stop()
-    sampler.record("bench (this process)", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    sampler.record("bench (this process)", hwm_mb(os.getpid()))
     results.memory = {k: round(v, 1) for k, v in sorted(sampler.peaks.items())}
     _memory_figures(results)
     report.assign_ratios(results)

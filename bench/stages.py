@@ -63,9 +63,7 @@ def raw_limit(ctx: Context) -> None:
         say(f"  per-document pipeline, {sizes.raw_per_document:,} messages of ~150 bytes ...")
         per_doc = raw.per_document(sizes.raw_per_document)
         ctx.results.raw["per_document"] = per_doc
-        _print_pipeline(
-            f"per document (~{per_doc['bytes_per_message']:.0f}-byte messages, reference)", per_doc
-        )
+        _print_pipeline(f"per document (~{per_doc['bytes_per_message']:.0f}-byte messages, reference)", per_doc)
         latency = raw.latency(sizes.raw_latency_rounds)
         ctx.results.raw["single_message_latency"] = latency
         say(
@@ -74,10 +72,7 @@ def raw_limit(ctx: Context) -> None:
         )
         select = raw.select_one()
         ctx.results.raw["select_1"] = select
-        say(
-            f"  SELECT 1 through the product's engine: p50 {select['p50_ms']:.2f} ms, "
-            f"p99 {select['p99_ms']:.2f} ms"
-        )
+        say(f"  SELECT 1 through the product's engine: p50 {select['p50_ms']:.2f} ms, p99 {select['p99_ms']:.2f} ms")
         copy = raw.insert_select()
         ctx.results.raw["insert_select"] = copy
         say(
@@ -112,14 +107,10 @@ def raw_limit(ctx: Context) -> None:
         )
     )
     results.add(
-        Figure(
-            "raw_latency_p99", "raw limit one 300-doc message p99", latency["p99_ms"], "ms", group="raw limit"
-        )
+        Figure("raw_latency_p99", "raw limit one 300-doc message p99", latency["p99_ms"], "ms", group="raw limit")
     )
     results.add(
-        Figure(
-            "raw_select_p99", "raw limit SELECT 1 round trip p99", select["p99_ms"], "ms", group="raw limit"
-        )
+        Figure("raw_select_p99", "raw limit SELECT 1 round trip p99", select["p99_ms"], "ms", group="raw limit")
     )
     results.add(
         Figure(
@@ -159,10 +150,7 @@ def ingest(ctx: Context) -> None:
     again.path.unlink()
     first.path.unlink()
     results.environment["generator_reproducible"] = reproducible
-    say(
-        f"  generator: same seed, same bytes: {'yes' if reproducible else 'NO'} "
-        f"(sha256 {first.sha256[:16]}...)"
-    )
+    say(f"  generator: same seed, same bytes: {'yes' if reproducible else 'NO'} (sha256 {first.sha256[:16]}...)")
     for documents, runs in sizes.ingest_sizes:
         per_run = []
         for run in range(runs):
@@ -244,10 +232,7 @@ def catchup(ctx: Context) -> None:
             target=50_000,
             group="projection",
             details=answer
-            | {
-                "timing": "from partitions assigned to checkpoints at the end "
-                "offsets; group join reported separately"
-            },
+            | {"timing": "from partitions assigned to checkpoints at the end offsets; group join reported separately"},
         )
     )
     ctx.results.add(
@@ -277,9 +262,7 @@ def counts_in_process(ctx: Context) -> None:
             samples.append((time.perf_counter() - started) * 1000)
     total = answer["all_oth"]["ttl_cnt"]
     if total != ctx.big.documents:
-        raise RuntimeError(
-            f"counts show {total} documents for the big recipient, expected {ctx.big.documents}"
-        )
+        raise RuntimeError(f"counts show {total} documents for the big recipient, expected {ctx.big.documents}")
     p50, p99 = percentile(samples, 50), percentile(samples, 99)
     say(f"  queries.counts at {total:,} documents: p50 {p50:.2f} ms, p99 {p99:.2f} ms over {calls} calls")
     details = {"documents": total, "calls": calls, "samples_ms": samples}
@@ -321,10 +304,7 @@ def gstr2b(ctx: Context) -> None:
                 )
             finally:
                 transaction.rollback()  # every run generates the same version from the same state
-        say(
-            f"  GSTR-2B {period.mmyyyy} run {run + 1}: {lines:,} documents in {seconds[-1]:.2f} s "
-            "(rolled back)"
-        )
+        say(f"  GSTR-2B {period.mmyyyy} run {run + 1}: {lines:,} documents in {seconds[-1]:.2f} s (rolled back)")
     if lines != ctx.big.documents:
         raise RuntimeError(f"GSTR-2B took {lines} documents, expected {ctx.big.documents}")
     ctx.results.add(

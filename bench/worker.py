@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import resource
 import sys
 import threading
@@ -23,7 +25,11 @@ from services.common.settings import EVENTS_TOPIC, Settings
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    """This process's own peak RSS: VmHWM, not ru_maxrss, which on Linux keeps the RSS of the parent that
+    forked us (a bench orchestrator holding hundreds of MB would show up as every worker's peak)."""
+    from bench.common import hwm_mb
+
+    return hwm_mb(os.getpid()) or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def ingest(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
@@ -174,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     configure_logging(settings.log_format, "warning")
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # kafka-python's event-loop timing warnings
     result = ingest(settings, args) if args.command == "ingest" else catchup(settings, args)
     print(json.dumps(result))
     return 0

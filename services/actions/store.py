@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import date
@@ -14,6 +15,7 @@ from services.actions.domain.model import ImsDocument
 from services.common.copy import copy_rows
 
 COLUMNS = tuple(f.name for f in fields(ImsDocument))
+_as_row = operator.attrgetter(*COLUMNS)
 _DATES = frozenset({"doc_date", "orig_date", "filed_on", "pending_deadline"})
 Key = tuple[str, str]
 
@@ -57,7 +59,7 @@ def save(conn: Connection, documents: Sequence[ImsDocument], removed: Sequence[K
     if not documents:
         return
     conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS ims_stage (LIKE ims_documents) ON COMMIT DELETE ROWS"))
-    copy_rows(conn, "ims_stage", COLUMNS, ([getattr(d, c) for c in COLUMNS] for d in documents))
+    copy_rows(conn, "ims_stage", COLUMNS, map(_as_row, documents))
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("recipient", "doc_key"))
     conn.execute(
         text(

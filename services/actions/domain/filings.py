@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from services.actions.domain.model import NO_ACTION, ImsDocument, Refusal
-from services.actions.domain.pending import direction, is_pending_blocked, pending_deadline
+from services.actions.domain.pending import blocked, deadline, direction, is_pending_blocked, pending_deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,14 @@ class FilingOutcome:
     what: str = ""  # history label: filed, saved, replaced, marked_filed, deleted
 
 
-def incoming_document(record: dict[str, Any], facts: FilingFacts) -> ImsDocument:
+def incoming_document(
+    record: dict[str, Any], facts: FilingFacts, original: ImsDocument | None = None,
+    current: ImsDocument | None = None,
+) -> ImsDocument:
+    """The document a filing reports, with everything derived at once (one construction per document:
+    this is the projector's hot path)."""
+    amend = direction(record["value"], original) if record["original_key"] else None
+    is_blocked = blocked(record["section"], amend, original)
     return ImsDocument(
         recipient=facts.recipient,
         doc_key=record["key"],
@@ -70,6 +77,11 @@ def incoming_document(record: dict[str, Any], facts: FilingFacts) -> ImsDocument
         diff_percent=record["diff_percent"],
         port_code=record["port_code"],
         last_reference=facts.reference_id,
+        action=NO_ACTION,
+        prev_action=current.action if current is not None else None,
+        amend_direction=amend,
+        pending_blocked=is_blocked,
+        pending_deadline=deadline(record["gstr2b_period"]) if is_blocked else None,
     )
 
 
@@ -78,7 +90,7 @@ def decide_filing(
 ) -> FilingOutcome:
     if record["deleted"]:
         return _delete(current)
-    incoming = incoming_document(record, facts)
+    incoming = incoming_document(record, facts, original, current)
     if current is not None and current.frozen:
         return FilingOutcome(
             current, False, refusal=Refusal("FROZEN", "its GSTR-3B period is filed; amend instead")
@@ -103,13 +115,8 @@ def decide_filing(
             False,
             refusal=Refusal("ALREADY_FILED", "a filed document changes only through an amendment table"),
         )
-    fresh = replace(
-        incoming, amend_direction=direction(incoming.value, original) if incoming.original_key else None
-    )
-    if current is not None:
-        fresh = replace(fresh, action=NO_ACTION, prev_action=current.action)
     what = "replaced" if current is not None else ("filed" if facts.status == "filed" else "saved")
-    return FilingOutcome(_with_pending_rules(fresh, original), True, what=what)
+    return FilingOutcome(incoming, True, what=what)
 
 
 def _delete(current: ImsDocument | None) -> FilingOutcome:

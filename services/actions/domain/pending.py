@@ -9,6 +9,8 @@ following tax period; before it, never.
 
 from __future__ import annotations
 
+import functools
+
 from services.actions.domain.model import ACCEPT, REJECT, ImsDocument
 from services.common.periods import IMS_POLICY_START, Period, gstr3b_due_date
 
@@ -26,19 +28,18 @@ def direction(amendment_value: int, original: ImsDocument | None) -> str | None:
 
 
 def is_pending_blocked(doc: ImsDocument, original: ImsDocument | None) -> bool:
-    if doc.section in ORIGINAL_CREDIT_NOTES:
+    return blocked(doc.section, doc.amend_direction, original)
+
+
+def blocked(section: str, amend_direction: str | None, original: ImsDocument | None) -> bool:
+    if section in ORIGINAL_CREDIT_NOTES:
         return True
-    if doc.section in CREDIT_NOTE_AMENDMENTS:
-        if doc.amend_direction == "up":
+    if section in CREDIT_NOTE_AMENDMENTS:
+        if amend_direction == "up":
             return True
-        return doc.amend_direction == "down" and original is not None and original.action == REJECT
-    if doc.section in SUPPLY_AMENDMENTS:
-        return (
-            doc.amend_direction == "down"
-            and original is not None
-            and original.action == ACCEPT
-            and original.frozen
-        )
+        return amend_direction == "down" and original is not None and original.action == REJECT
+    if section in SUPPLY_AMENDMENTS:
+        return amend_direction == "down" and original is not None and original.action == ACCEPT and original.frozen
     return False
 
 
@@ -49,8 +50,15 @@ def policy_period(doc: ImsDocument) -> Period:
 
 def pending_deadline(doc: ImsDocument, quarterly: bool = False) -> str | None:
     """Last day Pending is allowed for a blocked document; None where Pending is not allowed at all."""
-    period = policy_period(doc)
-    if period < IMS_POLICY_START or doc.gstr2b_period is None:
+    return deadline(doc.gstr2b_period, quarterly)
+
+
+@functools.lru_cache(maxsize=1024)
+def deadline(gstr2b_period: str | None, quarterly: bool = False) -> str | None:
+    if gstr2b_period is None:
+        return None
+    period = Period.parse(gstr2b_period)
+    if period < IMS_POLICY_START:
         return None
     following = period.quarter_end.next() if quarterly else period.next()
     return gstr3b_due_date(following, quarterly).isoformat()
