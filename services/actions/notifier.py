@@ -83,7 +83,7 @@ def reconcile(container: Container) -> int:
     """Mark as sent what reached the topic after the last stored positions (a crash before the commit)."""
     topic = container.settings.topic(NOTIFICATIONS_TOPIC)
     with container.engine.connect() as conn:
-        stored = dict(
+        stored: dict[int, int] = dict(
             conn.execute(
                 text("SELECT partition, next_offset FROM notifier_positions WHERE topic = :t"), {"t": topic}
             ).all()

@@ -9,7 +9,6 @@ twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -19,7 +18,7 @@ from services.actions import periods
 from services.actions.batch import Batch, Key
 from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.filings import FilingFacts, decide_filing, supersedes
-from services.actions.domain.model import REJECT, ActionRequest, ImsDocument
+from services.actions.domain.model import REJECT, ActionRequest, ImsDocument, evolve
 from services.common.runner import Delivered, message_context
 from services.gstr2b import generation
 
@@ -110,7 +109,7 @@ def on_documents_filed(work: Batch, message: Delivered, _clock: dict[str, str]) 
         work.note(message, index, key, outcome.what, {"hash": doc["version_hash"], "status": facts.status})
         amended = outcome.document
         if amended is not None and original_key and original is not None and supersedes(amended, original):
-            work.put(original_key, replace(original, superseded_by=key[1]))
+            work.put(original_key, evolve(original, superseded_by=key[1]))
             work.note(message, index, original_key, "superseded", {"by": key[1]})
 
 

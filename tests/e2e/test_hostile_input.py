@@ -837,11 +837,11 @@ def test_a_nul_character_in_remarks_is_refused_or_stored_and_the_projector_keeps
     with scene.as_a() as client:
         current = {d["inum"]: d for d in client.get(f"/v1/ims/{a}/documents").json()["invdata"]["b2b"]}
         doc = current["HX/6"]
-        remark = "late\x00payment"
+        remark, action = "late\x00payment", "P" if doc["action"] == "R" else "R"
         answer = client.post(
             f"/v1/ims/{a}/actions",
             content=dumps(
-                _save_body(a, {"doc_id": doc["doc_id"], "hash": doc["hash"], "action": "P", "remarks": remark})
+                _save_body(a, {"doc_id": doc["doc_id"], "hash": doc["hash"], "action": action, "remarks": remark})
             ),
             headers=JSON,
         )

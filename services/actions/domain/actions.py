@@ -6,8 +6,6 @@ is the authority (a race with an amendment or a GSTR-3B filing is refused there,
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from services.actions.domain.model import (
     ACCEPT,
     ACTIONS,
@@ -17,6 +15,7 @@ from services.actions.domain.model import (
     ActionRequest,
     ImsDocument,
     Refusal,
+    evolve,
 )
 from services.actions.domain.pending import policy_period, reduction_applies
 from services.common.periods import IMS_POLICY_START
@@ -102,7 +101,7 @@ def _check_reduction(doc: ImsDocument, request: ActionRequest) -> Refusal | None
 def apply_action(doc: ImsDocument, request: ActionRequest, actor: str, at: str) -> ImsDocument:
     """The document after an allowed action; reset (N) clears remarks and any declaration."""
     if request.action == NO_ACTION:
-        return replace(
+        return evolve(
             doc,
             action=NO_ACTION,
             prev_action=doc.action,
@@ -117,7 +116,7 @@ def apply_action(doc: ImsDocument, request: ActionRequest, actor: str, at: str) 
             action_at=at,
         )
     declaration = _declaration(doc, request) if request.action == ACCEPT and reduction_applies(doc) else None
-    return replace(
+    return evolve(
         doc,
         action=request.action,
         prev_action=doc.action,

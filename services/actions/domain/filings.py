@@ -11,10 +11,10 @@ Pure decisions, applied by the projector in log order, so a replay decides ident
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from services.actions.domain.model import NO_ACTION, ImsDocument, Refusal
+from services.actions.domain.model import NO_ACTION, ImsDocument, Refusal, evolve
 from services.actions.domain.pending import blocked, deadline, direction, is_pending_blocked, pending_deadline
 
 
@@ -97,7 +97,7 @@ def decide_filing(
         )
     if current is not None and current.version_hash == incoming.version_hash:
         if current.filing_status == "saved" and facts.status == "filed":
-            marked = replace(
+            marked = evolve(
                 current,
                 filing_status="filed",
                 filed_on=incoming.filed_on,
@@ -133,7 +133,7 @@ def _delete(current: ImsDocument | None) -> FilingOutcome:
 
 def _with_pending_rules(doc: ImsDocument, original: ImsDocument | None) -> ImsDocument:
     blocked = is_pending_blocked(doc, original)
-    return replace(doc, pending_blocked=blocked, pending_deadline=pending_deadline(doc) if blocked else None)
+    return evolve(doc, pending_blocked=blocked, pending_deadline=pending_deadline(doc) if blocked else None)
 
 
 def supersedes(amendment: ImsDocument, original: ImsDocument | None) -> bool:
