@@ -124,6 +124,7 @@ def explain_gstr2b(engine: Any, recipient: str, report: dict[str, Any]) -> None:
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
+            explained = conn.begin_nested()
             statements = (("take_in (UPDATE)", builder._TAKE_IN), ("insert_lines", builder._INSERT_LINES))
             for name, sql in statements:
                 started = time.perf_counter()
@@ -131,6 +132,7 @@ def explain_gstr2b(engine: Any, recipient: str, report: dict[str, Any]) -> None:
                 rows = conn.execute(explain, params).scalar_one()
                 plan = rows[0] if isinstance(rows, list) else json.loads(rows)[0]
                 plans[name] = {"seconds": time.perf_counter() - started, "plan": plan}
+            explained.rollback()
             started = time.perf_counter()
             builder.generate(conn, recipient, period, "2025-10-14", "profile", str(uuid.uuid4()))
             plans["generate (whole, after the two above)"] = {"seconds": time.perf_counter() - started}
@@ -163,6 +165,28 @@ def _plan_lines(node: dict[str, Any], total_ms: float, depth: int = 0) -> list[s
     return lines
 
 
+def explain_kept(pg_dir: Path, schema: str, output: Path | None) -> int:
+    from services.common.db import make_engine
+    from services.common.embedded.postgres import EmbeddedPostgres
+
+    server = EmbeddedPostgres(pg_dir, fsync=False)
+    engine = make_engine(server.start(), schema)
+    try:
+        with engine.connect() as conn:
+            recipient, documents = conn.execute(
+                text("SELECT recipient, sum(n) FROM ims_counts GROUP BY recipient ORDER BY 2 DESC LIMIT 1")
+            ).one()
+        print(f"GSTR-2B of {recipient} ({int(documents):,} documents) in {pg_dir}")
+        report: dict[str, Any] = {"documents": int(documents)}
+        explain_gstr2b(engine, recipient, report)
+        if output:
+            output.write_text(json.dumps(report, indent=1, default=str))
+    finally:
+        engine.dispose()
+        server.stop()
+    return 0
+
+
 def _bulk_api(container: Any, recipient: str) -> dict[str, Any]:
     from services.actions import handlers, queries
 
@@ -184,9 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="20,000 documents instead of 100,000")
     parser.add_argument("--output", type=Path, default=None, help="write every profile summary here (JSON)")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--explain-pg-dir", type=Path, default=None,
+                        help="only EXPLAIN GSTR-2B generation on a kept bench database (bench.run --keep: "
+                             "<work dir>/pg), for its recipient with the most documents")  # fmt: skip
+    parser.add_argument("--schema", default="bench1")
     args = parser.parse_args(argv)
     configure_logging("console", "warning")
     logging.getLogger("kafka").setLevel(logging.ERROR)
+    if args.explain_pg_dir:
+        return explain_kept(args.explain_pg_dir, args.schema, args.output)
     documents = 20_000 if args.quick else 100_000
     report: dict[str, Any] = {"documents": documents}
     crc32c_cost(report)

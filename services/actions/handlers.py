@@ -55,7 +55,7 @@ def document_key(section: str, record: dict[str, Any]) -> str | None:
     try:
         d, m, y = (int(x) for x in day.split("-"))
         fy = financial_year_of(date(y, m, d))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return f"{section}|{stin}|{fy}|{number.upper()}"
 
@@ -80,7 +80,11 @@ def parse_items(invdata: Any, reset: bool) -> list[Item]:
 
 
 def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
-    locator: dict[str, Any] = {k: record[k] for k in ("stin", "inum", "nt_num", "boenum", "doc_id") if k in record}
+    locator: dict[str, Any] = {
+        k: record[k] if isinstance(record[k], str) else repr(record[k])[:60]
+        for k in ("stin", "inum", "nt_num", "boenum", "doc_id")
+        if k in record
+    }
     key = document_key(section, record)
     if key is None or not key.startswith(section + "|"):
         return Item(

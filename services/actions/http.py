@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from services.actions import asof, handlers, history, queries, supplier
 from services.actions.handlers import CommandRefused
 from services.actions.records import getinv_record
-from services.api.auth import actor, require
+from services.api.auth import actor, require, scoped_key
 from services.api.bodies import parse_json, read_body
 from services.api.common import decode_cursor, encode_cursor, path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
@@ -24,7 +24,7 @@ from services.ingest.domain.sections import SECTION_BY_KEY
 
 router = APIRouter(prefix="/v1", tags=["ims"])
 RECIPIENT = Depends(require("recipient"))
-ANY_PARTY = Depends(require("recipient", "filer", "supplier"))
+ANY_PARTY = Depends(require("recipient", "filer"))
 SUPPLIER = Depends(require("supplier", "filer"))
 ADMIN = Depends(require(gstin_param=None))
 STATUSES = ("N", "A", "R", "P", "noaction", "accept", "reject", "pending")
@@ -71,6 +71,9 @@ def _container(request: Request) -> Container:
 def _selection(
     gstin: str, section: str | None, status: str | None, stin: str | None, rtnprd: str | None, q: str | None
 ) -> queries.Selection:
+    for name, value in (("section", section), ("status", status), ("stin", stin), ("rtnprd", rtnprd), ("q", q)):
+        if value is not None and not isinstance(value, str):
+            raise refused(f"{name}: must be text")
     if section is not None and section not in SECTION_BY_KEY:
         raise refused(f"section: unknown section {section!r}")
     if status is not None and status not in STATUSES:
@@ -182,7 +185,7 @@ async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
             reqtyp,
             lambda: items,
             actor(request),
-            request.headers.get("Idempotency-Key"),
+            scoped_key(request, recipient),
         )
     except CommandRefused as exc:
         raise refused(str(exc)) from None
@@ -230,7 +233,7 @@ async def post_bulk(request: Request, gstin: str) -> Any:
             "BULK",
             lambda: handlers.bulk_items(container, selection, body["action"], remarks, reduction),
             actor(request),
-            request.headers.get("Idempotency-Key"),
+            scoped_key(request, selection.recipient),
         )
     except (CommandRefused, InvalidAmount) as exc:
         raise refused(str(exc)) from None

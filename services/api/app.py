@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,6 +29,14 @@ def broker_reachable(bootstrap: str | None, timeout: float = 1.0) -> bool:
 def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="IMS backend", version="0.1.0")
     app.state.container = container
+
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """A NUL in a path or query value can never name anything; refuse it before it reaches SQL."""
+        if "\x00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.query:
+            return JSONResponse({"detail": {"error_cd": "INVALID_REQUEST",
+                                            "error_msg": "path or query: NUL characters are not allowed"}}, 400)
+        return await call_next(request)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> JSONResponse:

@@ -59,6 +59,16 @@ def require(*roles: str, gstin_param: str | None = "gstin") -> Callable[[Request
     return check
 
 
+def scoped_key(request: Request, owner: str) -> str | None:
+    """An Idempotency-Key names a retry of *this caller's* request: keys of different GSTINs or tokens
+    never meet, so one caller can neither replay nor block another's request."""
+    key = request.headers.get("idempotency-key")
+    if not key:
+        return None
+    who: Principal = request.state.principal
+    return f"{owner}|{who.token_id}|{key}"
+
+
 def actor(request: Request) -> str:
     """The token's subject: what every event records as its actor."""
     who: Principal = request.state.principal

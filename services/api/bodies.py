@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -39,8 +40,33 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BodyRefused(400, f"body: not valid UTF-8 at byte {exc.start}") from None
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        parsed = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except RecursionError:
         raise BodyRefused(400, "body: JSON nested too deeply") from None
     except ValueError as exc:
         raise BodyRefused(400, f"body: malformed JSON: {exc}") from None
+    if _ESCAPES.search(text):
+        _check_strings(parsed)
+    return parsed
+
+
+# A NUL cannot be stored in PostgreSQL text and a lone surrogate cannot be encoded: both arrive only
+# as \u escapes, so the (rare) bodies holding such escapes get their strings checked one by one.
+_ESCAPES = re.compile(r"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _check_strings(node: Any, where: str = "body") -> None:
+    if isinstance(node, str):
+        if "\x00" in node:
+            raise BodyRefused(400, f"{where}: NUL characters are not allowed in text")
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BodyRefused(400, f"{where}: text holds an unpaired UTF-16 surrogate") from None
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _check_strings(key, f"{where} (a key)")
+            _check_strings(value, key if where == "body" else f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_strings(value, f"{where}[{index}]")

@@ -31,6 +31,10 @@ def decode_cursor(cursor: str | None) -> tuple[str, str] | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         section, key = json.loads(base64.urlsafe_b64decode(padded))
-        return str(section), str(key)
+        if not (isinstance(section, str) and isinstance(key, str)) or "\x00" in section + key:
+            raise ValueError("not a cursor")
+        section.encode("utf-8")
+        key.encode("utf-8")
+        return section, key
     except (ValueError, TypeError):
         raise refused("cursor: not a cursor returned by this API") from None

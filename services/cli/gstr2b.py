@@ -26,10 +26,12 @@ def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 
 def _safe_output(path: Path) -> Path:
-    """Refuse anything but a plain file path in an existing directory (no device files, no directories)."""
+    """A new file in an existing directory: never overwrite, never follow a link, never a device."""
+    if path.is_symlink():
+        raise SystemExit(f"ims gstr2b: --output {path}: is a symbolic link; refusing to follow it")
     resolved = path.expanduser().resolve()
-    if resolved.exists() and not resolved.is_file():
-        raise SystemExit(f"ims gstr2b: --output {path}: not a regular file")
+    if resolved.exists():
+        raise SystemExit(f"ims gstr2b: --output {path}: already exists; refusing to overwrite it")
     if not resolved.parent.is_dir():
         raise SystemExit(f"ims gstr2b: --output {path}: directory {resolved.parent} does not exist")
     return resolved

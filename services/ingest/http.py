@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from services.api.auth import actor, forbidden, require
+from services.api.auth import actor, forbidden, require, scoped_key
 from services.api.bodies import parse_json, read_body
 from services.bootstrap import Container
 from services.common.producer import PublishError
@@ -51,7 +51,8 @@ async def post_return(
         raise forbidden(f"gstin: this token may not file for {filer}")
     try:
         return await run_in_threadpool(
-            file_return, container, payload, raw, form, status, when, actor(request), idempotency_key
+            file_return, container, payload, raw, form, status, when, actor(request),
+            scoped_key(request, filer if isinstance(filer, str) else ""),
         )
     except FilingRefused as exc:
         raise _refused(str(exc), 404 if str(exc).startswith("form:") else 400) from None
@@ -75,7 +76,9 @@ async def post_boe(
         if isinstance(importer, str) and not who.may_use(importer):
             raise forbidden(f"rtin: this token may not file Bills of Entry for {importer}")
     try:
-        return await run_in_threadpool(file_boes, container, payload, raw, actor(request), idempotency_key)
+        return await run_in_threadpool(
+            file_boes, container, payload, raw, actor(request), scoped_key(request, "boe")
+        )
     except FilingRefused as exc:
         raise _refused(str(exc)) from None
     except PublishError as exc:
