@@ -24,36 +24,34 @@ def _where(frame: Any) -> str:
 
 
 def summarize(root: Any, top: int = 15) -> dict[str, Any]:
-    """Self time (where the CPU is) and inclusive time (which call paths cost) per file:function."""
+    """Self time (where the CPU is, or what is waited on) and inclusive time (which call paths cost) per
+    file:function. Self time outside the product's code names the nearest product caller after an arrow,
+    so "sqlalchemy/.../default.py:do_execute <- services/actions/store.py:save" is SQL issued by `save`."""
     total = root.time or 1e-9
     own: dict[str, float] = defaultdict(float)
     inclusive: dict[str, float] = defaultdict(float)
 
-    def walk(frame: Any, on_stack: frozenset[str]) -> None:
-        if frame.is_synthetic:
-            own[_where(frame.parent) if frame.parent is not None else "?"] += frame.time
+    def walk(frame: Any, on_stack: frozenset[str], caller: str, parent_name: str) -> None:
+        if frame.is_synthetic:  # pyinstrument's [self] / [await] pseudo-frames: time of the parent itself
+            own[parent_name] += frame.time
             return
         name = _where(frame)
-        own[name] += frame.total_self_time - sum(c.time for c in frame.children if c.is_synthetic)
+        product = name.startswith("services/")
+        label = name if product or not caller else f"{name} <- {caller}"
+        own[label] += frame.total_self_time - sum(c.time for c in frame.children if c.is_synthetic)
         if name not in on_stack:  # recursion counts once
             inclusive[name] += frame.time
         for child in frame.children:
-            walk(child, on_stack | {name})
+            walk(child, on_stack | {name}, name if product else caller, label)
 
-    walk(root, frozenset())
+    walk(root, frozenset(), "", "?")
 
     def table(values: dict[str, float]) -> list[dict[str, Any]]:
         ranked = sorted(values.items(), key=lambda kv: kv[1], reverse=True)[:top]
         return [{"where": k, "seconds": round(v, 3), "percent": round(100 * v / total, 1)} for k, v in ranked]
 
     product = {k: v for k, v in inclusive.items() if k.startswith("services/")}
-    return {
-        "total_s": round(total, 3),
-        "self": table(own),
-        "inclusive_product": table(
-            product,
-        ),
-    }
+    return {"total_s": round(total, 3), "self": table(own), "inclusive_product": table(product)}
 
 
 def thread_cpu() -> dict[str, float]:

@@ -105,6 +105,10 @@ class VisibilityPoller:
         with self._lock:
             self._waiting[recipient] = (started, documents)
 
+    def forget(self, recipient: str) -> None:
+        with self._lock:
+            self._waiting.pop(recipient, None)
+
     def outstanding(self) -> int:
         with self._lock:
             return len(self._waiting)
@@ -157,6 +161,7 @@ def steady_load(
             if answer["proc_cnt"] != item.documents:
                 failures.append(f"{item.recipient}: {answer}")
         except Exception as exc:
+            poller.forget(item.recipient)
             failures.append(repr(exc))
         finally:
             gate.release()

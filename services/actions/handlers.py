@@ -178,7 +178,7 @@ def submit(
     ]
     container.publisher.publish(messages)
     failpoints.hit("after_publish")
-    response = reqsts(reference, len(accepted), _errors(items))
+    response = requests.reqsts(reference, len(accepted), _errors(items))
     requests.record(container.engine, reference, "actions", recipient, response, idempotency_key)
     return response
 
@@ -208,18 +208,6 @@ def _errors(items: Iterable[Item]) -> dict[str, list[dict[str, Any]]]:
                 {**item.locator, "error_cd": item.refusal.code, "error_msg": item.refusal.message}
             )
     return report
-
-
-def reqsts(reference: str, processed: int, report: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    errors = sum(len(v) for v in report.values())
-    status = "P" if errors == 0 else ("ER" if processed == 0 else "PE")
-    return {
-        "reference_id": reference,
-        "status_cd": status,
-        "proc_cnt": processed,
-        "err_cnt": errors,
-        "error_report": report,
-    }
 
 
 def bulk_items(

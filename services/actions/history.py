@@ -50,13 +50,4 @@ def request_status(engine: Engine, recipient: str, reference_id: str) -> dict[st
     report = {k: list(v) for k, v in answer["error_report"].items()}
     for section, doc_key, code, message in rows:
         report.setdefault(section, []).append({"doc_id": doc_key, "error_cd": code, "error_msg": message})
-    late = len(rows)
-    processed = max(0, answer["proc_cnt"] - late)
-    errors = answer["err_cnt"] + late
-    return {
-        **answer,
-        "status_cd": "P" if errors == 0 else ("ER" if processed == 0 else "PE"),
-        "proc_cnt": processed,
-        "err_cnt": errors,
-        "error_report": report,
-    }
+    return requests.reqsts(reference_id, max(0, answer["proc_cnt"] - len(rows)), report)

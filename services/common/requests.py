@@ -39,6 +39,18 @@ def idempotent(engine: Engine, key: str | None) -> Iterator[dict[str, Any] | Non
             conn.commit()
 
 
+def reqsts(reference_id: str, processed: int, report: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """GSTN's request-status answer: P all processed, PE processed with errors, ER nothing processed."""
+    errors = sum(len(rows) for rows in report.values())
+    return {
+        "reference_id": reference_id,
+        "status_cd": "P" if errors == 0 else ("ER" if processed == 0 else "PE"),
+        "proc_cnt": processed,
+        "err_cnt": errors,
+        "error_report": dict(report),
+    }
+
+
 def find(engine: Engine, reference_id: str, subject: str | None = None) -> dict[str, Any] | None:
     query = "SELECT response FROM request_log WHERE reference_id = :r"
     params = {"r": reference_id}

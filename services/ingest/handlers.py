@@ -134,7 +134,7 @@ def _commit(
     """One database transaction around the broker's acknowledgement: the raw return, the number claims
     and the answer are committed only if every event was acknowledged, and none of them otherwise."""
     report: dict[str, list[dict[str, str]]] = defaultdict(list)
-    accepted = refused = 0
+    accepted = 0
     with container.engine.begin() as conn:
         flat = [entry for _, entries in groups for entry in entries]
         clashes = numbers.claim(conn, [(i, e.document) for i, e in enumerate(flat) if e.document is not None])
@@ -147,7 +147,6 @@ def _commit(
                     entry = _duplicate(entry)
                 index += 1
                 if entry.document is None:
-                    refused += 1
                     report[entry.locator.table].append(error_row(entry))
                     continue
                 accepted += 1
@@ -156,7 +155,7 @@ def _commit(
                 )
             messages.extend(_messages(container, filing, by_recipient))
         _archive(conn, archived_as, raw)
-        response = answer(archived_as.reference_id, accepted, refused, report)
+        response = requests.reqsts(archived_as.reference_id, accepted, report)
         requests.record(conn, archived_as.reference_id, kind, subject, response, idempotency_key)
         container.publisher.publish(messages)
         failpoints.hit("after_publish")
@@ -206,19 +205,6 @@ def error_row(entry: Entry) -> dict[str, str]:
         entry.locator.number_field: entry.locator.number,
         "error_cd": first.code,
         "error_msg": "; ".join(p.message for p in entry.problems),
-    }
-
-
-def answer(
-    reference_id: str, accepted: int, refused: int, report: dict[str, list[dict[str, str]]]
-) -> dict[str, Any]:
-    status_cd = "P" if refused == 0 else ("ER" if accepted == 0 else "PE")
-    return {
-        "reference_id": reference_id,
-        "status_cd": status_cd,
-        "proc_cnt": accepted,
-        "err_cnt": refused,
-        "error_report": dict(report),
     }
 
 

@@ -100,6 +100,6 @@ def test_original_key_points_an_amendment_at_its_original_section_and_year():
 def test_the_hashed_content_names_every_content_field_of_the_document():
     from dataclasses import fields
 
-    from services.ingest.domain.versions import _NOT_CONTENT, _content
+    from services.ingest.domain.versions import _NOT_CONTENT, content
 
-    assert set(_content(DOC)) == {f.name for f in fields(DOC)} - _NOT_CONTENT
+    assert set(content(DOC)) == {f.name for f in fields(DOC)} - _NOT_CONTENT

@@ -17,6 +17,10 @@ class Item:
     sgst: int
     cess: int
 
+    def as_record(self) -> dict[str, str | int]:
+        return {"rate": self.rate, "taxable": self.taxable, "igst": self.igst, "cgst": self.cgst,
+                "sgst": self.sgst, "cess": self.cess}
+
 
 @dataclass(frozen=True, slots=True)
 class Document:

@@ -25,13 +25,17 @@ JsonValue = str | int | bool | list["JsonValue"] | dict[str, "JsonValue"]
 
 def version_hash(doc: Document) -> str:
     """64 lowercase hex characters; equal for equal content, different when any content differs."""
-    content = {name: value for name, value in _content(doc).items() if value is not None}
+    return hash_of(content(doc))
+
+
+def hash_of(fields: dict[str, JsonValue | None]) -> str:
+    content = {name: value for name, value in fields.items() if value is not None}
     # Same bytes as json.dumps(sort_keys=True, separators=(",", ":")) for this all-ASCII content
     # (validation admits only ASCII in these fields), about twenty times faster.
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _content(doc: Document) -> dict[str, JsonValue | None]:
+def content(doc: Document) -> dict[str, JsonValue | None]:
     """Every content field spelled out (this runs once per document at ingest, so no reflection);
     a unit test checks the list against the dataclass, so a new field cannot be forgotten."""
     return {
@@ -51,10 +55,7 @@ def _content(doc: Document) -> dict[str, JsonValue | None]:
         "cgst": doc.cgst,
         "sgst": doc.sgst,
         "cess": doc.cess,
-        "items": [
-            {"rate": i.rate, "taxable": i.taxable, "igst": i.igst, "cgst": i.cgst, "sgst": i.sgst, "cess": i.cess}
-            for i in doc.items
-        ],
+        "items": [item.as_record() for item in doc.items],  # type: ignore[misc]
         "note_type": doc.note_type,
         "orig_number": doc.orig_number,
         "orig_date": doc.orig_date.isoformat() if doc.orig_date is not None else None,
