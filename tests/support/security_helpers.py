@@ -54,7 +54,9 @@ class Snapshot:
 
 
 def snapshot(stack: Any, tables: Iterable[str] = ALL_TABLES) -> Snapshot:
-    """Digests of `tables` and the end offset of every partition of the events topic."""
+    """Digests of `tables` and the end offset of every partition of the events topic, once the
+    projector has applied everything already published (earlier tests' events included)."""
+    stack.wait_projected()
     with stack.engine.connect() as conn:
         found = digests(conn, tuple(tables))
     return Snapshot(found, end_offsets(stack.settings))
