@@ -94,9 +94,7 @@ def catch_up(container: Container, projection: Projection, engine: Engine) -> No
     runner = ProjectionRunner(projection, engine, load_codec(), lambda: None)  # type: ignore[arg-type,return-value]
     with container.engine.connect() as conn:
         live = checkpoints.stored(conn, projection.name)
-    for polled, positions in _kafka_batches(
-        container.settings.kafka_bootstrap or "", projection.topics, live
-    ):
+    for polled, positions in _kafka_batches(container.settings.kafka_bootstrap or "", projection.topics, live):
         runner.apply_polled(polled, positions)
 
 
@@ -141,9 +139,7 @@ def _rebind_archive_triggers(conn: Any, schema: str) -> None:
         conn.execute(text(statement))
 
 
-def replay(
-    container: Container, names: list[str], source: str = "kafka", keep_retired: bool = False
-) -> dict[str, int]:
+def replay(container: Container, names: list[str], source: str = "kafka", keep_retired: bool = False) -> dict[str, int]:
     """Rebuild the named projections and switch each over; returns events applied per projection."""
     settings = container.settings
     assert settings.database_url

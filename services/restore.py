@@ -91,10 +91,7 @@ def restore(container: Container) -> int:
             ),
         )
         checkpoints = conn.execute(
-            text(
-                "SELECT projection, topic, partition, next_offset FROM projection_checkpoints "
-                "WHERE topic = ANY(:t)"
-            ),
+            text("SELECT projection, topic, partition, next_offset FROM projection_checkpoints WHERE topic = ANY(:t)"),
             {"t": topics},
         ).all()
         for projection, topic, partition, next_offset in checkpoints:

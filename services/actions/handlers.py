@@ -98,17 +98,13 @@ def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
         )
     action = "N" if reset else record.get("action")
     if action not in ("A", "R", "P", "N"):
-        return Item(
-            section, locator, None, Refusal("INVALID_ACTION", f"action: must be A, R or P, got {action!r}")
-        )
+        return Item(section, locator, None, Refusal("INVALID_ACTION", f"action: must be A, R or P, got {action!r}"))
     remarks = record.get("remarks")
     if remarks is not None and not isinstance(remarks, str):
         return Item(section, locator, None, Refusal("INVALID_REMARKS", "remarks: must be text"))
     hash_ = record.get("hash")
     if hash_ is not None and not (isinstance(hash_, str) and len(hash_) == 64):
-        return Item(
-            section, locator, None, Refusal("STALE_HASH", "hash: must be the 64-hex hash from GETINV")
-        )
+        return Item(section, locator, None, Refusal("STALE_HASH", "hash: must be the 64-hex hash from GETINV"))
     try:
         request = ActionRequest(
             key,
@@ -128,9 +124,7 @@ def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
 
 def today_of(container: Container, recipient: str) -> str:
     with container.engine.connect() as conn:
-        value = conn.execute(
-            text("SELECT today FROM ims_clock WHERE recipient = :r"), {"r": recipient}
-        ).scalar()
+        value = conn.execute(text("SELECT today FROM ims_clock WHERE recipient = :r"), {"r": recipient}).scalar()
     return value.isoformat() if value else ""
 
 
@@ -243,9 +237,7 @@ def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: di
     return Item(doc.section, {"stin": doc.supplier, "doc_id": doc.doc_key}, request)
 
 
-def period_event(
-    container: Container, recipient: str, event_type: str, record: dict[str, Any], actor: str
-) -> None:
+def period_event(container: Container, recipient: str, event_type: str, record: dict[str, Any], actor: str) -> None:
     topic = container.settings.topic(EVENTS_TOPIC)
     container.publisher.publish([Outgoing(topic, recipient, Envelope(event_type, 1, actor=actor), record)])
 

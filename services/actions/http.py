@@ -83,9 +83,7 @@ def _selection(
             handlers.check_period(rtnprd)
         except CommandRefused as exc:
             raise refused(str(exc)) from None
-    return queries.Selection(
-        path_gstin(gstin), section, status, path_gstin(stin, "stin") if stin else None, rtnprd, q
-    )
+    return queries.Selection(path_gstin(gstin), section, status, path_gstin(stin, "stin") if stin else None, rtnprd, q)
 
 
 def _as_of(value: str) -> str:
@@ -219,12 +217,8 @@ async def post_bulk(request: Request, gstin: str) -> Any:
     if remarks is not None and not isinstance(remarks, str):
         raise refused("remarks: must be text")
     if reduction is not None and not isinstance(reduction, dict):
-        raise refused(
-            "itc_reduction: must be an object with itcRedReq and declIgst/declCgst/declSgst/declCess"
-        )
-    selection = _selection(
-        gstin, flt.get("section"), flt.get("status"), flt.get("stin"), flt.get("rtnprd"), None
-    )
+        raise refused("itc_reduction: must be an object with itcRedReq and declIgst/declCgst/declSgst/declCess")
+    selection = _selection(gstin, flt.get("section"), flt.get("status"), flt.get("stin"), flt.get("rtnprd"), None)
     try:
         return await run_in_threadpool(
             handlers.execute,

@@ -39,10 +39,7 @@ def _params(message: Delivered, **extra: object) -> dict[str, object]:
 def freeze(conn: Connection, message: Delivered) -> None:
     recipient, period, filed_on = (message.record[k] for k in ("recipient", "period", "filed_on"))
     conn.execute(
-        text(
-            "INSERT INTO ims_periods (recipient, period, gstr3b_filed_on) VALUES (:r, :p, :d) "
-            "ON CONFLICT DO NOTHING"
-        ),
+        text("INSERT INTO ims_periods (recipient, period, gstr3b_filed_on) VALUES (:r, :p, :d) ON CONFLICT DO NOTHING"),
         {"r": recipient, "p": period, "d": filed_on},
     )
     conn.execute(

@@ -118,8 +118,7 @@ def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> 
     recipient, reference = record["recipient"], record["reference_id"]
     first_time = work.conn.execute(
         text(
-            "INSERT INTO ims_applied_requests (reference_id, chunk) VALUES (:r, :c) ON CONFLICT DO NOTHING "
-            "RETURNING 1"
+            "INSERT INTO ims_applied_requests (reference_id, chunk) VALUES (:r, :c) ON CONFLICT DO NOTHING RETURNING 1"
         ),
         {"r": reference, "c": record["chunk"]},
     ).first()

@@ -33,9 +33,7 @@ def counts(engine: Engine, recipient: str, rtnprd: str | None = None) -> dict[st
         query += " AND return_period = :p"
         params["p"] = rtnprd
     with engine.connect() as conn:
-        found = {
-            (s, a): int(n) for s, a, n in conn.execute(text(query + " GROUP BY section, action"), params)
-        }
+        found = {(s, a): int(n) for s, a, n in conn.execute(text(query + " GROUP BY section, action"), params)}
     result: dict[str, Any] = {group: {} for group in GROUPS}
     for section in SECTIONS:
         result[section.group][section.key] = {
@@ -77,9 +75,7 @@ class Selection:
         return " AND ".join(clauses), params
 
 
-def page(
-    engine: Engine, selection: Selection, limit: int, cursor: tuple[str, str] | None
-) -> list[ImsDocument]:
+def page(engine: Engine, selection: Selection, limit: int, cursor: tuple[str, str] | None) -> list[ImsDocument]:
     """Keyset pagination on (section, doc_key): stable while documents arrive or change."""
     where, params = selection.where()
     if cursor is not None:
@@ -88,8 +84,7 @@ def page(
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where} "
-                "ORDER BY section, doc_key LIMIT :limit"
+                f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where} ORDER BY section, doc_key LIMIT :limit"
             ),
             params | {"limit": limit},
         )

@@ -78,9 +78,7 @@ def advance_clock(container: Container, today: str, actor: str) -> int:
         recipients = [
             r
             for (r,) in conn.execute(
-                text(
-                    "SELECT recipient FROM ims_clock UNION SELECT DISTINCT recipient FROM ims_documents ORDER BY 1"
-                )
+                text("SELECT recipient FROM ims_clock UNION SELECT DISTINCT recipient FROM ims_documents ORDER BY 1")
             )
         ]
     topic = container.settings.topic(EVENTS_TOPIC)

@@ -34,8 +34,15 @@ def create_app(container: Container) -> FastAPI:
     async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """A NUL in a path or query value can never name anything; refuse it before it reaches SQL."""
         if "\x00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.query:
-            return JSONResponse({"detail": {"error_cd": "INVALID_REQUEST",
-                                            "error_msg": "path or query: NUL characters are not allowed"}}, 400)
+            return JSONResponse(
+                {
+                    "detail": {
+                        "error_cd": "INVALID_REQUEST",
+                        "error_msg": "path or query: NUL characters are not allowed",
+                    }
+                },
+                400,
+            )
         return await call_next(request)
 
     @app.get("/healthz", tags=["operations"])

@@ -32,9 +32,7 @@ def _cell(value: Any) -> Any:
     return "" if value is None else neutralise(value)
 
 
-def csv_stream(
-    columns: Sequence[str], rows: Iterable[dict[str, Any]], flush_every: int = 2000
-) -> Iterator[bytes]:
+def csv_stream(columns: Sequence[str], rows: Iterable[dict[str, Any]], flush_every: int = 2000) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)

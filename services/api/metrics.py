@@ -70,9 +70,7 @@ class ProjectionCollector:
 
 def install(app: FastAPI, container: Container) -> None:
     registry = CollectorRegistry()
-    requests_total = Counter(
-        "ims_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
-    )
+    requests_total = Counter("ims_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry)
     latency = Histogram(
         "ims_http_request_seconds",
         "HTTP request latency",

@@ -51,9 +51,7 @@ LIMIT :n
 """
 
 
-def history(
-    engine: Engine, topics: list[str], extra: str = "", **params: object
-) -> Iterator[ArchivedMessage]:
+def history(engine: Engine, topics: list[str], extra: str = "", **params: object) -> Iterator[ArchivedMessage]:
     cur = current_epoch(engine)
     after: tuple[str, int, int] = ("", -1, -1)
     query = text(_HISTORY.format(extra=extra))

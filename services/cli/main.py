@@ -30,13 +30,9 @@ def _consume(settings: Settings, args: argparse.Namespace) -> int:
 
     factories = projection_factories(settings)
     if args.name not in factories:
-        print(
-            f"ims consume: unknown projection {args.name!r}; choose from {sorted(factories)}", file=sys.stderr
-        )
+        print(f"ims consume: unknown projection {args.name!r}; choose from {sorted(factories)}", file=sys.stderr)
         return 2
-    assert settings.database_url and settings.kafka_bootstrap, (
-        "DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS needed"
-    )
+    assert settings.database_url and settings.kafka_bootstrap, "DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS needed"
     runner = ProjectionRunner(
         factories[args.name](),
         make_engine(settings.database_url, settings.db_schema),
@@ -84,9 +80,7 @@ def _up(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
-        prog="ims", description="Event-sourced GST Invoice Management System backend"
-    )
+    root = argparse.ArgumentParser(prog="ims", description="Event-sourced GST Invoice Management System backend")
     commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="start the embedded stack (or use external servers) and every service")
     commands.add_parser("api", help="run the HTTP API")

@@ -69,8 +69,7 @@ def render_counts(gstin: str, counts: dict) -> str:  # type: ignore[type-arg]
             lines.append(group_titles[current])
         row = counts[section.group][section.key]
         lines.append(
-            f"  {section.heading:36}{row['noaction']:>10}{row['accept']:>10}{row['reject']:>10}"
-            f"{row['pending']:>10}"
+            f"  {section.heading:36}{row['noaction']:>10}{row['accept']:>10}{row['reject']:>10}{row['pending']:>10}"
         )
     return "\n".join(lines)
 

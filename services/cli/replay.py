@@ -14,9 +14,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     which.add_argument("--projection", action="append", default=None)
     which.add_argument("--all", action="store_true")
     replay.add_argument("--from", dest="source", default="kafka", choices=["kafka", "archive"])
-    replay.add_argument(
-        "--keep-retired", action="store_true", help="keep the replaced tables in a retired schema"
-    )
+    replay.add_argument("--keep-retired", action="store_true", help="keep the replaced tables in a retired schema")
     replay.set_defaults(handler=run_replay)
     verify = commands.add_parser("verify", help="print a deterministic digest of every read model")
     verify.set_defaults(handler=run_verify)

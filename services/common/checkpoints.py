@@ -7,9 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, text
 
 
-def claim(
-    conn: Connection, projection: str, partitions: Iterable[tuple[str, int]]
-) -> dict[tuple[str, int], int]:
+def claim(conn: Connection, projection: str, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
     """Lock the checkpoint rows of these partitions for this transaction and return their next offsets.
 
     The row lock serialises two consumers that briefly own one partition during a rebalance: the second
@@ -67,9 +65,7 @@ def advance(
     )
 
 
-def record_fault(
-    conn: Connection, projection: str, topic: str, partition: int, offset: int, reason: str
-) -> None:
+def record_fault(conn: Connection, projection: str, topic: str, partition: int, offset: int, reason: str) -> None:
     conn.execute(
         text(
             'INSERT INTO projection_faults (projection, topic, partition, "offset", reason) '

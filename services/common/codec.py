@@ -45,9 +45,7 @@ class WriterSchema:
 class Codec:
     """Encodes the current version of each event type; decodes every version ever released."""
 
-    def __init__(
-        self, schemas: Iterable[WriterSchema], upcasters: dict[tuple[str, int], Upcaster] | None = None
-    ):
+    def __init__(self, schemas: Iterable[WriterSchema], upcasters: dict[tuple[str, int], Upcaster] | None = None):
         self._by_fingerprint: dict[bytes, WriterSchema] = {}
         self._latest: dict[str, WriterSchema] = {}
         self._versions: dict[tuple[str, int], WriterSchema] = {}
@@ -92,9 +90,7 @@ class Codec:
         if writer is None:
             raise CodecError(f"unknown writer schema fingerprint {payload[2:10].hex()}")
         if expected_type is not None and writer.event_type != expected_type:
-            raise CodecError(
-                f"header says {expected_type!r} but payload was written as {writer.event_type!r}"
-            )
+            raise CodecError(f"header says {expected_type!r} but payload was written as {writer.event_type!r}")
         try:
             record = schemaless_reader(io.BytesIO(payload[10:]), writer.parsed, writer.parsed)
         except Exception as exc:  # fastavro raises many types on corrupt input

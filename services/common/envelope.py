@@ -44,9 +44,7 @@ class Envelope:
 
     @classmethod
     def from_headers(cls, headers: list[tuple[str, bytes]] | None) -> Envelope:
-        found = {
-            name: value.decode("utf-8", "replace") for name, value in (headers or []) if value is not None
-        }
+        found = {name: value.decode("utf-8", "replace") for name, value in (headers or []) if value is not None}
         missing = [name for name in (H_TYPE, H_VERSION, H_ID) if name not in found]
         if missing:
             raise EnvelopeError(f"message headers lack {', '.join(missing)}")

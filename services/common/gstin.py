@@ -90,9 +90,7 @@ def _check_structure(text: str) -> None:
     if state not in GSTIN_STATE_CODES:
         raise InvalidGstin(f"{shown}: state code {state} is not a GSTIN state")
     if not _PAN.fullmatch(text[2:12]):
-        raise InvalidGstin(
-            f"{shown}: characters 3-12 {text[2:12]} are not a PAN (5 letters, 4 digits, 1 letter)"
-        )
+        raise InvalidGstin(f"{shown}: characters 3-12 {text[2:12]} are not a PAN (5 letters, 4 digits, 1 letter)")
     if text[12] == "0":
         raise InvalidGstin(f"{shown}: entity code (13th character) must be 1-9 or A-Z, got 0")
     if not text[13].isalpha():

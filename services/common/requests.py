@@ -17,9 +17,7 @@ from sqlalchemy import Connection, Engine, text
 
 def find_by_idempotency_key(engine: Engine, key: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
-        row = conn.execute(
-            text("SELECT response FROM request_log WHERE idempotency_key = :k"), {"k": key}
-        ).first()
+        row = conn.execute(text("SELECT response FROM request_log WHERE idempotency_key = :k"), {"k": key}).first()
     return dict(row[0]) if row and row[0] is not None else None
 
 

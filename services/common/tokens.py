@@ -97,10 +97,7 @@ def authenticate(engine: Engine, token: str) -> Principal | None:
 def list_tokens(engine: Engine) -> list[dict[str, object]]:
     with engine.connect() as conn:
         rows = conn.execute(
-            text(
-                "SELECT token_id, subject, role, gstins, expires_at, revoked_at FROM api_tokens "
-                "ORDER BY created_at"
-            )
+            text("SELECT token_id, subject, role, gstins, expires_at, revoked_at FROM api_tokens ORDER BY created_at")
         ).all()
     return [
         {

@@ -97,17 +97,13 @@ def sortable(period: Period) -> str:
     return f"{period.year:04d}{period.month:02d}"
 
 
-def generate(
-    conn: Connection, recipient: str, period: Period, gendt: str, trigger: str, event_id: str
-) -> int:
+def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigger: str, event_id: str) -> int:
     """Write the next version of (recipient, period) and return its number."""
     params = {"r": recipient, "p": period.mmyyyy, "sortable": sortable(period)}
     conn.execute(text(_TAKE_IN), params)
     version = int(
         conn.execute(
-            text(
-                "SELECT coalesce(max(version), 0) + 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"
-            ),
+            text("SELECT coalesce(max(version), 0) + 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"),
             params,
         ).scalar_one()
     )
@@ -120,9 +116,7 @@ def generate(
         ),
         params | {"v": version},
     ).all()
-    totals = {
-        (b, k, s): dict(zip(HEADS, (int(x) for x in amounts), strict=True)) for b, k, s, _, *amounts in rows
-    }
+    totals = {(b, k, s): dict(zip(HEADS, (int(x) for x in amounts), strict=True)) for b, k, s, _, *amounts in rows}
     summary = itcsumm(totals)
     documents = sum(int(row[3]) for row in rows)
     conn.execute(

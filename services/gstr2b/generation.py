@@ -11,9 +11,7 @@ from services.gstr2b.domain.schedule import due_periods
 
 
 def is_quarterly(conn: Connection, recipient: str) -> bool:
-    value = conn.execute(
-        text("SELECT quarterly FROM ims_recipients WHERE recipient = :r"), {"r": recipient}
-    ).scalar()
+    value = conn.execute(text("SELECT quarterly FROM ims_recipients WHERE recipient = :r"), {"r": recipient}).scalar()
     return bool(value)
 
 
@@ -60,9 +58,7 @@ def recompute_refusal(conn: Connection, recipient: str, period: str) -> tuple[st
     params = {"r": recipient, "p": period}
     if conn.execute(text("SELECT 1 FROM ims_periods WHERE recipient = :r AND period = :p"), params).first():
         return ("GSTR3B_FILED", f"rtnprd: GSTR-3B for {period} is filed; GSTR-2B can no longer be recomputed")
-    if not conn.execute(
-        text("SELECT 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"), params
-    ).first():
+    if not conn.execute(text("SELECT 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"), params).first():
         return ("NOT_GENERATED", f"rtnprd: GSTR-2B for {period} is not generated yet (before its cut-off)")
     return None
 

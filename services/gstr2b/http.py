@@ -60,9 +60,7 @@ def get_gstr2b(
     if format == "json":
         return StreamingResponse(output.json_stream(container.engine, v), media_type="application/json")
     if format == "csv":
-        rows = (
-            {"sheet": sheet, **row} for sheet, row in output.flat_rows(output.all_lines(container.engine, v))
-        )
+        rows = ({"sheet": sheet, **row} for sheet, row in output.flat_rows(output.all_lines(container.engine, v)))
         return StreamingResponse(
             csv_stream(("sheet", *output.SHEET_COLUMNS), rows),
             media_type="text/csv",

@@ -52,9 +52,7 @@ SHEETS = {
 
 def _money_tree(node: Any) -> Any:
     if isinstance(node, dict):
-        return {
-            k: (Paise(v) if k in HEADS and isinstance(v, int) else _money_tree(v)) for k, v in node.items()
-        }
+        return {k: (Paise(v) if k in HEADS and isinstance(v, int) else _money_tree(v)) for k, v in node.items()}
     return node
 
 

@@ -73,9 +73,7 @@ def version(engine: Engine, recipient: str, period: str, number: int | None) -> 
     return next((v for v in found if v.version == number), None)
 
 
-def lines(
-    engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000
-) -> Iterator[dict[str, Any]]:
+def lines(engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000) -> Iterator[dict[str, Any]]:
     """Lines of the given blocks in portal order (block, section, supplier, its return period and filing
     date, document), keyset-paged: bounded memory."""
     after: tuple[str, ...] = ("", "", "", "", "0001-01-01", "")

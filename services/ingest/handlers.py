@@ -150,9 +150,7 @@ def _commit(
                     report[entry.locator.table].append(error_row(entry))
                     continue
                 accepted += 1
-                by_recipient[entry.document.recipient].append(
-                    document_record(entry.document, filing.filed_on)
-                )
+                by_recipient[entry.document.recipient].append(document_record(entry.document, filing.filed_on))
             messages.extend(_messages(container, filing, by_recipient))
         _archive(conn, archived_as, raw)
         response = requests.reqsts(archived_as.reference_id, accepted, report)
@@ -243,9 +241,7 @@ def file_boes(
         by_date: dict[date | None, list[Entry]] = defaultdict(list)
         for row in rows:
             result = validate_boe(row)
-            locator = Locator(
-                "impg", "rtin", str(row.get("rtin") or ""), "boe_num", str(row.get("boe_num") or "")
-            )
+            locator = Locator("impg", "rtin", str(row.get("rtin") or ""), "boe_num", str(row.get("boe_num") or ""))
             if isinstance(result, list):
                 by_date[None].append(Entry(locator, None, tuple(result)))
             else:

@@ -51,7 +51,14 @@ async def post_return(
         raise forbidden(f"gstin: this token may not file for {filer}")
     try:
         return await run_in_threadpool(
-            file_return, container, payload, raw, form, status, when, actor(request),
+            file_return,
+            container,
+            payload,
+            raw,
+            form,
+            status,
+            when,
+            actor(request),
             scoped_key(request, filer if isinstance(filer, str) else ""),
         )
     except FilingRefused as exc:
@@ -76,9 +83,7 @@ async def post_boe(
         if isinstance(importer, str) and not who.may_use(importer):
             raise forbidden(f"rtin: this token may not file Bills of Entry for {importer}")
     try:
-        return await run_in_threadpool(
-            file_boes, container, payload, raw, actor(request), scoped_key(request, "boe")
-        )
+        return await run_in_threadpool(file_boes, container, payload, raw, actor(request), scoped_key(request, "boe"))
     except FilingRefused as exc:
         raise _refused(str(exc)) from None
     except PublishError as exc:

@@ -92,9 +92,7 @@ def gstr1_return(
     """
     _check_size(documents, first_seq)
     rng, mix, period, state = sp.as_rng(rng_or_seed), mix or Mix(), Period.parse(fp), supplier[:2]
-    if amend_from is not None and (
-        amend_from["gstin"] != supplier or Period.parse(amend_from["fp"]) > period
-    ):
+    if amend_from is not None and (amend_from["gstin"] != supplier or Period.parse(amend_from["fp"]) > period):
         raise ValueError("amend_from must be an earlier (or the same) period's return of the same supplier")
     counts, left = [], documents
     for fraction in (mix.credit_notes, mix.debit_notes, mix.invoice_amendments, mix.note_amendments):
@@ -135,9 +133,7 @@ def gstr1_return(
         return ctin, sp.supply(rng, head | {"nt_dt": sp.fmt_date(day)}, day, state, ctin[:2], median=6000)
 
     def earlier(table: str, rows_key: str) -> list[tuple[str, Row]]:
-        return [
-            (party["ctin"], row) for party in (amend_from or {}).get(table, []) for row in party[rows_key]
-        ]
+        return [(party["ctin"], row) for party in (amend_from or {}).get(table, []) for row in party[rows_key]]
 
     invoices = enumerate(zip(sp.days(rng, period, left), flags, strict=True))
     b2b = [invoice(day, period, base + i, flag) for i, (day, flag) in invoices]
@@ -192,9 +188,7 @@ def eco_return(
         _, before, after, at_supplier = rng.choices(_ECO_SERVICES, [s[0] for s in _ECO_SERVICES])[0]
         head = {"inum": sp.number("EC", seq_period, seq), "idt": sp.fmt_date(day)}
         rates = after if day >= sp.RATE_40_FROM else before
-        return (stin, rtin), sp.supply(
-            rng, head, day, stin[:2], stin[:2] if at_supplier else rtin[:2], rates=rates
-        )
+        return (stin, rtin), sp.supply(rng, head, day, stin[:2], stin[:2] if at_supplier else rtin[:2], rates=rates)
 
     base = sp.seq_base(period) + 1
     rows = [sale(day, period, base + i) for i, day in enumerate(sp.days(rng, period, documents - amend))]
@@ -240,9 +234,7 @@ def isd_return(
         return ctin, head | {"docdt": sp.fmt_date(day)} | heads
 
     base = sp.seq_base(period) + 1
-    rows = [
-        doc(day, period, base + i) for i, day in enumerate(sp.days(rng, period, documents - amend - credit))
-    ]
+    rows = [doc(day, period, base + i) for i, day in enumerate(sp.days(rng, period, documents - amend - credit))]
     rows += [doc(day, period, base + i, "ISDCN") for i, day in enumerate(sp.days(rng, period, credit))]
     payload: dict[str, Any] = {"gstin": isd, "fp": fp, "isd": sp.grouped(rows, ("ctin",), "doclst")}
     if amend:
@@ -267,9 +259,7 @@ def bills_of_entry(
     rng = random.Random(seed)
     normal = universe.picker()
     assert normal is not None
-    kinds = ["amd"] * sp.share(count, amendments) + ["sez"] * (
-        sp.share(count, sez) if universe.sez_units else 0
-    )
+    kinds = ["amd"] * sp.share(count, amendments) + ["sez"] * (sp.share(count, sez) if universe.sez_units else 0)
     kinds = (kinds + [""] * count)[:count]
     rng.shuffle(kinds)
     boes = []
@@ -299,9 +289,7 @@ def large_return(seed: int, fp: str, documents: int, recipients: int = 5) -> Ite
     return _large_chunks(seed, fp, documents, recipients, {})
 
 
-def write_large_return(
-    path: str | Path, seed: int, fp: str, documents: int, recipients: int = 5
-) -> dict[str, Any]:
+def write_large_return(path: str | Path, seed: int, fp: str, documents: int, recipients: int = 5) -> dict[str, Any]:
     """Stream ``documents`` invoices (a million is fine) to ``path`` without holding them in memory.
     Returns a summary: supplier, fp, documents, per-recipient counts, taxable / tax / value paise."""
     summary: dict[str, Any] = {}
@@ -311,9 +299,7 @@ def write_large_return(
     return summary
 
 
-def _large_chunks(
-    seed: int, fp: str, documents: int, recipients: int, summary: dict[str, Any]
-) -> Iterator[str]:
+def _large_chunks(seed: int, fp: str, documents: int, recipients: int, summary: dict[str, Any]) -> Iterator[str]:
     if not 1 <= documents <= 9_999_999 or not 1 <= recipients <= 50:
         raise ValueError("documents must be 1..9,999,999 and recipients 1..50")
     rng, period = random.Random(seed), Period.parse(fp)
@@ -353,15 +339,11 @@ def _large_chunks(
                 half = (tx * bp + 10000) // 20000
                 value = tx + 2 * half
                 cgst = divmod(half, 100)
-                buf.append(
-                    template % (seq, texts[d], *divmod(value, 100), rt, *divmod(tx, 100), *cgst, *cgst)
-                )
+                buf.append(template % (seq, texts[d], *divmod(value, 100), rt, *divmod(tx, 100), *cgst, *cgst))
             else:
                 igst = (tx * bp + 5000) // 10000
                 value = tx + igst
-                buf.append(
-                    template % (seq, texts[d], *divmod(value, 100), rt, *divmod(tx, 100), *divmod(igst, 100))
-                )
+                buf.append(template % (seq, texts[d], *divmod(value, 100), rt, *divmod(tx, 100), *divmod(igst, 100)))
             taxable_total += tx
             tax_total += value - tx
             if len(buf) == 4096 or k == count - 1:
@@ -395,18 +377,14 @@ def demo_dataset(seed: int = 7) -> list[Filing]:
     )
     oct_days = (date(2025, 11, 11), date(2025, 11, 12), date(2025, 11, 11), date(2025, 11, 10), None)
     filings: list[Filing] = []
-    for index, (supplier, sep_day, oct_day) in enumerate(
-        zip(universe.suppliers[:5], sep_days, oct_days, strict=True)
-    ):
+    for index, (supplier, sep_day, oct_day) in enumerate(zip(universe.suppliers[:5], sep_days, oct_days, strict=True)):
         september = gstr1_return(universe, rng, supplier, "092025", 20, mix=mix)
         october = gstr1_return(universe, rng, supplier, "102025", 20, mix=mix, amend_from=september)
         filings.append(Filing("gstr1", september, "filed", sep_day))
         filings.append(Filing("gstr1", october, "filed" if oct_day else "saved", oct_day))
         if index == 0:  # MH corrects October through GSTR-1A before its GSTR-3B: 1 amendment, 2 new
             fix = Mix(0, 0, 0.34, 0, 0, 0, 0, 0)
-            gstr1a = gstr1_return(
-                universe, rng, supplier, "102025", 3, mix=fix, amend_from=october, first_seq=21
-            )
+            gstr1a = gstr1_return(universe, rng, supplier, "102025", 3, mix=fix, amend_from=october, first_seq=21)
             filings.append(Filing("gstr1a", gstr1a, "filed", date(2025, 11, 18)))
     qrmp = universe.suppliers[6]  # West Bengal: quarterly GSTR-1 for Jul-Sep 2025, IFF for October
     quarter = gstr1_return(universe, rng, qrmp, "092025", 12, mix=mix)
@@ -417,14 +395,8 @@ def demo_dataset(seed: int = 7) -> list[Filing]:
     filings.append(Filing("gstr5", gstr5, "filed", date(2025, 11, 13)))
     for fp, eco_day, isd_day in (("092025", date(2025, 10, 11), date(2025, 10, 13)),
                                  ("102025", date(2025, 11, 11), date(2025, 11, 12))):  # fmt: skip
-        filings.append(
-            Filing("gstr1", eco_return(universe, seed + int(fp), fp, 12, amendments=0.1), "filed", eco_day)
-        )
-        filings.append(
-            Filing("gstr6", isd_return(universe, seed + int(fp), fp, 8, amendments=0.1), "filed", isd_day)
-        )
+        filings.append(Filing("gstr1", eco_return(universe, seed + int(fp), fp, 12, amendments=0.1), "filed", eco_day))
+        filings.append(Filing("gstr6", isd_return(universe, seed + int(fp), fp, 8, amendments=0.1), "filed", isd_day))
     for refdt, count in ((date(2025, 9, 24), 4), (date(2025, 10, 16), 5)):
-        filings.append(
-            Filing("boe", bills_of_entry(universe, seed + refdt.month, refdt, count), "filed", refdt)
-        )
+        filings.append(Filing("boe", bills_of_entry(universe, seed + refdt.month, refdt, count), "filed", refdt))
     return filings

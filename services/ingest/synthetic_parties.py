@@ -92,9 +92,7 @@ class Universe:
     isd: str
     isd_units: tuple[str, ...]
 
-    def picker(
-        self, *, sez: bool = False, not_state: str | None = None
-    ) -> Callable[[random.Random], str] | None:
+    def picker(self, *, sez: bool = False, not_state: str | None = None) -> Callable[[random.Random], str] | None:
         """A weighted recipient chooser (SEZ units or the others; optionally outside a state)."""
         chosen = [
             (gstin, weight)
@@ -125,9 +123,7 @@ def make_universe(seed: int, suppliers: int = 200, recipients: int = 20) -> Univ
     def state() -> str:
         return rng.choices(STATES, _STATE_WEIGHTS)[0]
 
-    supplier_ids = tuple(
-        gstin_for(new_pan(), STATES[i] if i < _PRIMARY_STATES else state()) for i in range(suppliers)
-    )
+    supplier_ids = tuple(gstin_for(new_pan(), STATES[i] if i < _PRIMARY_STATES else state()) for i in range(suppliers))
     large = max(2, recipients // 5)
     group = new_pan("C")  # a multi-state company: its units are the largest recipients
     units = [gstin_for(group, code) for code in ("27", "29", "33")[: min(3, large - 1)]]
@@ -292,10 +288,7 @@ def grouped(rows: list[tuple[Any, Row]], keys: tuple[str, ...], rows_key: str) -
     for party, row in rows:
         groups.setdefault(party, []).append(row)
     parties = [party if isinstance(party, tuple) else (party,) for party in groups]
-    return [
-        {**dict(zip(keys, p, strict=True)), rows_key: r}
-        for p, r in zip(parties, groups.values(), strict=True)
-    ]
+    return [{**dict(zip(keys, p, strict=True)), rows_key: r} for p, r in zip(parties, groups.values(), strict=True)]
 
 
 def dumps(payload: object) -> str:

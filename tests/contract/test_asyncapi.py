@@ -27,9 +27,7 @@ def test_asyncapi_documents_every_topic_the_code_produces_to() -> None:
     assert addresses == set(TOPICS)
     produced = set()
     for path in (PROJECT_ROOT / "services").rglob("*.py"):
-        produced |= set(
-            re.findall(r"settings\.topic\((EVENTS_TOPIC|NOTIFICATIONS_TOPIC)\)", path.read_text())
-        )
+        produced |= set(re.findall(r"settings\.topic\((EVENTS_TOPIC|NOTIFICATIONS_TOPIC)\)", path.read_text()))
     assert produced == {"EVENTS_TOPIC", "NOTIFICATIONS_TOPIC"}
 
 

@@ -67,9 +67,7 @@ def test_counts_and_documents_as_of_an_instant_show_what_the_recipient_saw_then(
         f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b", "as_of": before_action}
     ).json()["invdata"]["b2b"]
     assert {d["doc_id"]: d["action"] for d in old_docs}[record["doc_id"]] == "N"
-    empty = live_stack.http.get(
-        f"/v1/ims/{RECIPIENT}/counts", params={"as_of": "2000-01-01T00:00:00Z"}
-    ).json()
+    empty = live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts", params={"as_of": "2000-01-01T00:00:00Z"}).json()
     assert empty["all_oth"]["ttl_cnt"] == 0
     bad = live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts", params={"as_of": "yesterday"})
     assert bad.status_code == 400 and "as_of" in bad.json()["detail"]["error_msg"]
@@ -78,9 +76,9 @@ def test_counts_and_documents_as_of_an_instant_show_what_the_recipient_saw_then(
 def test_history_lists_every_event_that_touched_a_document_in_order(live_stack) -> None:  # type: ignore[no-untyped-def]
     live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json"))
     live_stack.wait_projected()
-    record = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()[
-        "invdata"
-    ]["b2ba"][0]
+    record = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()["invdata"][
+        "b2ba"
+    ][0]
     live_stack.post(
         f"/v1/ims/{RECIPIENT}/actions",
         {
@@ -88,9 +86,7 @@ def test_history_lists_every_event_that_touched_a_document_in_order(live_stack) 
             "reqtyp": "SAVE",
             "invdata": {"b2ba": [{"doc_id": record["doc_id"], "hash": record["hash"], "action": "A"}]},
         },
-        headers={
-            "Authorization": f"Bearer {live_stack.token('recipient', RECIPIENT, subject='auditor-test')}"
-        },
+        headers={"Authorization": f"Bearer {live_stack.token('recipient', RECIPIENT, subject='auditor-test')}"},
     )
     live_stack.wait_projected()
     events = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents/{record['doc_id']}/history").json()["events"]

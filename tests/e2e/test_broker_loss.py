@@ -62,9 +62,7 @@ class Client:
             {
                 "rtin": RECIPIENT,
                 "reqtyp": "SAVE",
-                "invdata": {
-                    section: [{"doc_id": record["doc_id"], "hash": record["hash"], "action": action, **extra}]
-                },
+                "invdata": {section: [{"doc_id": record["doc_id"], "hash": record["hash"], "action": action, **extra}]},
             },
         )
 

@@ -26,9 +26,7 @@ pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"
 
 
-def _file(
-    base_url: str, payload: dict, filed_on: str, key: str | None = None, token: str = ""
-) -> httpx.Response:
+def _file(base_url: str, payload: dict, filed_on: str, key: str | None = None, token: str = "") -> httpx.Response:
     headers = {
         "Content-Type": "application/json",
         "Authorization": f"Bearer {token}",
@@ -57,9 +55,7 @@ def test_consumers_killed_mid_batch_resume_to_exactly_the_state_of_an_uninterrup
             == 0
         )
     for _ in range(2):
-        wait_until(
-            lambda: live_stack.scalar("SELECT count(*) FROM ims_documents") > 500, what="projection started"
-        )
+        wait_until(lambda: live_stack.scalar("SELECT count(*) FROM ims_documents") > 500, what="projection started")
         for name in ("consumer:ims", "consumer:archive"):
             live_stack.processes[name].send_signal(signal.SIGKILL)
             live_stack.processes.pop(name).wait(10)
@@ -71,9 +67,7 @@ def test_consumers_killed_mid_batch_resume_to_exactly_the_state_of_an_uninterrup
     live = read_model_digests(live_stack.settings)
     container = build_container(live_stack.settings)
     try:
-        engine = rebuild_only(
-            container, ["ims", "archive"], f"{live_stack.settings.db_schema}_uninterrupted", "kafka"
-        )
+        engine = rebuild_only(container, ["ims", "archive"], f"{live_stack.settings.db_schema}_uninterrupted", "kafka")
         with engine.connect() as conn:
             uninterrupted = {t: list(v) for t, v in digests(conn, tuple(live)).items()}
         engine.dispose()
@@ -89,9 +83,7 @@ def test_api_killed_after_the_broker_ack_then_retried_with_the_same_key_has_exac
     dying = replace(live_stack.settings, http_port=free_port())
 
     def dying_api() -> tuple[object, str]:
-        process = spawn_cli(
-            dying, tmp_path / f"dying-{free_port()}.log", "api", IMS_FAILPOINTS="after_publish"
-        )
+        process = spawn_cli(dying, tmp_path / f"dying-{free_port()}.log", "api", IMS_FAILPOINTS="after_publish")
         wait_for_port("127.0.0.1", dying.http_port, 60, lambda: process.poll() is None)
         return process, f"http://127.0.0.1:{dying.http_port}"
 
@@ -126,15 +118,11 @@ def test_api_killed_after_the_broker_ack_then_retried_with_the_same_key_has_exac
     assert live_stack.scalar("SELECT count(*) FROM raw_returns WHERE reference_id = :r", r=reference) == 1
     assert live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 5
 
-    doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b"}).json()["invdata"][
-        "b2b"
-    ][0]
+    doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b"}).json()["invdata"]["b2b"][0]
     body = {
         "rtin": RECIPIENT,
         "reqtyp": "SAVE",
-        "invdata": {
-            "b2b": [{"doc_id": doc["doc_id"], "hash": doc["hash"], "action": "R", "remarks": "short supply"}]
-        },
+        "invdata": {"b2b": [{"doc_id": doc["doc_id"], "hash": doc["hash"], "action": "R", "remarks": "short supply"}]},
     }
     process, base = dying_api()
     with pytest.raises(httpx.HTTPError):
@@ -145,9 +133,7 @@ def test_api_killed_after_the_broker_ack_then_retried_with_the_same_key_has_exac
             timeout=60,
         )
     process.wait(10)
-    retried = live_stack.post(
-        f"/v1/ims/{RECIPIENT}/actions", body, headers={"Idempotency-Key": "action-key-1"}
-    )
+    retried = live_stack.post(f"/v1/ims/{RECIPIENT}/actions", body, headers={"Idempotency-Key": "action-key-1"})
     assert retried.json()["status_cd"] == "P"
     live_stack.wait_projected()
     history = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents/{doc['doc_id']}/history").json()["events"]
@@ -161,9 +147,7 @@ def test_api_killed_after_the_broker_ack_then_retried_with_the_same_key_has_exac
     )
 
 
-def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_up(
-    kafka_bootstrap, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_up(kafka_bootstrap, tmp_path) -> None:  # type: ignore[no-untyped-def]
     server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
     url = server.start()
     from tests.conftest import _settings_for
@@ -172,9 +156,7 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
     stack.start()
     try:
         assert (
-            _file(
-                stack.base_url, example("gstr1-supplier.json"), "2025-11-11", token=stack.admin_token
-            ).status_code
+            _file(stack.base_url, example("gstr1-supplier.json"), "2025-11-11", token=stack.admin_token).status_code
             == 200
         )
         stack.wait_projected()
@@ -201,10 +183,7 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
         server.start()
         wait_until(lambda: stack.http.get("/healthz").status_code == 200, what="healthy again")
         stack.wait_projected(timeout=90)
-        assert (
-            stack.scalar("SELECT today FROM ims_clock WHERE recipient = :r", r=RECIPIENT).isoformat()
-            == "2025-11-14"
-        )
+        assert stack.scalar("SELECT today FROM ims_clock WHERE recipient = :r", r=RECIPIENT).isoformat() == "2025-11-14"
         assert stack.scalar("SELECT count(*) FROM gstr2b_versions WHERE recipient = :r", r=RECIPIENT) == 1
         assert _file(stack.base_url, eco, "2025-11-11", token=stack.admin_token).json()["status_cd"] == "P"
         stack.wait_projected()
@@ -220,8 +199,12 @@ def test_each_applied_action_is_notified_exactly_once_through_projector_and_noti
     universe = make_universe(21, suppliers=8, recipients=2)
     rng = random.Random(21)
     for supplier in universe.suppliers:
-        _file(live_stack.base_url, gstr1_return(universe, rng, supplier, "102025", 50), "2025-11-11",
-              token=live_stack.admin_token)
+        _file(
+            live_stack.base_url,
+            gstr1_return(universe, rng, supplier, "102025", 50),
+            "2025-11-11",
+            token=live_stack.admin_token,
+        )
     live_stack.wait_projected()
     for round_ in range(3):
         for recipient in universe.recipients:
@@ -249,15 +232,24 @@ def test_a_notifier_killed_after_the_broker_ack_does_not_send_twice(live_stack, 
     live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json"))
     live_stack.wait_projected()
     doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()["invdata"]["b2ba"][0]
-    live_stack.post(f"/v1/ims/{RECIPIENT}/actions", {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {
-        "b2ba": [{"doc_id": doc["doc_id"], "hash": doc["hash"], "action": "A"}]}})
+    live_stack.post(
+        f"/v1/ims/{RECIPIENT}/actions",
+        {
+            "rtin": RECIPIENT,
+            "reqtyp": "SAVE",
+            "invdata": {"b2ba": [{"doc_id": doc["doc_id"], "hash": doc["hash"], "action": "A"}]},
+        },
+    )
     live_stack.wait_projected()
     cause = live_stack.scalar("SELECT cause_event_id FROM notification_outbox WHERE NOT sent ORDER BY seq DESC LIMIT 1")
-    dying = spawn_cli(live_stack.settings, tmp_path / "dying-notifier.log", "notify",
-                      IMS_FAILPOINTS="notifier_after_publish")
+    dying = spawn_cli(
+        live_stack.settings, tmp_path / "dying-notifier.log", "notify", IMS_FAILPOINTS="notifier_after_publish"
+    )
     assert dying.wait(60) == 137
     assert live_stack.scalar("SELECT sent FROM notification_outbox WHERE cause_event_id = :c", c=cause) is False
     live_stack.start_process("notifier", "notify")
-    wait_until(lambda: live_stack.scalar("SELECT sent FROM notification_outbox WHERE cause_event_id = :c", c=cause),
-               what="the outbox row marked sent")
+    wait_until(
+        lambda: live_stack.scalar("SELECT sent FROM notification_outbox WHERE cause_event_id = :c", c=cause),
+        what="the outbox row marked sent",
+    )
     assert [c for c, _ in notifications_on_topic(live_stack)].count(cause) == 1

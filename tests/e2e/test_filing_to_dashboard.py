@@ -13,9 +13,7 @@ RECIPIENT = "29AABCM7710Q1ZX"
 
 
 def test_filed_gstr1_appears_in_recipient_counts_and_documents(live_stack) -> None:  # type: ignore[no-untyped-def]
-    answer = live_stack.post(
-        "/v1/returns/gstr1?status=filed&filed_on=2025-11-11", example("gstr1-supplier.json")
-    )
+    answer = live_stack.post("/v1/returns/gstr1?status=filed&filed_on=2025-11-11", example("gstr1-supplier.json"))
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["status_cd"] == "P" and body["proc_cnt"] == 7 and body["err_cnt"] == 0

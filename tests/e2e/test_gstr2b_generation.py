@@ -27,10 +27,7 @@ def _act(live_stack, section: str, doc: dict, action: str, **extra: object) -> N
 
 
 def test_cutoff_generates_version_1_and_recompute_makes_version_2_leaving_1_unchanged(live_stack) -> None:  # type: ignore[no-untyped-def]
-    assert (
-        live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json")).status_code
-        == 200
-    )
+    assert live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json")).status_code == 200
     live_stack.wait_projected()
     b2b = _docs(live_stack, "b2b")
     _act(live_stack, "b2b", b2b["MH/25-26/0002"], "R", remarks="rate differs")

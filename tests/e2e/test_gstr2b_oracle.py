@@ -90,18 +90,14 @@ def build_documents(rng: random.Random, recipient: str) -> dict[str, Any]:
         seller = fresh_gstin("33")
         for n in range(rng.randint(1, 2)):
             pos = "33" if rng.random() < 0.25 else RECIPIENT_STATE  # at the seller's: POS-ineligible
-            eco.append(
-                supply("ecom", seller, recipient, f"EC-{n + 1:04d}", _day(rng), _amount(rng), 5, pos=pos)
-            )
+            eco.append(supply("ecom", seller, recipient, f"EC-{n + 1:04d}", _day(rng), _amount(rng), 5, pos=pos))
     isd_docs: list[Doc] = []
     isd = fresh_gstin(rng.choice(("29", "33")))  # same state: CGST = SGST; another: IGST
     if rng.random() < 0.8:
         for n in range(rng.randint(1, 4)):
             kind = "isdcn" if n and rng.random() < 0.45 else "isd"
             credit = rng.randint(1_000, 5_000_000)
-            heads = (
-                {"cgst": credit // 2, "sgst": credit // 2} if isd[:2] == RECIPIENT_STATE else {"igst": credit}
-            )
+            heads = {"cgst": credit // 2, "sgst": credit // 2} if isd[:2] == RECIPIENT_STATE else {"igst": credit}
             isd_docs.append(
                 Doc(
                     kind,
@@ -226,6 +222,4 @@ def test_gstr2b_equals_the_reference_computation(live_stack, seed: int) -> None:
     assert v2["data"]["version"] == 2
     problems += check("v2", docs, actions, v2_text, v2)
     assert statement(live_stack, recipient, "102025", version=1)[0] == v1_text, "version 1 is immutable"
-    assert not problems, f"seed {seed}: {len(problems)} differences from the reference\n" + "\n".join(
-        problems
-    )
+    assert not problems, f"seed {seed}: {len(problems)} differences from the reference\n" + "\n".join(problems)

@@ -72,9 +72,7 @@ def _row(txval: str, rate: int, iamt: str = "0", camt: str = "0", samt: str = "0
     }
 
 
-def inv(
-    inum: str, idt: str, txval: str, rate: int, pos: str = "29", rchrg: str = "N", **heads_and_extra: str
-) -> dict:
+def inv(inum: str, idt: str, txval: str, rate: int, pos: str = "29", rchrg: str = "N", **heads_and_extra: str) -> dict:
     heads = {k: heads_and_extra.pop(k) for k in ("iamt", "camt", "samt", "csamt") if k in heads_and_extra}
     item = _row(txval, rate, **heads)
     val = sum(item["itm_det"][k] for k in ("txval", "iamt", "camt", "samt", "csamt"))
@@ -113,9 +111,7 @@ def gstr1(gstin: str, fp: str, ctin: str, **tables: list[dict]) -> dict:
     }
 
 
-def file(
-    live: Any, body: dict, filed_on: str | None = None, form: str = "gstr1", count: int | None = None
-) -> None:
+def file(live: Any, body: dict, filed_on: str | None = None, form: str = "gstr1", count: int | None = None) -> None:
     path = "/v1/imports/boe" if form == "boe" else f"/v1/returns/{form}?status=filed&filed_on={filed_on}"
     answer = live.post(path, body)
     assert answer.status_code == 200, answer.text
@@ -125,17 +121,13 @@ def file(
         assert result["proc_cnt"] == count, result
 
 
-def act(
-    live: Any, rtin: str, invdata: dict[str, list[dict]], refused: list[tuple[str, str]] | None = None
-) -> None:
+def act(live: Any, rtin: str, invdata: dict[str, list[dict]], refused: list[tuple[str, str]] | None = None) -> None:
     """SAVE; `refused` lists the (number, error_cd) the answer must report, nothing else."""
     answer = live.post(f"/v1/ims/{rtin}/actions", {"rtin": rtin, "reqtyp": "SAVE", "invdata": invdata})
     assert answer.status_code == 200, answer.text
     report = answer.json()["error_report"]
     got = sorted(
-        (r.get("inum") or r.get("nt_num") or r.get("boenum"), r["error_cd"])
-        for rows in report.values()
-        for r in rows
+        (r.get("inum") or r.get("nt_num") or r.get("boenum"), r["error_cd"]) for rows in report.values() for r in rows
     )
     assert got == sorted(refused or []), answer.json()
 
@@ -159,9 +151,7 @@ def all_leaves(itcsumm: dict) -> dict[tuple[str, str, str], tuple[Decimal, ...]]
     }
 
 
-def assert_itcsumm(
-    itcsumm: dict, leaves: dict[tuple[str, str, str], tuple], buckets: dict[tuple[str, str], tuple]
-):
+def assert_itcsumm(itcsumm: dict, leaves: dict[tuple[str, str, str], tuple], buckets: dict[tuple[str, str], tuple]):
     """Every leaf and bucket equals the hand-computed figure; the rest are zero (IMS-RULES §7 layout)."""
     layout = {
         "nonrevsup": {"b2b", "b2ba", "cdnr", "cdnra", "ecom", "ecoma"},
@@ -174,9 +164,7 @@ def assert_itcsumm(
     got = all_leaves(itcsumm)
     assert set(got) == {(b, k, leaf) for b in itcsumm for k, names in layout.items() for leaf in names}
     want = {key: money(*leaves.get(key, ZERO)) for key in got}
-    assert {k: v for k, v in got.items() if v != want[k]} == {}, {
-        k: want[k] for k in got if got[k] != want[k]
-    }
+    assert {k: v for k, v in got.items() if v != want[k]} == {}, {k: want[k] for k in got if got[k] != want[k]}
     for block in itcsumm:
         for bucket in layout:
             assert heads(itcsumm[block][bucket]) == money(*buckets.get((block, bucket), ZERO)), (
@@ -390,9 +378,7 @@ def walk(live_stack) -> SimpleNamespace:  # type: ignore[no-untyped-def]
             "102025",
             R,
             b2b=[
-                inv(
-                    "S2/1001", "06-10-2025", "100000.00", 18, camt="9000.00", samt="9000.00", csamt="1000.00"
-                ),
+                inv("S2/1001", "06-10-2025", "100000.00", 18, camt="9000.00", samt="9000.00", csamt="1000.00"),
                 inv("S2/1002", "08-10-2025", "20000.00", 18, rchrg="Y", camt="1800.00", samt="1800.00"),
             ],
             cdnr=[
@@ -538,9 +524,7 @@ def walk(live_stack) -> SimpleNamespace:  # type: ignore[no-untyped-def]
         R,
         {
             "b2b": [{"stin": S1, "inum": "S1/1002", "idt": "09-10-2025", "action": "A"}],
-            "b2bcn": [
-                {"stin": S2, "nt_num": "S2/CN/1001", "nt_dt": "18-10-2025", "action": "A", "itcRedReq": "Y"}
-            ],
+            "b2bcn": [{"stin": S2, "nt_num": "S2/CN/1001", "nt_dt": "18-10-2025", "action": "A", "itcRedReq": "Y"}],
         },
     )
     live.wait_projected()
@@ -748,10 +732,7 @@ def test_new_action_and_recompute_make_version_2_and_leave_version_1_identical(w
     assert hashlib.sha256(data_text(walk.v2_text).encode()).hexdigest() == walk.v2["chksum"]
     assert walk.v1_again == walk.v1_text, "version 1 is immutable, byte for byte"
     assert [(v["version"], v["trigger"]) for v in walk.versions] == [(1, "cutoff"), (2, "recompute")]
-    changes = {
-        (c["change"], c["from_block"], c["to_block"], c["from_tax"], c["to_tax"])
-        for c in walk.diff["changes"]
-    }
+    changes = {(c["change"], c["from_block"], c["to_block"], c["from_tax"], c["to_tax"]) for c in walk.diff["changes"]}
     assert changes == {
         ("changed", "itcRejected", "itcavl", 2000.00, 2000.00),
         ("changed", "itcavl", "itcavl", 0.00, 3600.00),
@@ -837,12 +818,8 @@ def test_downward_invoice_amendment_counts_the_declared_reduction(live_stack) ->
             "102025",
             rtin,
             b2ba=[
-                inv(
-                    "A/0901", "05-09-2025", "80000.00", 18, iamt="14400.00", oinum="A/0901", oidt="05-09-2025"
-                ),
-                inv(
-                    "A/0902", "06-09-2025", "90000.00", 18, iamt="16200.00", oinum="A/0902", oidt="06-09-2025"
-                ),
+                inv("A/0901", "05-09-2025", "80000.00", 18, iamt="14400.00", oinum="A/0901", oidt="05-09-2025"),
+                inv("A/0902", "06-09-2025", "90000.00", 18, iamt="16200.00", oinum="A/0902", oidt="06-09-2025"),
             ],
         ),
         "2025-11-11",

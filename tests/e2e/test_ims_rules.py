@@ -283,10 +283,7 @@ def test_a_credit_note_is_accepted_with_a_partial_itc_reduction_and_bad_declarat
         money("45.00"),
     )
     assert local_accepted["declIgst"] == money(0)
-    assert (
-        '"declIgst":90.50'
-        in live.http.get(f"/v1/ims/{recipient}/documents", params={"section": "b2bcn"}).text
-    )
+    assert '"declIgst":90.50' in live.http.get(f"/v1/ims/{recipient}/documents", params={"section": "b2bcn"}).text
     assert section_counts(counts(live, recipient), "b2bcn") == tally(accept=2)
     assert document(live, recipient, "RINV-1")["itcRedReq"] is None
 
@@ -401,9 +398,7 @@ def test_documents_of_a_period_whose_gstr3b_is_filed_can_no_longer_be_actioned(l
 # 7 ----------------------------------------------------------------------------------------------------------
 def test_a_bill_of_entry_can_be_accepted_but_never_rejected(live_stack: LiveStack) -> None:
     live, importer = live_stack, gstin("29")
-    answer = live.post(
-        "/v1/imports/boe", {"boe": [boe(importer, "4512001", "10-10-2025", "15-10-2025", "10000.00")]}
-    )
+    answer = live.post("/v1/imports/boe", {"boe": [boe(importer, "4512001", "10-10-2025", "15-10-2025", "10000.00")]})
     assert answer.status_code == 200, answer.text
     assert answer.json()["status_cd"] == "P"
     live.wait_projected()
@@ -421,9 +416,7 @@ def test_a_bill_of_entry_can_be_accepted_but_never_rejected(live_stack: LiveStac
 
     refused = answer_of(save(live, importer, [("impg", record_of(bill, "R", remarks="short shipped"))]))
     assert errors(refused) == [("impg", "REJECT_NOT_ALLOWED")]
-    bulk = answer_of(
-        live.post(f"/v1/ims/{importer}/actions/bulk", {"action": "R", "filter": {"section": "impg"}})
-    )
+    bulk = answer_of(live.post(f"/v1/ims/{importer}/actions/bulk", {"action": "R", "filter": {"section": "impg"}}))
     assert errors(bulk) == [("impg", "REJECT_NOT_ALLOWED")] and bulk["status_cd"] == "ER"
     live.wait_projected()
     assert counts(live, importer)["imp_gds"]["impg"] == tally(noaction=1)
@@ -461,9 +454,7 @@ def test_the_supplier_sees_a_rejection_with_its_remark_and_bad_remarks_are_refus
         "2025-11-11",
     )
     live.wait_projected()
-    zero, one, two, three, credit = (
-        document(live, recipient, n) for n in ("RJ-0", "RJ-1", "RJ-2", "RJ-3", "RJC-1")
-    )
+    zero, one, two, three, credit = (document(live, recipient, n) for n in ("RJ-0", "RJ-1", "RJ-2", "RJ-3", "RJC-1"))
     assert (zero["isRemarksBlocked"], one["isRemarksBlocked"]) == ("Y", "N")
 
     refused = answer_of(
@@ -529,12 +520,8 @@ def test_the_supplier_sees_a_rejection_with_its_remark_and_bad_remarks_are_refus
 # 9 ----------------------------------------------------------------------------------------------------------
 def test_a_recipient_may_act_only_on_documents_addressed_to_it(live_stack: LiveStack) -> None:
     live, supplier, mine, theirs = live_stack, gstin("27"), gstin("29"), gstin("29")
-    file_return(
-        live, gstr1(supplier, "102025", theirs, b2b=[invoice("AD-1", "11-10-2025", "1000.00")]), "2025-11-11"
-    )
-    file_return(
-        live, gstr1(supplier, "102025", mine, b2b=[invoice("AD-2", "11-10-2025", "1000.00")]), "2025-11-11"
-    )
+    file_return(live, gstr1(supplier, "102025", theirs, b2b=[invoice("AD-1", "11-10-2025", "1000.00")]), "2025-11-11")
+    file_return(live, gstr1(supplier, "102025", mine, b2b=[invoice("AD-2", "11-10-2025", "1000.00")]), "2025-11-11")
     live.wait_projected()
     other = document(live, theirs, "AD-1")
 
@@ -557,10 +544,7 @@ def test_a_recipient_may_act_only_on_documents_addressed_to_it(live_stack: LiveS
     live.wait_projected()
     assert document(live, theirs, "AD-1")["action"] == "N"
     assert counts(live, mine)["all_oth"]["b2b"] == tally(noaction=1)
-    assert (
-        live.scalar("SELECT count(*) FROM notification_outbox WHERE recipient IN (:a, :b)", a=mine, b=theirs)
-        == 0
-    )
+    assert live.scalar("SELECT count(*) FROM notification_outbox WHERE recipient IN (:a, :b)", a=mine, b=theirs) == 0
 
 
 # 10 ---------------------------------------------------------------------------------------------------------
@@ -576,9 +560,7 @@ def test_each_applied_action_event_leaves_one_outbox_row_per_supplier(live_stack
         ),
         "2025-11-11",
     )
-    file_return(
-        live, gstr1(second, "102025", recipient, cdnr=[note("NCN-1", "14-10-2025", "1000.00")]), "2025-11-11"
-    )
+    file_return(live, gstr1(second, "102025", recipient, cdnr=[note("NCN-1", "14-10-2025", "1000.00")]), "2025-11-11")
     live.wait_projected()
     nt1, nt2, ncn = (document(live, recipient, n) for n in ("NT-1", "NT-2", "NCN-1"))
 
@@ -607,12 +589,7 @@ def test_each_applied_action_event_leaves_one_outbox_row_per_supplier(live_stack
     (credit,) = by_supplier[second]["documents"]
     assert (credit["number"], credit["action"], credit["section"]) == ("NCN-1", "R", "b2bcn")
     assert credit["liability_addback_igst"] == 18000  # paise: the credit note's IGST 180.00
-    assert (
-        credit["liability_addback_cgst"]
-        == credit["liability_addback_sgst"]
-        == credit["liability_addback_cess"]
-        == 0
-    )
+    assert credit["liability_addback_cgst"] == credit["liability_addback_sgst"] == credit["liability_addback_cess"] == 0
     assert by_supplier[second]["recipient"] == recipient
 
     # a second action event (a reset of the credit note) adds one row, for its one supplier
@@ -649,9 +626,7 @@ def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqst
         ),
         "2025-11-11",
     )
-    file_return(
-        live, gstr1(second, "102025", recipient, b2b=[invoice("BK-3", "15-10-2025", "1000.00")]), "2025-11-11"
-    )
+    file_return(live, gstr1(second, "102025", recipient, b2b=[invoice("BK-3", "15-10-2025", "1000.00")]), "2025-11-11")
     live.wait_projected()
 
     answer = answer_of(
@@ -675,9 +650,7 @@ def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqst
     assert document(live, recipient, "BK-3")["action"] == "N"
     credit = document(live, recipient, "BKC-1")
     # "Whether ITC needs to be reduced?" defaults to Yes, full reduction
-    assert (credit["itcRedReq"], credit["declIgst"]) == ("Y", credit["iamt"]) and credit["iamt"] == money(
-        "36.00"
-    )
+    assert (credit["itcRedReq"], credit["declIgst"]) == ("Y", credit["iamt"]) and credit["iamt"] == money("36.00")
 
     status = answer_of(live.http.get(f"/v1/ims/{recipient}/requests/{answer['reference_id']}"))
     assert status == answer
@@ -739,9 +712,7 @@ def test_reset_returns_a_rejected_document_to_no_action_and_clears_its_remarks(l
     assert (rejected["action"], rejected["remarks"]) == ("R", "wrong rate")
     assert section_counts(counts(live, recipient), "b2b") == tally(reject=1)
 
-    answer = act(
-        live, recipient, [("b2b", {"stin": supplier, "inum": "RS-1", "idt": "18-10-2025"})], reqtyp="RESET"
-    )
+    answer = act(live, recipient, [("b2b", {"stin": supplier, "inum": "RS-1", "idt": "18-10-2025"})], reqtyp="RESET")
     assert answer["proc_cnt"] == 1
     reset = document(live, recipient, "RS-1")
     assert (reset["action"], reset["prev_status"], reset["remarks"]) == ("N", "R", None)
@@ -773,9 +744,7 @@ def test_counts_have_the_getcnt_shape_and_filter_by_return_period(live_stack: Li
         ),
         "2025-11-11",
     )
-    bill = live.post(
-        "/v1/imports/boe", {"boe": [boe(recipient, "4512002", "12-10-2025", "15-10-2025", "100.00")]}
-    )
+    bill = live.post("/v1/imports/boe", {"boe": [boe(recipient, "4512002", "12-10-2025", "15-10-2025", "100.00")]})
     assert bill.status_code == 200, bill.text
     live.wait_projected()
 
@@ -868,9 +837,7 @@ def test_documents_download_as_csv_and_xlsx_with_formula_like_text_neutralised(l
         "2025-11-11",
     )
     live.wait_projected()
-    act(
-        live, recipient, [("b2b", record_of(document(live, recipient, "DL-2"), "R", remarks="=HYPERLINK(1)"))]
-    )
+    act(live, recipient, [("b2b", record_of(document(live, recipient, "DL-2"), "R", remarks="=HYPERLINK(1)"))])
     listed = {d["doc_id"]: d for d in documents(live, recipient)}
 
     download = live.http.get(f"/v1/ims/{recipient}/documents", params={"format": "csv"})
@@ -953,9 +920,7 @@ def test_a_hash_that_goes_stale_in_the_log_is_refused_by_the_projector_and_repor
     live.stop_process("consumer:ims")
     try:
         current = document(live, recipient, "ST-1")
-        file_return(
-            live, gstr1(supplier, "112025", recipient, b2b=[invoice("ST-1", "06-11-2025", "1200.00")])
-        )
+        file_return(live, gstr1(supplier, "112025", recipient, b2b=[invoice("ST-1", "06-11-2025", "1200.00")]))
         raced = answer_of(save(live, recipient, [("b2b", record_of(current, "A"))]))
         assert raced["status_cd"] == "P"
     finally:

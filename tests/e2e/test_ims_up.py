@@ -70,9 +70,7 @@ def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_ev
         )
         assert answer.json()["status_cd"] == "P"
         wait_until(
-            lambda: (
-                httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts", headers=auth).json()["all_oth"]["ttl_cnt"] == 5
-            ),
+            lambda: httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts", headers=auth).json()["all_oth"]["ttl_cnt"] == 5,
             timeout=60,
             what="documents projected",
         )

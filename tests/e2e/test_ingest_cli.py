@@ -70,9 +70,9 @@ def test_ims_file_prints_the_reqsts_answer_with_status_p_for_the_example_and_pub
         ("29AABCM7710Q1ZX", 6),
         ("33AAGCN3302H1ZX", 1),
     ]
-    assert {
-        (e.envelope.event_type, e.envelope.actor, e.record["status"], e.record["filed_on"]) for e in events
-    } == {("DocumentsFiled", "cli", "filed", "2025-11-11")}
+    assert {(e.envelope.event_type, e.envelope.actor, e.record["status"], e.record["filed_on"]) for e in events} == {
+        ("DocumentsFiled", "cli", "filed", "2025-11-11")
+    }
     live_stack.wait_projected()
     assert sorted(by_number(documents(live_stack, "29AABCM7710Q1ZX", "b2b"))) == [
         "MH/25-26/0001",
@@ -85,9 +85,7 @@ def test_ims_file_saves_a_partly_invalid_file_and_exits_0_with_pe(live_stack, tm
     payload = gstr1(
         supplier,
         "102025",
-        b2b=[
-            b2b(recipient, inter_state("CP-1", "02-10-2025", "29"), inter_state("CP-2", "05-11-2025", "29"))
-        ],
+        b2b=[b2b(recipient, inter_state("CP-1", "02-10-2025", "29"), inter_state("CP-2", "05-11-2025", "29"))],
     )
     path = tmp_path / "partly.json"
     path.write_text(dumps(payload))
@@ -147,9 +145,7 @@ def test_ims_file_reports_invalid_json_and_exits_non_zero(live_stack, tmp_path) 
 def test_ims_file_exits_2_with_the_reason_when_the_whole_return_is_refused(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
     supplier, recipient = party("27", "CR"), party("29", "CR", 2)
     path = tmp_path / "bad-fp.json"
-    path.write_text(
-        dumps(gstr1(supplier, "132025", b2b=[b2b(recipient, inter_state("CR-1", "02-10-2025", "29"))]))
-    )
+    path.write_text(dumps(gstr1(supplier, "132025", b2b=[b2b(recipient, inter_state("CR-1", "02-10-2025", "29"))])))
     before = raw_return_count(live_stack)
     run = _ims_file(live_stack, path, "--form", "gstr1", "--filed-on", "2025-11-11")
     assert run.returncode == 2, run.stderr

@@ -61,9 +61,7 @@ def _accepted(answer: dict, count: int) -> None:
 
 def _act(stack, rtin: str, section: str, record: dict, action: str) -> dict:  # type: ignore[no-untyped-def]
     """SAVE one action on a GETINV record (identified by stin + number + date, with its hash)."""
-    ident = {
-        k: record[k] for k in ("stin", "inum", "idt", "nt_num", "nt_dt", "boenum", "boedt") if k in record
-    }
+    ident = {k: record[k] for k in ("stin", "inum", "idt", "nt_num", "nt_dt", "boenum", "boedt") if k in record}
     body = {
         "rtin": rtin,
         "reqtyp": "SAVE",
@@ -220,9 +218,7 @@ def test_example_gstr1_appends_one_documents_filed_event_per_recipient_with_exac
         ),
     }
     second = docs[EXAMPLE_RECIPIENT]["MH/25-26/0002"]
-    assert second["items"] == [
-        {"rate": "5", "taxable": 2500050, "igst": 125003, "cgst": 0, "sgst": 0, "cess": 0}
-    ]
+    assert second["items"] == [{"rate": "5", "taxable": 2500050, "igst": 125003, "cgst": 0, "sgst": 0, "cess": 0}]
     assert (second["doc_date"], second["pos"], second["inv_typ"]) == ("2025-10-09", "29", "R")
     assert docs[EXAMPLE_RECIPIENT]["CN/25-26/011"]["note_type"] == "C"
     assert docs[EXAMPLE_RECIPIENT]["MH/25-26/0107"]["orig_number"] == "MH/25-26/0107"
@@ -321,8 +317,7 @@ def test_partly_invalid_return_answers_pe_with_exact_error_rows_and_keeps_its_va
                 "ctin": recipient,
                 "inum": "PI-6",
                 "error_cd": "VALUE_MISMATCH",
-                "error_msg": "val: 20000.00 does not match taxable value plus taxes 11800.00 "
-                "(tolerance 1.00)",
+                "error_msg": "val: 20000.00 does not match taxable value plus taxes 11800.00 (tolerance 1.00)",
             },
             {
                 "ctin": supplier,
@@ -388,9 +383,7 @@ def test_tables_that_never_reach_ims_are_accepted_and_ignored(live_stack) -> Non
     answer = _ok(live_stack, FILED_11, payload)
     _accepted(answer, 1)
     events = events_of(live_stack.settings, answer["reference_id"])
-    assert [(e.key, [doc["number"] for doc in e.record["documents"]]) for e in events] == [
-        (recipient, ["TB-1"])
-    ]
+    assert [(e.key, [doc["number"] for doc in e.record["documents"]]) for e in events] == [(recipient, ["TB-1"])]
 
 
 # --- whole refusals --------------------------------------------------------------------------------------
@@ -480,12 +473,8 @@ def _valid(**header: object) -> bytes:
             "status: must be 'saved' or 'filed', got 'draft'",
             id="unknown-status",
         ),
-        pytest.param(
-            FILED_11, _valid(b2b={"ctin": _REF_RECIPIENT}), 400, "b2b: must be a list", id="b2b-not-list"
-        ),
-        pytest.param(
-            FILED_11, b"[1, 2]", 400, "a return must be a JSON object, got list", id="not-an-object"
-        ),
+        pytest.param(FILED_11, _valid(b2b={"ctin": _REF_RECIPIENT}), 400, "b2b: must be a list", id="b2b-not-list"),
+        pytest.param(FILED_11, b"[1, 2]", 400, "a return must be a JSON object, got list", id="not-an-object"),
         pytest.param(FILED_11, b'{"gstin": "\xff"}', 400, "body: not valid UTF-8 at byte 11", id="not-utf8"),
         pytest.param(
             "/v1/returns/gstr1?status=saved&filed_on=2025-11-11",
@@ -515,9 +504,7 @@ def test_a_return_that_is_not_acceptable_as_a_whole_is_refused_with_a_clear_mess
     assert end_offsets(live_stack.settings) == ends_before
 
 
-def test_body_over_the_size_limit_is_refused_413_and_small_bodies_still_file_in_chunks(
-    live_stack, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_body_over_the_size_limit_is_refused_413_and_small_bodies_still_file_in_chunks(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = replace(live_stack.settings, max_body_bytes=1000, chunk_documents=2, http_port=free_port())
     process = spawn_cli(settings, tmp_path / "small-api.log", "api")
     try:
@@ -559,8 +546,7 @@ def test_body_over_the_size_limit_is_refused_413_and_small_bodies_still_file_in_
         stop(process)
     events = events_of(live_stack.settings, answer.json()["reference_id"])
     assert [
-        (e.key, e.record["chunk"], e.record["chunks"], [doc["number"] for doc in e.record["documents"]])
-        for e in events
+        (e.key, e.record["chunk"], e.record["chunks"], [doc["number"] for doc in e.record["documents"]]) for e in events
     ] == [(recipient, 0, 2, ["SZ-1", "SZ-2"]), (recipient, 1, 2, ["SZ-3"])]
 
 
@@ -580,9 +566,7 @@ def test_a_document_number_already_used_by_the_supplier_in_an_earlier_return_is_
     live_stack.wait_projected()
     assert sorted(by_number(documents(live_stack, first))) == ["DU-1"]
     assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"]) == ("PE", 1, 1), answer
-    assert [(row["inum"], row["error_cd"]) for row in answer["error_report"]["b2b"]] == [
-        ("du-1", "DUPLICATE_NUMBER")
-    ]
+    assert [(row["inum"], row["error_cd"]) for row in answer["error_report"]["b2b"]] == [("du-1", "DUPLICATE_NUMBER")]
     assert sorted(by_number(documents(live_stack, second))) == ["DU-2"]
 
 
@@ -592,10 +576,7 @@ def test_a_document_number_already_used_by_the_supplier_in_an_earlier_return_is_
 def _route_of(stack, rtin: str, number: str) -> tuple:  # type: ignore[no-untyped-def]
     with stack.engine.connect() as conn:
         row = conn.execute(
-            text(
-                "SELECT route, part, reason, gstr2b_period FROM ims_documents "
-                "WHERE recipient = :r AND number = :n"
-            ),
+            text("SELECT route, part, reason, gstr2b_period FROM ims_documents WHERE recipient = :r AND number = :n"),
             {"r": rtin, "n": number},
         ).one()
     return tuple(row)
@@ -635,9 +616,7 @@ def test_pos_ineligible_document_goes_to_itc_not_available_with_reason_p(live_st
         b2b=[
             b2b(
                 recipient,
-                invoice(
-                    "PO-1", "02-10-2025", "11800.00", "27", item(18, "10000.00", camt="900.00", samt="900.00")
-                ),
+                invoice("PO-1", "02-10-2025", "11800.00", "27", item(18, "10000.00", camt="900.00", samt="900.00")),
             )
         ],
     )
@@ -791,9 +770,7 @@ def test_changed_saved_document_replaces_the_old_version_and_drops_the_action_ba
 ) -> None:  # type: ignore[no-untyped-def]
     supplier, recipient = party("27", "CH"), party("29", "CH", 2)
     old = gstr1(supplier, "102025", b2b=[b2b(recipient, inter_state("CH-1", "02-10-2025", "29"))])
-    new = gstr1(
-        supplier, "102025", b2b=[b2b(recipient, inter_state("CH-1", "02-10-2025", "29", txval="12000.00"))]
-    )
+    new = gstr1(supplier, "102025", b2b=[b2b(recipient, inter_state("CH-1", "02-10-2025", "29", txval="12000.00"))])
     _accepted(_ok(live_stack, SAVED, old), 1)
     live_stack.wait_projected()
     (record,) = documents(live_stack, recipient)
@@ -820,17 +797,13 @@ def test_flag_d_deletes_a_saved_document(live_stack) -> None:  # type: ignore[no
     both = gstr1(
         supplier,
         "102025",
-        b2b=[
-            b2b(recipient, inter_state("DL-1", "02-10-2025", "29"), inter_state("DL-2", "03-10-2025", "29"))
-        ],
+        b2b=[b2b(recipient, inter_state("DL-1", "02-10-2025", "29"), inter_state("DL-2", "03-10-2025", "29"))],
     )
     _accepted(_ok(live_stack, SAVED, both), 2)
     live_stack.wait_projected()
     assert _section_counts(live_stack, recipient) == {"b2b": {**ZERO, "noaction": 2}}
 
-    deletion = gstr1(
-        supplier, "102025", b2b=[b2b(recipient, {"inum": "DL-1", "idt": "02-10-2025", "flag": "D"})]
-    )
+    deletion = gstr1(supplier, "102025", b2b=[b2b(recipient, {"inum": "DL-1", "idt": "02-10-2025", "flag": "D"})])
     answer = _ok(live_stack, SAVED, deletion)
     _accepted(answer, 1)
     (event,) = events_of(live_stack.settings, answer["reference_id"])
@@ -846,14 +819,10 @@ def test_flag_d_on_a_filed_document_is_refused_and_the_filer_is_told(live_stack)
     supplier, recipient = party("27", "DF"), party("29", "DF", 2)
     payload = gstr1(supplier, "102025", b2b=[b2b(recipient, inter_state("DF-1", "02-10-2025", "29"))])
     _accepted(_ok(live_stack, FILED_11, payload), 1)
-    deletion = gstr1(
-        supplier, "102025", b2b=[b2b(recipient, {"inum": "DF-1", "idt": "02-10-2025", "flag": "D"})]
-    )
+    deletion = gstr1(supplier, "102025", b2b=[b2b(recipient, {"inum": "DF-1", "idt": "02-10-2025", "flag": "D"})])
     answer = _ok(live_stack, FILED_11, deletion)
     live_stack.wait_projected()
-    assert sorted(by_number(documents(live_stack, recipient))) == [
-        "DF-1"
-    ]  # a filed document changes by amendment
+    assert sorted(by_number(documents(live_stack, recipient))) == ["DF-1"]  # a filed document changes by amendment
     assert _section_counts(live_stack, recipient) == {"b2b": {**ZERO, "noaction": 1}}
 
     status = live_stack.http.get(f"/v1/ims/{supplier}/requests/{answer['reference_id']}")
@@ -968,9 +937,7 @@ def test_eco_table_15_example_lands_in_section_ecom_with_the_operator_as_etin(li
 
     live_stack.wait_projected()
     (record,) = documents(live_stack, EXAMPLE_RECIPIENT, "ecom")
-    assert {
-        k: record[k] for k in ("stin", "inum", "idt", "etin", "val", "txval", "iamt", "srcform", "gstr2bprd")
-    } == {
+    assert {k: record[k] for k in ("stin", "inum", "idt", "etin", "val", "txval", "iamt", "srcform", "gstr2bprd")} == {
         "stin": "07ABCPD1234E1ZG",
         "inum": "ECO-77812",
         "idt": "18-10-2025",
@@ -1026,8 +993,7 @@ def test_gstr6_isd_documents_land_in_the_isd_rows_of_each_unit(live_stack) -> No
     _accepted(answer, 2)
     events = events_of(live_stack.settings, answer["reference_id"])
     sections = {
-        e.key: [(doc["section"], doc["value"], doc["gstr2b_period"]) for doc in e.record["documents"]]
-        for e in events
+        e.key: [(doc["section"], doc["value"], doc["gstr2b_period"]) for doc in e.record["documents"]] for e in events
     }
     assert sections == {other_state: [("isd", 500000, "102025")], same_state: [("isdcn", 50100, "102025")]}
 

@@ -20,8 +20,14 @@ SUPPLIER = "27AAPFK4821M1ZT"
 
 def ims(live_stack, *argv: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     env = {**os.environ, **live_stack.settings.to_env(), "PYTHONPATH": str(PROJECT_ROOT)}
-    return subprocess.run([sys.executable, "-m", "services.cli.main", *argv], env=env, capture_output=True,
-                          text=True, timeout=timeout, cwd=PROJECT_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli.main", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=PROJECT_ROOT,
+    )
 
 
 def test_demo_loads_every_kind_of_document_through_the_ingest_path(live_stack) -> None:  # type: ignore[no-untyped-def]
@@ -51,8 +57,9 @@ def test_counts_act_tick_and_gstr2b_commands_work_like_the_api(live_stack, tmp_p
     acted = ims(live_stack, "act", RECIPIENT, "accept", "--supplier", SUPPLIER, "--section", "b2b")
     assert acted.returncode == 0 and json.loads(acted.stdout)["proc_cnt"] == 2
     live_stack.wait_projected()
-    b2b_row = next(line for line in ims(live_stack, "counts", RECIPIENT).stdout.splitlines()
-                   if "I B2B - Invoices" in line)
+    b2b_row = next(
+        line for line in ims(live_stack, "counts", RECIPIENT).stdout.splitlines() if "I B2B - Invoices" in line
+    )
     assert b2b_row.split()[-4:] == ["0", "2", "0", "0"]
     assert ims(live_stack, "counts", "29AABCM7710Q1ZA").returncode == 2, "a bad GSTIN is refused"
 

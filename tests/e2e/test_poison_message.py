@@ -42,10 +42,7 @@ def test_an_undecodable_message_stops_its_partition_only_with_a_log_line_and_a_m
     reason = live_stack.scalar("SELECT reason FROM projection_faults WHERE projection = 'ims'")
     assert "fingerprint" in reason or "undecodable" in reason or "single-object" in reason
 
-    assert (
-        live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json")).status_code
-        == 200
-    )
+    assert live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json")).status_code == 200
     wait_until(
         lambda: live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 5,
         what="the other partitions keep projecting",

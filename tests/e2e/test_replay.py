@@ -54,9 +54,7 @@ def _random_actions(live_stack, rng: random.Random, recipient: str) -> None:  # 
                 entry["remarks"] = f"check {rng.randint(1, 99)}"
             invdata.setdefault(section, []).append(entry)
     if invdata:
-        live_stack.post(
-            f"/v1/ims/{recipient}/actions", {"rtin": recipient, "reqtyp": "SAVE", "invdata": invdata}
-        )
+        live_stack.post(f"/v1/ims/{recipient}/actions", {"rtin": recipient, "reqtyp": "SAVE", "invdata": invdata})
 
 
 def _scenario(live_stack, seed: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -113,9 +111,7 @@ def test_replay_gives_identical_state_from_kafka_and_from_the_archive(live_stack
     def keep_asking() -> None:
         while not stop.is_set():
             answers.append(
-                httpx.get(
-                    f"{live_stack.base_url}/v1/ims/{recipients[0]}/counts", headers=live_stack.auth()
-                ).status_code
+                httpx.get(f"{live_stack.base_url}/v1/ims/{recipients[0]}/counts", headers=live_stack.auth()).status_code
             )
 
     asker = threading.Thread(target=keep_asking)
@@ -145,9 +141,7 @@ def test_replay_gives_identical_state_from_kafka_and_from_the_archive(live_stack
         timeout=120,
     )
     assert verify.returncode == 0
-    printed = {
-        line.split()[0]: [int(line.split()[1]), line.split()[2]] for line in verify.stdout.splitlines()
-    }
+    printed = {line.split()[0]: [int(line.split()[1]), line.split()[2]] for line in verify.stdout.splitlines()}
     assert printed == live
 
     before = live_stack.http.get(f"/v1/ims/{recipients[1]}/counts").json()["all_oth"]["ttl_cnt"]

@@ -24,9 +24,7 @@ def _totals(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
 def _log_stats(engine) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         row = conn.execute(
-            text(
-                'SELECT count(*), count(DISTINCT (partition, "offset")), count(DISTINCT pid) FROM counter_log'
-            )
+            text('SELECT count(*), count(DISTINCT (partition, "offset")), count(DISTINCT pid) FROM counter_log')
         ).one()
     return int(row[0]), int(row[1]), int(row[2])
 
@@ -86,9 +84,7 @@ def _applied(engine) -> int:  # type: ignore[no-untyped-def]
 
 def _checkpoint_sum(engine) -> int:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        return int(
-            conn.execute(text("SELECT coalesce(sum(next_offset), 0) FROM projection_checkpoints")).scalar()
-        )
+        return int(conn.execute(text("SELECT coalesce(sum(next_offset), 0) FROM projection_checkpoints")).scalar())
 
 
 def test_projector_killed_mid_batch_resumes_without_loss_or_double_count(stack, tmp_path) -> None:  # type: ignore[no-untyped-def]

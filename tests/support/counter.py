@@ -27,9 +27,7 @@ def codec() -> Codec:
 
 def create_tables(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            text("CREATE TABLE IF NOT EXISTS counter_totals (key text PRIMARY KEY, total bigint NOT NULL)")
-        )
+        conn.execute(text("CREATE TABLE IF NOT EXISTS counter_totals (key text PRIMARY KEY, total bigint NOT NULL)"))
         conn.execute(
             text(
                 "CREATE TABLE IF NOT EXISTS counter_log "

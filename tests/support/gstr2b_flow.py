@@ -17,9 +17,7 @@ ROWS_KEY = {"b2b": "inv", "cdnr": "nt", "isd": "doclst"}
 TABLE_OF = {"inv": "b2b", "cn": "cdnr", "dn": "cdnr", "isd": "isd", "isdcn": "isd"}
 
 
-def file_gstr1(
-    live: Any, supplier: str, fp: str, docs: list[Doc], filed_on: str, form: str = "gstr1"
-) -> None:
+def file_gstr1(live: Any, supplier: str, fp: str, docs: list[Doc], filed_on: str, form: str = "gstr1") -> None:
     """One supplier's return holding `docs` (b2b / cdnr, or isd for GSTR-6), all accepted."""
     tables: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for doc in docs:
@@ -94,9 +92,7 @@ def recompute(live: Any, recipient: str, period: str) -> None:
     live.wait_projected()
 
 
-def statement(
-    live: Any, recipient: str, period: str, version: int | None = None
-) -> tuple[str, dict[str, Any]]:
+def statement(live: Any, recipient: str, period: str, version: int | None = None) -> tuple[str, dict[str, Any]]:
     """(exact text, parsed with exact decimals) of a generated GSTR-2B."""
     params = {"version": version} if version else {}
     answer = live.http.get(f"/v1/gstr2b/{recipient}/{period}", params=params)
@@ -124,9 +120,7 @@ def xlsx_sheets(content: bytes) -> dict[str, list[list[Any]]]:
     shared: list[str] = []
     if "xl/sharedStrings.xml" in book.namelist():
         root = ElementTree.fromstring(book.read("xl/sharedStrings.xml"))
-        shared = [
-            "".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t")) for si in root.findall("m:si", _NS)
-        ]
+        shared = ["".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t")) for si in root.findall("m:si", _NS)]
     rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target") for r in rels}
     workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))

@@ -442,7 +442,6 @@ def compare(expected: Expected, body: dict[str, Any]) -> list[str]:
     for key in sorted(set(expected.cpsumm) | set(have_cp), key=str):
         if expected.cpsumm.get(key) != have_cp.get(key):
             problems.append(
-                f"cpsumm{list(key)} (section, ctin, nttyp): expected {expected.cpsumm.get(key)}, "
-                f"got {have_cp.get(key)}"
+                f"cpsumm{list(key)} (section, ctin, nttyp): expected {expected.cpsumm.get(key)}, got {have_cp.get(key)}"
             )
     return problems

@@ -43,9 +43,7 @@ def _value(row: dict[str, Any]) -> Decimal:
     return det["txval"] + det["iamt"] + det["camt"] + det["samt"] + det["csamt"]
 
 
-def invoice(
-    inum: str, idt: str, txval: str, pos: str = "29", intra: bool = False, **extra: Any
-) -> dict[str, Any]:
+def invoice(inum: str, idt: str, txval: str, pos: str = "29", intra: bool = False, **extra: Any) -> dict[str, Any]:
     row = item(money(txval), intra=intra)
     return {
         "inum": inum,
@@ -93,9 +91,7 @@ def parsed(response: Any) -> Any:
     return json.loads(response.text, parse_float=Decimal)
 
 
-def file_return(
-    live: Any, body: dict[str, Any], filed_on: str | None = None, form: str = "gstr1"
-) -> dict[str, Any]:
+def file_return(live: Any, body: dict[str, Any], filed_on: str | None = None, form: str = "gstr1") -> dict[str, Any]:
     """POST a return (filed on `filed_on`, or saved when None); every document must be accepted."""
     query = f"status=filed&filed_on={filed_on}" if filed_on else "status=saved"
     answer = live.post(f"/v1/returns/{form}?{query}", body)
@@ -116,17 +112,13 @@ def documents(live: Any, recipient: str, **params: Any) -> list[dict[str, Any]]:
     answer = live.http.get(f"/v1/ims/{recipient}/documents", params=params)
     assert answer.status_code == 200, answer.text
     return [
-        {**record, "section": section}
-        for section, records in parsed(answer)["invdata"].items()
-        for record in records
+        {**record, "section": section} for section, records in parsed(answer)["invdata"].items() for record in records
     ]
 
 
 def document(live: Any, recipient: str, number: str) -> dict[str, Any]:
     """The one live record whose inum / nt_num / boenum is `number`."""
-    found = [
-        d for d in documents(live, recipient) if number in (d.get("inum"), d.get("nt_num"), d.get("boenum"))
-    ]
+    found = [d for d in documents(live, recipient) if number in (d.get("inum"), d.get("nt_num"), d.get("boenum"))]
     assert len(found) == 1, f"{number}: {found}"
     return found[0]
 
@@ -179,9 +171,7 @@ def act(
 
 def errors(answer: dict[str, Any]) -> list[tuple[str, str]]:
     """(section, error_cd) of every item a REQSTS answer refused."""
-    return sorted(
-        (section, row["error_cd"]) for section, rows in answer["error_report"].items() for row in rows
-    )
+    return sorted((section, row["error_cd"]) for section, rows in answer["error_report"].items() for row in rows)
 
 
 def section_counts(counts_: dict[str, Any], section: str) -> dict[str, int]:

@@ -29,9 +29,7 @@ def d(text: str) -> Decimal:
     return Decimal(text)
 
 
-def item(
-    rate: str | int, txval: str, iamt: str = "0", camt: str = "0", samt: str = "0", num: int = 1
-) -> dict:
+def item(rate: str | int, txval: str, iamt: str = "0", camt: str = "0", samt: str = "0", num: int = 1) -> dict:
     return {
         "num": num,
         "itm_det": {

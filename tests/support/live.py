@@ -39,9 +39,7 @@ class LiveStack:
         _, self.admin_token = tokens.create(self.engine, "admin", [], "test-admin")
         self.http.headers["Authorization"] = f"Bearer {self.admin_token}"
         assert self.settings.kafka_bootstrap
-        ensure_topics(
-            self.settings.kafka_bootstrap, [self.settings.topic(t) for t in TOPICS], self.settings.partitions
-        )
+        ensure_topics(self.settings.kafka_bootstrap, [self.settings.topic(t) for t in TOPICS], self.settings.partitions)
         self.start_process("api", "api")
         self.start_process("notifier", "notify")
         for name in projection_factories(self.settings):
@@ -89,9 +87,7 @@ class LiveStack:
                 stored = dict(
                     ((t, p), o)
                     for t, p, o in conn.execute(
-                        text(
-                            "SELECT topic, partition, next_offset FROM projection_checkpoints WHERE projection = :p"
-                        ),
+                        text("SELECT topic, partition, next_offset FROM projection_checkpoints WHERE projection = :p"),
                         {"p": consumer},
                     )
                 )

@@ -24,9 +24,7 @@ def spawn(module: str, settings: Settings, log: Path, **extra_env: str) -> subpr
     )
 
 
-def wait_until(
-    predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.1, what: str = ""
-) -> Any:
+def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.1, what: str = "") -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

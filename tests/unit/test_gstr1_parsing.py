@@ -166,9 +166,7 @@ def test_same_number_in_another_financial_year_or_series_is_not_a_duplicate():
 
 
 def test_credit_and_debit_notes_share_one_number_series():
-    contents = read_return(
-        gstr1(cdnr=[{"ctin": RECIPIENT, "nt": [note("N/1", "C"), note("n/1", "D")]}]), "R1"
-    )
+    contents = read_return(gstr1(cdnr=[{"ctin": RECIPIENT, "nt": [note("N/1", "C"), note("n/1", "D")]}]), "R1")
     assert [p.code for e in contents.refused for p in e.problems] == ["DUPLICATE_NUMBER"]
 
 
@@ -200,9 +198,7 @@ def test_isd_documents_have_no_items_and_are_valued_at_their_heads():
     payload = {
         "gstin": "29AABCR1718E1ZL",
         "fp": "102025",
-        "isd": [
-            {"ctin": "27AAPFU0939F1ZV", "doclst": [isd_row(), isd_row("ISDCN", "CN/1", csamt=Decimal("10"))]}
-        ],
+        "isd": [{"ctin": "27AAPFU0939F1ZV", "doclst": [isd_row(), isd_row("ISDCN", "CN/1", csamt=Decimal("10"))]}],
     }
     invoice, credit = read_return(payload, "R6").documents
     assert (invoice.section, invoice.value, invoice.taxable, invoice.items, invoice.pos) == (

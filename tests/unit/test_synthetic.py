@@ -68,10 +68,7 @@ def test_the_universe_spans_states_and_every_party_gstin_is_valid():
     assert [parse_gstin(gstin).value for gstin in parties] == parties
     assert len(universe.suppliers) == 200 and len(universe.recipients) == 20
     assert {"27", "29", "33", "07", "24", "09", "19", "32"} <= {gstin[:2] for gstin in universe.suppliers}
-    assert (
-        len({gstin[2:12] for gstin in universe.suppliers} & {gstin[2:12] for gstin in universe.recipients})
-        == 0
-    )
+    assert len({gstin[2:12] for gstin in universe.suppliers} & {gstin[2:12] for gstin in universe.recipients}) == 0
     assert set(universe.sez_units) <= set(universe.recipients[universe.large :])
     assert universe.isd not in universe.isd_units
     assert {unit[2:12] for unit in universe.isd_units} == {universe.isd[2:12]}
@@ -96,9 +93,7 @@ def test_the_few_large_recipients_receive_most_documents():
 def test_every_generated_gstr1_return_validates_with_zero_problems(seed, fp, documents, supplier):
     contents = valid(gstr1_return(UNIVERSE, seed, supplier, fp, documents, mix=BUSY))
     assert len(contents.documents) == documents
-    assert all(
-        doc.supplier == supplier and doc.return_period == Period.parse(fp) for doc in contents.documents
-    )
+    assert all(doc.supplier == supplier and doc.return_period == Period.parse(fp) for doc in contents.documents)
 
 
 @SLOW
@@ -182,9 +177,7 @@ def test_document_numbers_are_unique_per_supplier_per_financial_year_across_retu
 
 def test_dates_stay_in_the_return_period_and_40_percent_starts_on_22_september_2025():
     documents = valid(gstr1_return(UNIVERSE, 6, UNIVERSE.suppliers[5], "092025", 2000)).documents
-    assert all(
-        date(2025, 9, 1) <= doc.doc_date <= date(2025, 9, 30) for doc in documents if not doc.is_amendment
-    )
+    assert all(date(2025, 9, 1) <= doc.doc_date <= date(2025, 9, 30) for doc in documents if not doc.is_amendment)
     forty = [doc for doc in documents if any(item.rate == "40" for item in doc.items)]
     assert forty and all(doc.doc_date >= date(2025, 9, 22) for doc in forty)
     first = valid(gstr1_return(UNIVERSE, 6, UNIVERSE.suppliers[5], "072017", 200, mix=BUSY)).documents
@@ -195,9 +188,7 @@ def test_amendments_revise_documents_of_the_earlier_return_they_are_given():
     supplier = UNIVERSE.suppliers[3]
     september = gstr1_return(UNIVERSE, 1, supplier, "092025", 100, mix=BUSY)
     october = valid(gstr1_return(UNIVERSE, 2, supplier, "102025", 100, mix=BUSY, amend_from=september))
-    originals = {
-        (doc.recipient, doc.number, doc.doc_date, doc.note_type) for doc in valid(september).documents
-    }
+    originals = {(doc.recipient, doc.number, doc.doc_date, doc.note_type) for doc in valid(september).documents}
     amendments = [doc for doc in october.documents if doc.is_amendment]
     assert {doc.section for doc in amendments} >= {"b2ba"} and len(amendments) == 12
     for doc in amendments:

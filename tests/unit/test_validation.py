@@ -222,9 +222,7 @@ def test_sez_supply_with_cgst_is_refused_even_within_the_state():
 
 
 def test_sez_supply_with_payment_is_igst_only_within_the_state():
-    assert isinstance(
-        validate_invoice(invoice(pos="27", inv_typ="SEWP"), ctx(recipient=SAME_STATE)), Document
-    )
+    assert isinstance(validate_invoice(invoice(pos="27", inv_typ="SEWP"), ctx(recipient=SAME_STATE)), Document)
 
 
 def test_sez_supply_without_payment_must_carry_no_tax():
@@ -321,9 +319,7 @@ def test_credit_note_goes_to_the_credit_note_section():
 
 
 def test_debit_note_amendment_carries_the_original_note():
-    raw = invoice(
-        inum=DROP, idt=DROP, ntty="D", nt_num="DN/2", nt_dt="20-10-2025", ont_num="DN/1", ont_dt="25-09-2025"
-    )
+    raw = invoice(inum=DROP, idt=DROP, ntty="D", nt_num="DN/2", nt_dt="20-10-2025", ont_num="DN/1", ont_dt="25-09-2025")
     doc = validate_note(raw, ctx("cdnra"))
     assert isinstance(doc, Document) and (doc.section, doc.orig_number) == ("b2bdna", "DN/1")
 

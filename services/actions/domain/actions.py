@@ -33,22 +33,16 @@ def check_action(doc: ImsDocument | None, request: ActionRequest, today: str) ->
     if doc.route != "ims":
         return Refusal("NOT_ACTIONABLE", f"the document skipped IMS ({doc.part} {doc.reason}".strip() + ")")
     if doc.frozen:
-        return Refusal(
-            "FROZEN", f"GSTR-3B for {doc.gstr2b_period} is filed; the document can no longer be actioned"
-        )
+        return Refusal("FROZEN", f"GSTR-3B for {doc.gstr2b_period} is filed; the document can no longer be actioned")
     if doc.superseded_by is not None:
         return Refusal("SUPERSEDED", "an amendment of this document superseded it; act on the amendment")
     if request.version_hash is not None and request.version_hash != doc.version_hash:
         return Refusal("STALE_HASH", "hash: the document changed since it was read; fetch it again")
     if request.action == REJECT and doc.section in IMPORT_SECTIONS:
-        return Refusal(
-            "REJECT_NOT_ALLOWED", "action: import of goods documents can be accepted or kept pending only"
-        )
+        return Refusal("REJECT_NOT_ALLOWED", "action: import of goods documents can be accepted or kept pending only")
     if request.action == PENDING and doc.pending_blocked:
         if doc.pending_deadline is None:
-            return Refusal(
-                "PENDING_BLOCKED", "action: Pending is not allowed for this document (ispendactblocked)"
-            )
+            return Refusal("PENDING_BLOCKED", "action: Pending is not allowed for this document (ispendactblocked)")
         if today > doc.pending_deadline:
             return Refusal("PENDING_WINDOW_OVER", f"action: Pending was allowed until {doc.pending_deadline}")
     return _check_remarks(doc, request) or _check_reduction(doc, request)
@@ -60,9 +54,7 @@ def _check_remarks(doc: ImsDocument, request: ActionRequest) -> Refusal | None:
     if request.action not in (REJECT, PENDING):
         return Refusal("REMARKS_NOT_ALLOWED", "remarks: allowed only with Reject or Pending")
     if len(request.remarks) > MAX_REMARKS:
-        return Refusal(
-            "REMARKS_TOO_LONG", f"remarks: at most {MAX_REMARKS} characters, got {len(request.remarks)}"
-        )
+        return Refusal("REMARKS_TOO_LONG", f"remarks: at most {MAX_REMARKS} characters, got {len(request.remarks)}")
     if policy_period(doc) < IMS_POLICY_START:
         return Refusal("REMARKS_NOT_ALLOWED", "remarks: allowed from the October 2025 period")
     return None
@@ -90,9 +82,7 @@ def _check_reduction(doc: ImsDocument, request: ActionRequest) -> Refusal | None
     )
     for name, amount, tax in heads:
         if amount is not None and not 0 <= amount <= tax:
-            return Refusal(
-                "INVALID_REDUCTION", f"{name}: must be between 0 and the document's tax {tax / 100:.2f}"
-            )
+            return Refusal("INVALID_REDUCTION", f"{name}: must be between 0 and the document's tax {tax / 100:.2f}")
     if (request.decl_cgst or 0) != (request.decl_sgst or 0):
         return Refusal("INVALID_REDUCTION", "declCgst: must equal declSgst")
     return None
@@ -132,9 +122,7 @@ def apply_action(doc: ImsDocument, request: ActionRequest, actor: str, at: str) 
     )
 
 
-def _declaration(
-    doc: ImsDocument, r: ActionRequest
-) -> tuple[str, int | None, int | None, int | None, int | None]:
+def _declaration(doc: ImsDocument, r: ActionRequest) -> tuple[str, int | None, int | None, int | None, int | None]:
     """Default Yes with the full reduction (no amounts: GSTR-2B counts the whole credit note, or the whole
     difference for an amendment); No means no reduction; Yes with amounts is a partial one."""
     if r.itc_red_req == "N":

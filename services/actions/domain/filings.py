@@ -37,7 +37,9 @@ class FilingOutcome:
 
 
 def incoming_document(
-    record: dict[str, Any], facts: FilingFacts, original: ImsDocument | None = None,
+    record: dict[str, Any],
+    facts: FilingFacts,
+    original: ImsDocument | None = None,
     current: ImsDocument | None = None,
 ) -> ImsDocument:
     """The document a filing reports, with everything derived at once (one construction per document:
@@ -92,9 +94,7 @@ def decide_filing(
         return _delete(current)
     incoming = incoming_document(record, facts, original, current)
     if current is not None and current.frozen:
-        return FilingOutcome(
-            current, False, refusal=Refusal("FROZEN", "its GSTR-3B period is filed; amend instead")
-        )
+        return FilingOutcome(current, False, refusal=Refusal("FROZEN", "its GSTR-3B period is filed; amend instead"))
     if current is not None and current.version_hash == incoming.version_hash:
         if current.filing_status == "saved" and facts.status == "filed":
             marked = evolve(

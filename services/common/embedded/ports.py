@@ -21,7 +21,5 @@ def wait_for_port(host: str, port: int, timeout: float, is_alive: object = None)
             if callable(is_alive) and not is_alive():
                 raise RuntimeError(f"server on {host}:{port} exited before accepting connections") from None
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"nothing accepted connections on {host}:{port} within {timeout:.0f}s"
-                ) from None
+                raise TimeoutError(f"nothing accepted connections on {host}:{port} within {timeout:.0f}s") from None
             time.sleep(0.05)

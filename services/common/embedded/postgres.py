@@ -103,9 +103,7 @@ class EmbeddedPostgres:
         )
 
     def _connect(self, database: str = "postgres") -> psycopg2.extensions.connection:
-        return psycopg2.connect(
-            host=self.host, port=self.port, user="postgres", dbname=database, connect_timeout=2
-        )
+        return psycopg2.connect(host=self.host, port=self.port, user="postgres", dbname=database, connect_timeout=2)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -119,9 +117,7 @@ class EmbeddedPostgres:
                 return
             except psycopg2.OperationalError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f"PostgreSQL did not accept connections within {timeout:.0f}s"
-                    ) from None
+                    raise TimeoutError(f"PostgreSQL did not accept connections within {timeout:.0f}s") from None
                 time.sleep(0.1)
 
     def _ensure_database(self) -> None:

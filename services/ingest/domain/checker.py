@@ -33,6 +33,4 @@ class Checker:
 
     def problems(self, only_fields: Collection[str] | None = None) -> list[Problem]:
         """All Problems, or only those on ``only_fields`` (a deletion checks just its identity)."""
-        return [
-            found for found in self._by_field.values() if only_fields is None or found.field in only_fields
-        ]
+        return [found for found in self._by_field.values() if only_fields is None or found.field in only_fields]

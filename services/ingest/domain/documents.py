@@ -18,8 +18,14 @@ class Item:
     cess: int
 
     def as_record(self) -> dict[str, str | int]:
-        return {"rate": self.rate, "taxable": self.taxable, "igst": self.igst, "cgst": self.cgst,
-                "sgst": self.sgst, "cess": self.cess}
+        return {
+            "rate": self.rate,
+            "taxable": self.taxable,
+            "igst": self.igst,
+            "cgst": self.cgst,
+            "sgst": self.sgst,
+            "cess": self.cess,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,9 +132,7 @@ def parse_amount(raw: object, field: str, *, required: bool = True) -> int | Pro
         return Problem(field, "INVALID_AMOUNT", str(exc))
 
 
-def parse_choice(
-    raw: object, field: str, allowed: Collection[str], default: str | None = None
-) -> str | Problem:
+def parse_choice(raw: object, field: str, allowed: Collection[str], default: str | None = None) -> str | Problem:
     """One of ``allowed``; absent gives ``default``, or MISSING_FIELD when there is none."""
     if raw is None:
         return missing(field) if default is None else default

@@ -50,9 +50,7 @@ def check_item_taxes(
         )
         for name in ("camt", "samt"):
             if heads[name]:
-                problems.append(
-                    problem(prefix + name, "TAX_HEAD_MISMATCH", f"must be 0 for {why}; tax goes in iamt")
-                )
+                problems.append(problem(prefix + name, "TAX_HEAD_MISMATCH", f"must be 0 for {why}; tax goes in iamt"))
         problems.extend(_rate_check(prefix + "iamt", item.igst, expected, basis))
         return problems
     if item.igst:
@@ -60,8 +58,7 @@ def check_item_taxes(
             problem(
                 prefix + "iamt",
                 "TAX_HEAD_MISMATCH",
-                f"must be 0 for an intra-state supply (supplier state and POS "
-                f"{pos}); tax goes in camt and samt",
+                f"must be 0 for an intra-state supply (supplier state and POS {pos}); tax goes in camt and samt",
             )
         )
     half = expected / 2

@@ -134,9 +134,7 @@ def validate_isd(raw: Mapping[str, object], ctx: DocContext) -> Document | list[
             for name, amount in (("camt", cgst), ("samt", sgst)):
                 if amount:
                     check.add(
-                        problem(
-                            name, "TAX_HEAD_MISMATCH", "must be 0 for a recipient in another state; use iamt"
-                        )
+                        problem(name, "TAX_HEAD_MISMATCH", "must be 0 for a recipient in another state; use iamt")
                     )
         elif cgst != sgst:
             check.add(problem("samt", "TAX_HEAD_MISMATCH", "must equal camt"))
