@@ -64,7 +64,11 @@ DOCUMENT_COLUMNS = """
 
 
 def upgrade() -> None:
-    op.execute(f"CREATE TABLE ims_documents ({DOCUMENT_COLUMNS}, PRIMARY KEY (recipient, doc_key))")
+    # Free space in every page lets action, itc_period and frozen changes (none of them indexed) be
+    # heap-only updates: no index is touched when a bulk action or a GSTR-2B rewrites many rows.
+    op.execute(
+        f"CREATE TABLE ims_documents ({DOCUMENT_COLUMNS}, PRIMARY KEY (recipient, doc_key)) WITH (fillfactor = 70)"
+    )
     op.execute("CREATE INDEX ims_documents_listing ON ims_documents (recipient, section, doc_key)")
     op.execute("CREATE INDEX ims_documents_supplier ON ims_documents (supplier, return_period)")
     op.execute("CREATE INDEX ims_documents_period ON ims_documents (recipient, gstr2b_period)")

@@ -60,19 +60,19 @@ def upgrade() -> None:
             cess         bigint  NOT NULL,
             action       text    NOT NULL,
             remarks      text,
-            port_code    text,
-            PRIMARY KEY (recipient, period, version, doc_key)
+            port_code    text
         )
         """
     )
-    op.execute("CREATE INDEX gstr2b_lines_order ON gstr2b_lines (recipient, period, version, block, section, "
+    # One index serves both the portal-ordered reads and uniqueness (doc_key is its last column and a
+    # version lists a document once by construction); a second index would double the write cost.
+    op.execute("CREATE UNIQUE INDEX gstr2b_lines_order ON gstr2b_lines (recipient, period, version, block, section, "
                "supplier, supprd, coalesce(supfildt, DATE '0001-01-01'), doc_key)")
     op.execute("CREATE TABLE ims_recipients (recipient text PRIMARY KEY, quarterly boolean NOT NULL)")
-    op.execute("CREATE INDEX ims_documents_itc ON ims_documents (recipient, itc_period)")
+
 
 
 def downgrade() -> None:
-    op.execute("DROP INDEX ims_documents_itc")
     op.execute("DROP TABLE ims_recipients")
     op.execute("DROP TABLE gstr2b_lines")
     op.execute("DROP TABLE gstr2b_versions")
