@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/ims up
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check services tests bench
