@@ -41,6 +41,7 @@ class Item:
     locator: dict[str, Any]  # what identified the document, echoed in the error report
     request: ActionRequest | None
     refusal: Refusal | None = None
+    document: ImsDocument | None = None  # already read (bulk selections), so it is not loaded twice
 
 
 def document_key(section: str, record: dict[str, Any]) -> str | None:
@@ -129,8 +130,11 @@ def today_of(container: Container, recipient: str) -> str:
 
 
 def check_items(container: Container, recipient: str, items: list[Item]) -> list[Item]:
-    with container.engine.connect() as conn:
-        docs = store.load(conn, {(recipient, i.request.doc_key) for i in items if i.request})
+    docs = {(recipient, i.document.doc_key): i.document for i in items if i.document is not None}
+    wanted = {(recipient, i.request.doc_key) for i in items if i.request and i.document is None}
+    if wanted:
+        with container.engine.connect() as conn:
+            docs |= store.load(conn, wanted)
     today = today_of(container, recipient)
     checked = []
     for item in items:
@@ -234,7 +238,7 @@ def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: di
         _amount(reduction, "declSgst"),
         _amount(reduction, "declCess"),
     )
-    return Item(doc.section, {"stin": doc.supplier, "doc_id": doc.doc_key}, request)
+    return Item(doc.section, {"stin": doc.supplier, "doc_id": doc.doc_key}, request, document=doc)
 
 
 def period_event(container: Container, recipient: str, event_type: str, record: dict[str, Any], actor: str) -> None:

@@ -9,6 +9,7 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, text
 
 from services.actions.domain.model import ImsDocument
@@ -121,7 +122,7 @@ REFUSAL_COLUMNS = ("reference_id", "recipient", "doc_key", "section", "error_cd"
 
 
 def append_history(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
-    copy_rows(conn, "ims_history", HISTORY_COLUMNS, ([*row[:-1], json.dumps(row[-1])] for row in rows))
+    copy_rows(conn, "ims_history", HISTORY_COLUMNS, ([*row[:-1], orjson.dumps(row[-1]).decode()] for row in rows))
 
 
 def append_refusals(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
