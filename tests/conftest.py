@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -30,19 +31,7 @@ def kafka_bootstrap() -> Iterator[str]:
 @pytest.fixture
 def isolated_settings(pg_url: str, kafka_bootstrap: str, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
     """Settings of one test: its own database schema and topic namespace on the shared servers."""
-    tag = uuid.uuid4().hex[:10]
-    return Settings(
-        database_url=pg_url,
-        kafka_bootstrap=kafka_bootstrap,
-        home=tmp_path,
-        topic_namespace=f"t{tag}.",
-        db_schema=f"t_{tag}",
-        partitions=4,
-        session_timeout_ms=6000,
-        max_poll_interval_ms=20000,
-        heartbeat_interval_ms=1000,
-        batch_size=500,
-    )
+    return replace(_settings_for(pg_url, kafka_bootstrap, tmp_path), batch_size=500)
 
 
 @pytest.fixture

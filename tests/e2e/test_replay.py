@@ -11,6 +11,7 @@ import threading
 import httpx
 import pytest
 
+from services.actions.projection import ImsProjection
 from services.bootstrap import build_container
 from services.cli.replay import read_model_digests
 from services.common.digest import digests
@@ -20,18 +21,7 @@ from services.replay import rebuild_only
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.e2e
-IMS_TABLES = (
-    "ims_documents",
-    "ims_counts",
-    "ims_history",
-    "ims_refusals",
-    "ims_periods",
-    "ims_clock",
-    "ims_recipients",
-    "ims_applied_requests",
-    "gstr2b_versions",
-    "gstr2b_lines",
-)
+IMS_TABLES = ImsProjection.tables
 
 
 def _file(live_stack, payload: dict, filed_on: str) -> None:  # type: ignore[no-untyped-def]
