@@ -35,6 +35,7 @@ class Batch:
         self.history: list[list[Any]] = []
         self.refusals: list[list[Any]] = []
         self.outbox: list[tuple[str, str, str, dict[str, Any]]] = []
+        self.quarterly: dict[str, bool] = {}  # recipients' filing profiles, for pending windows
 
     def preload(self, keys: set[Key]) -> None:
         missing = {k for k in keys if k not in self.state}

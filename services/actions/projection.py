@@ -50,6 +50,12 @@ class ImsProjection:
         work = Batch(conn)
         work.preload(_keys(batch))
         clock = _clock(conn, {m.key for m in batch})
+        work.quarterly = dict(
+            conn.execute(
+                text("SELECT recipient, quarterly FROM ims_recipients WHERE recipient = ANY(:r)"),
+                {"r": sorted({m.key for m in batch})},
+            ).all()
+        )
         for message in batch:
             handler = HANDLERS.get(message.envelope.event_type)
             if handler is not None:
@@ -84,7 +90,12 @@ def on_documents_filed(work: Batch, message: Delivered, _clock: dict[str, str]) 
     record = message.record
     recipient = record["recipient"]
     facts = FilingFacts(
-        recipient, record["status"], record["filed_on"], record["reference_id"], record["return_period"]
+        recipient,
+        record["status"],
+        record["filed_on"],
+        record["reference_id"],
+        record["return_period"],
+        work.quarterly.get(recipient, False),
     )
     for index, doc in enumerate(record["documents"]):
         key = (recipient, doc["key"])
@@ -223,6 +234,7 @@ def on_profile_set(work: Batch, message: Delivered, _clock: dict[str, str]) -> N
         ),
         {"r": message.record["recipient"], "q": message.record["quarterly"]},
     )
+    work.quarterly[message.record["recipient"]] = message.record["quarterly"]
 
 
 HANDLERS: dict[str, Callable[[Batch, Delivered, dict[str, str]], None]] = {

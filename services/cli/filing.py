@@ -19,6 +19,7 @@ def add_file_command(commands: argparse._SubParsersAction) -> None:  # type: ign
     command.add_argument("--status", default="filed", choices=["saved", "filed"])
     command.add_argument("--filed-on", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     command.add_argument("--actor", default="cli")
+    command.add_argument("--quarterly", action="store_true", help="gstr1 of a quarterly (QRMP) filer")
     command.set_defaults(handler=run_file)
 
 
@@ -45,7 +46,9 @@ def run_file(settings: Settings, args: argparse.Namespace) -> int:
         if args.form == "boe":
             result = file_boes(container, payload, raw, args.actor)
         else:
-            result = file_return(container, payload, raw, args.form, args.status, args.filed_on, args.actor)
+            result = file_return(
+                container, payload, raw, args.form, args.status, args.filed_on, args.actor, None, args.quarterly
+            )
     except FilingRefused as exc:
         print(f"ims file: refused: {exc}", file=sys.stderr)
         return 2

@@ -104,14 +104,16 @@ def _fy_label(start_year: int) -> str:
     return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
-def gstr2b_period(source_form: str, filed_on: date) -> Period:
+def gstr2b_period(source_form: str, filed_on: date, quarterly_filer: bool = False) -> Period:
     """The GSTR-2B period a supplier's filing lands in.
 
     Monthly GSTR-1/1A filed from the 12th of M to the 11th of M+1 belong to M; quarterly forms
-    (IFF, GSTR-5, GSTR-6) use the 14th/13th. Our rule: a Bill of Entry follows the monthly rule,
-    applied to its reference date.
+    (IFF, GSTR-5, GSTR-6) and the GSTR-1 of a quarterly (QRMP) filer use the 14th/13th. Our rule: a
+    Bill of Entry follows the monthly rule, applied to its reference date.
     """
-    if source_form in MONTHLY_FORMS or source_form == BOE_FORM:
+    if quarterly_filer and source_form == "R1":
+        cutoff = _QUARTERLY_CUTOFF_DAY
+    elif source_form in MONTHLY_FORMS or source_form == BOE_FORM:
         cutoff = _MONTHLY_CUTOFF_DAY
     elif source_form in QUARTERLY_FORMS:
         cutoff = _QUARTERLY_CUTOFF_DAY

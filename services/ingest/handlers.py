@@ -48,6 +48,7 @@ class Filing:
     filed_on: date | None
     actor: str
     reference_id: str
+    quarterly_filer: bool = False
 
 
 def check_status(status: str, filed_on: date | None) -> None:
@@ -68,14 +69,18 @@ def file_return(
     filed_on: date | None,
     actor: str,
     idempotency_key: str | None = None,
+    quarterly_filer: bool = False,
 ) -> dict[str, Any]:
+    """`quarterly_filer`: the GSTR-1 of a QRMP filer, whose GSTR-2B cut-off is the 13th/14th."""
     if form not in FORMS:
         raise FilingRefused(f"form: unknown return form {form!r}; expected one of {sorted(FORMS)}")
+    if quarterly_filer and form != "gstr1":
+        raise FilingRefused("frequency: only a GSTR-1 can be a quarterly filer's; the other forms fix it")
     check_status(status, filed_on)
     with requests.idempotent(container.engine, idempotency_key) as earlier:
         if earlier is not None:
             return earlier
-        return _file_return(container, payload, raw, form, status, filed_on, actor, idempotency_key)
+        return _file_return(container, payload, raw, form, status, filed_on, actor, idempotency_key, quarterly_filer)
 
 
 def _file_return(
@@ -87,6 +92,7 @@ def _file_return(
     filed_on: date | None,
     actor: str,
     idempotency_key: str | None,
+    quarterly_filer: bool,
 ) -> dict[str, Any]:
     try:
         contents = read_return(payload, FORMS[form])
@@ -105,6 +111,7 @@ def _file_return(
         filed_on,
         actor,
         new_reference(idempotency_key),
+        quarterly_filer,
     )
     return publish_filing(container, filing, contents.entries, raw, idempotency_key)
 
@@ -150,7 +157,9 @@ def _commit(
                     report[entry.locator.table].append(error_row(entry))
                     continue
                 accepted += 1
-                by_recipient[entry.document.recipient].append(document_record(entry.document, filing.filed_on))
+                by_recipient[entry.document.recipient].append(
+                    document_record(entry.document, filing.filed_on, filing.quarterly_filer)
+                )
             messages.extend(_messages(container, filing, by_recipient))
         _archive(conn, archived_as, raw)
         response = requests.reqsts(archived_as.reference_id, accepted, report)

@@ -38,6 +38,9 @@ async def post_return(
     request: Request,
     status: str = Query("filed", description="saved or filed"),
     filed_on: str | None = Query(None, description="YYYY-MM-DD; required when status is filed"),
+    frequency: str = Query(
+        "monthly", pattern="^(monthly|quarterly)$", description="gstr1: quarterly for a QRMP filer (13th/14th cut-off)"
+    ),
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
     who: Principal = FILER,
 ) -> dict[str, Any]:
@@ -60,6 +63,7 @@ async def post_return(
             when,
             actor(request),
             scoped_key(request, filer if isinstance(filer, str) else ""),
+            frequency == "quarterly",
         )
     except FilingRefused as exc:
         raise _refused(str(exc), 404 if str(exc).startswith("form:") else 400) from None

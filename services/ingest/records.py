@@ -11,11 +11,11 @@ from services.ingest.domain.documents import Document
 from services.ingest.domain.versions import content, document_key, hash_of, original_key
 
 
-def document_record(doc: Document, filed_on: date | None) -> dict[str, Any]:
+def document_record(doc: Document, filed_on: date | None, quarterly_filer: bool = False) -> dict[str, Any]:
     """The content that is hashed, plus identity, route and period (extra keys are not in the schema and
     are not written)."""
     route = classify(doc, filed_on)
-    period = gstr2b_period(doc.source_form, filed_on) if filed_on is not None else None
+    period = gstr2b_period(doc.source_form, filed_on, quarterly_filer) if filed_on is not None else None
     fields = content(doc)
     return {
         **fields,

@@ -25,6 +25,7 @@ class FilingFacts:
     filed_on: str | None
     reference_id: str
     return_period: str
+    quarterly_recipient: bool = False  # a QRMP recipient's one-period Pending window lasts a quarter
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ def incoming_document(
         prev_action=current.action if current is not None else None,
         amend_direction=amend,
         pending_blocked=is_blocked,
-        pending_deadline=deadline(record["gstr2b_period"]) if is_blocked else None,
+        pending_deadline=deadline(record["gstr2b_period"], facts.quarterly_recipient) if is_blocked else None,
     )
 
 
@@ -107,7 +108,9 @@ def decide_filing(
                 reason=incoming.reason,
                 last_reference=facts.reference_id,
             )
-            return FilingOutcome(_with_pending_rules(marked, original), True, what="marked_filed")
+            return FilingOutcome(
+                _with_pending_rules(marked, original, facts.quarterly_recipient), True, what="marked_filed"
+            )
         return FilingOutcome(current, False)
     if current is not None and current.filing_status == "filed":
         return FilingOutcome(
@@ -131,9 +134,9 @@ def _delete(current: ImsDocument | None) -> FilingOutcome:
     return FilingOutcome(None, True, removed=True, what="deleted")
 
 
-def _with_pending_rules(doc: ImsDocument, original: ImsDocument | None) -> ImsDocument:
+def _with_pending_rules(doc: ImsDocument, original: ImsDocument | None, quarterly: bool) -> ImsDocument:
     blocked = is_pending_blocked(doc, original)
-    return evolve(doc, pending_blocked=blocked, pending_deadline=pending_deadline(doc) if blocked else None)
+    return evolve(doc, pending_blocked=blocked, pending_deadline=pending_deadline(doc, quarterly) if blocked else None)
 
 
 def supersedes(amendment: ImsDocument, original: ImsDocument | None) -> bool:
