@@ -57,6 +57,7 @@ def snapshot(stack: Any, tables: Iterable[str] = ALL_TABLES) -> Snapshot:
     """Digests of `tables` and the end offset of every partition of the events topic, once the
     projector has applied everything already published (earlier tests' events included)."""
     stack.wait_projected()
+    stack.wait_projected("archive")  # also waits until the notifier has marked its outbox rows sent
     with stack.engine.connect() as conn:
         found = digests(conn, tuple(tables))
     return Snapshot(found, end_offsets(stack.settings))
