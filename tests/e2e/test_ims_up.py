@@ -99,3 +99,29 @@ def test_healthz_answers_503_naming_the_broker_when_it_is_unreachable(stack, tmp
     finally:
         api.terminate()
         api.wait(20)
+
+
+def test_ims_up_uses_external_servers_named_by_the_environment_and_starts_no_embedded_ones(
+    isolated_settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        **replace(isolated_settings, http_port=port, home=tmp_path).to_env(),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    assert env["DATABASE_URL"] and env["KAFKA_BOOTSTRAP_SERVERS"]
+    log = open(tmp_path / "up.out", "ab")  # noqa: SIM115
+    up = subprocess.Popen(
+        [sys.executable, "-m", "services.cli.main", "up"], env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log
+    )
+    try:
+        wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200 on external servers")
+        names = {p.name() for p in psutil.Process(up.pid).children(recursive=True)}
+        assert not any("postgres" in n or "tansu" in n for n in names), names
+        banner = (tmp_path / "up.out").read_text()
+        assert "(embedded" not in banner and isolated_settings.kafka_bootstrap in banner
+    finally:
+        up.send_signal(signal.SIGINT)
+        assert up.wait(60) == 0
