@@ -164,7 +164,7 @@ def ingest(ctx: Context) -> None:
             per_run.append(answer | {"generator": generated.to_json()})
             say(
                 f"  {documents:>9,} documents, run {run + 1}/{runs}: {answer['docs_per_s']:>8,.0f} docs/s "
-                f"({answer['seconds']:.2f} s, read+parse {answer['read_parse_s']:.2f} s), "
+                f"({answer['seconds']:.2f} s, hash+gzip {answer['hash_compress_s']:.2f} s), "
                 f"peak RSS {answer['peak_rss_mb']:,.0f} MB; generated in {generated.seconds:.2f} s"
             )
             if documents == sizes.big and ctx.big is None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
 from fastapi import HTTPException, Request
+
+from services.common.jsonstream import ESCAPES, MalformedJson, check_strings
 
 
 class BodyRefused(HTTPException):
@@ -15,10 +16,14 @@ class BodyRefused(HTTPException):
         super().__init__(status_code=status, detail={"error_cd": "INVALID_REQUEST", "error_msg": message})
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+def check_declared_size(request: Request, limit: int) -> None:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyRefused(413, f"body: {declared} bytes exceeds the limit of {limit} bytes")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    check_declared_size(request, limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -45,28 +50,13 @@ def parse_json(raw: bytes) -> Any:
         raise BodyRefused(400, "body: JSON nested too deeply") from None
     except ValueError as exc:
         raise BodyRefused(400, f"body: malformed JSON: {exc}") from None
-    if _ESCAPES.search(text):
+    if ESCAPES.search(text):
         _check_strings(parsed)
     return parsed
 
 
-# A NUL cannot be stored in PostgreSQL text and a lone surrogate cannot be encoded: both arrive only
-# as \u escapes, so the (rare) bodies holding such escapes get their strings checked one by one.
-_ESCAPES = re.compile(r"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
-
-
-def _check_strings(node: Any, where: str = "body") -> None:
-    if isinstance(node, str):
-        if "\x00" in node:
-            raise BodyRefused(400, f"{where}: NUL characters are not allowed in text")
-        try:
-            node.encode("utf-8")
-        except UnicodeEncodeError:
-            raise BodyRefused(400, f"{where}: text holds an unpaired UTF-16 surrogate") from None
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            _check_strings(key, f"{where} (a key)")
-            _check_strings(value, key if where == "body" else f"{where}.{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            _check_strings(value, f"{where}[{index}]")
+def _check_strings(node: Any) -> None:
+    try:
+        check_strings(node, "body")
+    except MalformedJson as exc:
+        raise BodyRefused(400, str(exc)) from None

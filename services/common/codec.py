@@ -56,6 +56,7 @@ class Codec:
             if current is None or schema.version > current.version:
                 self._latest[schema.event_type] = schema
         self._upcasters = dict(upcasters or {})
+        self._arrays: dict[tuple[str, str], Any] = {}
 
     @classmethod
     def from_directories(cls, *dirs: Path, upcasters: dict[tuple[str, int], Upcaster] | None = None) -> Codec:
@@ -81,6 +82,31 @@ class Codec:
         except (ValueError, TypeError, KeyError) as exc:
             raise CodecError(f"{event_type} v{schema.version}: record does not match schema: {exc}") from exc
         return out.getvalue()
+
+    def array_block(self, event_type: str, field: str, records: list[Record]) -> bytes:
+        """Records encoded as one block (count, then items) of the array `field`, the last field of the
+        current schema: large events are assembled from blocks encoded as their items were validated."""
+        if not records:
+            return b""
+        out = io.BytesIO()
+        schemaless_writer(out, self._array_schema(event_type, field), records)
+        return out.getbuffer()[:-1].tobytes()  # drop the array's end marker: blocks are concatenated
+
+    def encode_with_blocks(self, event_type: str, head: Record, field: str, blocks: Iterable[bytes]) -> bytes:
+        """The single-object encoding of `head` with `field` holding the items of `blocks`, in order.
+        Avro allows an array in any number of blocks, so any reader decodes it as one list."""
+        self._array_schema(event_type, field)  # checks that `field` is the last field
+        empty = self.encode(event_type, {**head, field: []})
+        return b"".join((empty[:-1], *blocks, b"\x00"))
+
+    def _array_schema(self, event_type: str, field: str) -> Any:
+        cached = self._arrays.get((event_type, field))
+        if cached is None:
+            last = self.latest(event_type).parsed["fields"][-1]
+            if last["name"] != field or not isinstance(last["type"], dict) or last["type"].get("type") != "array":
+                raise CodecError(f"{event_type}: {field!r} is not the array that ends the record")
+            cached = self._arrays[(event_type, field)] = parse_schema(last["type"], _write_hint=False)
+        return cached
 
     def decode(self, payload: bytes, expected_type: str | None = None) -> tuple[WriterSchema, Record]:
         """Decode any released version and return it upcast to the current version of its type."""

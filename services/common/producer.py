@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,14 @@ class Outgoing:
     key: str
     envelope: Envelope
     record: Record
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
 
 
 class EventPublisher:
@@ -58,22 +67,27 @@ class EventPublisher:
     def publish(self, messages: Sequence[Outgoing], timeout: float = 60.0) -> list[Any]:
         if not messages:
             return []
-        encoded = [
-            (
-                m.topic,
-                m.key.encode(),
-                self._codec.encode(m.envelope.event_type, m.record),
-                m.envelope.to_headers(),
-            )
-            for m in messages
-        ]
+        encoded = [self.encoded(m, self._codec.encode(m.envelope.event_type, m.record)) for m in messages]
+        return self.publish_encoded(encoded, timeout)
+
+    @staticmethod
+    def encoded(message: Outgoing, value: bytes) -> Encoded:
+        return Encoded(message.topic, message.key.encode(), value, message.envelope.to_headers())
+
+    def publish_encoded(self, messages: Iterable[Encoded], timeout: float = 60.0) -> list[Any]:
+        """Send already encoded messages as they are produced by the iterable (a large filing streams from
+        disk; the client's buffer bounds memory) in one transaction; same guarantees as `publish`."""
+        pending = iter(messages)
+        first = next(pending, None)
+        if first is None:
+            return []
         with self._lock:
             try:
                 if self._transactional:
                     self._producer.begin_transaction()
                 futures = [
-                    self._producer.send(topic, key=key, value=value, headers=headers)
-                    for topic, key, value, headers in encoded
+                    self._producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
+                    for m in itertools.chain((first,), pending)
                 ]
                 self._producer.flush(timeout)
                 results = [future.get(timeout) for future in futures]
@@ -83,6 +97,9 @@ class EventPublisher:
             except KafkaError as exc:
                 self._abort()
                 raise PublishError(f"broker did not acknowledge the events: {exc!r}") from exc
+            except BaseException:
+                self._abort()
+                raise
 
     def _abort(self) -> None:
         if not self._transactional:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.bootstrap import Container
+from services.ingest.body import RawReturn
 from services.ingest.handlers import file_boes, file_return
 from services.ingest.synthetic import demo_dataset, dumps
 
@@ -19,6 +20,7 @@ def load_demo(container: Container, seed: int = 7) -> Iterator[dict[str, Any]]:
         if filing.form == "boe":
             answer = file_boes(container, payload, raw, "demo")
         else:
-            answer = file_return(container, payload, raw, filing.form, filing.status, filing.filed_on, "demo")
+            with RawReturn.of_bytes(raw) as body:
+                answer = file_return(container, body, filing.form, filing.status, filing.filed_on, "demo")
         filer = payload.get("gstin", "customs") if isinstance(payload, dict) else "customs"
         yield {"form": filing.form, "filer": filer, "status": filing.status, **answer}

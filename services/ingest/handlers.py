@@ -7,11 +7,9 @@ Idempotency-Key returns the first answer without publishing again; the raw retur
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,16 +20,21 @@ from services.bootstrap import Container
 from services.common import failpoints, requests
 from services.common.envelope import Envelope
 from services.common.periods import Period
-from services.common.producer import Outgoing
+from services.common.producer import Encoded
 from services.common.settings import EVENTS_TOPIC
 from services.ingest import numbers
+from services.ingest.body import RawReturn
 from services.ingest.domain.boe import validate_boe
-from services.ingest.domain.gstr1 import Entry, Locator, ReturnRejected, read_return
+from services.ingest.domain.gstr1 import TABLES, Entry, Locator, ReturnReader, ReturnRejected
 from services.ingest.domain.problems import problem
 from services.ingest.records import document_record
+from services.ingest.returnstream import read_entries, read_header
+from services.ingest.spill import Spill
 
 FORMS = {"gstr1": "R1", "iff": "IFF", "gstr1a": "R1A", "gstr5": "R5", "gstr6": "R6"}
 EVENT = "DocumentsFiled"
+CLAIM_BATCH = 5000  # rows whose numbers are claimed in one statement
+TABLE_RANK = {table.name: rank for rank, table in enumerate(TABLES)}
 REFERENCE_NAMESPACE = uuid.UUID("1d0b7c3e-8f7a-4a55-9d6e-2b1f4f6c9e21")
 
 
@@ -62,16 +65,17 @@ def check_status(status: str, filed_on: date | None) -> None:
 
 def file_return(
     container: Container,
-    payload: Any,
-    raw: bytes,
+    body: RawReturn,
     form: str,
     status: str,
     filed_on: date | None,
     actor: str,
     idempotency_key: str | None = None,
     quarterly_filer: bool = False,
+    on_read: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """`quarterly_filer`: the GSTR-1 of a QRMP filer, whose GSTR-2B cut-off is the 13th/14th."""
+    """`body` is read as a stream (bounded memory at any size); `quarterly_filer`: the GSTR-1 of a QRMP
+    filer, whose GSTR-2B cut-off is the 13th/14th; `on_read` hears of every block read (progress)."""
     if form not in FORMS:
         raise FilingRefused(f"form: unknown return form {form!r}; expected one of {sorted(FORMS)}")
     if quarterly_filer and form != "gstr1":
@@ -80,40 +84,27 @@ def file_return(
     with requests.idempotent(container.engine, idempotency_key) as earlier:
         if earlier is not None:
             return earlier
-        return _file_return(container, payload, raw, form, status, filed_on, actor, idempotency_key, quarterly_filer)
-
-
-def _file_return(
-    container: Container,
-    payload: Any,
-    raw: bytes,
-    form: str,
-    status: str,
-    filed_on: date | None,
-    actor: str,
-    idempotency_key: str | None,
-    quarterly_filer: bool,
-) -> dict[str, Any]:
-    try:
-        contents = read_return(payload, FORMS[form])
-    except ReturnRejected as exc:
-        raise FilingRefused(str(exc)) from None
-    if filed_on is not None and filed_on <= contents.period.last_day:
-        raise FilingRefused(
-            f"fp: the return for {contents.period.mmyyyy} cannot be filed on {filed_on.isoformat()}, "
-            "before its period ends"
+        try:
+            filer, period = read_header(body.open)
+            reader = ReturnReader(filer, period, FORMS[form])
+        except ReturnRejected as exc:
+            raise FilingRefused(str(exc)) from None
+        if filed_on is not None and filed_on <= period.last_day:
+            raise FilingRefused(
+                f"fp: the return for {period.mmyyyy} cannot be filed on {filed_on.isoformat()}, before its period ends"
+            )
+        filing = Filing(
+            form,
+            filer.value,
+            period.mmyyyy,
+            status,
+            filed_on,
+            actor,
+            new_reference(idempotency_key),
+            quarterly_filer,
         )
-    filing = Filing(
-        form,
-        contents.filer.value,
-        contents.period.mmyyyy,
-        status,
-        filed_on,
-        actor,
-        new_reference(idempotency_key),
-        quarterly_filer,
-    )
-    return publish_filing(container, filing, contents.entries, raw, idempotency_key)
+        entries = ((0, entry) for entry in read_entries(body.open, reader, on_read))
+        return _commit(container, [filing], entries, filing, body, idempotency_key, "filing", filing.filer)
 
 
 def new_reference(idempotency_key: str | None = None) -> str:
@@ -123,50 +114,73 @@ def new_reference(idempotency_key: str | None = None) -> str:
     return uuid.uuid4().hex
 
 
-def publish_filing(
-    container: Container, filing: Filing, entries: Iterable[Entry], raw: bytes, idempotency_key: str | None
-) -> dict[str, Any]:
-    return _commit(container, [(filing, list(entries))], filing, raw, idempotency_key, "filing", filing.filer)
-
-
 def _commit(
     container: Container,
-    groups: list[tuple[Filing, list[Entry]]],
+    filings: list[Filing],
+    entries: Iterable[tuple[int, Entry]],
     archived_as: Filing,
-    raw: bytes,
+    body: RawReturn,
     idempotency_key: str | None,
     kind: str,
     subject: str,
 ) -> dict[str, Any]:
     """One database transaction around the broker's acknowledgement: the raw return, the number claims
-    and the answer are committed only if every event was acknowledged, and none of them otherwise."""
+    and the answer are committed only if every event was acknowledged, and none of them otherwise.
+    Every row is read and validated (and its record spilled to disk) before the first event is sent,
+    so a return found malformed part-way through (MalformedJson, ReturnRejected) publishes nothing."""
+    codec = container.codec
+    spill = Spill(lambda records: codec.array_block(EVENT, "documents", records), container.settings.chunk_documents)
     report: dict[str, list[dict[str, str]]] = defaultdict(list)
     accepted = 0
-    with container.engine.begin() as conn:
-        flat = [entry for _, entries in groups for entry in entries]
-        clashes = numbers.claim(conn, [(i, e.document) for i, e in enumerate(flat) if e.document is not None])
-        messages: list[Outgoing] = []
-        index = 0
-        for filing, entries in groups:
-            by_recipient: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for entry in entries:
-                if index in clashes:
-                    entry = _duplicate(entry)
-                index += 1
-                if entry.document is None:
-                    report[entry.locator.table].append(error_row(entry))
-                    continue
-                accepted += 1
-                by_recipient[entry.document.recipient].append(
-                    document_record(entry.document, filing.filed_on, filing.quarterly_filer)
-                )
-            messages.extend(_messages(container, filing, by_recipient))
-        _archive(conn, archived_as, raw)
-        response = requests.reqsts(archived_as.reference_id, accepted, report)
-        requests.record(conn, archived_as.reference_id, kind, subject, response, idempotency_key)
-        container.publisher.publish(messages)
-        failpoints.hit("after_publish")
+    try:
+        with container.engine.begin() as conn:
+            try:
+                for batch in _batches(entries, CLAIM_BATCH):
+                    accepted += _settle(conn, batch, filings, spill, report)
+            except ReturnRejected as exc:
+                raise FilingRefused(str(exc)) from None
+            _archive(conn, archived_as, body)
+            response = requests.reqsts(archived_as.reference_id, accepted, report)
+            requests.record(conn, archived_as.reference_id, kind, subject, response, idempotency_key)
+            container.publisher.publish_encoded(_messages(container, filings, spill))
+            failpoints.hit("after_publish")
+    finally:
+        spill.close()
     return response
+
+
+def _batches(entries: Iterable[tuple[int, Entry]], size: int) -> Iterator[list[tuple[int, Entry]]]:
+    batch: list[tuple[int, Entry]] = []
+    for item in entries:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _settle(
+    conn: Connection,
+    batch: list[tuple[int, Entry]],
+    filings: list[Filing],
+    spill: Spill,
+    report: dict[str, list[dict[str, str]]],
+) -> int:
+    """Claim the numbers of one batch of rows and spill the accepted ones; returns how many were accepted."""
+    clashes = numbers.claim(conn, [(i, e.document) for i, (_, e) in enumerate(batch) if e.document is not None])
+    accepted = 0
+    for index, (group, entry) in enumerate(batch):
+        if index in clashes:
+            entry = _duplicate(entry)
+        if entry.document is None:
+            report[entry.locator.table].append(error_row(entry))
+            continue
+        accepted += 1
+        filing = filings[group]
+        record = document_record(entry.document, filing.filed_on, filing.quarterly_filer)
+        spill.add(group, entry.document.recipient, TABLE_RANK.get(entry.locator.table, 0), record)
+    return accepted
 
 
 def _duplicate(entry: Entry) -> Entry:
@@ -179,18 +193,14 @@ def _duplicate(entry: Entry) -> Entry:
     return Entry(entry.locator, None, (problem(entry.locator.number_field, "DUPLICATE_NUMBER", message),))
 
 
-def _messages(container: Container, filing: Filing, by_recipient: dict[str, list[dict[str, Any]]]):  # type: ignore[no-untyped-def]
-    size = container.settings.chunk_documents
+def _messages(container: Container, filings: list[Filing], spill: Spill) -> Iterator[Encoded]:
     topic = container.settings.topic(EVENTS_TOPIC)
-    for recipient, records in by_recipient.items():
-        chunks = [records[i : i + size] for i in range(0, len(records), size)]
-        for index, chunk in enumerate(chunks):
-            envelope = Envelope(EVENT, 1, correlation_id=filing.reference_id, actor=filing.actor)
-            yield Outgoing(
-                topic,
-                recipient,
-                envelope,
-                {
+    for group, filing in enumerate(filings):
+        for recipient in spill.recipients(group):
+            chunks = spill.chunks(group, recipient)
+            for index, blocks in enumerate(chunks):
+                envelope = Envelope(EVENT, 1, correlation_id=filing.reference_id, actor=filing.actor)
+                head = {
                     "reference_id": filing.reference_id,
                     "form": filing.form,
                     "filer": filing.filer,
@@ -200,9 +210,9 @@ def _messages(container: Container, filing: Filing, by_recipient: dict[str, list
                     "recipient": recipient,
                     "chunk": index,
                     "chunks": len(chunks),
-                    "documents": chunk,
-                },
-            )
+                }
+                value = container.codec.encode_with_blocks(EVENT, head, "documents", spill.read(blocks))
+                yield Encoded(topic, recipient.encode(), value, envelope.to_headers())
 
 
 def error_row(entry: Entry) -> dict[str, str]:
@@ -215,7 +225,7 @@ def error_row(entry: Entry) -> dict[str, str]:
     }
 
 
-def _archive(conn: Connection, filing: Filing, raw: bytes) -> None:
+def _archive(conn: Connection, filing: Filing, body: RawReturn) -> None:
     conn.execute(
         text(
             "INSERT INTO raw_returns (reference_id, form, filer, return_period, status, filed_on, actor, "
@@ -229,9 +239,9 @@ def _archive(conn: Connection, filing: Filing, raw: bytes) -> None:
             "s": filing.status,
             "d": filing.filed_on,
             "a": filing.actor,
-            "h": hashlib.sha256(raw).hexdigest(),
-            "n": len(raw),
-            "b": gzip.compress(raw, compresslevel=1),
+            "h": body.sha256,
+            "n": body.size,
+            "b": body.gzip,
         },
     )
 
@@ -271,7 +281,10 @@ def file_boes(
             for refdt, entries in sorted(by_date.items(), key=lambda item: (item[0] is not None, item[0]))
         ]
         archived_as = Filing("boe", "customs", "", "filed", None, actor, reference)
-        return _commit(container, groups, archived_as, raw, idempotency_key, "boe", "customs")
+        filings = [filing for filing, _ in groups]
+        entries = ((group, entry) for group, (_, rows) in enumerate(groups) for entry in rows)
+        with RawReturn.of_bytes(raw) as body:
+            return _commit(container, filings, entries, archived_as, body, idempotency_key, "boe", "customs")
 
 
 def _reference_date(row: dict[str, Any]) -> date:

@@ -9,11 +9,15 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from services.api.auth import actor, forbidden, require, scoped_key
-from services.api.bodies import parse_json, read_body
+from services.api.bodies import BodyRefused, check_declared_size, parse_json, read_body
 from services.bootstrap import Container
+from services.common.jsonstream import MalformedJson
 from services.common.producer import PublishError
 from services.common.tokens import Principal
+from services.ingest.body import BodyTooLarge, RawReturn
+from services.ingest.domain.gstr1 import ReturnRejected
 from services.ingest.handlers import FilingRefused, file_boes, file_return
+from services.ingest.returnstream import probe_header
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 FILER = Depends(require("filer", gstin_param=None))
@@ -32,43 +36,59 @@ def _parse_filed_on(raw: str | None) -> date | None:
         raise _refused(f"filed_on: expected YYYY-MM-DD, got {raw!r}") from None
 
 
+async def _spool(request: Request, limit: int) -> RawReturn:
+    """The body to a spool (disk past a few MB), hashed and compressed as it arrives, within the limit."""
+    check_declared_size(request, limit)
+    body = RawReturn(limit)
+    try:
+        async for chunk in request.stream():
+            body.write(chunk)
+    except BodyTooLarge as exc:
+        raise BodyRefused(413, str(exc)) from None
+    except BaseException:
+        body.close()
+        raise
+    return body.finish()
+
+
 @router.post("/returns/{form}")
 async def post_return(
     form: str,
     request: Request,
     status: str = Query("filed", description="saved or filed"),
-    filed_on: str | None = Query(None, description="YYYY-MM-DD; required when status is filed"),
+    filed_on: str | None = Query(None, description="YYYY-MM-DD; required when filed"),
     frequency: str = Query(
         "monthly", pattern="^(monthly|quarterly)$", description="gstr1: quarterly for a QRMP filer (13th/14th cut-off)"
     ),
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
     who: Principal = FILER,
 ) -> dict[str, Any]:
-    """File or save a GSTR-1 / IFF / GSTR-1A / GSTR-5 / GSTR-6 return; answers in GSTN's REQSTS shape."""
+    """File or save a GSTR-1 / IFF / GSTR-1A / GSTR-5 / GSTR-6 return; answers in GSTN's REQSTS shape.
+    The body is streamed: a return of any size within the limit is read with bounded memory."""
     container: Container = request.app.state.container
-    raw = await read_body(request, container.settings.max_body_bytes)
-    payload = parse_json(raw)
     when = _parse_filed_on(filed_on)
-    filer = payload.get("gstin") if isinstance(payload, dict) else None
-    if isinstance(filer, str) and not who.may_use(filer):
-        raise forbidden(f"gstin: this token may not file for {filer}")
-    try:
-        return await run_in_threadpool(
-            file_return,
-            container,
-            payload,
-            raw,
-            form,
-            status,
-            when,
-            actor(request),
-            scoped_key(request, filer if isinstance(filer, str) else ""),
-            frequency == "quarterly",
-        )
-    except FilingRefused as exc:
-        raise _refused(str(exc), 404 if str(exc).startswith("form:") else 400) from None
-    except PublishError as exc:
-        raise _refused(f"broker unavailable, nothing was filed: {exc}", 503) from None
+    with await _spool(request, container.settings.max_body_bytes) as body:
+        try:
+            filer = (await run_in_threadpool(probe_header, body.open)).get("gstin")
+            if isinstance(filer, str) and not who.may_use(filer):
+                raise forbidden(f"gstin: this token may not file for {filer}")
+            return await run_in_threadpool(
+                file_return,
+                container,
+                body,
+                form,
+                status,
+                when,
+                actor(request),
+                scoped_key(request, filer if isinstance(filer, str) else ""),
+                frequency == "quarterly",
+            )
+        except MalformedJson as exc:
+            raise BodyRefused(400, str(exc)) from None
+        except (FilingRefused, ReturnRejected) as exc:
+            raise _refused(str(exc), 404 if str(exc).startswith("form:") else 400) from None
+        except PublishError as exc:
+            raise _refused(f"broker unavailable, nothing was filed: {exc}", 503) from None
 
 
 @router.post("/imports/boe")

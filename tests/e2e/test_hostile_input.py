@@ -198,7 +198,10 @@ def test_deeply_nested_json_is_refused_with_a_4xx_on_every_json_endpoint(scene: 
         for name, body in hostile.items():
             answer = _post_raw(scene, path, token, body)
             message = error_of(answer).get("error_msg", "") if answer.status_code < 500 else ""
-            if answer.status_code not in (400, 413) or (answer.status_code == 400 and "nested" not in message):
+            streamed = path.startswith("/v1/returns/") and "must be a JSON object" in message  # refused at byte 1
+            if answer.status_code not in (400, 413) or (
+                answer.status_code == 400 and "nested" not in message and not streamed
+            ):
                 failures.append(f"{path} {name}: {answer.status_code} {answer.text[:200]}")
     failures += changes(before, snapshot(scene.stack))
     assert not failures, "\n".join(failures)

@@ -20,7 +20,7 @@ otherwise valid take part.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from services.common.gstin import Gstin, InvalidGstin, parse_gstin
@@ -80,7 +80,7 @@ class ReturnContents:
 
 
 @dataclass(frozen=True, slots=True)
-class _Table:
+class Table:
     name: str
     path: tuple[str, ...]
     party_field: str
@@ -89,17 +89,17 @@ class _Table:
     validate: Validator
 
 
-_TABLES = (
-    _Table("b2b", ("b2b",), "ctin", "inv", "inum", validate_invoice),
-    _Table("b2ba", ("b2ba",), "ctin", "inv", "inum", validate_invoice),
-    _Table("cdnr", ("cdnr",), "ctin", "nt", "nt_num", validate_note),
-    _Table("cdnra", ("cdnra",), "ctin", "nt", "nt_num", validate_note),
-    _Table("ecom.b2b", ("ecom", "b2b"), "stin", "inv", "inum", validate_invoice),
-    _Table("ecom.urp2b", ("ecom", "urp2b"), "rtin", "inv", "inum", validate_invoice),
-    _Table("ecoma.b2ba", ("ecoma", "b2ba"), "stin", "inv", "inum", validate_invoice),
-    _Table("ecoma.urp2ba", ("ecoma", "urp2ba"), "rtin", "inv", "inum", validate_invoice),
-    _Table("isd", ("isd",), "ctin", "doclst", "docnum", validate_isd),
-    _Table("isda", ("isda",), "ctin", "doclst", "docnum", validate_isd),
+TABLES = (
+    Table("b2b", ("b2b",), "ctin", "inv", "inum", validate_invoice),
+    Table("b2ba", ("b2ba",), "ctin", "inv", "inum", validate_invoice),
+    Table("cdnr", ("cdnr",), "ctin", "nt", "nt_num", validate_note),
+    Table("cdnra", ("cdnra",), "ctin", "nt", "nt_num", validate_note),
+    Table("ecom.b2b", ("ecom", "b2b"), "stin", "inv", "inum", validate_invoice),
+    Table("ecom.urp2b", ("ecom", "urp2b"), "rtin", "inv", "inum", validate_invoice),
+    Table("ecoma.b2ba", ("ecoma", "b2ba"), "stin", "inv", "inum", validate_invoice),
+    Table("ecoma.urp2ba", ("ecoma", "urp2ba"), "rtin", "inv", "inum", validate_invoice),
+    Table("isd", ("isd",), "ctin", "doclst", "docnum", validate_isd),
+    Table("isda", ("isda",), "ctin", "doclst", "docnum", validate_isd),
 )
 
 
@@ -124,57 +124,62 @@ def validate_return_header(payload: object) -> tuple[Gstin, Period]:
         raise ReturnRejected(f"fp: {exc}") from None
 
 
+class ReturnReader:
+    """Validates the rows of one return one at a time, in the order they are read, refusing a number that
+    repeats within the return; shared by the whole-payload read and the streamed read of large bodies."""
+
+    def __init__(self, filer: Gstin, period: Period, source_form: str):
+        if source_form not in MONTHLY_FORMS | QUARTERLY_FORMS:
+            raise ReturnRejected(f"unknown source form {source_form!r}")
+        self.filer, self.period, self.source_form = filer, period, source_form
+        self._seen: set[str] = set()
+
+    def party(self, table: Table, party: Mapping[str, object]) -> tuple[DocContext, str]:
+        """The context every row of one party entry shares, and the party as reported (for errors)."""
+        eco = table.name in ECO_TABLES
+        ctx = DocContext(
+            supplier=self.filer,
+            recipient=party.get("rtin" if eco else "ctin"),
+            return_period=self.period,
+            source_form=self.source_form,
+            table=table.name,
+            ecom_operator=self.filer.value if eco else None,
+            stin=party.get("stin") if table.party_field == "stin" else None,
+        )
+        return ctx, _text(party.get(table.party_field))
+
+    def entry(self, table: Table, ctx: DocContext, party: str, row: Mapping[str, object]) -> Entry:
+        locator = Locator(table.name, table.party_field, party, table.number_field, _text(row.get(table.number_field)))
+        result = table.validate(row, ctx)
+        if isinstance(result, list):
+            return Entry(locator, None, tuple(result))
+        key = _series_key(result)
+        if key in self._seen:
+            return Entry(locator, None, (_duplicate(result, locator),))
+        self._seen.add(key)
+        return Entry(locator, result)
+
+
 def read_return(payload: object, source_form: str) -> ReturnContents:
     """Validate every document row of a return; see the module docstring for the guarantees."""
     filer, period = validate_return_header(payload)
-    if source_form not in MONTHLY_FORMS | QUARTERLY_FORMS:
-        raise ReturnRejected(f"unknown source form {source_form!r}")
+    reader = ReturnReader(filer, period, source_form)
     assert isinstance(payload, Mapping)  # checked by validate_return_header
-    seen: set[tuple[str, int, bool, bool, str]] = set()
     entries: list[Entry] = []
-    for table in _TABLES:
-        for locator, row, ctx in _rows(payload, table, filer, period, source_form):
-            result = table.validate(row, ctx)
-            if isinstance(result, list):
-                entries.append(Entry(locator, None, tuple(result)))
-                continue
-            key = _series_key(result)
-            if key in seen:
-                entries.append(Entry(locator, None, (_duplicate(result, locator),)))
-                continue
-            seen.add(key)
-            entries.append(Entry(locator, result))
+    for table in TABLES:
+        for index, party in enumerate(_table_rows(payload, table.path)):
+            where = f"{table.name}[{index}]"
+            if not isinstance(party, Mapping):
+                raise ReturnRejected(f"{where}: must be an object")
+            rows = party.get(table.rows_key)
+            if not isinstance(rows, list):
+                raise ReturnRejected(f"{where}.{table.rows_key}: must be a list")
+            ctx, party_value = reader.party(table, party)
+            for row_index, row in enumerate(rows):
+                if not isinstance(row, Mapping):
+                    raise ReturnRejected(f"{where}.{table.rows_key}[{row_index}]: must be an object")
+                entries.append(reader.entry(table, ctx, party_value, row))
     return ReturnContents(filer, period, source_form, tuple(entries))
-
-
-def _rows(
-    payload: Mapping[str, object], table: _Table, filer: Gstin, period: Period, source_form: str
-) -> Iterator[tuple[Locator, Mapping[str, object], DocContext]]:
-    parties = _table_rows(payload, table.path)
-    for index, party in enumerate(parties):
-        where = f"{table.name}[{index}]"
-        if not isinstance(party, Mapping):
-            raise ReturnRejected(f"{where}: must be an object")
-        rows = party.get(table.rows_key)
-        if not isinstance(rows, list):
-            raise ReturnRejected(f"{where}.{table.rows_key}: must be a list")
-        eco = table.name in ECO_TABLES
-        ctx = DocContext(
-            supplier=filer,
-            recipient=party.get("rtin" if eco else "ctin"),
-            return_period=period,
-            source_form=source_form,
-            table=table.name,
-            ecom_operator=filer.value if eco else None,
-            stin=party.get("stin") if table.party_field == "stin" else None,
-        )
-        party_value = _text(party.get(table.party_field))
-        for row_index, row in enumerate(rows):
-            if not isinstance(row, Mapping):
-                raise ReturnRejected(f"{where}.{table.rows_key}[{row_index}]: must be an object")
-            number = _text(row.get(table.number_field))
-            locator = Locator(table.name, table.party_field, party_value, table.number_field, number)
-            yield locator, row, ctx
 
 
 def _table_rows(payload: Mapping[str, object], path: tuple[str, ...]) -> list[object]:
@@ -190,15 +195,10 @@ def _table_rows(payload: Mapping[str, object], path: tuple[str, ...]) -> list[ob
     return node
 
 
-def _series_key(doc: Document) -> tuple[str, int, bool, bool, str]:
+def _series_key(doc: Document) -> str:
+    """Compact (a 1,000,000-row return keeps one per row): supplier, financial year, series, NUMBER."""
     kind = section(doc.section)
-    return (
-        doc.supplier,
-        financial_year_of(doc.doc_date),
-        kind.is_note,
-        kind.is_amendment,
-        doc.number.upper(),
-    )
+    return f"{doc.supplier}{financial_year_of(doc.doc_date)}{kind.is_note:d}{kind.is_amendment:d}{doc.number.upper()}"
 
 
 def _duplicate(doc: Document, locator: Locator) -> Problem:

@@ -1,0 +1,196 @@
+"""Walking a large JSON document held in a file, one element at a time, with bounded memory.
+
+Containers the caller descends into are walked token by token here; every value the caller asks for
+whole (a document row, a scalar) is decoded by the standard library's C scanner from a sliding text
+window, so a 1,000,000-row return costs one C decode per row and never the whole tree. Numbers with a
+fraction become `Decimal` (money stays exact); NaN / Infinity, NUL characters and unpaired surrogates
+are refused like `services.api.bodies.parse_json` refuses them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import IO, Any
+
+BLOCK_CHARS = 1 << 20
+MAX_DEPTH = 200  # containers walked here; values decoded whole are bounded by the C scanner's own limit
+MAX_VALUE_CHARS = 64 << 20  # a single row larger than this is refused (a real row is a few kB)
+_WS = re.compile(r"[ \t\n\r]*")
+# A NUL or a lone surrogate can arrive only as a \u escape, so only texts holding one get their strings checked.
+ESCAPES = re.compile(r"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+class MalformedJson(ValueError):
+    """The text is not well-formed JSON (or holds what the API refuses); says where and why."""
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+class JsonStream:
+    """A cursor over one JSON text. Methods consume exactly one token or value each."""
+
+    def __init__(self, source: IO[bytes], on_read: Callable[[int], None] | None = None):
+        self._source = source
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self._decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+        self._buf = ""
+        self._pos = 0
+        self._dropped = 0  # characters before the window
+        self._dropped_lines = 0  # newlines before the window
+        self._line_start = 0  # where the current line starts, relative to the window (may be negative)
+        self._bytes = 0
+        self._eof = False
+        self._on_read = on_read
+        self.escapes_seen = False  # \u0000 or surrogate escapes somewhere: decoded strings get checked
+
+    # --- the window ----------------------------------------------------------------------------------
+    def _more(self) -> bool:
+        if self._eof:
+            return False
+        block = self._source.read(BLOCK_CHARS)
+        try:
+            fresh = self._utf8.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            raise MalformedJson(f"body: not valid UTF-8 at byte {self._bytes + exc.start}") from None
+        self._bytes += len(block)
+        if self._on_read is not None and block:
+            self._on_read(len(block))
+        if not block:
+            self._eof = True
+        tail = self._buf[self._pos :]
+        self._dropped += self._pos
+        self._dropped_lines += self._buf.count("\n", 0, self._pos)
+        self._line_start = self._line_start - self._pos if self._line_start >= self._pos else self._after_newline()
+        if not self.escapes_seen and ESCAPES.search(tail[-5:] + fresh):
+            self.escapes_seen = True
+        self._buf, self._pos = tail + fresh, 0
+        return bool(fresh) or not self._eof
+
+    def _after_newline(self) -> int:
+        last = self._buf.rfind("\n", 0, self._pos)
+        return -(self._pos - last - 1) if last >= 0 else self._line_start - self._pos
+
+    def where(self, pos: int | None = None) -> str:
+        """Like the json module says it: line, column (1-based) and character offset (0-based)."""
+        at = self._pos if pos is None else pos
+        line = self._dropped_lines + self._buf.count("\n", 0, at) + 1
+        last = self._buf.rfind("\n", 0, at)
+        column = at - last if last >= 0 else at - self._line_start + 1
+        return f"line {line} column {column} (char {self._dropped + at})"
+
+    def _fail(self, message: str, pos: int | None = None) -> MalformedJson:
+        return MalformedJson(f"body: malformed JSON: {message}: {self.where(pos)}")
+
+    def peek(self) -> str:
+        """The next non-blank character ('' at the end of the text)."""
+        while True:
+            self._pos = _WS.match(self._buf, self._pos).end()  # type: ignore[union-attr]
+            if self._pos < len(self._buf):
+                return self._buf[self._pos]
+            if not self._more():
+                return ""
+
+    def take(self, char: str) -> None:
+        if self.peek() != char:
+            raise self._fail(f"Expecting '{char}' delimiter")
+        self._pos += 1
+
+    def value(self) -> Any:
+        """Decode the next complete value, widening the window until it holds all of it."""
+        self.peek()
+        while True:
+            try:
+                found, end = self._decoder.raw_decode(self._buf, self._pos)
+            except RecursionError:
+                raise MalformedJson("body: JSON nested too deeply") from None
+            except ValueError as exc:
+                if not self._eof and len(self._buf) - self._pos < MAX_VALUE_CHARS:
+                    self._more()
+                    continue
+                if isinstance(exc, json.JSONDecodeError):
+                    raise self._fail(exc.msg, exc.pos) from None
+                raise self._fail(str(exc)) from None
+            if end == len(self._buf) and not self._eof and isinstance(found, (int, Decimal)):
+                self._more()  # a number at the window's edge may continue in the next block
+                continue
+            self._pos = end
+            if self.escapes_seen:
+                check_strings(found, "body")
+            return found
+
+    # --- containers ----------------------------------------------------------------------------------
+    def members(self) -> Iterator[str]:
+        """Keys of the object at the cursor; after each key the caller must consume its value."""
+        self.take("{")
+        if self.peek() == "}":
+            self._pos += 1
+            return
+        while True:
+            if self.peek() != '"':
+                raise self._fail("Expecting property name enclosed in double quotes")
+            key = self.value()
+            self.take(":")
+            yield key
+            following = self.peek()
+            if following not in ",}":
+                raise self._fail("Expecting ',' delimiter")
+            self._pos += 1
+            if following == "}":
+                return
+
+    def elements(self) -> Iterator[None]:
+        """Once per element of the array at the cursor; the caller consumes each element."""
+        self.take("[")
+        if self.peek() == "]":
+            self._pos += 1
+            return
+        while True:
+            yield None
+            following = self.peek()
+            if following not in ",]":
+                raise self._fail("Expecting ',' delimiter")
+            self._pos += 1
+            if following == "]":
+                return
+
+    def skip(self, depth: int = 0) -> None:
+        """Consume the next value without building large containers (ignored tables such as hsn)."""
+        first = self.peek()
+        if first in "{[" and first and depth >= MAX_DEPTH:
+            raise MalformedJson("body: JSON nested too deeply")
+        if first == "{":
+            for _ in self.members():
+                self.skip(depth + 1)
+        elif first == "[":
+            for _ in self.elements():
+                self.skip(depth + 1)
+        else:
+            self.value()
+
+    def end(self) -> None:
+        if self.peek() != "":
+            raise self._fail("Extra data")
+
+
+def check_strings(node: Any, where: str) -> None:
+    """A NUL cannot be stored in PostgreSQL text and a lone surrogate cannot be encoded."""
+    if isinstance(node, str):
+        if "\x00" in node:
+            raise MalformedJson(f"{where}: NUL characters are not allowed in text")
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedJson(f"{where}: text holds an unpaired UTF-16 surrogate") from None
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            check_strings(key, f"{where} (a key)")
+            check_strings(value, key if where == "body" else f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            check_strings(value, f"{where}[{index}]")
