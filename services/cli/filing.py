@@ -78,6 +78,8 @@ def run_file(settings: Settings, args: argparse.Namespace) -> int:
     size = args.path.stat().st_size
     print(f"validating and publishing {args.path.name} ({size / 1e6:.1f} MB) ...", file=sys.stderr)
     progress = Progress(size, "reading") if size >= PROGRESS_FROM_BYTES else None
+    if progress is not None:
+        progress(0)
     container = build_container(settings)
     try:
         if args.form == "boe":

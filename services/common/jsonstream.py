@@ -19,6 +19,7 @@ from typing import IO, Any
 BLOCK_CHARS = 1 << 20
 MAX_DEPTH = 200  # containers walked here; values decoded whole are bounded by the C scanner's own limit
 MAX_VALUE_CHARS = 64 << 20  # a single row larger than this is refused (a real row is a few kB)
+_NUMBER_TAIL = re.compile(r"[0-9.eE+\-]*")
 _WS = re.compile(r"[ \t\n\r]*")
 # A NUL or a lone surrogate can arrive only as a \u escape, so only texts holding one get their strings checked.
 ESCAPES = re.compile(r"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
@@ -54,10 +55,11 @@ class JsonStream:
         if self._eof:
             return False
         block = self._source.read(BLOCK_CHARS)
+        held = len(self._utf8.getstate()[0])  # bytes of a character split by the previous block
         try:
             fresh = self._utf8.decode(block, final=not block)
         except UnicodeDecodeError as exc:
-            raise MalformedJson(f"body: not valid UTF-8 at byte {self._bytes + exc.start}") from None
+            raise MalformedJson(f"body: not valid UTF-8 at byte {self._bytes - held + exc.start}") from None
         self._bytes += len(block)
         if self._on_read is not None and block:
             self._on_read(len(block))
@@ -116,8 +118,8 @@ class JsonStream:
                 if isinstance(exc, json.JSONDecodeError):
                     raise self._fail(exc.msg, exc.pos) from None
                 raise self._fail(str(exc)) from None
-            if end == len(self._buf) and not self._eof and isinstance(found, (int, Decimal)):
-                self._more()  # a number at the window's edge may continue in the next block
+            if not self._eof and isinstance(found, (int, Decimal)) and _NUMBER_TAIL.fullmatch(self._buf, end):
+                self._more()  # a number cut by the window's edge ("118000." of "118000.0") goes on in the next block
                 continue
             self._pos = end
             if self.escapes_seen:
