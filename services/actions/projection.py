@@ -20,7 +20,7 @@ from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.filings import FilingFacts, decide_filing, supersedes
 from services.actions.domain.model import REJECT, ActionRequest, ImsDocument, evolve
 from services.common.runner import Delivered, message_context
-from services.gstr2b import generation
+from services.gstr2b import generation, reversals
 
 CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})
 log = structlog.get_logger()
@@ -39,6 +39,7 @@ class ImsProjection:
         "ims_clock",
         "ims_recipients",
         "ims_applied_requests",
+        "ims_rule37a",
         "gstr2b_versions",
         "gstr2b_lines",
     )
@@ -237,6 +238,11 @@ def on_profile_set(work: Batch, message: Delivered, _clock: dict[str, str]) -> N
     work.quarterly[message.record["recipient"]] = message.record["quarterly"]
 
 
+def on_rule37a_reported(work: Batch, message: Delivered, _clock: dict[str, str]) -> None:
+    recipient = message.record["recipient"]
+    reversals.record_report(work.conn, message, generation.is_quarterly(work.conn, recipient))
+
+
 HANDLERS: dict[str, Callable[[Batch, Delivered, dict[str, str]], None]] = {
     "DocumentsFiled": on_documents_filed,
     "ActionsTaken": on_actions_taken,
@@ -244,4 +250,5 @@ HANDLERS: dict[str, Callable[[Batch, Delivered, dict[str, str]], None]] = {
     "ClockAdvanced": on_clock_advanced,
     "Gstr2bRecomputeRequested": on_recompute_requested,
     "RecipientProfileSet": on_profile_set,
+    "Rule37aReversalReported": on_rule37a_reported,
 }

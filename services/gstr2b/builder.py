@@ -15,6 +15,7 @@ import json
 from sqlalchemy import Connection, text
 
 from services.common.periods import Period
+from services.gstr2b import reversals
 from services.gstr2b.domain.layout import (
     CREDIT_NOTES,
     HEADS,
@@ -108,6 +109,7 @@ def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigg
         ).scalar_one()
     )
     conn.execute(text(_INSERT_LINES), params | {"v": version})
+    reversals.insert_lines(conn, recipient, period, version)
     sums = ", ".join(f"sum({h})" for h in HEADS)
     rows = conn.execute(
         text(
@@ -118,7 +120,7 @@ def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigg
     ).all()
     totals = {(b, k, s): dict(zip(HEADS, (int(x) for x in amounts), strict=True)) for b, k, s, _, *amounts in rows}
     summary = itcsumm(totals)
-    documents = sum(int(row[3]) for row in rows)
+    documents = sum(int(row[3]) for row in rows if row[0] != "itcrev")  # reversal lines repeat earlier documents
     conn.execute(
         text(
             "INSERT INTO gstr2b_versions (recipient, period, version, gendt, trigger, event_id, documents, summary) "

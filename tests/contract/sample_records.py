@@ -89,6 +89,13 @@ RECORDS: dict[tuple[str, int], dict[str, Any]] = {
         "reference_id": "ref-3",
     },
     ("RecipientProfileSet", 1): {"recipient": "29AABCM7710Q1ZX", "quarterly": True},
+    ("Rule37aReversalReported", 1): {
+        "reference_id": "ref-4",
+        "recipient": "29AABCM7710Q1ZX",
+        "supplier": "27AAPFK4821M1ZT",
+        "periods": ["032025"],
+        "reported_on": "2025-10-01",
+    },
     ("SupplierNotified", 1): {
         "supplier": "27AAPFK4821M1ZT",
         "recipient": "29AABCM7710Q1ZX",

@@ -201,6 +201,14 @@ MATRIX = [
     ),
     _endpoint("POST", "/v1/clock", (), None, lambda w: "/v1/clock", lambda w: {"date": "2025-11-11"}),
     _endpoint(
+        "POST",
+        "/v1/suppliers/{gstin}/rule37a",
+        (),
+        None,
+        lambda w: f"/v1/suppliers/{SUPPLIER}/rule37a",
+        lambda w: {"periods": ["032025"], "reported_on": "2025-10-01"},
+    ),
+    _endpoint(
         "GET",
         "/v1/suppliers/{gstin}/outward",
         ("supplier", "filer"),
