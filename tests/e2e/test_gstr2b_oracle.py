@@ -36,6 +36,7 @@ from tests.support.gstr2b_oracle import (
     expected_statement,
     fresh_gstin,
     refusal,
+    sibling_gstin,
     supply,
 )
 
@@ -92,7 +93,7 @@ def build_documents(rng: random.Random, recipient: str) -> dict[str, Any]:
             pos = "33" if rng.random() < 0.25 else RECIPIENT_STATE  # at the seller's: POS-ineligible
             eco.append(supply("ecom", seller, recipient, f"EC-{n + 1:04d}", _day(rng), _amount(rng), 5, pos=pos))
     isd_docs: list[Doc] = []
-    isd = fresh_gstin(rng.choice(("29", "33")))  # same state: CGST = SGST; another: IGST
+    isd = sibling_gstin(recipient, rng.choice(("29", "33")))  # same state: CGST = SGST; another: IGST
     if rng.random() < 0.8:
         for n in range(rng.randint(1, 4)):
             kind = "isdcn" if n and rng.random() < 0.45 else "isd"

@@ -75,6 +75,12 @@ def fresh_gstin(state: str) -> str:
     return first14 + check_character(first14)
 
 
+def sibling_gstin(gstin: str, state: str, entity: str = "2") -> str:
+    """Another registration of the same PAN (an ISD distributes only to units of its own PAN)."""
+    first14 = f"{state}{gstin[2:12]}{entity}Z"
+    return first14 + check_character(first14)
+
+
 def rupees(paise: int) -> Decimal:
     return Decimal(paise).scaleb(-2).quantize(Decimal("0.01"))
 

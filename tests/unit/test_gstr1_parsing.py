@@ -198,7 +198,7 @@ def test_isd_documents_have_no_items_and_are_valued_at_their_heads():
     payload = {
         "gstin": "29AABCR1718E1ZL",
         "fp": "102025",
-        "isd": [{"ctin": "27AAPFU0939F1ZV", "doclst": [isd_row(), isd_row("ISDCN", "CN/1", csamt=Decimal("10"))]}],
+        "isd": [{"ctin": "27AABCR1718E1ZP", "doclst": [isd_row(), isd_row("ISDCN", "CN/1", csamt=Decimal("10"))]}],
     }
     invoice, credit = read_return(payload, "R6").documents
     assert (invoice.section, invoice.value, invoice.taxable, invoice.items, invoice.pos) == (
@@ -215,7 +215,7 @@ def test_isd_amendment_carries_the_original_document():
     payload = {
         "gstin": "29AABCR1718E1ZL",
         "fp": "102025",
-        "isda": [{"ctin": "27AAPFU0939F1ZV", "doclst": [isd_row(odocnum="ISD/0", odocdt="10-09-2025")]}],
+        "isda": [{"ctin": "27AABCR1718E1ZP", "doclst": [isd_row(odocnum="ISD/0", odocdt="10-09-2025")]}],
     }
     (doc,) = read_return(payload, "R6").documents
     assert (doc.section, doc.orig_number) == ("isda", "ISD/0")
@@ -227,7 +227,7 @@ def test_isd_credit_to_another_state_must_be_igst():
         "fp": "102025",
         "isd": [
             {
-                "ctin": "27AAPFU0939F1ZV",
+                "ctin": "27AABCR1718E1ZP",
                 "doclst": [isd_row(camt=Decimal("5"), samt=Decimal("5")), isd_row("XYZ", "ISD/2")],
             }
         ],
@@ -238,4 +238,28 @@ def test_isd_credit_to_another_state_must_be_igst():
         "samt": "TAX_HEAD_MISMATCH",
     }
     assert {p.field: p.code for p in second.problems} == {"isd_docty": "INVALID_FIELD"}
-    assert second.locator == Locator("isd", "ctin", "27AAPFU0939F1ZV", "docnum", "ISD/2")
+    assert second.locator == Locator("isd", "ctin", "27AABCR1718E1ZP", "docnum", "ISD/2")
+
+
+def test_an_isd_distributes_only_to_units_of_its_own_pan():
+    payload = {
+        "gstin": "29AABCR1718E1ZL",
+        "fp": "102025",
+        "isd": [{"ctin": "27AAPFU0939F1ZV", "doclst": [isd_row()]}],
+    }
+    (entry,) = read_return(payload, "R6").entries
+    assert entry.document is None and [p.code for p in entry.problems] == ["OTHER_PAN"]
+    assert entry.problems[0].message.startswith("ctin: 27AAPFU0939F1ZV is not a registration of the ISD's PAN")
+
+
+@pytest.mark.parametrize("fp", ["032025", "062025", "092025", "122025"])
+def test_an_iff_for_the_last_month_of_a_quarter_is_refused_whole(fp):
+    with pytest.raises(ReturnRejected, match=f"fp: an IFF covers only the first two months of a quarter; {fp}"):
+        read_return({"gstin": FILER, "fp": fp}, "IFF")
+    assert read_return({"gstin": FILER, "fp": "082025"}, "IFF").entries == ()
+
+
+def test_an_amendment_cannot_name_an_original_dated_after_its_return_period():
+    amended = inv("INV/1A", oinum="INV/1", oidt="05-11-2025")
+    (entry,) = read_return(gstr1(b2ba=[{"ctin": RECIPIENT, "inv": [amended]}]), "R1").entries
+    assert [(p.field, p.code) for p in entry.problems] == [("oidt", "DATE_OUT_OF_RANGE")]

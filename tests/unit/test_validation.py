@@ -401,6 +401,8 @@ def test_sez_bill_of_entry_amendment_goes_to_impgseza_with_its_original():
         ({"rtin": "29AABCM7710Q1Z"}, {"rtin": "INVALID_GSTIN"}),
         ({"is_sez": "X"}, {"is_sez": "INVALID_FIELD"}),
         ({"amd": "Y"}, {"oboe_num": "MISSING_FIELD", "oboe_dt": "MISSING_FIELD"}),
+        ({"boe_dt": "11-10-2025"}, {"boe_dt": "DATE_OUT_OF_RANGE"}),  # after its reference date
+        ({"amd": "Y", "oboe_num": "7654321", "oboe_dt": "01-11-2025"}, {"oboe_dt": "DATE_OUT_OF_RANGE"}),
     ],
 )
 def test_bad_bills_of_entry_are_refused(changes, expected):

@@ -12,7 +12,7 @@ from datetime import date
 from services.common.periods import BOE_FORM, Period
 from services.ingest.domain.checker import Checker
 from services.ingest.domain.documents import Document
-from services.ingest.domain.problems import Problem
+from services.ingest.domain.problems import Problem, problem
 from services.ingest.domain.rules import (
     parse_amount,
     parse_boe_number,
@@ -36,6 +36,15 @@ def validate_boe(raw: Mapping[str, object]) -> Document | list[Problem]:
     reference = check.take(parse_date(raw.get("refdt"), "refdt"))
     period = Period.of(reference) if reference is not None else None
     boe_date = check.take(parse_date(raw.get("boe_dt"), "boe_dt", period))
+    if boe_date is not None and reference is not None and boe_date > reference:
+        check.add(
+            problem(
+                "boe_dt",
+                "DATE_OUT_OF_RANGE",
+                f"{raw.get('boe_dt')} is after the reference date refdt {raw.get('refdt')} (a Bill of Entry "
+                "reaches GST only after it is assessed)",
+            )
+        )
     taxable = check.take(parse_amount(raw.get("txval"), "txval"))
     igst = check.take(parse_amount(raw.get("iamt"), "iamt"))
     cess = check.take(parse_amount(raw.get("csamt"), "csamt", required=False))
@@ -45,7 +54,7 @@ def validate_boe(raw: Mapping[str, object]) -> Document | list[Problem]:
     orig_date: date | None = None
     if amendment:
         orig_number = check.take(parse_boe_number(raw.get("oboe_num"), "oboe_num"))
-        orig_date = check.take(parse_date(raw.get("oboe_dt"), "oboe_dt"))
+        orig_date = check.take(parse_date(raw.get("oboe_dt"), "oboe_dt", period))
     problems = check.problems()
     if problems:
         return problems

@@ -131,6 +131,11 @@ class ReturnReader:
     def __init__(self, filer: Gstin, period: Period, source_form: str):
         if source_form not in MONTHLY_FORMS | QUARTERLY_FORMS:
             raise ReturnRejected(f"unknown source form {source_form!r}")
+        if source_form == "IFF" and period.month % 3 == 0:
+            raise ReturnRejected(
+                f"fp: an IFF covers only the first two months of a quarter; {period.mmyyyy} ends a quarter, "
+                "whose invoices go in the quarterly GSTR-1"
+            )
         self.filer, self.period, self.source_form = filer, period, source_form
         self._seen: set[str] = set()
 

@@ -9,6 +9,7 @@ ERROR_CODES: dict[str, str] = {
     "INVALID_FIELD": "a field has the wrong type, shape or an unknown choice value",
     "INVALID_GSTIN": "a GSTIN fails the structure or check-character rules",
     "SELF_SUPPLY": "the recipient GSTIN is the supplier's own",
+    "OTHER_PAN": "an ISD document names a recipient outside the ISD's own PAN",
     "INVALID_NUMBER": "a document number is not 1-16 of letters, digits, '-' or '/'",
     "DUPLICATE_NUMBER": "a document number repeats (case-insensitive) in the supplier's series for the FY",
     "INVALID_DATE": "a date is not DD-MM-YYYY or not a calendar date",

@@ -129,6 +129,15 @@ def validate_isd(raw: Mapping[str, object], ctx: DocContext) -> Document | list[
     ident = _identity(raw, ctx, _ISD, check)
     heads = [check.take(parse_amount(raw.get(head), head, required=False)) for head in _HEADS]
     igst, cgst, sgst, cess = (amount or 0 for amount in heads)
+    if ident is not None and ident.supplier.pan != ident.recipient.pan:
+        check.add(
+            problem(
+                ctx.recipient_field,
+                "OTHER_PAN",
+                f"{ident.recipient} is not a registration of the ISD's PAN {ident.supplier.pan}; an ISD "
+                "distributes credit only to units of its own PAN",
+            )
+        )
     if ident is not None:
         if ident.supplier.state_code != ident.recipient.state_code:
             for name, amount in (("camt", cgst), ("samt", sgst)):
@@ -247,7 +256,7 @@ def _identity(raw: Mapping[str, object], ctx: DocContext, names: _Names, check: 
     amendment = ctx.table in AMENDMENT_TABLES
     if amendment:
         orig_number = check.take(parse_doc_number(raw.get(names.orig_number), names.orig_number))
-        orig_date = check.take(parse_date(raw.get(names.orig_date), names.orig_date))
+        orig_date = check.take(parse_date(raw.get(names.orig_date), names.orig_date, ctx.return_period))
     if supplier is None or recipient is None or number is None or doc_date is None:
         return None
     if amendment and (orig_number is None or orig_date is None):
