@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,6 +16,9 @@ from services.common.producer import EventPublisher
 from services.common.runner import Projection
 from services.common.settings import EVENTS_TOPIC, TOPICS, Settings
 
+if TYPE_CHECKING:
+    from services.ingest.workers import RowChecker
+
 
 @dataclass
 class Container:
@@ -22,6 +26,7 @@ class Container:
     engine: Engine
     codec: Codec
     _publisher: EventPublisher | None = field(default=None, repr=False)
+    _checker: RowChecker | None = field(default=None, repr=False)
 
     @property
     def publisher(self) -> EventPublisher:
@@ -31,7 +36,18 @@ class Container:
             self._publisher = EventPublisher(self.codec, self.settings.kafka_bootstrap)
         return self._publisher
 
+    @property
+    def row_checker(self) -> RowChecker:
+        """Worker processes for checking large returns, started on first use and kept."""
+        if self._checker is None:
+            from services.ingest.workers import RowChecker
+
+            self._checker = RowChecker(self.settings.ingest_workers)
+        return self._checker
+
     def close(self) -> None:
+        if self._checker is not None:
+            self._checker.close()
         if self._publisher is not None:
             self._publisher.close()
         self.engine.dispose()

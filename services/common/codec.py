@@ -56,7 +56,7 @@ class Codec:
             if current is None or schema.version > current.version:
                 self._latest[schema.event_type] = schema
         self._upcasters = dict(upcasters or {})
-        self._arrays: dict[tuple[str, str], Any] = {}
+        self._items: dict[tuple[str, str], Any] = {}
 
     @classmethod
     def from_directories(cls, *dirs: Path, upcasters: dict[tuple[str, int], Upcaster] | None = None) -> Codec:
@@ -83,29 +83,32 @@ class Codec:
             raise CodecError(f"{event_type} v{schema.version}: record does not match schema: {exc}") from exc
         return out.getvalue()
 
-    def array_block(self, event_type: str, field: str, records: list[Record]) -> bytes:
-        """Records encoded as one block (count, then items) of the array `field`, the last field of the
-        current schema: large events are assembled from blocks encoded as their items were validated."""
-        if not records:
-            return b""
+    def array_item(self, event_type: str, field: str, record: Record) -> bytes:
+        """One item of the array `field`, the last field of the current schema, encoded on its own: large
+        events are assembled from items encoded where (and when) they were validated."""
         out = io.BytesIO()
-        schemaless_writer(out, self._array_schema(event_type, field), records)
-        return out.getbuffer()[:-1].tobytes()  # drop the array's end marker: blocks are concatenated
+        schemaless_writer(out, self._item_schema(event_type, field), record)
+        return out.getvalue()
+
+    @staticmethod
+    def array_block(items: list[bytes]) -> bytes:
+        """Encoded items as one Avro array block: the item count (zig-zag varint), then the items."""
+        return _varint(len(items) << 1) + b"".join(items) if items else b""
 
     def encode_with_blocks(self, event_type: str, head: Record, field: str, blocks: Iterable[bytes]) -> bytes:
         """The single-object encoding of `head` with `field` holding the items of `blocks`, in order.
         Avro allows an array in any number of blocks, so any reader decodes it as one list."""
-        self._array_schema(event_type, field)  # checks that `field` is the last field
+        self._item_schema(event_type, field)  # checks that `field` is the last field
         empty = self.encode(event_type, {**head, field: []})
         return b"".join((empty[:-1], *blocks, b"\x00"))
 
-    def _array_schema(self, event_type: str, field: str) -> Any:
-        cached = self._arrays.get((event_type, field))
+    def _item_schema(self, event_type: str, field: str) -> Any:
+        cached = self._items.get((event_type, field))
         if cached is None:
             last = self.latest(event_type).parsed["fields"][-1]
             if last["name"] != field or not isinstance(last["type"], dict) or last["type"].get("type") != "array":
                 raise CodecError(f"{event_type}: {field!r} is not the array that ends the record")
-            cached = self._arrays[(event_type, field)] = parse_schema(last["type"], _write_hint=False)
+            cached = self._items[(event_type, field)] = parse_schema(last["type"]["items"])
         return cached
 
     def decode(self, payload: bytes, expected_type: str | None = None) -> tuple[WriterSchema, Record]:
@@ -146,6 +149,15 @@ class Codec:
         return resolved
 
 
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
 def load_schemas(directory: Path) -> list[WriterSchema]:
     """Every `<EventType>.v<N>.avsc` in a directory; the file name is the event type and version."""
     found = []
@@ -154,7 +166,7 @@ def load_schemas(directory: Path) -> list[WriterSchema]:
         if match is None:
             continue
         raw = json.loads(path.read_text())
-        parsed = parse_schema(raw, _write_hint=False)
+        parsed = parse_schema(raw)
         canonical = to_parsing_canonical_form(raw)
         fp = bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))  # already little-endian, as the spec wants
         found.append(WriterSchema(match["type"], int(match["version"]), parsed, fp, path))

@@ -105,6 +105,14 @@ class JsonStream:
 
     def value(self) -> Any:
         """Decode the next complete value, widening the window until it holds all of it."""
+        return self._decode()[0]
+
+    def value_text(self) -> str:
+        """The next complete value's source text, checked as `value` checks it (to decode elsewhere)."""
+        _, start, end = self._decode()
+        return self._buf[start:end]
+
+    def _decode(self) -> tuple[Any, int, int]:
         self.peek()
         while True:
             try:
@@ -121,10 +129,10 @@ class JsonStream:
             if not self._eof and isinstance(found, (int, Decimal)) and _NUMBER_TAIL.fullmatch(self._buf, end):
                 self._more()  # a number cut by the window's edge ("118000." of "118000.0") goes on in the next block
                 continue
-            self._pos = end
+            start, self._pos = self._pos, end
             if self.escapes_seen:
                 check_strings(found, "body")
-            return found
+            return found, start, end
 
     # --- containers ----------------------------------------------------------------------------------
     def members(self) -> Iterator[str]:

@@ -34,6 +34,8 @@ ENV_VARS = (
     "IMS_SKIP_UNKNOWN_EVENTS",
     "IMS_MAX_BODY_BYTES",
     "IMS_CHUNK_DOCUMENTS",
+    "IMS_INGEST_WORKERS",
+    "IMS_PARALLEL_FROM_BYTES",
     "IMS_FAILPOINTS",
 )
 
@@ -70,6 +72,8 @@ class Settings:
     skip_unknown_events: bool = False
     max_body_bytes: int = 512 * 1024 * 1024
     chunk_documents: int = 1000
+    ingest_workers: int = 2  # processes checking the rows of a large return; 0 or 1: in the ingest process
+    parallel_from_bytes: int = 2 * 1024 * 1024  # returns at least this large use the worker processes
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -96,6 +100,8 @@ class Settings:
             skip_unknown_events=env.get("IMS_SKIP_UNKNOWN_EVENTS", "") in ("1", "true", "yes"),
             max_body_bytes=_int(env, "IMS_MAX_BODY_BYTES", 512 * 1024 * 1024),
             chunk_documents=_int(env, "IMS_CHUNK_DOCUMENTS", 1000),
+            ingest_workers=_int(env, "IMS_INGEST_WORKERS", min(os.cpu_count() or 1, 8)),
+            parallel_from_bytes=_int(env, "IMS_PARALLEL_FROM_BYTES", 2 * 1024 * 1024),
         )
 
     def topic(self, logical: str) -> str:
@@ -125,6 +131,8 @@ class Settings:
             "IMS_HEARTBEAT_INTERVAL_MS": str(self.heartbeat_interval_ms),
             "IMS_MAX_BODY_BYTES": str(self.max_body_bytes),
             "IMS_CHUNK_DOCUMENTS": str(self.chunk_documents),
+            "IMS_INGEST_WORKERS": str(self.ingest_workers),
+            "IMS_PARALLEL_FROM_BYTES": str(self.parallel_from_bytes),
         }
         if self.database_url:
             env["DATABASE_URL"] = self.database_url

@@ -18,23 +18,22 @@ from sqlalchemy import Connection, text
 
 from services.bootstrap import Container
 from services.common import failpoints, requests
+from services.common.batching import batched
 from services.common.envelope import Envelope
 from services.common.periods import Period
 from services.common.producer import Encoded
 from services.common.settings import EVENTS_TOPIC
-from services.ingest import numbers
 from services.ingest.body import RawReturn
+from services.ingest.checking import CheckContext, Checked, checked
 from services.ingest.domain.boe import validate_boe
-from services.ingest.domain.gstr1 import TABLES, Entry, Locator, ReturnReader, ReturnRejected
-from services.ingest.domain.problems import problem
-from services.ingest.records import document_record
-from services.ingest.returnstream import read_entries, read_header
+from services.ingest.domain.gstr1 import Entry, Locator, ReturnReader, ReturnRejected
+from services.ingest.returnstream import read_header, read_rows
+from services.ingest.settle import Settle
 from services.ingest.spill import Spill
 
 FORMS = {"gstr1": "R1", "iff": "IFF", "gstr1a": "R1A", "gstr5": "R5", "gstr6": "R6"}
 EVENT = "DocumentsFiled"
 CLAIM_BATCH = 5000  # rows whose numbers are claimed in one statement
-TABLE_RANK = {table.name: rank for rank, table in enumerate(TABLES)}
 REFERENCE_NAMESPACE = uuid.UUID("1d0b7c3e-8f7a-4a55-9d6e-2b1f4f6c9e21")
 
 
@@ -86,7 +85,7 @@ def file_return(
             return earlier
         try:
             filer, period = read_header(body.open)
-            reader = ReturnReader(filer, period, FORMS[form])
+            ReturnReader(filer, period, FORMS[form])  # refuses a form / period combination up front
         except ReturnRejected as exc:
             raise FilingRefused(str(exc)) from None
         if filed_on is not None and filed_on <= period.last_day:
@@ -103,8 +102,11 @@ def file_return(
             new_reference(idempotency_key),
             quarterly_filer,
         )
-        entries = ((0, entry) for entry in read_entries(body.open, reader, on_read))
-        return _commit(container, [filing], entries, filing, body, idempotency_key, "filing", filing.filer)
+        context = CheckContext(filer.value, period.mmyyyy, FORMS[form], filed_on, quarterly_filer)
+        parallel = body.size >= container.settings.parallel_from_bytes
+        rows = ((table.name, party, row) for table, party, row in read_rows(body.open, on_read, as_text=parallel))
+        checked_rows = ((0, c) for c in container.row_checker.check(context, rows, parallel))
+        return _commit(container, [filing], checked_rows, filing, body, idempotency_key, "filing", filing.filer)
 
 
 def new_reference(idempotency_key: str | None = None) -> str:
@@ -117,7 +119,7 @@ def new_reference(idempotency_key: str | None = None) -> str:
 def _commit(
     container: Container,
     filings: list[Filing],
-    entries: Iterable[tuple[int, Entry]],
+    rows: Iterable[tuple[int, Checked]],
     archived_as: Filing,
     body: RawReturn,
     idempotency_key: str | None,
@@ -126,71 +128,25 @@ def _commit(
 ) -> dict[str, Any]:
     """One database transaction around the broker's acknowledgement: the raw return, the number claims
     and the answer are committed only if every event was acknowledged, and none of them otherwise.
-    Every row is read and validated (and its record spilled to disk) before the first event is sent,
-    so a return found malformed part-way through (MalformedJson, ReturnRejected) publishes nothing."""
-    codec = container.codec
-    spill = Spill(lambda records: codec.array_block(EVENT, "documents", records), container.settings.chunk_documents)
-    report: dict[str, list[dict[str, str]]] = defaultdict(list)
-    accepted = 0
+    Every row is read and checked (its document spilled to disk) before the first event is sent, so a
+    return found malformed part-way through (MalformedJson, ReturnRejected) publishes nothing."""
+    spill = Spill(container.codec.array_block, container.settings.chunk_documents)
+    settle = Settle(spill)
     try:
         with container.engine.begin() as conn:
             try:
-                for batch in _batches(entries, CLAIM_BATCH):
-                    accepted += _settle(conn, batch, filings, spill, report)
+                for batch in batched(rows, CLAIM_BATCH):
+                    settle(conn, batch)
             except ReturnRejected as exc:
                 raise FilingRefused(str(exc)) from None
             _archive(conn, archived_as, body)
-            response = requests.reqsts(archived_as.reference_id, accepted, report)
+            response = requests.reqsts(archived_as.reference_id, settle.accepted, settle.report)
             requests.record(conn, archived_as.reference_id, kind, subject, response, idempotency_key)
             container.publisher.publish_encoded(_messages(container, filings, spill))
             failpoints.hit("after_publish")
     finally:
         spill.close()
     return response
-
-
-def _batches(entries: Iterable[tuple[int, Entry]], size: int) -> Iterator[list[tuple[int, Entry]]]:
-    batch: list[tuple[int, Entry]] = []
-    for item in entries:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _settle(
-    conn: Connection,
-    batch: list[tuple[int, Entry]],
-    filings: list[Filing],
-    spill: Spill,
-    report: dict[str, list[dict[str, str]]],
-) -> int:
-    """Claim the numbers of one batch of rows and spill the accepted ones; returns how many were accepted."""
-    clashes = numbers.claim(conn, [(i, e.document) for i, (_, e) in enumerate(batch) if e.document is not None])
-    accepted = 0
-    for index, (group, entry) in enumerate(batch):
-        if index in clashes:
-            entry = _duplicate(entry)
-        if entry.document is None:
-            report[entry.locator.table].append(error_row(entry))
-            continue
-        accepted += 1
-        filing = filings[group]
-        record = document_record(entry.document, filing.filed_on, filing.quarterly_filer)
-        spill.add(group, entry.document.recipient, TABLE_RANK.get(entry.locator.table, 0), record)
-    return accepted
-
-
-def _duplicate(entry: Entry) -> Entry:
-    doc = entry.document
-    assert doc is not None
-    message = (
-        f"{entry.locator.number_field}: {doc.number} is already used by supplier {doc.supplier} for a "
-        f"document to another recipient in this financial year (numbers are case-insensitive)"
-    )
-    return Entry(entry.locator, None, (problem(entry.locator.number_field, "DUPLICATE_NUMBER", message),))
 
 
 def _messages(container: Container, filings: list[Filing], spill: Spill) -> Iterator[Encoded]:
@@ -213,16 +169,6 @@ def _messages(container: Container, filings: list[Filing], spill: Spill) -> Iter
                 }
                 value = container.codec.encode_with_blocks(EVENT, head, "documents", spill.read(blocks))
                 yield Encoded(topic, recipient.encode(), value, envelope.to_headers())
-
-
-def error_row(entry: Entry) -> dict[str, str]:
-    first = entry.problems[0]
-    return {
-        entry.locator.party_field: entry.locator.party,
-        entry.locator.number_field: entry.locator.number,
-        "error_cd": first.code,
-        "error_msg": "; ".join(p.message for p in entry.problems),
-    }
 
 
 def _archive(conn: Connection, filing: Filing, body: RawReturn) -> None:
@@ -282,7 +228,12 @@ def file_boes(
         ]
         archived_as = Filing("boe", "customs", "", "filed", None, actor, reference)
         filings = [filing for filing, _ in groups]
-        entries = ((group, entry) for group, (_, rows) in enumerate(groups) for entry in rows)
+        codec = container.codec
+        entries = (
+            (group, checked(entry, filing.filed_on, False, codec, within_return=False))
+            for group, (filing, rows) in enumerate(groups)
+            for entry in rows
+        )
         with RawReturn.of_bytes(raw) as body:
             return _commit(container, filings, entries, archived_as, body, idempotency_key, "boe", "customs")
 

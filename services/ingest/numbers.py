@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, text
 
 from services.common.copy import copy_rows
-from services.common.periods import financial_year_of
 from services.ingest.domain.documents import Document
 from services.ingest.domain.sections import section
 
@@ -27,13 +26,11 @@ def series(doc: Document) -> str:
     return base + ("A" if kind.is_amendment else "")
 
 
-def claim(conn: Connection, documents: Sequence[tuple[int, Document]]) -> set[int]:
+ClaimRow = tuple[int, str, int, str, str, str]  # index, supplier, FY, number series, NUMBER, recipient
+
+
+def claim(conn: Connection, rows: Sequence[ClaimRow]) -> set[int]:
     """Claim every number; return the indexes of documents whose number belongs to another recipient."""
-    rows = [
-        (i, d.supplier, financial_year_of(d.doc_date), series(d), d.number.upper(), d.recipient)
-        for i, d in documents
-        if not d.deleted
-    ]
     if not rows:
         return set()
     conn.execute(

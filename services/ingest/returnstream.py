@@ -14,8 +14,10 @@ from services.common.gstin import Gstin
 from services.common.jsonstream import JsonStream
 from services.common.periods import Period
 from services.ingest.domain.gstr1 import TABLES, Entry, ReturnReader, ReturnRejected, Table, validate_return_header
+from services.ingest.domain.validation import DocContext
 
 Opener = Callable[[], IO[bytes]]
+Row = tuple[Table, dict[str, Any], Mapping[str, object] | str]
 _BY_PATH: dict[str, Table | dict[str, Table]] = {}
 for _known in TABLES:
     if len(_known.path) == 1:
@@ -56,20 +58,31 @@ def probe_header(opener: Opener) -> dict[str, Any]:
 def read_entries(opener: Opener, reader: ReturnReader, on_read: Callable[[int], None] | None = None) -> Iterator[Entry]:
     """Every row of the return as an Entry; raises ReturnRejected / MalformedJson part-way through, so the
     caller must not act on the entries before the iteration has finished."""
+    last: tuple[dict[str, Any], DocContext, str] | None = None  # rows of one party entry come together
+    for table, party, row in read_rows(opener, on_read):
+        if last is None or last[0] is not party:
+            last = (party, *reader.party(table, party))
+        assert isinstance(row, Mapping)
+        yield reader.entry(table, last[1], last[2], row)
+
+
+def read_rows(opener: Opener, on_read: Callable[[int], None] | None = None, as_text: bool = False) -> Iterator[Row]:
+    """(table, party entry, row) for every document row, the row decoded or (`as_text`) as its source
+    text for another process to decode. A party entry is complete in what its rows need when they come."""
     with opener() as source:
         stream = JsonStream(source, on_read)
         for key in stream.members():
             target = _BY_PATH.get(key)
             if isinstance(target, Table):
-                yield from _table(stream, reader, target)
+                yield from _table(stream, target, as_text)
             elif target is not None:
-                yield from _nested(stream, reader, key, target)
+                yield from _nested(stream, key, target, as_text)
             else:
                 stream.skip()
         stream.end()
 
 
-def _nested(stream: JsonStream, reader: ReturnReader, key: str, tables: dict[str, Table]) -> Iterator[Entry]:
+def _nested(stream: JsonStream, key: str, tables: dict[str, Table], as_text: bool) -> Iterator[Row]:
     if stream.peek() == "n" and stream.value() is None:
         return
     if stream.peek() != "{":
@@ -79,10 +92,10 @@ def _nested(stream: JsonStream, reader: ReturnReader, key: str, tables: dict[str
         if table is None:
             stream.skip()
         else:
-            yield from _table(stream, reader, table)
+            yield from _table(stream, table, as_text)
 
 
-def _table(stream: JsonStream, reader: ReturnReader, table: Table) -> Iterator[Entry]:
+def _table(stream: JsonStream, table: Table, as_text: bool) -> Iterator[Row]:
     if stream.peek() == "n" and stream.value() is None:
         return
     if stream.peek() != "[":
@@ -91,10 +104,10 @@ def _table(stream: JsonStream, reader: ReturnReader, table: Table) -> Iterator[E
         where = f"{table.name}[{index}]"
         if stream.peek() != "{":
             raise ReturnRejected(f"{where}: must be an object")
-        yield from _party(stream, reader, table, where)
+        yield from _party(stream, table, where, as_text)
 
 
-def _party(stream: JsonStream, reader: ReturnReader, table: Table, where: str) -> Iterator[Entry]:
+def _party(stream: JsonStream, table: Table, where: str, as_text: bool) -> Iterator[Row]:
     party: dict[str, Any] = {}
     held: list[Any] | None = None  # rows read before the party said who it is (unusual key order)
     needed = _PARTY_KEYS[table.name]
@@ -107,23 +120,18 @@ def _party(stream: JsonStream, reader: ReturnReader, table: Table, where: str) -
         if held is not None:
             raise ReturnRejected(f"{where}.{table.rows_key}: appears twice")
         if all(k in party for k in needed):
-            ctx, party_value = reader.party(table, party)
             for row_index, _ in enumerate(stream.elements()):
-                yield reader.entry(table, ctx, party_value, _row(stream, where, table, row_index))
+                yield table, party, _row(stream, where, table, row_index, as_text)
             held = []
         else:
-            held = [_row(stream, where, table, i) for i, _ in enumerate(stream.elements())]
+            held = [_row(stream, where, table, i, as_text) for i, _ in enumerate(stream.elements())]
     if held is None:
         raise ReturnRejected(f"{where}.{table.rows_key}: must be a list")
-    if held:
-        ctx, party_value = reader.party(table, party)
-        for row in held:
-            yield reader.entry(table, ctx, party_value, row)
+    for row in held:
+        yield table, party, row
 
 
-def _row(stream: JsonStream, where: str, table: Table, index: int) -> Mapping[str, object]:
+def _row(stream: JsonStream, where: str, table: Table, index: int, as_text: bool) -> Mapping[str, object] | str:
     if stream.peek() != "{":
         raise ReturnRejected(f"{where}.{table.rows_key}[{index}]: must be an object")
-    row = stream.value()
-    assert isinstance(row, dict)
-    return row
+    return stream.value_text() if as_text else stream.value()  # type: ignore[no-any-return]

@@ -1,38 +1,37 @@
 """The encoded documents of one filing request, held on disk until the whole request is validated.
 
 Nothing of a request may reach the broker before its last row has been read (a malformed tail refuses
-the whole return), yet a 1,000,000-document return must not be held in memory. Records are therefore
-encoded as Avro array blocks as they are accepted, written to a temporary file, and read back per
-(filing, recipient) in table order, grouped into chunks of at most `chunk_documents` documents.
+the whole return), yet a 1,000,000-document return must not be held in memory. The Avro-encoded
+documents are therefore gathered into array blocks as they are accepted, written to a temporary file,
+and read back per (filing, recipient) in table order, in chunks of at most `chunk_documents` documents.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import Any
 
-HELD_DOCUMENTS = 20_000  # records kept unencoded across all recipients before partial blocks are written
+HELD_DOCUMENTS = 20_000  # documents held across all recipients before partial blocks are written
 
 Block = tuple[int, int, int, int, int]  # table rank, sequence, offset, length, documents
 
 
 class Spill:
-    def __init__(self, encode_block: Callable[[list[dict[str, Any]]], bytes], chunk_documents: int):
+    def __init__(self, encode_block: Callable[[list[bytes]], bytes], chunk_documents: int):
         self._encode = encode_block
         self._chunk = chunk_documents
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        self._pending: dict[tuple[int, str, int], list[dict[str, Any]]] = {}
+        self._pending: dict[tuple[int, str, int], list[bytes]] = {}
         self._held = 0
         self._blocks: dict[tuple[int, str], list[Block]] = {}
         self._sequence = 0
 
-    def add(self, group: int, recipient: str, rank: int, record: dict[str, Any]) -> None:
+    def add(self, group: int, recipient: str, rank: int, item: bytes) -> None:
         """`group` is the filing within the request, `rank` the table's place in a return's order."""
         self._blocks.setdefault((group, recipient), [])
         key = (group, recipient, rank)
         records = self._pending.setdefault(key, [])
-        records.append(record)
+        records.append(item)
         self._held += 1
         if len(records) >= self._chunk:
             self._write(key)

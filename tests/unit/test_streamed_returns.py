@@ -175,3 +175,32 @@ def test_the_raw_body_is_kept_exactly_and_spills_to_disk_past_the_memory_thresho
                 assert first.read() == raw and second.read(5) == raw[:5]
     with pytest.raises(BodyTooLarge, match="exceeds the limit of 10 bytes"):
         RawReturn(limit=10).write(b"x" * 11)
+
+
+def _checked(text: str, parallel: bool, workers: int = 2) -> list:
+    from datetime import date
+
+    from services.ingest.checking import CheckContext
+    from services.ingest.returnstream import read_rows
+    from services.ingest.workers import RowChecker
+
+    filer, period = read_header(opener(text))
+    context = CheckContext(filer.value, period.mmyyyy, "R1", date(2025, 11, 11), False)
+    checker = RowChecker(workers)
+    try:
+        rows = ((t.name, party, row) for t, party, row in read_rows(opener(text), as_text=parallel))
+        return list(checker.check(context, rows, parallel))
+    finally:
+        checker.close()
+
+
+def test_worker_processes_check_a_return_exactly_like_the_ingest_process():
+    """Same rows, same order, same problems, same encoded documents (invalid rows and amendments included)."""
+    payload = json.loads(dumps(next(f.payload for f in demo_dataset(7) if f.form == "gstr1")), parse_float=Decimal)
+    payload["b2b"][0]["inv"][0]["val"] = "x"  # one invalid row
+    text = dumps(payload) + " "
+    big = "".join(large_return(5, "102025", 2_500, recipients=3))
+    for body in (text, big):
+        inline, pooled = _checked(body, parallel=False), _checked(body, parallel=True)
+        assert pooled == inline and len(inline) >= 20
+        assert any(row.problems for row in inline) == (body is text)

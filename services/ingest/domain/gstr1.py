@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from services.common.gstin import Gstin, InvalidGstin, parse_gstin
 from services.common.periods import MONTHLY_FORMS, QUARTERLY_FORMS, Period, financial_year_of, fy_label_of
@@ -89,7 +90,7 @@ class Table:
     validate: Validator
 
 
-TABLES = (
+TABLES: tuple[Table, ...] = (
     Table("b2b", ("b2b",), "ctin", "inv", "inum", validate_invoice),
     Table("b2ba", ("b2ba",), "ctin", "inv", "inum", validate_invoice),
     Table("cdnr", ("cdnr",), "ctin", "nt", "nt_num", validate_note),
@@ -154,14 +155,22 @@ class ReturnReader:
         return ctx, _text(party.get(table.party_field))
 
     def entry(self, table: Table, ctx: DocContext, party: str, row: Mapping[str, object]) -> Entry:
+        entry = self.validate(table, ctx, party, row)
+        if entry.document is None:
+            return entry
+        key = series_key(entry.document)
+        if key in self._seen:
+            return Entry(entry.locator, None, (duplicate_problem(entry.document, entry.locator.number_field),))
+        self._seen.add(key)
+        return entry
+
+    @staticmethod
+    def validate(table: Table, ctx: DocContext, party: str, row: Mapping[str, object]) -> Entry:
+        """The row on its own (no duplicate check): what a worker process can decide."""
         locator = Locator(table.name, table.party_field, party, table.number_field, _text(row.get(table.number_field)))
         result = table.validate(row, ctx)
         if isinstance(result, list):
             return Entry(locator, None, tuple(result))
-        key = _series_key(result)
-        if key in self._seen:
-            return Entry(locator, None, (_duplicate(result, locator),))
-        self._seen.add(key)
         return Entry(locator, result)
 
 
@@ -200,20 +209,24 @@ def _table_rows(payload: Mapping[str, object], path: tuple[str, ...]) -> list[ob
     return node
 
 
-def _series_key(doc: Document) -> str:
+def series_key(doc: Document) -> str:
     """Compact (a 1,000,000-row return keeps one per row): supplier, financial year, series, NUMBER."""
     kind = section(doc.section)
     return f"{doc.supplier}{financial_year_of(doc.doc_date)}{kind.is_note:d}{kind.is_amendment:d}{doc.number.upper()}"
 
 
-def _duplicate(doc: Document, locator: Locator) -> Problem:
-    kind = section(doc.section)
+def duplicate_problem(doc: Document, number_field: str) -> Problem:
+    return repeated_number(doc.section, doc.number, doc.supplier, doc.doc_date, number_field)
+
+
+def repeated_number(section_key: str, number: str, supplier: str, doc_date: date, number_field: str) -> Problem:
+    kind = section(section_key)
     series = ("note" if kind.is_note else "document") + (" amendment" if kind.is_amendment else "")
     return problem(
-        locator.number_field,
+        number_field,
         "DUPLICATE_NUMBER",
-        f"{doc.number} repeats an earlier {series} number of supplier {doc.supplier} "
-        f"in FY {fy_label_of(doc.doc_date)} (numbers are case-insensitive)",
+        f"{number} repeats an earlier {series} number of supplier {supplier} "
+        f"in FY {fy_label_of(doc_date)} (numbers are case-insensitive)",
     )
 
 
