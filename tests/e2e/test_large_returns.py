@@ -94,3 +94,20 @@ def test_a_large_return_malformed_near_its_end_is_refused_whole_and_publishes_an
     assert end_offsets(live_stack.settings) == offsets
     assert raw_return_count(live_stack) == raws
     assert live_stack.scalar("SELECT count(*) FROM document_numbers") == claims
+
+
+def test_a_large_return_posted_over_http_is_checked_by_the_api_workers_and_filed_whole(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "http.json"
+    summary = write_large_return(path, 13, FP, 20_000, recipients=2)
+    assert path.stat().st_size >= live_stack.settings.parallel_from_bytes  # the worker-process path
+    response = live_stack.http.post(
+        "/v1/returns/gstr1?status=filed&filed_on=2025-11-11",
+        content=path.read_bytes(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"]) == ("P", 20_000, 0)
+    events = events_of(live_stack.settings, answer["reference_id"])
+    assert sum(len(e.record["documents"]) for e in events) == 20_000
+    assert {e.key for e in events} == set(summary["recipients"])
