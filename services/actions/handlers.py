@@ -225,7 +225,7 @@ def bulk_items(
 def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: dict[str, Any]) -> Item:
     """One answer to "Whether ITC needs to be reduced?" applies to every selected document it concerns;
     the others (ordinary invoices) are simply accepted."""
-    if action != "A" or not reduction_applies(doc):
+    if not reduction or action != "A" or not reduction_applies(doc):
         reduction = {}
     request = ActionRequest(
         doc.doc_key,
