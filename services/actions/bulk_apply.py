@@ -48,9 +48,9 @@ _POLICY = f"(CASE WHEN {_PERIOD} ~ '^[0-9]{{6}}$' THEN right({_PERIOD}, 4) || le
 _FROM_POLICY = f"({_POLICY} >= '{IMS_POLICY_START.year:04d}{IMS_POLICY_START.month:02d}')"
 # pending.reduction_applies
 REDUCTION_APPLIES = (
-    f"({_FROM_POLICY} AND (d.section IN {_in(ORIGINAL_CREDIT_NOTES)} "
+    f"((d.section IN {_in(ORIGINAL_CREDIT_NOTES)} "
     f"OR (d.section IN {_in(CREDIT_NOTE_AMENDMENTS)} AND d.amend_direction = 'up') "
-    f"OR (d.section IN {_in(SUPPLY_AMENDMENTS)} AND d.amend_direction = 'down')))"
+    f"OR (d.section IN {_in(SUPPLY_AMENDMENTS)} AND d.amend_direction = 'down')) AND {_FROM_POLICY})"
 )
 # a sufficient condition for actions.check_action(d, i, today) is None, for requests without a declaration
 ALLOWED = (
