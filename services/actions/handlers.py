@@ -132,7 +132,7 @@ def today_of(container: Container, recipient: str) -> str:
 
 def check_items(container: Container, recipient: str, items: list[Item]) -> list[Item]:
     docs = {(recipient, i.document.doc_key): i.document for i in items if i.document is not None}
-    wanted = {(recipient, i.request.doc_key) for i in items if i.request and i.document is None}
+    wanted = {(recipient, i.request.doc_key) for i in items if i.request and i.document is None and not i.allowed}
     if wanted:
         with container.engine.connect() as conn:
             docs |= store.load(conn, wanted)
