@@ -134,11 +134,13 @@ def stage(conn: Connection, items: list[dict[str, Any]]) -> None:
         )
     )
     conn.execute(text(f"TRUNCATE {STAGE}"))
+    # columns null in every item stay out of the COPY (bulk items carry no remarks or declaration)
+    present = [f for f in ITEM_FIELDS if any(item[f] is not None for item in items)]
     copy_rows(
         conn,
         STAGE,
-        ("idx", *ITEM_FIELDS),
-        ((index, *(item[f] for f in ITEM_FIELDS)) for index, item in enumerate(items)),
+        ("idx", *present),
+        ((index, *(item[f] for f in present)) for index, item in enumerate(items)),
     )
 
 
