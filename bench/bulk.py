@@ -14,7 +14,7 @@ import time
 from dataclasses import replace
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from bench.common import bench_settings, run_worker, spawn_cli, stop_process
 from bench.data import write_return
@@ -29,7 +29,7 @@ from services.common.topics import ensure_topics
 POLL_S = 0.010
 
 
-def _wait(engine, recipient: str, action: str, documents: int, timeout: float = 600) -> float:  # type: ignore[no-untyped-def]
+def _wait(engine: Engine, recipient: str, action: str, documents: int, timeout: float = 600) -> float:
     deadline = time.monotonic() + timeout
     with engine.connect() as conn:
         while True:
