@@ -35,7 +35,7 @@ ITEM_FIELDS = (
     "decl_sgst",
     "decl_cess",
 )
-CREDIT_NOTES = ("b2bcn", "b2bcna")  # a rejected one adds its tax back to the supplier's liability
+CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})  # a rejected one adds its tax back to the supplier's liability
 
 
 def _in(values: Any) -> str:

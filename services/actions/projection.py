@@ -22,7 +22,6 @@ from services.actions.domain.model import REJECT, ActionRequest, ImsDocument, ev
 from services.common.runner import Delivered, message_context
 from services.gstr2b import generation
 
-CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})
 log = structlog.get_logger()
 
 
@@ -209,7 +208,7 @@ def _applied_in_sql(work: Batch, message: Delivered) -> bool:
 def _notify(work: Batch, message: Delivered, applied: list[ImsDocument]) -> None:
     by_supplier: dict[str, list[dict[str, Any]]] = {}
     for doc in applied:
-        addback = doc.section in CREDIT_NOTES and doc.action == REJECT
+        addback = doc.section in bulk_apply.CREDIT_NOTES and doc.action == REJECT
         by_supplier.setdefault(doc.supplier, []).append(
             {
                 "doc_key": doc.doc_key,
