@@ -23,9 +23,8 @@ from services.common.periods import IMS_POLICY_START
 
 SQL_MIN_ITEMS = 500  # SAVE / RESET chunks this large go through SQL too; every BULK chunk does
 STAGE = "ims_action_stage"
-ITEM_FIELDS = (
+ITEM_FIELDS = (  # an item's section is the document's own; SQL reads it from the document
     "doc_key",
-    "section",
     "action",
     "version_hash",
     "remarks",
@@ -128,7 +127,7 @@ def eligible(record: dict[str, Any]) -> bool:
 def stage(conn: Connection, items: list[dict[str, Any]]) -> None:
     conn.execute(
         text(
-            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (idx integer, doc_key text, section text, action text, "
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (idx integer, doc_key text, action text, "
             "version_hash text, remarks text, itc_red_req text, decl_igst bigint, decl_cgst bigint, "
             "decl_sgst bigint, decl_cess bigint) ON COMMIT DELETE ROWS"
         )
