@@ -9,6 +9,7 @@ dashboard is a small table read.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -91,6 +92,11 @@ class Batch:
         self.history.clear()
         self.refusals.clear()
         self.outbox.clear()
+
+    def discard(self, keys: Iterable[Key]) -> None:
+        """Drop cached documents another write changed (flushed first), reloading them on use."""
+        for key in keys:
+            self.state.pop(key, None)
 
     def forget(self, recipient: str) -> None:
         """Drop cached documents of a recipient after a set-based SQL change, reloading them on use."""

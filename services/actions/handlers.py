@@ -42,6 +42,7 @@ class Item:
     request: ActionRequest | None
     refusal: Refusal | None = None
     document: ImsDocument | None = None  # already read (bulk selections), so it is not loaded twice
+    allowed: bool = False  # bulk selections: SQL proved the action allowed (bulk_apply.ALLOWED)
 
 
 def document_key(section: str, record: dict[str, Any]) -> str | None:
@@ -131,14 +132,14 @@ def today_of(container: Container, recipient: str) -> str:
 
 def check_items(container: Container, recipient: str, items: list[Item]) -> list[Item]:
     docs = {(recipient, i.document.doc_key): i.document for i in items if i.document is not None}
-    wanted = {(recipient, i.request.doc_key) for i in items if i.request and i.document is None}
+    wanted = {(recipient, i.request.doc_key) for i in items if i.request and i.document is None and not i.allowed}
     if wanted:
         with container.engine.connect() as conn:
             docs |= store.load(conn, wanted)
     today = today_of(container, recipient)
     checked = []
     for item in items:
-        if item.request is None:
+        if item.request is None or item.allowed:
             checked.append(item)
             continue
         refusal = check_action(docs.get((recipient, item.request.doc_key)), item.request, today)
@@ -215,17 +216,31 @@ def bulk_items(
     remarks: str | None,
     reduction: dict[str, Any] | None,
 ) -> list[Item]:
-    reduction = reduction or {}
-    items = []
-    for doc in queries.stream(container.engine, selection):
-        items.append(_bulk_item(doc, action, remarks, reduction))
-    return items
+    """Every selected document in cursor order. Without an ITC-reduction answer, SQL reads only what the request
+    needs and proves most items allowed; the rest are read whole and checked by `check_items` as usual."""
+    if reduction:
+        return [_bulk_item(doc, action, remarks, reduction) for doc in queries.stream(container.engine, selection)]
+    rows = queries.bulk_selection(container.engine, selection, action, remarks)
+    doubtful: dict[tuple[str, str], ImsDocument] = {}
+    if not all(row[4] for row in rows):
+        with container.engine.connect() as conn:
+            doubtful = store.load(conn, {(selection.recipient, row[2]) for row in rows if not row[4]})
+    return [
+        Item(
+            section,
+            {"stin": supplier, "doc_id": key},
+            ActionRequest(key, action, version_hash, remarks),
+            document=None if allowed else doubtful.get((selection.recipient, key)),
+            allowed=allowed,
+        )
+        for section, supplier, key, version_hash, allowed in rows
+    ]
 
 
 def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: dict[str, Any]) -> Item:
     """One answer to "Whether ITC needs to be reduced?" applies to every selected document it concerns;
     the others (ordinary invoices) are simply accepted."""
-    if action != "A" or not reduction_applies(doc):
+    if not reduction or action != "A" or not reduction_applies(doc):
         reduction = {}
     request = ActionRequest(
         doc.doc_key,

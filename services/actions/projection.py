@@ -14,15 +14,14 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, text
 
-from services.actions import periods
-from services.actions.batch import Batch, Key
+from services.actions import bulk_apply, periods
+from services.actions.batch import Batch, Key, position
 from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.filings import FilingFacts, decide_filing, supersedes
 from services.actions.domain.model import REJECT, ActionRequest, ImsDocument, evolve
 from services.common.runner import Delivered, message_context
 from services.gstr2b import generation, reversals
 
-CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})
 log = structlog.get_logger()
 
 
@@ -75,9 +74,13 @@ def _keys(batch: Sequence[Delivered]) -> set[Key]:
                 keys.add((record["recipient"], doc["key"]))
                 if doc["original_key"]:
                     keys.add((record["recipient"], doc["original_key"]))
-        elif message.envelope.event_type == "ActionsTaken":
-            keys.update((record["recipient"], item["doc_key"]) for item in record["items"])
+        elif message.envelope.event_type == "ActionsTaken" and not bulk_apply.eligible(record):
+            keys.update(_action_keys(record))
     return keys
+
+
+def _action_keys(record: dict[str, Any]) -> set[Key]:
+    return {(record["recipient"], item["doc_key"]) for item in record["items"]}
 
 
 def _clock(conn: Connection, recipients: set[str]) -> dict[str, str]:
@@ -97,6 +100,10 @@ def on_documents_filed(work: Batch, message: Delivered, _clock: dict[str, str]) 
         record["reference_id"],
         record["return_period"],
         work.quarterly.get(recipient, False),
+    )
+    work.preload(
+        {(recipient, doc["key"]) for doc in record["documents"]}
+        | {(recipient, doc["original_key"]) for doc in record["documents"] if doc["original_key"]}
     )
     for index, doc in enumerate(record["documents"]):
         key = (recipient, doc["key"])
@@ -136,7 +143,10 @@ def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> 
     ).first()
     if first_time is None:
         return  # a client's retry of a request already applied (same Idempotency-Key, same reference id)
+    if bulk_apply.eligible(record) and _applied_in_sql(work, message):
+        return
     today = clock.get(recipient, "")
+    work.preload(_action_keys(record))  # left out of the batch's preload, or dropped by an earlier SQL chunk
     applied: list[ImsDocument] = []
     for index, item in enumerate(record["items"]):
         key = (recipient, item["doc_key"])
@@ -170,10 +180,36 @@ def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> 
     _notify(work, message, applied)
 
 
+def _applied_in_sql(work: Batch, message: Delivered) -> bool:
+    """The whole chunk set-based when SQL can prove every item allowed; the read model must first hold
+    everything decided before it in this batch, and the cache forgets what the UPDATE changed."""
+    record = message.record
+    recipient, items = record["recipient"], record["items"]
+    work.flush()
+    bulk_apply.stage(work.conn, items)
+    envelope = message.envelope
+    applied = bulk_apply.apply(
+        work.conn,
+        recipient,
+        len(items),
+        {
+            "position": position(message),
+            "event_id": envelope.event_id,
+            "event_type": envelope.event_type,
+            "at": envelope.occurred_at,
+            "actor": envelope.actor,
+            "reference": record["reference_id"],
+        },
+    )
+    if applied:
+        work.discard((recipient, item["doc_key"]) for item in items)
+    return applied
+
+
 def _notify(work: Batch, message: Delivered, applied: list[ImsDocument]) -> None:
     by_supplier: dict[str, list[dict[str, Any]]] = {}
     for doc in applied:
-        addback = doc.section in CREDIT_NOTES and doc.action == REJECT
+        addback = doc.section in bulk_apply.CREDIT_NOTES and doc.action == REJECT
         by_supplier.setdefault(doc.supplier, []).append(
             {
                 "doc_key": doc.doc_key,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from services.actions.bulk_apply import ALLOWED
 from services.actions.domain.model import ACTION_NAMES, ImsDocument
 from services.actions.store import COLUMNS, _from_row
 from services.ingest.domain.sections import SECTIONS
@@ -100,6 +101,27 @@ def stream(engine: Engine, selection: Selection, chunk: int = 5000) -> Iterator[
         if len(batch) < chunk:
             return
         cursor = (batch[-1].section, batch[-1].doc_key)
+
+
+def bulk_selection(engine: Engine, selection: Selection, action: str, remarks: str | None) -> list[tuple[Any, ...]]:
+    """(section, supplier, doc_key, version_hash, surely allowed) of every selected document in cursor order:
+    the last is `bulk_apply.ALLOWED` for the action a bulk request (without ITC-reduction answer) builds."""
+    where, params = selection.where()
+    request = (
+        "SELECT CAST(:action AS text) AS action, d.version_hash, CAST(:remarks AS text) AS remarks, "
+        "CAST(NULL AS text) AS itc_red_req, CAST(NULL AS bigint) AS decl_igst, CAST(NULL AS bigint) AS decl_cgst, "
+        "CAST(NULL AS bigint) AS decl_sgst, CAST(NULL AS bigint) AS decl_cess"
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                f"SELECT d.section, d.supplier, d.doc_key, d.version_hash, {ALLOWED} "
+                f"FROM (SELECT * FROM ims_documents WHERE {where}) AS d CROSS JOIN LATERAL ({request}) AS i "
+                "ORDER BY d.section, d.doc_key"
+            ),
+            params | {"action": action, "remarks": remarks},
+        )
+        return [tuple(row) for row in rows]
 
 
 def document(conn: Connection, recipient: str, doc_key: str) -> ImsDocument | None:

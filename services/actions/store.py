@@ -21,12 +21,15 @@ _DATES = frozenset({"doc_date", "orig_date", "filed_on", "pending_deadline"})
 Key = tuple[str, str]
 
 
+_DATE_INDEXES = tuple(i for i, c in enumerate(COLUMNS) if c in _DATES)
+
+
 def _from_row(row: Sequence[Any]) -> ImsDocument:
-    values: dict[str, Any] = {
-        name: (value.isoformat() if isinstance(value, date) else value)
-        for name, value in zip(COLUMNS, row, strict=True)
-    }
-    return ImsDocument(**values)
+    values = list(row)
+    for i in _DATE_INDEXES:  # positional: a bulk action reads 100,000 rows through here
+        if isinstance(values[i], date):
+            values[i] = values[i].isoformat()
+    return ImsDocument(*values)
 
 
 def load(conn: Connection, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
@@ -91,6 +94,13 @@ def adjust_counts(conn: Connection, deltas: dict[tuple[str, str, str, str], int]
             "n": [changed[k] for k in keys],
         },
     )
+    drop_zero_counts(conn, sorted({k[0] for k in keys}))
+
+
+def drop_zero_counts(conn: Connection, recipients: Sequence[str]) -> None:
+    """A count that fell to zero leaves no row, as `recount` builds them: the table then holds the same rows
+    however the log was cut into batches, so a replay rebuilds it identically."""
+    conn.execute(text("DELETE FROM ims_counts WHERE recipient = ANY(:r) AND n = 0"), {"r": list(recipients)})
 
 
 def recount(conn: Connection, recipient: str) -> None:

@@ -45,7 +45,12 @@ def blocked(section: str, amend_direction: str | None, original: ImsDocument | N
 
 def policy_period(doc: ImsDocument) -> Period:
     """The period that decides: the GSTR-2B period once filed, else the return period (saved documents)."""
-    return Period.parse(doc.gstr2b_period or doc.return_period)
+    return _parse(doc.gstr2b_period or doc.return_period)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(mmyyyy: str) -> Period:
+    return Period.parse(mmyyyy)  # immutable, and a bulk check asks for the same few periods 100,000 times
 
 
 def pending_deadline(doc: ImsDocument, quarterly: bool = False) -> str | None:

@@ -1,0 +1,97 @@
+"""`python -m bench.bulk [DOCUMENTS] [--runs N]`: the bulk-accept figure alone, as `bench.live` measures it.
+
+Embedded servers (or DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS), one generated GSTR-1 for one recipient
+filed through the product, a real `ims api` and `ims consume ims`; then, per run, POST
+/v1/ims/{gstin}/actions/bulk {"action": "A", "filter": {}} until `ims_counts` shows every document
+accepted, and a bulk reset back to No Action (timed too) between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from dataclasses import replace
+
+import httpx
+from sqlalchemy import Engine, text
+
+from bench.common import bench_settings, run_worker, spawn_cli, stop_process
+from bench.data import write_return
+from bench.servers import servers
+from services.bootstrap import build_container
+from services.common.embedded.ports import free_port, wait_for_port
+from services.common.log import configure_logging
+from services.common.migrations import upgrade
+from services.common.settings import TOPICS
+from services.common.topics import ensure_topics
+
+POLL_S = 0.010
+
+
+def _wait(engine: Engine, recipient: str, action: str, documents: int, timeout: float = 600) -> float:
+    deadline = time.monotonic() + timeout
+    with engine.connect() as conn:
+        while True:
+            count = conn.execute(
+                text("SELECT coalesce(sum(n), 0) FROM ims_counts WHERE recipient = :r AND action = :a"),
+                {"r": recipient, "a": action},
+            ).scalar_one()
+            conn.rollback()
+            if int(count) >= documents:
+                return time.perf_counter()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{count} of {documents} show {action}")
+            time.sleep(POLL_S)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("documents", type=int, nargs="?", default=100_000)
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    configure_logging("console", "warning")
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+    with servers() as srv:
+        settings = bench_settings(srv.database_url, srv.kafka_bootstrap, srv.workdir, "bulk1")
+        settings = replace(settings, http_port=free_port())
+        container = build_container(settings)
+        upgrade(container.engine, settings.db_schema)
+        ensure_topics(srv.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
+        generated = write_return(srv.workdir, args.documents, 0)
+        run_worker(settings, srv.workdir / "worker.log", "ingest", str(generated.path))
+        api = spawn_cli(settings, srv.workdir / "api.log", "api")
+        consumer = spawn_cli(settings, srv.workdir / "consumer.log", "consume", "ims")
+        from services.common import tokens
+
+        token = tokens.create(container.engine, "admin", [], "bench")[1]
+        http = httpx.Client(
+            base_url=f"http://127.0.0.1:{settings.http_port}",
+            timeout=600,
+            headers={"Authorization": f"Bearer {token}", "X-Actor": "bench"},
+        )
+        try:
+            wait_for_port("127.0.0.1", settings.http_port, 60, lambda: api.poll() is None)
+            _wait(container.engine, generated.recipient, "N", args.documents)
+            for run in range(args.runs):
+                for action in ("A", "N"):
+                    started = time.perf_counter()
+                    answer = http.post(f"/v1/ims/{generated.recipient}/actions/bulk", json={"action": action})
+                    answered = time.perf_counter()
+                    assert answer.status_code == 200 and answer.json()["proc_cnt"] == args.documents, answer.text[:300]
+                    visible = _wait(container.engine, generated.recipient, action, args.documents)
+                    print(
+                        f"run {run + 1} bulk {action} of {args.documents:,}: answered {answered - started:.2f} s, "
+                        f"visible {visible - started:.2f} s",
+                        flush=True,
+                    )
+        finally:
+            http.close()
+            stop_process(api)
+            stop_process(consumer)
+            container.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

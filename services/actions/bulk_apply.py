@@ -1,0 +1,171 @@
+"""An `ActionsTaken` chunk applied in SQL: one UPDATE whose RETURNING feeds history, counts and outbox.
+
+Only for chunks whose every item the SQL predicate `ALLOWED` proves allowed and whose result `NEW_VALUES`
+computes exactly as `check_action` / `apply_action` would (no pending-blocked Pending, no declared ITC
+reduction, distinct documents). Anything else returns False and the caller decides item by item in Python,
+so the domain functions stay the authority; `tests/integration/test_bulk_apply.py` checks on randomized
+documents and requests that wherever `ALLOWED` holds, the domain functions allow the item and leave the
+same values. Which path a chunk takes depends only on the event and the read model before it, so a replay
+takes the same one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from services.actions import store
+from services.actions.domain.actions import IMPORT_SECTIONS, MAX_REMARKS
+from services.actions.domain.pending import CREDIT_NOTE_AMENDMENTS, ORIGINAL_CREDIT_NOTES, SUPPLY_AMENDMENTS
+from services.common.copy import copy_rows
+from services.common.periods import IMS_POLICY_START
+
+SQL_MIN_ITEMS = 500  # SAVE / RESET chunks this large go through SQL too; every BULK chunk does
+STAGE = "ims_action_stage"
+ITEM_FIELDS = (  # an item's section is the document's own; SQL reads it from the document
+    "doc_key",
+    "action",
+    "version_hash",
+    "remarks",
+    "itc_red_req",
+    "decl_igst",
+    "decl_cgst",
+    "decl_sgst",
+    "decl_cess",
+)
+CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})  # a rejected one adds its tax back to the supplier's liability
+
+
+def _in(values: Any) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
+
+
+# the period that decides (pending.policy_period) as YYYYMM text, NULL when it is not MMYYYY
+_PERIOD = "coalesce(nullif(d.gstr2b_period, ''), d.return_period)"
+_POLICY = f"(CASE WHEN {_PERIOD} ~ '^[0-9]{{6}}$' THEN right({_PERIOD}, 4) || left({_PERIOD}, 2) END)"
+_FROM_POLICY = f"({_POLICY} >= '{IMS_POLICY_START.year:04d}{IMS_POLICY_START.month:02d}')"
+# pending.reduction_applies
+REDUCTION_APPLIES = (
+    f"((d.section IN {_in(ORIGINAL_CREDIT_NOTES)} "
+    f"OR (d.section IN {_in(CREDIT_NOTE_AMENDMENTS)} AND d.amend_direction = 'up') "
+    f"OR (d.section IN {_in(SUPPLY_AMENDMENTS)} AND d.amend_direction = 'down')) AND {_FROM_POLICY})"
+)
+# a sufficient condition for actions.check_action(d, i, today) is None, for requests without a declaration
+ALLOWED = (
+    "coalesce(d.doc_key IS NOT NULL AND i.action IN ('N', 'A', 'R', 'P') AND d.route = 'ims' AND NOT d.frozen "
+    "AND d.superseded_by IS NULL AND (i.version_hash IS NULL OR i.version_hash = d.version_hash) "
+    f"AND NOT (i.action = 'R' AND d.section IN {_in(IMPORT_SECTIONS)}) "
+    "AND NOT (i.action = 'P' AND d.pending_blocked) "
+    "AND (i.remarks IS NULL OR i.remarks = '' OR (i.action IN ('R', 'P') "
+    f"AND length(i.remarks) <= {MAX_REMARKS} AND {_FROM_POLICY})) "
+    "AND i.itc_red_req IS NULL AND i.decl_igst IS NULL AND i.decl_cgst IS NULL AND i.decl_sgst IS NULL "
+    "AND i.decl_cess IS NULL, false)"
+)
+# actions.apply_action for such a request: an accept the reduction question concerns takes the default
+# full-reduction "Yes" (the original's whole tax; an amendment's difference is computed at GSTR-2B)
+_DEFAULT_YES = f"(i.action = 'A' AND {REDUCTION_APPLIES})"
+NEW_VALUES = {
+    "action": "i.action",
+    "prev_action": "d.action",
+    "remarks": "CASE WHEN i.action IN ('R', 'P') THEN i.remarks END",
+    "itc_red_req": f"CASE WHEN {_DEFAULT_YES} THEN 'Y' END",
+    **{
+        f"decl_{head}": f"CASE WHEN {_DEFAULT_YES} AND d.original_key IS NULL THEN d.{head} END"
+        for head in ("igst", "cgst", "sgst", "cess")
+    },
+    "deemed": "false",
+    "action_actor": "CAST(:actor AS text)",
+    "action_at": "CAST(:at AS text)",
+}
+
+_APPLY = f"""
+WITH changed AS (
+    UPDATE ims_documents d SET {", ".join(f"{c} = {e}" for c, e in NEW_VALUES.items())}
+    FROM {STAGE} i WHERE d.recipient = :recipient AND d.doc_key = i.doc_key AND {ALLOWED}
+    RETURNING i.idx, d.recipient, d.doc_key, d.section, d.return_period, d.supplier, d.number, d.doc_date,
+        d.action, d.prev_action, d.remarks, d.igst, d.cgst, d.sgst, d.cess
+), history AS (
+    INSERT INTO ims_history (recipient, doc_key, position, event_id, event_type, occurred_at, actor, what, detail)
+    SELECT recipient, doc_key, :position + idx, :event_id, :event_type, :at, :actor, 'action_' || action,
+        jsonb_build_object('reference_id', CAST(:reference AS text), 'remarks', remarks, 'prev', prev_action)
+    FROM changed
+), counted AS (
+    INSERT INTO ims_counts (recipient, return_period, section, action, n)
+    SELECT recipient, return_period, section, action, sum(n) FROM (
+        SELECT recipient, return_period, section, prev_action AS action, -1 AS n FROM changed
+        UNION ALL SELECT recipient, return_period, section, action, 1 FROM changed
+    ) AS moves GROUP BY recipient, return_period, section, action HAVING sum(n) <> 0
+    ON CONFLICT (recipient, return_period, section, action) DO UPDATE SET n = ims_counts.n + excluded.n
+), notified AS (
+    INSERT INTO notification_outbox (cause_event_id, supplier, recipient, record)
+    SELECT :event_id, supplier, :recipient, jsonb_build_object(
+        'supplier', supplier, 'recipient', CAST(:recipient AS text), 'cause_event_id', CAST(:event_id AS text),
+        'documents', jsonb_agg(jsonb_build_object(
+            'doc_key', doc_key, 'section', section, 'number', number, 'doc_date', doc_date, 'action', action,
+            'remarks', remarks,
+            'liability_addback_igst', CASE WHEN addback THEN igst ELSE 0 END,
+            'liability_addback_cgst', CASE WHEN addback THEN cgst ELSE 0 END,
+            'liability_addback_sgst', CASE WHEN addback THEN sgst ELSE 0 END,
+            'liability_addback_cess', CASE WHEN addback THEN cess ELSE 0 END
+        ) ORDER BY idx))
+    FROM (SELECT *, section IN {_in(CREDIT_NOTES)} AND action = 'R' AS addback FROM changed) AS applied
+    GROUP BY supplier ORDER BY supplier
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM changed
+"""
+
+
+def eligible(record: dict[str, Any]) -> bool:
+    items = record["items"]
+    if record["request_type"] != "BULK" and len(items) < SQL_MIN_ITEMS:
+        return False
+    return len({item["doc_key"] for item in items}) == len(items)
+
+
+def stage(conn: Connection, items: list[dict[str, Any]]) -> None:
+    conn.execute(
+        text(
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (idx integer, doc_key text, action text, "
+            "version_hash text, remarks text, itc_red_req text, decl_igst bigint, decl_cgst bigint, "
+            "decl_sgst bigint, decl_cess bigint) ON COMMIT DELETE ROWS"
+        )
+    )
+    conn.execute(text(f"TRUNCATE {STAGE}"))
+    # columns null in every item stay out of the COPY (bulk items carry no remarks or declaration)
+    present = [f for f in ITEM_FIELDS if any(item[f] is not None for item in items)]
+    copy_rows(
+        conn,
+        STAGE,
+        ("idx", *present),
+        ((index, *(item[f] for f in present)) for index, item in enumerate(items)),
+    )
+
+
+def preview(conn: Connection, recipient: str) -> list[tuple[Any, ...]]:
+    """Per staged item in order: whether `ALLOWED` holds, then `NEW_VALUES` (as `apply` would write them)."""
+    return [
+        tuple(row)
+        for row in conn.execute(
+            text(
+                f"SELECT {ALLOWED}, {', '.join(NEW_VALUES.values())} FROM {STAGE} i LEFT JOIN ims_documents d "
+                "ON d.recipient = :recipient AND d.doc_key = i.doc_key ORDER BY i.idx"
+            ),
+            {"recipient": recipient, "actor": "actor", "at": "at"},
+        )
+    ]
+
+
+def apply(conn: Connection, recipient: str, items: int, params: dict[str, Any]) -> bool:
+    """Apply the staged chunk if `ALLOWED` holds for all its `items`, else change nothing and say False.
+
+    `params`: position (of item 0), event_id, event_type, at, actor, reference."""
+    savepoint = conn.begin_nested()
+    applied = int(conn.execute(text(_APPLY), {"recipient": recipient, **params}).scalar_one())
+    if applied != items:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    store.drop_zero_counts(conn, [recipient])
+    return True
