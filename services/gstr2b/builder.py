@@ -78,9 +78,10 @@ WHERE i.recipient = :r AND i.period = :p AND d.recipient = i.recipient AND d.doc
 """
 
 # One statement writes the lines of what the statement holds (what it held before, and every filed,
-# unfrozen document of this or an earlier period that no statement holds yet), marks the documents it
-# takes in for the first time, and sums the lines as they are written: the documents are read once and
-# nothing written is read back. Every part sees the marks as they were before the statement.
+# unfrozen document of this or an earlier period that no statement holds yet), keeps their keys aside
+# and sums them as they are written: the documents are read once and nothing written is read back.
+# The marks are added by a later statement: one that read ims_itc_periods while adding to it could,
+# planned on an empty-looking table, rescan it for every document.
 _WRITE_LINES = f"""
 WITH lines AS (
     INSERT INTO gstr2b_lines (recipient, period, version, block, bucket, section, doc_key, ims_section, supplier,
@@ -99,13 +100,18 @@ WITH lines AS (
       AND (i.period = :p OR (i.period IS NULL AND NOT d.frozen AND {_SORTABLE} <= :sortable))
     RETURNING doc_key, block, bucket, section, {", ".join(HEADS)}
 ),
-taken AS (
-    INSERT INTO ims_itc_periods (recipient, doc_key, period)
-    SELECT :r, l.doc_key, :p FROM lines l
-    WHERE NOT EXISTS (SELECT 1 FROM ims_itc_periods i WHERE i.recipient = :r AND i.doc_key = l.doc_key)
-)
+kept AS (INSERT INTO gstr2b_taken (doc_key) SELECT doc_key FROM lines)
 SELECT block, bucket, section, count(*), {", ".join(f"sum({h})" for h in HEADS)} FROM lines
 GROUP BY block, bucket, section
+"""
+
+# Session-local, emptied after each statement: the keys of the lines just written.
+_STAGE = "CREATE TEMP TABLE IF NOT EXISTS gstr2b_taken (doc_key text NOT NULL) ON COMMIT DELETE ROWS"
+
+# Marks the documents taken in for the first time; those the statement already held keep their mark.
+_TAKE_IN = """
+INSERT INTO ims_itc_periods (recipient, doc_key, period) SELECT :r, doc_key, :p FROM gstr2b_taken
+ON CONFLICT (recipient, doc_key) DO NOTHING
 """
 
 
@@ -123,7 +129,10 @@ def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigg
             params,
         ).scalar_one()
     )
+    conn.execute(text(_STAGE))
     rows = conn.execute(text(_WRITE_LINES), params | {"v": version}).all()
+    conn.execute(text(_TAKE_IN), params)
+    conn.execute(text("TRUNCATE gstr2b_taken"))
     totals = {(b, k, s): dict(zip(HEADS, (int(x) for x in amounts), strict=True)) for b, k, s, _, *amounts in rows}
     summary = itcsumm(totals)
     documents = sum(int(row[3]) for row in rows)

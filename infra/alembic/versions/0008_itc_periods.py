@@ -25,15 +25,11 @@ def upgrade() -> None:
         CREATE TABLE ims_itc_periods (
             recipient text NOT NULL,
             doc_key   text NOT NULL,
-            period    text NOT NULL
+            period    text NOT NULL,
+            PRIMARY KEY (recipient, doc_key)
         )
         """
     )
-    # Every read is set-based per recipient (hash joins on doc_key), so one index on (recipient, period)
-    # is enough; its keys repeat for every document of a statement, so it deduplicates to a few pages and
-    # a statement's rows append to it. A unique (recipient, doc_key) index would cost a random insert per
-    # document; uniqueness holds by construction instead: a row is only added for a document without one.
-    op.execute("CREATE INDEX ims_itc_periods_period ON ims_itc_periods (recipient, period)")
     op.execute(
         "INSERT INTO ims_itc_periods (recipient, doc_key, period) "
         "SELECT recipient, doc_key, itc_period FROM ims_documents WHERE itc_period IS NOT NULL"
