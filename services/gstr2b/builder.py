@@ -108,11 +108,10 @@ GROUP BY block, bucket, section
 # Session-local, emptied after each statement: the keys of the lines just written.
 _STAGE = "CREATE TEMP TABLE IF NOT EXISTS gstr2b_taken (doc_key text NOT NULL) ON COMMIT DELETE ROWS"
 
-# Marks the documents taken in for the first time; those the statement already held keep their mark.
-# When it held none (its first version), every key is new and a plain insert is enough: a speculative
-# ON CONFLICT insert writes half as much WAL again per row.
+# Marks the documents taken in for the first time; those a later version already held keep their mark.
+# A first version holds nothing yet (marks of a period are only made by its versions), so every key is
+# new and a plain insert is enough: a speculative ON CONFLICT insert writes half as much WAL again per row.
 _TAKE_IN = "INSERT INTO ims_itc_periods (recipient, doc_key, period) SELECT :r, doc_key, :p FROM gstr2b_taken"
-_HOLDS_ANY = "SELECT EXISTS (SELECT 1 FROM ims_itc_periods WHERE recipient = :r AND period = :p)"
 
 
 def sortable(period: Period) -> str:
@@ -122,14 +121,15 @@ def sortable(period: Period) -> str:
 def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigger: str, event_id: str) -> int:
     """Write the next version of (recipient, period) and return its number."""
     params = {"r": recipient, "p": period.mmyyyy, "sortable": sortable(period)}
-    conn.execute(text(_LET_GO), params)
-    held = bool(conn.execute(text(_HOLDS_ANY), params).scalar())
     version = int(
         conn.execute(
             text("SELECT coalesce(max(version), 0) + 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"),
             params,
         ).scalar_one()
     )
+    held = version > 1
+    if held:
+        conn.execute(text(_LET_GO), params)
     conn.execute(text(_STAGE))
     rows = conn.execute(text(_WRITE_LINES), params | {"v": version}).all()
     conn.execute(text(_TAKE_IN + (" ON CONFLICT (recipient, doc_key) DO NOTHING" if held else "")), params)

@@ -30,9 +30,9 @@ def upgrade() -> None:
         )
         """
     )
-    # A statement's own marks (let go, held any) are found by period. Its keys repeat for every document
-    # of a statement, so the index deduplicates to a few pages and a statement's rows append to it.
-    op.execute("CREATE INDEX ims_itc_periods_period ON ims_itc_periods (recipient, period)")
+    # No second index on (recipient, period): it would be a third WAL record per document taken in, and
+    # the reads by period (a statement letting go on a later version, a GSTR-3B freezing) scan one
+    # recipient's marks through the primary key, as they scanned its documents before.
     op.execute(
         "INSERT INTO ims_itc_periods (recipient, doc_key, period) "
         "SELECT recipient, doc_key, itc_period FROM ims_documents WHERE itc_period IS NOT NULL"
