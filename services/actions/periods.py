@@ -47,8 +47,12 @@ def freeze(conn: Connection, message: Delivered) -> None:
             _history(
                 message,
                 "frozen",
-                "UPDATE ims_documents SET frozen = true WHERE recipient = :r AND action <> 'P' AND NOT frozen "
-                "AND (itc_period = :p OR (itc_period IS NULL AND gstr2b_period = :p)) "
+                "UPDATE ims_documents d SET frozen = true WHERE recipient = :r AND action <> 'P' AND NOT frozen "
+                # taken in by this period's statement, or not taken in by any and belonging to this period
+                "AND (gstr2b_period = :p OR doc_key IN "
+                "(SELECT doc_key FROM ims_itc_periods WHERE recipient = :r AND period = :p)) "
+                "AND NOT EXISTS (SELECT 1 FROM ims_itc_periods i WHERE i.recipient = d.recipient "
+                "AND i.doc_key = d.doc_key AND i.period <> :p) "
                 "RETURNING recipient, doc_key",
             )
         ),

@@ -31,6 +31,7 @@ class ImsProjection:
     # purpose: it records what was sent, and a replay must not send again.
     tables: tuple[str, ...] = (
         "ims_documents",
+        "ims_itc_periods",
         "ims_counts",
         "ims_history",
         "ims_refusals",

@@ -67,31 +67,52 @@ _BLOCK = (
     "THEN 'itcRejected' ELSE 'itcavl' END"
 )
 
-_INSERT_LINES = f"""
-INSERT INTO gstr2b_lines (recipient, period, version, block, bucket, section, doc_key, ims_section, supplier,
-    number, doc_date, note_type, orig_number, orig_date, inv_typ, pos, rev, itcavl, rsn, diff_percent, supfildt,
-    supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code)
-SELECT d.recipient, :p, :v, {_BLOCK}, {_placement(0)}, {_placement(1)}, d.doc_key, d.section, d.supplier,
-    d.number, d.doc_date, d.note_type, d.orig_number, d.orig_date, d.inv_typ, d.pos, d.reverse_charge,
-    CASE WHEN d.part = 'itcunavl' THEN 'N' ELSE 'Y' END, d.reason, d.diff_percent, d.filed_on, d.return_period,
-    {_amount("value", None)}, {_amount("taxable", None)}, {_amount("igst", "decl_igst")},
-    {_amount("cgst", "decl_cgst")}, {_amount("sgst", "decl_sgst")}, {_amount("cess", "decl_cess")},
-    d.action, d.remarks, d.port_code
-FROM ims_documents d
-LEFT JOIN ims_documents o ON o.recipient = d.recipient AND o.doc_key = d.original_key
-WHERE d.recipient = :r AND d.itc_period = :p
+_SORTABLE = "(right(d.gstr2b_period, 4) || left(d.gstr2b_period, 2))"
+_OUT_OF_STATEMENT = "(d.superseded_by IS NOT NULL OR (d.route = 'ims' AND d.action = 'P'))"
+
+# A statement lets go of the documents it held that have since been superseded or set Pending (they
+# are carried forward again).
+_LET_GO = f"""
+DELETE FROM ims_itc_periods i USING ims_documents d
+WHERE i.recipient = :r AND i.period = :p AND d.recipient = i.recipient AND d.doc_key = i.doc_key
+  AND d.filing_status = 'filed' AND {_OUT_OF_STATEMENT}
 """
 
-_SORTABLE = "(right(gstr2b_period, 4) || left(gstr2b_period, 2))"
-
-_TAKE_IN = f"""
-UPDATE ims_documents SET itc_period =
-    CASE WHEN superseded_by IS NOT NULL OR (route = 'ims' AND action = 'P') THEN NULL ELSE :p END
-WHERE recipient = :r AND filing_status = 'filed'
-  AND (itc_period = :p OR (itc_period IS NULL AND NOT frozen AND {_SORTABLE} <= :sortable))
-  AND itc_period IS DISTINCT FROM
-      (CASE WHEN superseded_by IS NOT NULL OR (route = 'ims' AND action = 'P') THEN NULL ELSE :p END)
+# One statement writes the lines of what the statement holds (what it held before, and every filed,
+# unfrozen document of this or an earlier period that no statement holds yet), keeps their keys aside
+# and sums them as they are written: the documents are read once and nothing written is read back.
+# The marks are added by a later statement: one that read ims_itc_periods while adding to it could,
+# planned on an empty-looking table, rescan it for every document.
+_WRITE_LINES = f"""
+WITH lines AS (
+    INSERT INTO gstr2b_lines (recipient, period, version, block, bucket, section, doc_key, ims_section, supplier,
+        number, doc_date, note_type, orig_number, orig_date, inv_typ, pos, rev, itcavl, rsn, diff_percent, supfildt,
+        supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code)
+    SELECT d.recipient, :p, :v, {_BLOCK}, {_placement(0)}, {_placement(1)}, d.doc_key, d.section, d.supplier,
+        d.number, d.doc_date, d.note_type, d.orig_number, d.orig_date, d.inv_typ, d.pos, d.reverse_charge,
+        CASE WHEN d.part = 'itcunavl' THEN 'N' ELSE 'Y' END, d.reason, d.diff_percent, d.filed_on, d.return_period,
+        {_amount("value", None)}, {_amount("taxable", None)}, {_amount("igst", "decl_igst")},
+        {_amount("cgst", "decl_cgst")}, {_amount("sgst", "decl_sgst")}, {_amount("cess", "decl_cess")},
+        d.action, d.remarks, d.port_code
+    FROM ims_documents d
+    LEFT JOIN ims_itc_periods i ON i.recipient = d.recipient AND i.doc_key = d.doc_key
+    LEFT JOIN ims_documents o ON o.recipient = d.recipient AND o.doc_key = d.original_key
+    WHERE d.recipient = :r AND d.filing_status = 'filed' AND NOT {_OUT_OF_STATEMENT}
+      AND (i.period = :p OR (i.period IS NULL AND NOT d.frozen AND {_SORTABLE} <= :sortable))
+    RETURNING doc_key, block, bucket, section, {", ".join(HEADS)}
+),
+kept AS (INSERT INTO gstr2b_taken (doc_key) SELECT doc_key FROM lines)
+SELECT block, bucket, section, count(*), {", ".join(f"sum({h})" for h in HEADS)} FROM lines
+GROUP BY block, bucket, section
 """
+
+# Session-local, emptied after each statement: the keys of the lines just written.
+_STAGE = "CREATE TEMP TABLE IF NOT EXISTS gstr2b_taken (doc_key text NOT NULL) ON COMMIT DELETE ROWS"
+
+# Marks the documents taken in for the first time; those a later version already held keep their mark.
+# A first version holds nothing yet (marks of a period are only made by its versions), so every key is
+# new and a plain insert is enough: a speculative ON CONFLICT insert writes half as much WAL again per row.
+_TAKE_IN = "INSERT INTO ims_itc_periods (recipient, doc_key, period) SELECT :r, doc_key, :p FROM gstr2b_taken"
 
 
 def sortable(period: Period) -> str:
@@ -101,23 +122,20 @@ def sortable(period: Period) -> str:
 def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigger: str, event_id: str) -> int:
     """Write the next version of (recipient, period) and return its number."""
     params = {"r": recipient, "p": period.mmyyyy, "sortable": sortable(period)}
-    conn.execute(text(_TAKE_IN), params)
     version = int(
         conn.execute(
             text("SELECT coalesce(max(version), 0) + 1 FROM gstr2b_versions WHERE recipient = :r AND period = :p"),
             params,
         ).scalar_one()
     )
-    conn.execute(text(_INSERT_LINES), params | {"v": version})
-    reversals.insert_lines(conn, recipient, period, version)
-    sums = ", ".join(f"sum({h})" for h in HEADS)
-    rows = conn.execute(
-        text(
-            f"SELECT block, bucket, section, count(*), {sums} FROM gstr2b_lines "
-            "WHERE recipient = :r AND period = :p AND version = :v GROUP BY block, bucket, section"
-        ),
-        params | {"v": version},
-    ).all()
+    held = version > 1
+    if held:
+        conn.execute(text(_LET_GO), params)
+    conn.execute(text(_STAGE))
+    rows = list(conn.execute(text(_WRITE_LINES), params | {"v": version}).all())
+    conn.execute(text(_TAKE_IN + (" ON CONFLICT (recipient, doc_key) DO NOTHING" if held else "")), params)
+    conn.execute(text("TRUNCATE gstr2b_taken"))
+    rows += reversals.insert_lines(conn, recipient, period, version)
     totals = {(b, k, s): dict(zip(HEADS, (int(x) for x in amounts), strict=True)) for b, k, s, _, *amounts in rows}
     summary = itcsumm(totals)
     documents = sum(int(row[3]) for row in rows if row[0] != "itcrev")  # reversal lines repeat earlier documents

@@ -25,8 +25,9 @@ def generate_due(conn: Connection, recipient: str, today: str, message: Delivere
     quarterly = is_quarterly(conn, recipient)
     documents = _periods(
         conn,
-        "SELECT DISTINCT gstr2b_period FROM ims_documents WHERE recipient = :r "
-        "AND filing_status = 'filed' AND itc_period IS NULL AND gstr2b_period IS NOT NULL",
+        "SELECT DISTINCT gstr2b_period FROM ims_documents d WHERE recipient = :r "
+        "AND filing_status = 'filed' AND gstr2b_period IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM ims_itc_periods i WHERE i.recipient = d.recipient AND i.doc_key = d.doc_key)",
         recipient,
     )
     generated = _periods(conn, "SELECT DISTINCT period FROM gstr2b_versions WHERE recipient = :r", recipient)

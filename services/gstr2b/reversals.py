@@ -4,8 +4,9 @@ generated GSTR-2B takes the reversals addressed to its period as `itcrev` lines 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 
 from services.common.periods import Period
 from services.common.runner import Delivered
@@ -18,6 +19,7 @@ _COPIED = (
 _TAIL = "diff_percent, supfildt, supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code"
 
 _INSERT = f"""
+WITH lines AS (
 INSERT INTO gstr2b_lines (recipient, period, version, block, {_COPIED}, itcavl, rsn, {_TAIL})
 SELECT l.recipient, :p, :v, 'itcrev', {", ".join("l." + c.strip() for c in _COPIED.split(","))}, 'N', '',
     {", ".join("l." + c.strip() for c in _TAIL.split(","))}
@@ -28,6 +30,10 @@ WHERE r.recipient = :r AND r.statement_period = :p AND v.period <> :p
   AND v.version = (SELECT max(w.version) FROM gstr2b_versions w WHERE w.recipient = v.recipient AND w.period = v.period)
   AND l.block = 'itcavl' AND l.bucket = 'nonrevsup' AND l.section IN ({", ".join(f"'{s}'" for s in REVERSED_SECTIONS)})
   AND l.supplier = r.supplier AND l.supprd = r.supplier_period
+RETURNING block, bucket, section, igst, cgst, sgst, cess
+)
+SELECT block, bucket, section, count(*), sum(igst), sum(cgst), sum(sgst), sum(cess) FROM lines
+GROUP BY block, bucket, section
 """
 
 
@@ -57,13 +63,13 @@ def record_report(conn: Connection, message: Delivered, quarterly: bool) -> None
     )
 
 
-def insert_lines(conn: Connection, recipient: str, period: Period, version: int) -> None:
+def insert_lines(conn: Connection, recipient: str, period: Period, version: int) -> list[Row[Any]]:
     """The reversals addressed to this statement, as what the latest version of each earlier statement
     made available for those documents (a document first made available by this very statement is not
-    reversed by it: Rule 37A concerns credit availed in earlier returns)."""
+    reversed by it: Rule 37A concerns credit availed in earlier returns). Returns the lines' sums per
+    (block, bucket, section), as the statement's own lines are summed."""
     params = {"r": recipient, "p": period.mmyyyy, "v": version}
     due = conn.execute(
         text("SELECT 1 FROM ims_rule37a WHERE recipient = :r AND statement_period = :p LIMIT 1"), params
     ).first()
-    if due is not None:
-        conn.execute(text(_INSERT), params)
+    return [] if due is None else list(conn.execute(text(_INSERT), params).all())

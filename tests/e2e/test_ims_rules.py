@@ -118,8 +118,9 @@ def test_a_no_action_document_is_frozen_by_gstr3b_while_a_pending_one_is_carried
     advance_clock(live, "2025-12-14")  # draft GSTR-2B 112025 is generated
     file_gstr3b(live, recipient, "112025", "2025-12-20")
     state = live.scalar(
-        "SELECT action || ' itc_period=' || coalesce(itc_period, 'none') || ' frozen=' "
-        "|| frozen::text FROM ims_documents WHERE recipient = :r AND doc_key = :k",
+        "SELECT action || ' itc_period=' || coalesce(i.period, 'none') || ' frozen=' || frozen::text "
+        "FROM ims_documents d LEFT JOIN ims_itc_periods i USING (recipient, doc_key) "
+        "WHERE d.recipient = :r AND d.doc_key = :k",
         r=recipient,
         k=kept["doc_id"],
     )

@@ -67,7 +67,6 @@ class ImsDocument:
     action_actor: str | None = None
     action_at: str | None = None
     last_reference: str | None = None
-    itc_period: str | None = None  # the GSTR-2B period whose statement took it in (None: not yet, or Pending)
 
     @property
     def counted(self) -> bool:

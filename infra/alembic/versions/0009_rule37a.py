@@ -1,12 +1,12 @@
 """Rule 37A reversals reported per recipient and supplier period.
 
-Revision ID: 0010
+Revision ID: 0009
 """
 
 from alembic import op
 
-revision = "0010"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
