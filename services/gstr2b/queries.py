@@ -75,39 +75,22 @@ def version(engine: Engine, recipient: str, period: str, number: int | None) -> 
 
 def lines(engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000) -> Iterator[dict[str, Any]]:
     """Lines of the given blocks in portal order (block, section, supplier, its return period and filing
-    date, document), keyset-paged: bounded memory."""
-    after: tuple[str, ...] = ("", "", "", "", "0001-01-01", "")
+    date, document: the order `seq` numbers them in), keyset-paged: bounded memory."""
+    after = 0
     while True:
         with engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    f"SELECT {', '.join(LINE_COLUMNS)} FROM gstr2b_lines WHERE recipient = :r AND period = :p "
-                    "AND version = :v AND block = ANY(:blocks) AND (block, section, supplier, supprd, "
-                    "coalesce(supfildt, DATE '0001-01-01'), doc_key) > (:b, :s, :sup, :prd, CAST(:fil AS date), :k) "
-                    "ORDER BY block, section, supplier, supprd, coalesce(supfildt, DATE '0001-01-01'), doc_key "
-                    "LIMIT :n"
+                    f"SELECT {', '.join(LINE_COLUMNS)}, seq FROM gstr2b_lines WHERE recipient = :r AND period = :p "
+                    "AND version = :v AND seq > :after AND block = ANY(:blocks) ORDER BY seq LIMIT :n"
                 ),
-                {
-                    "r": v.recipient,
-                    "p": v.period,
-                    "v": v.version,
-                    "blocks": list(blocks),
-                    "b": after[0],
-                    "s": after[1],
-                    "sup": after[2],
-                    "prd": after[3],
-                    "fil": after[4],
-                    "k": after[5],
-                    "n": chunk,
-                },
+                {"r": v.recipient, "p": v.period, "v": v.version, "blocks": list(blocks), "after": after, "n": chunk},
             ).all()
         for row in rows:
-            yield dict(zip(LINE_COLUMNS, row, strict=True))
+            yield dict(zip(LINE_COLUMNS, row[:-1], strict=True))
         if len(rows) < chunk:
             return
-        last = dict(zip(LINE_COLUMNS, rows[-1], strict=True))
-        filed = last["supfildt"].isoformat() if last["supfildt"] else "0001-01-01"
-        after = (last["block"], last["section"], last["supplier"], last["supprd"], filed, last["doc_key"])
+        after = rows[-1][-1]
 
 
 def counterparty_summary(engine: Engine, v: Version) -> list[dict[str, Any]]:
