@@ -88,7 +88,13 @@ def show(title: str, summary: dict[str, Any]) -> None:
 
 def worker_profile(settings: Any, log: Path, out: Path, title: str, report: dict[str, Any], *argv: str) -> None:
     answer = run_worker(settings, log, *argv, "--profile", str(out))
-    summary = json.loads(out.read_text())
+    try:
+        summary = json.loads(out.read_text())  # pyinstrument's summary (bench.hotspots)
+    except (UnicodeDecodeError, ValueError):  # without pyinstrument the worker wrote cProfile's binary stats
+        import pstats
+
+        pstats.Stats(str(out)).sort_stats("tottime").print_stats(20)
+        summary = {"total_s": answer.get("seconds", 0.0), "self": [], "inclusive_product": [], "cprofile": str(out)}
     summary["answer"] = answer
     report[title] = summary
     show(title, summary)

@@ -79,33 +79,26 @@ WHERE i.recipient = :r AND i.period = :p AND d.recipient = i.recipient AND d.doc
 """
 
 # One statement writes the lines of what the statement holds (what it held before, and every filed,
-# unfrozen document of this or an earlier period that no statement holds yet), numbered in portal order
-# (`seq`, which the readers page by), keeps their keys aside and sums them as they are written: the
-# documents are read once and nothing written is read back.
+# unfrozen document of this or an earlier period that no statement holds yet), keeps their keys aside
+# and sums them as they are written: the documents are read once and nothing written is read back.
 # The marks are added by a later statement: one that read ims_itc_periods while adding to it could,
 # planned on an empty-looking table, rescan it for every document.
-_PORTAL_ORDER = "block, section, supplier, supprd, coalesce(supfildt, DATE '0001-01-01'), doc_key"
 _WRITE_LINES = f"""
 WITH lines AS (
     INSERT INTO gstr2b_lines (recipient, period, version, block, bucket, section, doc_key, ims_section, supplier,
         number, doc_date, note_type, orig_number, orig_date, inv_typ, pos, rev, itcavl, rsn, diff_percent, supfildt,
-        supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code, seq)
-    SELECT x.*, row_number() OVER (ORDER BY {_PORTAL_ORDER}) FROM (
-        SELECT d.recipient, CAST(:p AS text) AS period, CAST(:v AS integer) AS version, {_BLOCK} AS block,
-            {_placement(0)} AS bucket, {_placement(1)} AS section, d.doc_key, d.section AS ims_section, d.supplier,
-            d.number, d.doc_date, d.note_type, d.orig_number, d.orig_date, d.inv_typ, d.pos, d.reverse_charge AS rev,
-            CASE WHEN d.part = 'itcunavl' THEN 'N' ELSE 'Y' END AS itcavl, d.reason AS rsn, d.diff_percent,
-            d.filed_on AS supfildt, d.return_period AS supprd,
-            {_amount("value", None)} AS value, {_amount("taxable", None)} AS txval,
-            {_amount("igst", "decl_igst")} AS igst, {_amount("cgst", "decl_cgst")} AS cgst,
-            {_amount("sgst", "decl_sgst")} AS sgst, {_amount("cess", "decl_cess")} AS cess,
-            d.action, d.remarks, d.port_code
-        FROM ims_documents d
-        LEFT JOIN ims_itc_periods i ON i.recipient = d.recipient AND i.doc_key = d.doc_key
-        LEFT JOIN ims_documents o ON o.recipient = d.recipient AND o.doc_key = d.original_key
-        WHERE d.recipient = :r AND d.filing_status = 'filed' AND NOT {_OUT_OF_STATEMENT}
-          AND (i.period = :p OR (i.period IS NULL AND NOT d.frozen AND {_SORTABLE} <= :sortable))
-    ) x
+        supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code)
+    SELECT d.recipient, :p, :v, {_BLOCK}, {_placement(0)}, {_placement(1)}, d.doc_key, d.section, d.supplier,
+        d.number, d.doc_date, d.note_type, d.orig_number, d.orig_date, d.inv_typ, d.pos, d.reverse_charge,
+        CASE WHEN d.part = 'itcunavl' THEN 'N' ELSE 'Y' END, d.reason, d.diff_percent, d.filed_on, d.return_period,
+        {_amount("value", None)}, {_amount("taxable", None)}, {_amount("igst", "decl_igst")},
+        {_amount("cgst", "decl_cgst")}, {_amount("sgst", "decl_sgst")}, {_amount("cess", "decl_cess")},
+        d.action, d.remarks, d.port_code
+    FROM ims_documents d
+    LEFT JOIN ims_itc_periods i ON i.recipient = d.recipient AND i.doc_key = d.doc_key
+    LEFT JOIN ims_documents o ON o.recipient = d.recipient AND o.doc_key = d.original_key
+    WHERE d.recipient = :r AND d.filing_status = 'filed' AND NOT {_OUT_OF_STATEMENT}
+      AND (i.period = :p OR (i.period IS NULL AND NOT d.frozen AND {_SORTABLE} <= :sortable))
     RETURNING doc_key, block, bucket, section, {", ".join(HEADS)}
 ),
 kept AS (INSERT INTO gstr2b_taken (doc_key) SELECT doc_key FROM lines)

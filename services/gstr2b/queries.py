@@ -75,22 +75,19 @@ def version(engine: Engine, recipient: str, period: str, number: int | None) -> 
 
 def lines(engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000) -> Iterator[dict[str, Any]]:
     """Lines of the given blocks in portal order (block, section, supplier, its return period and filing
-    date, document: the order `seq` numbers them in), keyset-paged: bounded memory."""
-    after = 0
-    while True:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    f"SELECT {', '.join(LINE_COLUMNS)}, seq FROM gstr2b_lines WHERE recipient = :r AND period = :p "
-                    "AND version = :v AND seq > :after AND block = ANY(:blocks) ORDER BY seq LIMIT :n"
-                ),
-                {"r": v.recipient, "p": v.period, "v": v.version, "blocks": list(blocks), "after": after, "n": chunk},
-            ).all()
-        for row in rows:
-            yield dict(zip(LINE_COLUMNS, row[:-1], strict=True))
-        if len(rows) < chunk:
-            return
-        after = rows[-1][-1]
+    date, document), sorted once by the database and streamed through a server-side cursor `chunk` rows
+    at a time: bounded memory at any size (the lines carry no portal-order index, see migration 0010)."""
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
+            text(
+                f"SELECT {', '.join(LINE_COLUMNS)} FROM gstr2b_lines WHERE recipient = :r AND period = :p "
+                "AND version = :v AND block = ANY(:blocks) "
+                "ORDER BY block, section, supplier, supprd, coalesce(supfildt, DATE '0001-01-01'), doc_key"
+            ),
+            {"r": v.recipient, "p": v.period, "v": v.version, "blocks": list(blocks)},
+        )
+        for row in result:
+            yield dict(zip(LINE_COLUMNS, row, strict=True))
 
 
 def counterparty_summary(engine: Engine, v: Version) -> list[dict[str, Any]]:

@@ -20,11 +20,9 @@ _TAIL = "diff_percent, supfildt, supprd, value, txval, igst, cgst, sgst, cess, a
 
 _INSERT = f"""
 WITH lines AS (
-INSERT INTO gstr2b_lines (recipient, period, version, block, {_COPIED}, itcavl, rsn, {_TAIL}, seq)
+INSERT INTO gstr2b_lines (recipient, period, version, block, {_COPIED}, itcavl, rsn, {_TAIL})
 SELECT l.recipient, :p, :v, 'itcrev', {", ".join("l." + c.strip() for c in _COPIED.split(","))}, 'N', '',
-    {", ".join("l." + c.strip() for c in _TAIL.split(","))},
-    (SELECT coalesce(max(seq), 0) FROM gstr2b_lines WHERE recipient = :r AND period = :p AND version = :v)
-        + row_number() OVER (ORDER BY l.supprd, l.doc_key)
+    {", ".join("l." + c.strip() for c in _TAIL.split(","))}
 FROM ims_rule37a r
 JOIN gstr2b_versions v ON v.recipient = r.recipient
 JOIN gstr2b_lines l ON l.recipient = v.recipient AND l.period = v.period AND l.version = v.version
