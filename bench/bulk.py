@@ -14,10 +14,10 @@ import time
 from dataclasses import replace
 
 import httpx
-from sqlalchemy import Engine, text
 
 from bench.common import bench_settings, run_worker, spawn_cli, stop_process
 from bench.data import write_return
+from bench.live import wait_visible
 from bench.servers import servers
 from services.bootstrap import build_container
 from services.common.embedded.ports import free_port, wait_for_port
@@ -25,24 +25,6 @@ from services.common.log import configure_logging
 from services.common.migrations import upgrade
 from services.common.settings import TOPICS
 from services.common.topics import ensure_topics
-
-POLL_S = 0.010
-
-
-def _wait(engine: Engine, recipient: str, action: str, documents: int, timeout: float = 600) -> float:
-    deadline = time.monotonic() + timeout
-    with engine.connect() as conn:
-        while True:
-            count = conn.execute(
-                text("SELECT coalesce(sum(n), 0) FROM ims_counts WHERE recipient = :r AND action = :a"),
-                {"r": recipient, "a": action},
-            ).scalar_one()
-            conn.rollback()
-            if int(count) >= documents:
-                return time.perf_counter()
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{count} of {documents} show {action}")
-            time.sleep(POLL_S)
 
 
 def main() -> int:
@@ -72,14 +54,14 @@ def main() -> int:
         )
         try:
             wait_for_port("127.0.0.1", settings.http_port, 60, lambda: api.poll() is None)
-            _wait(container.engine, generated.recipient, "N", args.documents)
+            wait_visible(container.engine, generated.recipient, "N", args.documents)
             for run in range(args.runs):
                 for action in ("A", "N"):
                     started = time.perf_counter()
                     answer = http.post(f"/v1/ims/{generated.recipient}/actions/bulk", json={"action": action})
                     answered = time.perf_counter()
                     assert answer.status_code == 200 and answer.json()["proc_cnt"] == args.documents, answer.text[:300]
-                    visible = _wait(container.engine, generated.recipient, action, args.documents)
+                    visible = wait_visible(container.engine, generated.recipient, action, args.documents)
                     print(
                         f"run {run + 1} bulk {action} of {args.documents:,}: answered {answered - started:.2f} s, "
                         f"visible {visible - started:.2f} s",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from bench.common import FILED_ON, Figure, median, percentile, spawn_cli, stop_process, wait_until
 from bench.data import SmallReturn, small_returns
@@ -222,8 +222,9 @@ def steady_load(
     }
 
 
-def _wait_visible(ctx: Context, recipient: str, action: str, documents: int, timeout: float) -> float:
-    with ctx.engine.connect() as conn:
+def wait_visible(engine: Engine, recipient: str, action: str, documents: int, timeout: float = 600) -> float:
+    """When `documents` of the recipient first show `action` in what GET counts reads (perf_counter)."""
+    with engine.connect() as conn:
         deadline = time.monotonic() + timeout
         while True:
             count = conn.execute(
@@ -248,7 +249,7 @@ def bulk(ctx: Context, live: Live, recipient: str, action: str, documents: int) 
     answered = time.perf_counter()
     if answer.status_code != 200 or answer.json().get("proc_cnt") != documents:
         raise RuntimeError(f"bulk {action} answered {answer.status_code}: {answer.text[:500]}")
-    visible = _wait_visible(ctx, recipient, action, documents, timeout=600)
+    visible = wait_visible(ctx.engine, recipient, action, documents, timeout=600)
     return {
         "action": action,
         "documents": documents,
@@ -266,7 +267,7 @@ def run(ctx: Context) -> None:
         warm = small_returns(9, 300, 300, 300)[0]
         begun = time.perf_counter()
         _post_return(live, warm.body)
-        _wait_visible(ctx, warm.recipient, "N", warm.documents, timeout=120)
+        wait_visible(ctx.engine, warm.recipient, "N", warm.documents, timeout=120)
         say(f"  api and consumer up; first filing visible after {time.perf_counter() - begun:.2f} s")
 
         say(
