@@ -234,13 +234,7 @@ class RawLimit:
                         copied += copy_rows(conn, "documents", ("recipient", "reference_id", *DOC_COLUMNS), rows)
                     rows = []
         assert copied == documents, (copied, documents)
-        stages = {
-            "encode": encode.seconds,
-            "produce": produce.seconds,
-            "consume": consume_s,
-            "decode": decode.seconds,
-            "copy": copy.seconds,
-        }
+        stages = _stages(encode, produce, consume_s, decode, copy)
         return self._summary(documents, len(messages), size, stages)
 
     # --- one ~150-byte message per document (reference) -----------------------------------------------
@@ -283,13 +277,7 @@ class RawLimit:
                         copied += copy_rows(conn, "per_document", PER_DOCUMENT_FIELDS, rows)
                     rows = []
         assert copied == documents, (copied, documents)
-        stages = {
-            "encode": encode.seconds,
-            "produce": produce.seconds,
-            "consume": consume_s,
-            "decode": decode.seconds,
-            "copy": copy.seconds,
-        }
+        stages = _stages(encode, produce, consume_s, decode, copy)
         return self._summary(documents, len(messages), size, stages)
 
     @staticmethod
@@ -385,3 +373,15 @@ class RawLimit:
             conn.execute(text("TRUNCATE documents_copy"))
         best = median(seconds)
         return {"rows": rows, "seconds": best, "rows_per_s": rows / best if best else float("inf")}
+
+
+def _stages(
+    encode: StageTimer, produce: StageTimer, consume_s: float, decode: StageTimer, copy: StageTimer
+) -> dict[str, float]:
+    return {
+        "encode": encode.seconds,
+        "produce": produce.seconds,
+        "consume": consume_s,
+        "decode": decode.seconds,
+        "copy": copy.seconds,
+    }

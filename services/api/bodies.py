@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
 from fastapi import HTTPException, Request
 
-from services.common.jsonstream import ESCAPES, MalformedJson, check_strings
+from services.common.jsonstream import DECODER, ESCAPES, MalformedJson, check_strings
 
 
 class BodyRefused(HTTPException):
@@ -34,10 +32,6 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number")
-
-
 def parse_json(raw: bytes) -> Any:
     """Non-integers become Decimal (money stays exact); NaN/Infinity and invalid UTF-8 are refused."""
     try:
@@ -45,7 +39,7 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BodyRefused(400, f"body: not valid UTF-8 at byte {exc.start}") from None
     try:
-        parsed = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        parsed = DECODER.decode(text)
     except RecursionError:
         raise BodyRefused(400, "body: JSON nested too deeply") from None
     except ValueError as exc:

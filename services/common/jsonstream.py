@@ -29,8 +29,12 @@ class MalformedJson(ValueError):
     """The text is not well-formed JSON (or holds what the API refuses); says where and why."""
 
 
-def _reject_constant(name: str) -> None:
+def reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number")
+
+
+# Money stays exact (Decimal); NaN / Infinity are refused. The decoder holds no state between calls.
+DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=reject_constant)
 
 
 class JsonStream:
@@ -39,7 +43,6 @@ class JsonStream:
     def __init__(self, source: IO[bytes], on_read: Callable[[int], None] | None = None):
         self._source = source
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
-        self._decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
         self._buf = ""
         self._pos = 0
         self._dropped = 0  # characters before the window
@@ -116,7 +119,7 @@ class JsonStream:
         self.peek()
         while True:
             try:
-                found, end = self._decoder.raw_decode(self._buf, self._pos)
+                found, end = DECODER.raw_decode(self._buf, self._pos)
             except RecursionError:
                 raise MalformedJson("body: JSON nested too deeply") from None
             except ValueError as exc:

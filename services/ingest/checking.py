@@ -9,15 +9,14 @@ travels back is a flat tuple per row: the encoded document and the few fields th
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from services.common.codec import Codec
 from services.common.gstin import parse_gstin
+from services.common.jsonstream import DECODER
 from services.common.periods import Period, financial_year_of
 from services.ingest.domain.gstr1 import TABLES, Entry, Locator, ReturnReader, series_key
 from services.ingest.domain.problems import Problem
@@ -97,17 +96,10 @@ def check_rows(context: CheckContext, rows: list[RawRow]) -> list[Checked]:
         table = _BY_NAME[name]
         if last is None or last[0] is not party:
             last = (party, *reader.party(table, party))
-        raw = _DECODER.decode(row) if isinstance(row, str) else row
+        raw = DECODER.decode(row) if isinstance(row, str) else row
         entry = reader.validate(table, last[1], last[2], raw)
         out.append(checked(entry, context.filed_on, context.quarterly_filer, codec, True))
     return out
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number")
-
-
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
 @functools.lru_cache(maxsize=8)

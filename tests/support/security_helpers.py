@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from services.actions.projection import ImsProjection
 from services.common import tokens
 from services.common.digest import digests
 from services.common.gstin import parse_gstin
@@ -24,23 +25,20 @@ from tests.support.ingest_helpers import end_offsets, read_events
 
 # Written by the API itself while it answers (synchronously).
 API_TABLES = ("request_log", "raw_returns", "document_numbers", "api_tokens")
-# Written by the consumers from events.
-READ_MODELS = (
+# Written by the consumers from events: every table the IMS projection owns, the outbox and the archive.
+READ_MODELS = (*ImsProjection.tables, "notification_outbox", "event_archive")
+ALL_TABLES = API_TABLES + READ_MODELS
+# The tables of one recipient's IMS (each has a `recipient` column).
+RECIPIENT_TABLES = (
     "ims_documents",
+    "ims_itc_periods",
     "ims_counts",
     "ims_history",
     "ims_refusals",
-    "ims_periods",
-    "ims_clock",
-    "ims_recipients",
+    "ims_rule37a",
     "gstr2b_versions",
     "gstr2b_lines",
-    "notification_outbox",
-    "event_archive",
 )
-ALL_TABLES = API_TABLES + READ_MODELS
-# The tables of one recipient's IMS (each has a `recipient` column).
-RECIPIENT_TABLES = ("ims_documents", "ims_counts", "ims_history", "ims_refusals", "gstr2b_versions", "gstr2b_lines")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -86,7 +86,7 @@ def test_walking_any_json_text_gives_what_json_loads_gives(value, indent):
 )
 def test_malformed_text_is_refused_with_the_json_modules_position(block, text):
     with pytest.raises(ValueError) as stdlib:
-        json.loads(text, parse_constant=jsonstream._reject_constant)
+        json.loads(text, parse_constant=jsonstream.reject_constant)
     with pytest.raises(MalformedJson) as refused:
         walk(stream := JsonStream(io.BytesIO(text.encode())))
         stream.end()
