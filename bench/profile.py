@@ -131,7 +131,7 @@ def explain_gstr2b(engine: Any, recipient: str, report: dict[str, Any]) -> None:
         transaction = conn.begin()
         try:
             explained = conn.begin_nested()
-            statements = (("take_in (UPDATE)", builder._TAKE_IN), ("insert_lines", builder._INSERT_LINES))
+            statements = (("lines, marks and sums (a first version)", builder._FIRST),)
             for name, sql in statements:
                 started = time.perf_counter()
                 explain = text("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)

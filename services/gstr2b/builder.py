@@ -79,10 +79,9 @@ WHERE i.recipient = :r AND i.period = :p AND d.recipient = i.recipient AND d.doc
 """
 
 # One statement writes the lines of what the statement holds (what it held before, and every filed,
-# unfrozen document of this or an earlier period that no statement holds yet), keeps their keys aside
-# and sums them as they are written: the documents are read once and nothing written is read back.
-# The marks are added by a later statement: one that read ims_itc_periods while adding to it could,
-# planned on an empty-looking table, rescan it for every document.
+# unfrozen document of this or an earlier period that no statement holds yet), marks the documents it
+# takes in for the first time and sums the lines as they are written: the documents are read once and
+# nothing written is read back. Every mark the statement adds is invisible to its own join (one snapshot).
 _WRITE_LINES = f"""
 WITH lines AS (
     INSERT INTO gstr2b_lines (recipient, period, version, block, bucket, section, doc_key, ims_section, supplier,
@@ -101,18 +100,21 @@ WITH lines AS (
       AND (i.period = :p OR (i.period IS NULL AND NOT d.frozen AND {_SORTABLE} <= :sortable))
     RETURNING doc_key, block, bucket, section, {", ".join(HEADS)}
 ),
-kept AS (INSERT INTO gstr2b_taken (doc_key) SELECT doc_key FROM lines)
+taken AS (INSERT INTO ims_itc_periods (recipient, doc_key, period) SELECT :r, doc_key, :p FROM lines {{new}})
 SELECT block, bucket, section, count(*), {", ".join(f"sum({h})" for h in HEADS)} FROM lines
 GROUP BY block, bucket, section
 """
 
-# Session-local, emptied after each statement: the keys of the lines just written.
-_STAGE = "CREATE TEMP TABLE IF NOT EXISTS gstr2b_taken (doc_key text NOT NULL) ON COMMIT DELETE ROWS"
+# A first version holds nothing yet (marks of a period are only made by its versions), so every document
+# it takes in is new; a later version marks only those it did not hold (a document has one mark at most,
+# see migration 0011).
+_FIRST = _WRITE_LINES.replace("{new}", "")
+_LATER = _WRITE_LINES.replace(
+    "{new}", "WHERE NOT EXISTS (SELECT 1 FROM ims_itc_periods m WHERE m.recipient = :r AND m.doc_key = lines.doc_key)"
+)
 
-# Marks the documents taken in for the first time; those a later version already held keep their mark.
-# A first version holds nothing yet (marks of a period are only made by its versions), so every key is
-# new and a plain insert is enough: a speculative ON CONFLICT insert writes half as much WAL again per row.
-_TAKE_IN = "INSERT INTO ims_itc_periods (recipient, doc_key, period) SELECT :r, doc_key, :p FROM gstr2b_taken"
+
+LINES_WORK_MEM = "256MB"
 
 
 def sortable(period: Period) -> str:
@@ -131,10 +133,10 @@ def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigg
     held = version > 1
     if held:
         conn.execute(text(_LET_GO), params)
-    conn.execute(text(_STAGE))
-    rows = list(conn.execute(text(_WRITE_LINES), params | {"v": version}).all())
-    conn.execute(text(_TAKE_IN + (" ON CONFLICT (recipient, doc_key) DO NOTHING" if held else "")), params)
-    conn.execute(text("TRUNCATE gstr2b_taken"))
+    # the written lines are read twice (marks, sums): kept in memory up to a few million documents
+    conn.execute(text(f"SET LOCAL work_mem = '{LINES_WORK_MEM}'"))
+    rows = list(conn.execute(text(_LATER if held else _FIRST), params | {"v": version}).all())
+    conn.execute(text("SET LOCAL work_mem TO DEFAULT"))
     rows += reversals.insert_lines(conn, recipient, period, version)
     totals = {(b, k, s): dict(zip(HEADS, (int(x) for x in amounts), strict=True)) for b, k, s, _, *amounts in rows}
     summary = itcsumm(totals)

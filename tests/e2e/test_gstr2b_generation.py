@@ -68,6 +68,13 @@ def test_cutoff_generates_version_1_and_recompute_makes_version_2_leaving_1_unch
     second = json.loads(live_stack.http.get(f"/v1/gstr2b/{RECIPIENT}/102025").text)["data"]
     assert second["itcsumm"]["itcavl"]["nonrevsup"]["b2b"]["igst"] == 18000.00 + 1250.03
     assert second["itcsumm"]["itcRejected"]["igst"] == 0
+    # what version 2 holds is marked once per document (no unique index guards it: migration 0011)
+    marks = "SELECT doc_key FROM ims_itc_periods WHERE recipient = :r AND period = '102025'"
+    held = "SELECT doc_key FROM gstr2b_lines WHERE recipient = :r AND period = '102025' AND version = 2"
+    assert live_stack.scalar(f"SELECT count(*) - count(DISTINCT doc_key) FROM ({marks}) m", r=RECIPIENT) == 0
+    assert live_stack.scalar(f"SELECT count(*) FROM (({marks}) EXCEPT ({held})) x", r=RECIPIENT) == 0
+    assert live_stack.scalar(f"SELECT count(*) FROM (({held}) EXCEPT ({marks})) x", r=RECIPIENT) == 0
+    assert live_stack.scalar(f"SELECT count(*) FROM ({held}) h", r=RECIPIENT) > 0
     again = live_stack.http.get(f"/v1/gstr2b/{RECIPIENT}/102025", params={"version": 1}).text
     assert again == v1.text, "a generated version is immutable"
     diff = live_stack.http.get(f"/v1/gstr2b/{RECIPIENT}/102025/diff", params={"from": 1, "to": 2}).json()
