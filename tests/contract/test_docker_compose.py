@@ -325,3 +325,15 @@ def test_the_image_holds_the_schemas_and_migrations_the_code_finds_beside_itself
         assert needed in sources or "." in sources, f"the image lacks {needed}"
     runs = [rest for keyword, rest in _dockerfile_instructions() if keyword == "RUN"]
     assert any(re.search(r"pip install .*(-e|--editable) \.", rest) for rest in runs)
+
+
+def test_postgres_runs_with_the_settings_of_the_embedded_server(services):
+    from services.common.embedded.postgres import memory_settings
+
+    command = services["postgres"]["command"]
+    assert command[0] == "postgres"
+    given = dict(arg.split("=", 1) for arg in command[2::2])
+    assert set(given) == set(memory_settings())
+    assert {k: v for k, v in given.items() if k != "shared_buffers"} == {
+        k: v for k, v in memory_settings().items() if k != "shared_buffers"
+    }
