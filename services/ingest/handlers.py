@@ -7,6 +7,7 @@ Idempotency-Key returns the first answer without publishing again; the raw retur
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, text
 
 from services.bootstrap import Container
 from services.common import failpoints, requests
-from services.common.batching import batched
+from services.common.batching import Behind, batched
 from services.common.envelope import Envelope
 from services.common.periods import Period
 from services.common.producer import Encoded
@@ -135,8 +136,9 @@ def _commit(
     try:
         with container.engine.begin() as conn:
             try:
-                for batch in batched(rows, CLAIM_BATCH):
-                    settle(conn, batch)
+                with Behind(functools.partial(settle, conn)) as claims:  # the claims' waits overlap the walk
+                    for batch in batched(rows, CLAIM_BATCH):
+                        claims.put(batch)
             except ReturnRejected as exc:
                 raise FilingRefused(str(exc)) from None
             _archive(conn, archived_as, body)
