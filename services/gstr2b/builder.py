@@ -47,14 +47,20 @@ _DIFF = "o.doc_key IS NOT NULL AND o.frozen AND o.action <> 'R'"
 def _amount(column: str, declared: str | None) -> str:
     """What the statement counts for one head. A "No" declaration reduces nothing; a declared partial
     amount is the reduction (negative for a downward invoice or debit-note amendment); otherwise the
-    document counts in full, or as the difference from an original an earlier GSTR-3B already took."""
+    document counts in full, or as the difference from an original an earlier GSTR-3B already took.
+
+    An invoice or debit-note amendment reduces ITC only as a difference from an original that was taken
+    (IMS-RULES §5): where the original was rejected, or never reached a filed GSTR-3B, the amendment
+    counts in full whatever the reduction answer says."""
     reduced = (
         (
-            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN ({_CREDIT}, {_SUPPLY_AMENDMENTS}) THEN 0 "
+            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN ({_CREDIT}) THEN 0 "
+            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN ({_SUPPLY_AMENDMENTS}) AND {_DIFF} "
+            "THEN 0 "
             f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL AND d.section IN ({_CREDIT}) "
             f"THEN d.{declared} "
             f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL "
-            f"AND d.section IN ({_SUPPLY_AMENDMENTS}) THEN -d.{declared} "
+            f"AND d.section IN ({_SUPPLY_AMENDMENTS}) AND {_DIFF} THEN -d.{declared} "
         )
         if declared
         else ""
