@@ -37,22 +37,32 @@ def _params(message: Delivered, **extra: object) -> dict[str, object]:
 
 
 def freeze(conn: Connection, message: Delivered) -> None:
+    """The first GSTR-3B filing of a period freezes what its latest GSTR-2B holds (a repeated filing, say a
+    client's retry, changes nothing). **Our rule**: a document of the period that no statement holds, one
+    kept Pending at generation and decided afterwards without a recompute, stays in IMS and is carried
+    into the next GSTR-2B, so its ITC is not lost. A period filed before any GSTR-2B of it was generated
+    freezes its own decided documents."""
     recipient, period, filed_on = (message.record[k] for k in ("recipient", "period", "filed_on"))
-    conn.execute(
-        text("INSERT INTO ims_periods (recipient, period, gstr3b_filed_on) VALUES (:r, :p, :d) ON CONFLICT DO NOTHING"),
+    first = conn.execute(
+        text(
+            "INSERT INTO ims_periods (recipient, period, gstr3b_filed_on) VALUES (:r, :p, :d) "
+            "ON CONFLICT DO NOTHING RETURNING period"
+        ),
         {"r": recipient, "p": period, "d": filed_on},
-    )
+    ).first()
+    if first is None:
+        return
     conn.execute(
         text(
             _history(
                 message,
                 "frozen",
                 "UPDATE ims_documents d SET frozen = true WHERE recipient = :r AND action <> 'P' AND NOT frozen "
-                # taken in by this period's statement, or not taken in by any and belonging to this period
-                "AND (gstr2b_period = :p OR doc_key IN "
-                "(SELECT doc_key FROM ims_itc_periods WHERE recipient = :r AND period = :p)) "
-                "AND NOT EXISTS (SELECT 1 FROM ims_itc_periods i WHERE i.recipient = d.recipient "
-                "AND i.doc_key = d.doc_key AND i.period <> :p) "
+                # taken in by this period's statement, or (no statement of it generated yet) belonging to it
+                "AND (doc_key IN (SELECT doc_key FROM ims_itc_periods WHERE recipient = :r AND period = :p) "
+                "OR (gstr2b_period = :p AND NOT EXISTS (SELECT 1 FROM gstr2b_versions v "
+                "WHERE v.recipient = :r AND v.period = :p) AND NOT EXISTS (SELECT 1 FROM ims_itc_periods i "
+                "WHERE i.recipient = d.recipient AND i.doc_key = d.doc_key))) "
                 "RETURNING recipient, doc_key",
             )
         ),

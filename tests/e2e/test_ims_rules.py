@@ -129,6 +129,45 @@ def test_a_no_action_document_is_frozen_by_gstr3b_while_a_pending_one_is_carried
     assert history(live, recipient, kept["doc_id"])[-1]["what"] == "frozen"
 
 
+# 1b ---------------------------------------------------------------------------------------------------------
+def test_a_document_decided_after_generation_without_recompute_is_carried_into_the_next_gstr2b(
+    live_stack: LiveStack,
+) -> None:
+    """Our rule: GSTR-3B freezes what the period's GSTR-2B holds; a Pending document accepted after the
+    statement was generated, and not recomputed, stays in IMS and the next statement takes its ITC. A
+    repeated GSTR-3B filing (a client's retry) changes nothing."""
+    live, supplier, recipient = live_stack, gstin("27"), gstin("29")
+    body = gstr1(
+        supplier,
+        "102025",
+        recipient,
+        b2b=[invoice("DB-1", "03-10-2025", "1000.00"), invoice("DB-2", "04-10-2025", "2000.00")],
+    )
+    file_return(live, body, "2025-11-11")
+    live.wait_projected()
+    act(live, recipient, [("b2b", record_of(document(live, recipient, "DB-2"), "P"))])
+    advance_clock(live, "2025-11-14")  # GSTR-2B 102025 v1 holds DB-1 only
+    late = document(live, recipient, "DB-2")
+    act(live, recipient, [("b2b", record_of(late, "A"))])  # decided after generation, no recompute
+
+    file_gstr3b(live, recipient, "102025", "2025-11-20")
+    file_gstr3b(live, recipient, "102025", "2025-11-21")  # a retry
+    assert section_counts(counts(live, recipient), "b2b") == tally(accept=1)
+    assert [d["inum"] for d in documents(live, recipient)] == ["DB-2"]
+    assert "frozen" not in [e["what"] for e in history(live, recipient, late["doc_id"])]
+    frozen_once = live.scalar("SELECT count(*) FROM ims_history WHERE recipient = :r AND what = 'frozen'", r=recipient)
+    assert frozen_once == 1, "the retry froze nothing more"
+
+    advance_clock(live, "2025-12-14")  # GSTR-2B 112025 takes the carried document
+    october = live.http.get(f"/v1/gstr2b/{recipient}/102025").json()["data"]
+    november = live.http.get(f"/v1/gstr2b/{recipient}/112025").json()["data"]
+    assert october["itcsumm"]["itcavl"]["nonrevsup"]["b2b"]["igst"] == 180.00  # DB-1's tax
+    assert november["itcsumm"]["itcavl"]["nonrevsup"]["b2b"]["igst"] == 360.00  # DB-2's tax
+    file_gstr3b(live, recipient, "112025", "2025-12-20")
+    assert counts(live, recipient)["all_oth"]["ttl_cnt"] == 0
+    assert history(live, recipient, late["doc_id"])[-1]["what"] == "frozen"
+
+
 # 2 ----------------------------------------------------------------------------------------------------------
 def test_pending_is_blocked_for_credit_notes_before_oct_2025_and_limited_to_one_period_after(
     live_stack: LiveStack,
