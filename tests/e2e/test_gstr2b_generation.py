@@ -54,6 +54,13 @@ def test_cutoff_generates_version_1_and_recompute_makes_version_2_leaving_1_unch
     assert data["itcsumm"]["itcRejected"]["nonrevsup"]["b2b"]["igst"] == 1250.03
     assert first["gstr3b_table4"]["4A5"]["igst"] == 18000.00 + 10800.00 + 180.00 - 900.00
     assert first["gstr3b_table4"]["4A3"]["igst"] == 1440.00
+    # a block's heads are its net ITC: credit notes (othersup) are netted off, as in table 4
+    table4 = first["gstr3b_table4"]
+    assert (
+        avl["igst"]
+        == sum(table4[row]["igst"] for row in ("4A1", "4A3", "4A4", "4A5"))
+        == 18000.00 + 10800.00 + 180.00 - 900.00 + 1440.00
+    )
     assert [g["ctin"] for g in data["docRejdata"]["b2b"]] == ["27AAPFK4821M1ZT"]
 
     refused = live_stack.post(f"/v1/gstr2b/{RECIPIENT}/112025/recompute", {})

@@ -59,8 +59,13 @@ def empty_heads() -> dict[str, int]:
     return dict.fromkeys(HEADS, 0)
 
 
+REDUCING_BUCKET = "othersup"  # credit notes: reported as positive amounts, netted off a block's total
+
+
 def itcsumm(totals: dict[tuple[str, str, str], dict[str, int]]) -> dict[str, dict[str, object]]:
-    """Every block, bucket and leaf present (zeros included), each carrying the four heads in paise."""
+    """Every block, bucket and leaf present (zeros included), each carrying the four heads in paise. A
+    bucket's heads add its leaves; a block's heads are its net ITC: the other buckets less the credit
+    notes of `othersup` (for `itcavl`, 4A(1) + 4A(3) + 4A(4) + 4A(5) of GSTR-3B)."""
     summary: dict[str, dict[str, object]] = {}
     for block in BLOCKS:
         block_sum = empty_heads()
@@ -74,8 +79,9 @@ def itcsumm(totals: dict[tuple[str, str, str], dict[str, int]]) -> dict[str, dic
                 for head in HEADS:
                     bucket_sum[head] += values[head]
             buckets[bucket] = {**bucket_sum, **leaf_values}
+            sign = -1 if bucket == REDUCING_BUCKET else 1
             for head in HEADS:
-                block_sum[head] += bucket_sum[head]
+                block_sum[head] += sign * bucket_sum[head]
         summary[block] = {**block_sum, **buckets}
     return summary
 
