@@ -262,6 +262,90 @@ def test_pending_is_blocked_for_credit_notes_before_oct_2025_and_limited_to_one_
     assert document(live, recipient, "CN-UP")["action"] == "P"
 
 
+# 2b ---------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("original_fp", "original_filed", "gstr3b_filed", "amendment_fp", "amendment_filed", "deadline"),
+    [
+        ("072025", "2025-08-11", "2025-08-20", "082025", "2025-09-11", None),  # before Oct-2025: no Pending
+        ("102025", "2025-11-11", "2025-11-20", "112025", "2025-12-11", "20-01-2026"),  # one period's window
+    ],
+    ids=["before-oct-2025", "from-oct-2025"],
+)
+def test_pending_blocked_amendments_cases_2_to_4_before_and_after_oct_2025(
+    live_stack: LiveStack,
+    original_fp: str,
+    original_filed: str,
+    gstr3b_filed: str,
+    amendment_fp: str,
+    amendment_filed: str,
+    deadline: str | None,
+) -> None:
+    """IMS-RULES §3 Pending blocked: (2) an upward credit-note amendment, (3) a downward amendment of a
+    rejected credit note, (4) a downward amendment of an accepted invoice whose GSTR-3B is filed. Before
+    the Oct-2025 GSTR-2B period Pending is refused for them; from it, allowed until the deadline."""
+    live, supplier, recipient = live_stack, gstin("27"), gstin("29")
+    month, year = original_fp[:2], original_fp[2:]
+    day = f"-{month}-{year}"
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            original_fp,
+            recipient,
+            b2b=[invoice("PB-INV", "05" + day, "1000.00")],
+            cdnr=[note("PB-UP", "06" + day, "1000.00"), note("PB-REJ", "07" + day, "1000.00")],
+        ),
+        original_filed,
+    )
+    live.wait_projected()
+    act(
+        live,
+        recipient,
+        [
+            ("b2b", record_of(document(live, recipient, "PB-INV"), "A")),
+            ("b2bcn", record_of(document(live, recipient, "PB-REJ"), "R")),
+        ],
+    )
+    file_gstr3b(live, recipient, original_fp, gstr3b_filed)
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            amendment_fp,
+            recipient,
+            b2ba=[invoice("PB-INV", "05" + day, "600.00", oinum="PB-INV", oidt="05" + day)],
+            cdnra=[
+                note("PB-UP", "06" + day, "2000.00", ont_num="PB-UP", ont_dt="06" + day),
+                note("PB-REJ", "07" + day, "500.00", ont_num="PB-REJ", ont_dt="07" + day),
+            ],
+        ),
+        amendment_filed,
+    )
+    live.wait_projected()
+    amended = {
+        d.get("inum") or d["nt_num"]: d for d in documents(live, recipient) if d["section"] in ("b2ba", "b2bcna")
+    }
+    assert set(amended) == {"PB-INV", "PB-UP", "PB-REJ"}
+    for doc in amended.values():
+        assert (doc["ispendactblocked"], doc["pendactdeadline"], doc["action"]) == ("Y", deadline, "N"), doc
+
+    answer = answer_of(save(live, recipient, [(d["section"], record_of(d, "P")) for d in amended.values()]))
+    if deadline is None:
+        assert answer["status_cd"] == "ER" and answer["proc_cnt"] == 0
+        assert sorted(errors(answer)) == [
+            ("b2ba", "PENDING_BLOCKED"),
+            ("b2bcna", "PENDING_BLOCKED"),
+            ("b2bcna", "PENDING_BLOCKED"),
+        ]
+        expected = "N"
+    else:
+        assert answer["status_cd"] == "P" and answer["proc_cnt"] == 3, answer
+        expected = "P"
+    live.wait_projected()
+    after = {d.get("inum") or d["nt_num"]: d for d in documents(live, recipient) if d["section"] in ("b2ba", "b2bcna")}
+    assert {number: d["action"] for number, d in after.items()} == dict.fromkeys(amended, expected)
+
+
 # 3 ----------------------------------------------------------------------------------------------------------
 def test_a_credit_note_is_accepted_with_a_partial_itc_reduction_and_bad_declarations_are_refused(
     live_stack: LiveStack,
