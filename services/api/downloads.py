@@ -45,8 +45,15 @@ def csv_stream(columns: Sequence[str], rows: Iterable[dict[str, Any]], flush_eve
     yield buffer.getvalue().encode("utf-8")
 
 
-def xlsx_file(sheets: Iterable[tuple[str, Sequence[str], Iterable[dict[str, Any]]]]) -> str:
-    """Write a workbook in constant-memory mode to a temporary file and return its path."""
+XLSX_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header included
+
+
+def xlsx_file(
+    sheets: Iterable[tuple[str, Sequence[str], Iterable[dict[str, Any]]]], max_rows: int = XLSX_MAX_ROWS
+) -> str:
+    """Write a workbook in constant-memory mode to a temporary file and return its path. A sheet that
+    would outgrow Excel's row limit continues on "NAME (2)", "NAME (3)"... with the same header: no row
+    is dropped (xlsxwriter ignores writes past the limit without raising)."""
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="ims-")
     os.close(handle)
     workbook = xlsxwriter.Workbook(
@@ -54,9 +61,15 @@ def xlsx_file(sheets: Iterable[tuple[str, Sequence[str], Iterable[dict[str, Any]
     )
     money_format = workbook.add_format({"num_format": "0.00"})
     for name, columns, rows in sheets:
-        sheet = workbook.add_worksheet(name[:31])
-        sheet.write_row(0, 0, columns)
-        for r, row in enumerate(rows, 1):
+        part = 1
+        sheet = _sheet(workbook, name, part, columns)
+        r = 0
+        for row in rows:
+            r += 1
+            if r >= max_rows:
+                part += 1
+                sheet = _sheet(workbook, name, part, columns)
+                r = 1
             for c, column in enumerate(columns):
                 value = row.get(column)
                 if isinstance(value, Paise):
@@ -67,6 +80,13 @@ def xlsx_file(sheets: Iterable[tuple[str, Sequence[str], Iterable[dict[str, Any]
                     sheet.write_string(r, c, str(neutralise(value)))
     workbook.close()
     return path
+
+
+def _sheet(workbook: Any, name: str, part: int, columns: Sequence[str]) -> Any:
+    suffix = "" if part == 1 else f" ({part})"
+    sheet = workbook.add_worksheet(name[: 31 - len(suffix)] + suffix)
+    sheet.write_row(0, 0, columns)
+    return sheet
 
 
 def file_chunks(path: str, size: int = 1 << 16) -> Iterator[bytes]:

@@ -1,7 +1,8 @@
 """GSTR-2B in the GSTN JSON shape, and as CSV / XLSX with one sheet per section, all streamed.
 
-`docdata` and `docRejdata` group documents by supplier (`ctin`, `supfildt`, `supprd`); the stream never
-holds more than one supplier group, so a 1,000,000-document statement is sent in bounded memory. The
+`docdata` and `docRejdata` group documents by supplier (`ctin`, `supfildt`, `supprd`); the stream holds
+about 64 KB of text at a time, even within one supplier's group, so a 1,000,000-document statement (from
+one supplier or many) is sent in bounded memory. The
 `chksum` is the SHA-256 of the `data` object's text exactly as sent.
 """
 
@@ -120,18 +121,27 @@ def _sections_json(lines: Iterable[dict[str, Any]]) -> Iterator[str]:
         for (supplier, supprd, filed), group in groupby(
             in_section, key=lambda line: (line["supplier"], line["supprd"], line["supfildt"])
         ):
-            docs = list(group)
-            head = {
-                "ctin": supplier,
-                "trdnm": "",
-                "supfildt": dmy(filed.isoformat()) if filed else None,
-                "supprd": supprd,
-                LIST_KEY.get(section, "inv"): [document(d) for d in docs],
-            }
-            yield ("" if first_group else ",") + dumps(head)
+            head = {"ctin": supplier, "trdnm": "", "supfildt": dmy(filed.isoformat()) if filed else None,
+                    "supprd": supprd}  # fmt: skip
+            opening = ("" if first_group else ",") + dumps(head)[:-1] + "," + dumps(LIST_KEY.get(section, "inv"))
+            yield from _joined(opening + ":[", (dumps(document(d)) for d in group), "]}")
             first_group = False
         yield "]"
     yield "}"
+
+
+def _joined(opening: str, items: Iterator[str], closing: str, size: int = 1 << 16) -> Iterator[str]:
+    """`opening`, the items separated by commas, `closing`, in pieces of about `size` characters: a
+    supplier group of a million documents is never held whole."""
+    parts, length = [opening], len(opening)
+    for index, item in enumerate(items):
+        parts.append("," + item if index else item)
+        length += len(item) + 1
+        if length >= size:
+            yield "".join(parts)
+            parts, length = [], 0
+    parts.append(closing)
+    yield "".join(parts)
 
 
 def docdata_lines(engine: Engine, v: queries.Version) -> Iterator[dict[str, Any]]:
