@@ -5,7 +5,8 @@
 2. Catch up to the live consumer's checkpoints, then switch in one transaction that holds the live
    checkpoint rows: the live tables move to a retired schema, the rebuilt ones take their place, and the
    live checkpoints take the rebuilt positions. A live consumer blocked on those rows resumes on the new
-   tables and skips what the replay already applied; the API keeps answering throughout.
+   tables and skips what the replay already applied; the API keeps answering throughout. The
+   notifications of what it skips are carried into the live outbox (sent once, by the notifier).
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ def switch(container: Container, projection: Projection, fresh_schema: str, reti
         )
         if any(rebuilt.get(key, 0) < offset for key, offset in live.items()):
             return False
+        _carry_notifications(conn, fresh_schema, live_schema)
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {retired_schema}"))
         for table in projection.tables:
             conn.execute(text(f"ALTER TABLE {live_schema}.{table} SET SCHEMA {retired_schema}"))
@@ -128,6 +130,20 @@ def switch(container: Container, projection: Projection, fresh_schema: str, reti
         checkpoints.claim(conn, projection.name, rebuilt)
         checkpoints.advance(conn, projection.name, rebuilt)
     return True
+
+
+def _carry_notifications(conn: Any, fresh_schema: str, live_schema: str) -> None:
+    """The live outbox stays (it records what was sent), but events the rebuild applied ahead of the live
+    consumer, which that consumer now skips, left their notifications only in the rebuilt outbox: they
+    join the live one unsent. Rows the live consumer already wrote (same cause event and supplier) are
+    kept as they are, so nothing is sent twice."""
+    conn.execute(
+        text(
+            f"INSERT INTO {live_schema}.notification_outbox (cause_event_id, supplier, recipient, record) "
+            f"SELECT cause_event_id, supplier, recipient, record FROM {fresh_schema}.notification_outbox "
+            "ORDER BY seq ON CONFLICT (cause_event_id, supplier) DO NOTHING"
+        )
+    )
 
 
 def _rebind_archive_triggers(conn: Any, schema: str) -> None:
