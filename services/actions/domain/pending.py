@@ -2,7 +2,8 @@
 
 Pending is blocked where accepting *reduces* ITC: original credit notes; upward amendments of a
 credit note; downward credit-note amendments whose original was rejected; downward amendments of an
-invoice, debit note or ECO document whose original was accepted and frozen by a filed GSTR-3B. From
+invoice, debit note or ECO document whose original was accepted (or deemed accepted: No Action) and
+frozen by a filed GSTR-3B, the case in which GSTR-2B counts the amendment as a difference. From
 the October 2025 GSTR-2B period such documents may stay Pending until the GSTR-3B due date of the
 following tax period; before it, never.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-from services.actions.domain.model import ACCEPT, REJECT, ImsDocument
+from services.actions.domain.model import REJECT, ImsDocument
 from services.common.periods import IMS_POLICY_START, Period, gstr3b_due_date
 
 ORIGINAL_CREDIT_NOTES = frozenset({"b2bcn", "isdcn"})
@@ -39,7 +40,8 @@ def blocked(section: str, amend_direction: str | None, original: ImsDocument | N
             return True
         return amend_direction == "down" and original is not None and original.action == REJECT
     if section in SUPPLY_AMENDMENTS:
-        return amend_direction == "down" and original is not None and original.action == ACCEPT and original.frozen
+        # accepted, or deemed accepted (No Action), when its GSTR-3B was filed: the ITC was taken
+        return amend_direction == "down" and original is not None and original.frozen and original.action != REJECT
     return False
 
 
