@@ -14,7 +14,7 @@ from services.actions.handlers import CommandRefused
 from services.actions.records import getinv_record
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import parse_json, read_body
-from services.api.common import decode_cursor, encode_cursor, path_gstin, refused
+from services.api.common import decode_cursor, decode_position, encode_cursor, path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
 from services.api.money_json import MoneyJSONResponse
 from services.bootstrap import Container
@@ -277,11 +277,19 @@ async def post_clock(request: Request) -> Any:
 
 
 @router.get("/suppliers/{gstin}/outward", dependencies=[SUPPLIER])
-def get_outward(request: Request, gstin: str, rtnprd: str | None = None) -> Any:
-    """SUPVIEW: what each recipient did with this supplier's documents, and liabilities added back."""
+def get_outward(
+    request: Request,
+    gstin: str,
+    rtnprd: str | None = None,
+    limit: int = Query(supplier.PAGE, ge=1, le=50_000),
+    cursor: str | None = None,
+) -> Any:
+    """SUPVIEW: what each recipient did with this supplier's documents, and liabilities added back; paged
+    by `limit` and the `next_cursor` of the previous page."""
     if rtnprd is not None:
         _selection(gstin, None, None, None, rtnprd, None)
-    return MoneyJSONResponse(supplier.outward(_container(request).engine, path_gstin(gstin), rtnprd))
+    after = decode_position(cursor, 3)
+    return MoneyJSONResponse(supplier.outward(_container(request).engine, path_gstin(gstin), rtnprd, limit, after))
 
 
 def _iso_date(value: Any, field: str) -> str:

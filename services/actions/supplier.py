@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from services.actions.records import dmy, getinv_record
 from services.actions.store import COLUMNS, _from_row
+from services.api.common import encode_cursor
 from services.api.money_json import money
 from services.bootstrap import Container
 from services.common.envelope import Envelope
@@ -18,10 +19,20 @@ from services.common.settings import EVENTS_TOPIC
 CREDIT_NOTES = ("b2bcn", "b2bcna")
 
 
-def outward(engine: Engine, supplier: str, rtnprd: str | None, limit: int = 100_000) -> dict[str, Any]:
-    """Per recipient: the supplier's documents with the recipient's action (`imsactn`, blank = N)."""
+PAGE = 5000
+
+
+def outward(
+    engine: Engine, supplier: str, rtnprd: str | None, limit: int = PAGE, after: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """Per recipient: the supplier's documents with the recipient's action (`imsactn`, blank = N), `limit`
+    at a time in (recipient, section, document) order after the cursor `after`; `next_cursor` names the
+    next page. The added-back liabilities are listed whole on every page."""
     where = "supplier = :s" + (" AND return_period = :p" if rtnprd else "")
     params: dict[str, Any] = {"s": supplier, "p": rtnprd, "limit": limit}
+    if after is not None:
+        where += " AND (recipient, section, doc_key) > (:ar, :as, :ak)"
+        params |= {"ar": after[0], "as": after[1], "ak": after[2]}
     with engine.connect() as conn:
         docs = [
             _from_row(r)
@@ -33,15 +44,8 @@ def outward(engine: Engine, supplier: str, rtnprd: str | None, limit: int = 100_
                 params,
             )
         ]
-        filed = {
-            (r, p): d
-            for r, p, d in conn.execute(
-                text("SELECT recipient, period, gstr3b_filed_on FROM ims_periods WHERE recipient = ANY(:r)"),
-                {"r": sorted({d.recipient for d in docs})},
-            )
-        }
+        addback = _added_back(conn, supplier, rtnprd)
     recipients: dict[str, list[dict[str, Any]]] = {}
-    addback: list[dict[str, Any]] = []
     for doc in docs:
         record = getinv_record(doc)
         record.pop("stin")
@@ -51,26 +55,45 @@ def outward(engine: Engine, supplier: str, rtnprd: str | None, limit: int = 100_
             record["itcunavl_reason"] = doc.reason or None
             record["part"] = doc.part
         recipients.setdefault(doc.recipient, []).append(record)
-        filed_on = filed.get((doc.recipient, doc.gstr2b_period or ""))
-        if doc.section in CREDIT_NOTES and doc.action == "R" and filed_on is not None:
-            addback.append(
-                {
-                    "ctin": doc.recipient,
-                    "nt_num": doc.number,
-                    "nt_dt": dmy(doc.doc_date),
-                    "rtnprd": Period.of(filed_on).mmyyyy,
-                    "iamt": money(doc.igst),
-                    "camt": money(doc.cgst),
-                    "samt": money(doc.sgst),
-                    "cess": money(doc.cess),
-                }
-            )
+    last = docs[-1] if len(docs) == limit else None
     return {
         "stin": supplier,
         "rtnprd": rtnprd,
         "recipients": [{"ctin": ctin, "docs": docs_} for ctin, docs_ in recipients.items()],
         "addbacklblty": addback,
+        "next_cursor": encode_cursor(last.recipient, last.section, last.doc_key) if last else None,
     }
+
+
+def _added_back(conn: Connection, supplier: str, rtnprd: str | None) -> list[dict[str, Any]]:
+    """Rejected credit notes whose rejection a recipient's filed GSTR-3B carried: that of the statement
+    that took the rejection in (or, for a period filed before any statement of it, the note's own
+    period); the liability comes back in the supplier's period of that filing (IMS-RULES §6, our rule)."""
+    rows = conn.execute(
+        text(
+            "SELECT d.recipient, d.number, d.doc_date, p.gstr3b_filed_on, d.igst, d.cgst, d.sgst, d.cess "
+            "FROM ims_documents d LEFT JOIN ims_itc_periods i ON i.recipient = d.recipient AND i.doc_key = d.doc_key "
+            "JOIN ims_periods p ON p.recipient = d.recipient "
+            "AND p.period = coalesce(i.period, CASE WHEN d.frozen THEN d.gstr2b_period END) "
+            f"WHERE d.supplier = :s {'AND d.return_period = :p ' if rtnprd else ''}"
+            f"AND d.section IN ({', '.join(repr(s) for s in CREDIT_NOTES)}) AND d.action = 'R' "
+            "ORDER BY d.recipient, d.section, d.doc_key"
+        ),
+        {"s": supplier, "p": rtnprd},
+    )
+    return [
+        {
+            "ctin": recipient,
+            "nt_num": number,
+            "nt_dt": dmy(str(doc_date)),
+            "rtnprd": Period.of(filed_on).mmyyyy,
+            "iamt": money(igst),
+            "camt": money(cgst),
+            "samt": money(sgst),
+            "cess": money(cess),
+        }
+        for recipient, number, doc_date, filed_on, igst, cgst, sgst, cess in rows
+    ]
 
 
 def advance_clock(container: Container, today: str, actor: str) -> int:

@@ -21,20 +21,29 @@ def path_gstin(value: str, field: str = "gstin") -> str:
         raise refused(f"{field}: {exc}") from None
 
 
-def encode_cursor(section: str, key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([section, key]).encode()).decode().rstrip("=")
+def encode_cursor(*position: str) -> str:
+    """An opaque cursor for the position (the sort key of the last row sent)."""
+    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str | None) -> tuple[str, str] | None:
+    """A (section, key) cursor of the document listings."""
+    found = decode_position(cursor, 2)
+    return None if found is None else (found[0], found[1])
+
+
+def decode_position(cursor: str | None, size: int) -> tuple[str, ...] | None:
     if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        section, key = json.loads(base64.urlsafe_b64decode(padded))
-        if not (isinstance(section, str) and isinstance(key, str)) or "\x00" in section + key:
+        parts = json.loads(base64.urlsafe_b64decode(padded))
+        if not isinstance(parts, list) or len(parts) != size or not all(isinstance(x, str) for x in parts):
             raise ValueError("not a cursor")
-        section.encode("utf-8")
-        key.encode("utf-8")
-        return section, key
-    except (ValueError, TypeError):
+        if any("\x00" in x for x in parts):
+            raise ValueError("not a cursor")
+        for part in parts:
+            part.encode("utf-8")
+        return tuple(parts)
+    except (ValueError, TypeError, UnicodeError):
         raise refused("cursor: not a cursor returned by this API") from None

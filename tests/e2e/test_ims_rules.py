@@ -572,6 +572,7 @@ def test_the_supplier_sees_a_rejection_with_its_remark_and_bad_remarks_are_refus
                 invoice("RJ-1", "08-10-2025", "1000.00"),
                 invoice("RJ-2", "09-10-2025", "1000.00"),
                 invoice("RJ-3", "10-10-2025", "1000.00"),
+                invoice("RJ-RC", "11-10-2025", "1000.00", rchrg="Y"),  # reverse charge: skips IMS
             ],
             cdnr=[note("RJC-1", "10-10-2025", "100.00")],
         ),
@@ -621,7 +622,8 @@ def test_the_supplier_sees_a_rejection_with_its_remark_and_bad_remarks_are_refus
     assert (seen["RJ-2"]["imsactn"], seen["RJ-2"]["remarks"]) == ("P", longest)
     assert (seen["RJ-3"]["imsactn"], seen["RJ-3"]["remarks"]) == ("A", None)
     assert (seen["RJC-1"]["imsactn"], seen["RJC-1"]["remarks"]) == ("R", "goods were never returned")
-    assert outward["addbacklblty"] == []
+    assert {n: d["actionable"] for n, d in seen.items()} == {n: "N" if n == "RJ-RC" else "Y" for n in seen}
+    assert outward["addbacklblty"] == [] and outward["next_cursor"] is None
 
     # once the recipient files GSTR-3B for the period, the rejected credit note's tax is added back to the
     # supplier's liability (our rule: in the supplier's next GSTR-3B period)
@@ -639,6 +641,20 @@ def test_the_supplier_sees_a_rejection_with_its_remark_and_bad_remarks_are_refus
             "cess": money(0),
         }
     ]
+    # paged: every document exactly once across pages, the added-back liability on each page
+    pages, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = parsed(live.http.get(f"/v1/suppliers/{supplier}/outward", params=params))
+        pages.append(page)
+        assert page["addbacklblty"] == later["addbacklblty"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    paged = [d.get("inum") or d.get("nt_num") for page in pages for r in page["recipients"] for d in r["docs"]]
+    assert sorted(paged) == sorted(seen) and len(pages) == 4
+    bad = live.http.get(f"/v1/suppliers/{supplier}/outward", params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 400 and "cursor" in bad.text
 
 
 # 9 ----------------------------------------------------------------------------------------------------------
