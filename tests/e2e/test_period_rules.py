@@ -16,6 +16,7 @@ from tests.support.ims_helpers import (
     gstr1,
     history,
     invoice,
+    note,
     record_of,
     section_counts,
 )
@@ -64,3 +65,29 @@ def test_a_pending_invoice_past_the_16_4_limit_leaves_ims_and_the_next_gstr2b_wa
     assert {n: (d["itcavl"], d["rsn"]) for n, d in available.items()} == {"NOV-1": ("Y", None), "OLD-1": ("N", "C")}
     unavailable = november["itcsumm"]["itcunavl"]["nonrevsup"]["b2b"]
     assert unavailable["igst"] == available["OLD-1"]["igst"] > 0
+
+
+def test_a_credit_note_rejected_after_its_period_adds_back_liability_after_the_statement_that_took_it(
+    live_stack: LiveStack,
+) -> None:
+    """IMS-RULES §6, our rule: the liability comes back after the recipient's GSTR-3B of the period whose
+    GSTR-2B carried the rejection, not that of the note's own period while it was still Pending."""
+    live, supplier, recipient = live_stack, gstin("27"), gstin("29")
+    file_return(live, gstr1(supplier, "102025", recipient, cdnr=[note("LCN-1", "10-10-2025", "100.00")]),
+                "2025-11-11")  # fmt: skip
+    live.wait_projected()
+    act(live, recipient, [("b2bcn", record_of(document(live, recipient, "LCN-1"), "P"))])
+    clock(live, "2025-11-14")
+    gstr3b(live, recipient, "102025", "2025-11-20")  # LCN-1 is Pending: carried forward
+    act(live, recipient, [("b2bcn", record_of(document(live, recipient, "LCN-1"), "R"))])
+
+    def added_back() -> list[dict]:
+        answer = live.http.get(f"/v1/suppliers/{supplier}/outward")
+        assert answer.status_code == 200, answer.text
+        return answer.json()["addbacklblty"]
+
+    assert added_back() == [], "October's GSTR-3B did not carry the rejection"
+    clock(live, "2025-12-14")  # GSTR-2B 112025 takes the rejected note in
+    assert added_back() == []
+    gstr3b(live, recipient, "112025", "2025-12-20")
+    assert [(a["nt_num"], a["rtnprd"]) for a in added_back()] == [("LCN-1", "122025")]
