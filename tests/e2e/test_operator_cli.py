@@ -73,6 +73,9 @@ def test_counts_act_tick_and_gstr2b_commands_work_like_the_api(live_stack, tmp_p
     xlsx = tmp_path / "2b.xlsx"
     assert ims(live_stack, "gstr2b", RECIPIENT, "102025", "--format", "xlsx", "--output", str(xlsx)).returncode == 0
     assert xlsx.read_bytes()[:2] == b"PK"
+    csv_path = tmp_path / "2b.csv"
+    assert ims(live_stack, "gstr2b", RECIPIENT, "102025", "--format", "csv", "--output", str(csv_path)).returncode == 0
+    assert "B2B,27AAPFK4821M1ZT," in csv_path.read_text()
     again = ims(live_stack, "gstr2b", RECIPIENT, "102025", "--recompute")
     assert again.returncode == 0
     live_stack.wait_projected()
@@ -94,3 +97,24 @@ def test_token_commands_create_revoke_and_list_and_store_only_a_hash(live_stack)
     assert live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts", headers=headers).status_code == 401
     bad = ims(live_stack, "token", "create", "--role", "recipient", "--gstin", "29AABCM7710Q1ZA")
     assert bad.returncode == 2 and "gstin" in bad.stderr
+
+
+def test_act_rejects_with_remarks_keeps_pending_and_resets(live_stack) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.ims_helpers import counts, documents, file_return, gstin, gstr1, invoice, section_counts
+
+    supplier, recipient = gstin("27"), gstin("29")
+    body = gstr1(supplier, "102025", recipient, b2b=[invoice("CLI-1", "03-10-2025", "100.00")])
+    file_return(live_stack, body, "2025-11-11")
+    live_stack.wait_projected()
+    steps = (
+        (("reject", "--remarks", "rate differs"), {"reject": 1}, "rate differs"),
+        (("pending", "--remarks", "awaiting goods"), {"pending": 1}, "awaiting goods"),
+        (("reset",), {"noaction": 1}, None),
+    )
+    for argv, expected, remarks in steps:
+        done = ims(live_stack, "act", recipient, argv[0], "--supplier", supplier, "--section", "b2b", *argv[1:])
+        assert done.returncode == 0 and json.loads(done.stdout)["proc_cnt"] == 1, done.stderr[-2000:]
+        live_stack.wait_projected()
+        tally = {k: v for k, v in section_counts(counts(live_stack, recipient), "b2b").items() if v}
+        assert tally == expected, argv
+        assert documents(live_stack, recipient)[0].get("remarks") == remarks, argv
