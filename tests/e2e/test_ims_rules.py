@@ -1011,6 +1011,42 @@ def test_documents_download_as_csv_and_xlsx_with_formula_like_text_neutralised(l
     assert "<f>" not in sheet and "DL-1" in sheet and "DL-2" in sheet
 
 
+# 15b --------------------------------------------------------------------------------------------------------
+def test_documents_filter_by_status_supplier_period_and_number_and_downloads_follow_the_filter(
+    live_stack: LiveStack,
+) -> None:
+    live, first, second, recipient = live_stack, gstin("27"), gstin("27"), gstin("29")
+    file_return(live, gstr1(first, "092025", recipient, b2b=[invoice("FL-SEP", "10-09-2025", "100.00")]), "2025-10-11")
+    file_return(
+        live,
+        gstr1(first, "102025", recipient, b2b=[invoice("FL-1", "10-10-2025", "100.00"),
+                                               invoice("XY-2", "11-10-2025", "100.00")]),
+        "2025-11-11",
+    )  # fmt: skip
+    file_return(live, gstr1(second, "102025", recipient, b2b=[invoice("FL-3", "12-10-2025", "100.00")]), "2025-11-11")
+    live.wait_projected()
+    act(live, recipient, [("b2b", record_of(document(live, recipient, "FL-1"), "A"))])
+
+    def numbers(**params: str) -> list[str]:
+        return sorted(d["inum"] for d in documents(live, recipient, **params))
+
+    assert numbers() == ["FL-1", "FL-3", "FL-SEP", "XY-2"]
+    assert numbers(status="A") == ["FL-1"] and numbers(status="N") == ["FL-3", "FL-SEP", "XY-2"]
+    assert numbers(stin=second) == ["FL-3"]
+    assert numbers(rtnprd="092025") == ["FL-SEP"]
+    assert numbers(q="fl-") == ["FL-1", "FL-3", "FL-SEP"], "a number prefix, case-insensitive"
+    assert numbers(stin=first, rtnprd="102025", status="N") == ["XY-2"]
+    download = live.http.get(
+        f"/v1/ims/{recipient}/documents", params={"format": "csv", "stin": first, "rtnprd": "102025"}
+    )
+    assert sorted(r["inum"] for r in csv.DictReader(io.StringIO(download.text))) == ["FL-1", "XY-2"]
+    row = next(r for r in csv.DictReader(io.StringIO(download.text)) if r["inum"] == "FL-1")
+    assert (row["gstr2bprd"], row["prev_status"], row["action"]) == ("102025", "N", "A")
+    for bad in ({"status": "X"}, {"stin": "27AAAAA0000A1Z0"}, {"rtnprd": "132025"}):
+        answer = live.http.get(f"/v1/ims/{recipient}/documents", params=bad)
+        assert answer.status_code == 400 and next(iter(bad)) in answer.text, (bad, answer.text)
+
+
 # 16 ---------------------------------------------------------------------------------------------------------
 def test_getinv_pages_with_a_cursor_through_every_document_exactly_once(live_stack: LiveStack) -> None:
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
