@@ -113,11 +113,12 @@ def decide_filing(
             )
         return FilingOutcome(current, False)
     if current is not None and current.filing_status == "filed":
-        return FilingOutcome(
-            current,
-            False,
-            refusal=Refusal("ALREADY_FILED", "a filed document changes only through an amendment table"),
+        message = (
+            "this amendment is already filed with other content; amending an amendment again is not supported"
+            if current.original_key is not None
+            else "a filed document changes only through an amendment table"
         )
+        return FilingOutcome(current, False, refusal=Refusal("ALREADY_FILED", message))
     what = "replaced" if current is not None else ("filed" if facts.status == "filed" else "saved")
     return FilingOutcome(incoming, True, what=what)
 
