@@ -23,6 +23,7 @@ from services.common.runner import Delivered, message_context
 from services.gstr2b import generation, reversals
 
 log = structlog.get_logger()
+GROUP_ITEMS = 50_000  # items of consecutive bulk chunks applied by one statement
 
 
 class ImsProjection:
@@ -57,13 +58,38 @@ class ImsProjection:
                 {"r": sorted({m.key for m in batch})},
             ).all()
         )
-        for message in batch:
+        for group in _groups(batch):
+            if len(group) > 1:
+                on_bulk_chunks(work, group, clock)
+                continue
+            (message,) = group
             handler = HANDLERS.get(message.envelope.event_type)
             if handler is not None:
                 with message_context(message):
                     handler(work, message, clock)
                     log.debug("event_projected")
         work.flush()
+
+
+def _groups(batch: Sequence[Delivered]) -> list[list[Delivered]]:
+    """The batch in log order, consecutive SQL-eligible `ActionsTaken` chunks together (up to GROUP_ITEMS
+    items): a 100,000-document bulk action is then a few statements instead of twenty."""
+    groups: list[list[Delivered]] = []
+    staged = 0
+    for message in batch:
+        if _bulk_chunk(message) and groups and _bulk_chunk(groups[-1][-1]):
+            size = len(message.record["items"])
+            if staged + size <= GROUP_ITEMS:
+                groups[-1].append(message)
+                staged += size
+                continue
+        groups.append([message])
+        staged = len(message.record["items"]) if _bulk_chunk(message) else 0
+    return groups
+
+
+def _bulk_chunk(message: Delivered) -> bool:
+    return message.envelope.event_type == "ActionsTaken" and bulk_apply.eligible(message.record)
 
 
 def _keys(batch: Sequence[Delivered]) -> set[Key]:
@@ -134,17 +160,50 @@ def on_documents_filed(work: Batch, message: Delivered, _clock: dict[str, str]) 
 
 
 def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> None:
+    if _first_time(work, message):
+        _take_actions(work, message, clock)
+
+
+def on_bulk_chunks(work: Batch, messages: list[Delivered], clock: dict[str, str]) -> None:
+    """Consecutive bulk chunks in one statement when SQL proves every item of all of them allowed and no
+    document appears twice; otherwise each chunk as `on_actions_taken` takes it. Either way the read model,
+    history positions and outbox rows are those of applying the chunks one after the other."""
+    fresh = [m for m in messages if _first_time(work, m)]
+    if len(fresh) > 1 and _distinct_documents(fresh) and _applied_in_sql(work, fresh):
+        for message in fresh:
+            with message_context(message):
+                log.debug("event_projected")
+        return
+    for message in fresh:
+        with message_context(message):
+            _take_actions(work, message, clock)
+            log.debug("event_projected")
+
+
+def _first_time(work: Batch, message: Delivered) -> bool:
+    """False for a client's retry of a request already applied (same Idempotency-Key, same reference id)."""
+    record = message.record
+    return (
+        work.conn.execute(
+            text(
+                "INSERT INTO ims_applied_requests (reference_id, chunk) VALUES (:r, :c) "
+                "ON CONFLICT DO NOTHING RETURNING 1"
+            ),
+            {"r": record["reference_id"], "c": record["chunk"]},
+        ).first()
+        is not None
+    )
+
+
+def _distinct_documents(messages: list[Delivered]) -> bool:
+    keys = [key for m in messages for key in _action_keys(m.record)]
+    return len(set(keys)) == sum(len(m.record["items"]) for m in messages)
+
+
+def _take_actions(work: Batch, message: Delivered, clock: dict[str, str]) -> None:
     record = message.record
     recipient, reference = record["recipient"], record["reference_id"]
-    first_time = work.conn.execute(
-        text(
-            "INSERT INTO ims_applied_requests (reference_id, chunk) VALUES (:r, :c) ON CONFLICT DO NOTHING RETURNING 1"
-        ),
-        {"r": reference, "c": record["chunk"]},
-    ).first()
-    if first_time is None:
-        return  # a client's retry of a request already applied (same Idempotency-Key, same reference id)
-    if bulk_apply.eligible(record) and _applied_in_sql(work, message):
+    if bulk_apply.eligible(record) and _applied_in_sql(work, [message]):
         return
     today = clock.get(recipient, "")
     work.preload(_action_keys(record))  # left out of the batch's preload, or dropped by an earlier SQL chunk
@@ -181,29 +240,30 @@ def on_actions_taken(work: Batch, message: Delivered, clock: dict[str, str]) -> 
     _notify(work, message, applied)
 
 
-def _applied_in_sql(work: Batch, message: Delivered) -> bool:
-    """The whole chunk set-based when SQL can prove every item allowed; the read model must first hold
-    everything decided before it in this batch, and the cache forgets what the UPDATE changed."""
-    record = message.record
-    recipient, items = record["recipient"], record["items"]
+def _applied_in_sql(work: Batch, messages: list[Delivered]) -> bool:
+    """Whole chunks set-based when SQL can prove every item allowed; the read model must first hold
+    everything decided before them in this batch, and the cache forgets what the UPDATE changed."""
     work.flush()
-    bulk_apply.stage(work.conn, items)
-    envelope = message.envelope
+    bulk_apply.stage_chunks(work.conn, [m.record["items"] for m in messages])
     applied = bulk_apply.apply(
         work.conn,
-        recipient,
-        len(items),
-        {
-            "position": position(message),
-            "event_id": envelope.event_id,
-            "event_type": envelope.event_type,
-            "at": envelope.occurred_at,
-            "actor": envelope.actor,
-            "reference": record["reference_id"],
-        },
+        [
+            {
+                "recipient": m.record["recipient"],
+                "position": position(m),
+                "event_id": m.envelope.event_id,
+                "event_type": m.envelope.event_type,
+                "at": m.envelope.occurred_at,
+                "actor": m.envelope.actor,
+                "reference": m.record["reference_id"],
+            }
+            for m in messages
+        ],
+        sum(len(m.record["items"]) for m in messages),
     )
     if applied:
-        work.discard((recipient, item["doc_key"]) for item in items)
+        for m in messages:
+            work.discard(_action_keys(m.record))
     return applied
 
 

@@ -141,21 +141,42 @@ def test_a_bulk_chunk_leaves_the_read_model_the_item_by_item_path_leaves(stack, 
             [{**random_item(rng, d), **plain, "doc_key": d.doc_key, "action": action} for d in chosen], offset
         )
 
+    def chunk(chosen: list[ImsDocument], action: str, offset: int) -> Delivered:
+        return _message(
+            [{**random_item(rng, d), **plain, "doc_key": d.doc_key, "action": action} for d in chosen], offset
+        )
+
+    thirds = [allowed_ones[i::3] for i in range(3)]
     batches = [
-        [bulk(action, 10 + n) for n, action in enumerate(("A", "R", "N", "P"))],
+        [bulk(action, 10 + n) for n, action in enumerate(("A", "R", "N", "P"))],  # one document in every chunk
         [_message([random_item(rng, d) for d in docs], 20)],  # mostly refusals: the Python path decides it
+        [chunk(third, "A", 30 + n) for n, third in enumerate(thirds)],  # distinct documents: one statement
+        [chunk(thirds[0], "N", 40), _message([random_item(rng, d) for d in thirds[2]], 41), chunk(thirds[1], "N", 42)],
     ]
     tables = (*ImsProjection.tables, "notification_outbox")
-    results = []
+    results, outbox_order, statements = [], [], []
+    apply = bulk_apply.apply
+
+    def counted_apply(conn, events, items):  # type: ignore[no-untyped-def]
+        applied = apply(conn, events, items)
+        statements.append((len(events), applied))
+        return applied
+
+    monkeypatch.setattr(bulk_apply, "apply", counted_apply)
     for sql in (True, False):
         if not sql:
             monkeypatch.setattr(bulk_apply, "eligible", lambda record: False)
         with engine.begin() as conn:
             store.save(conn, docs, [])
-            for batch in batches:  # the first: four bulk chunks in one projector batch
+            for batch in batches:
                 ImsProjection("events").apply(conn, batch)
+            outbox_order.append(
+                conn.execute(text("SELECT cause_event_id, supplier FROM notification_outbox ORDER BY seq")).all()
+            )
             conn.execute(text("ALTER TABLE notification_outbox DROP COLUMN seq"))
             results.append(digests(conn, tables))
             conn.rollback()
     assert results[0] == results[1]
+    assert outbox_order[0] == outbox_order[1]
+    assert (3, True) in statements and (3, False) in statements  # grouped once, and once chunk by chunk
     assert results[0]["ims_history"][0] > 4 * len(allowed_ones) - 100
