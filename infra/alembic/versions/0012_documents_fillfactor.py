@@ -11,14 +11,13 @@ returned instead of 7.2 s. The table takes ~1.5 times the pages; its readers go 
 Only pages written from now on are packed this way; an existing table keeps its pages until rewritten
 (`VACUUM FULL ims_documents` or pg_repack, in a maintenance window).
 
-Revision ID: 0012 (follows 0010 on this branch; 0011 is being written in parallel: set `down_revision`
-to "0011" when both are merged)
+Revision ID: 0012
 """
 
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
