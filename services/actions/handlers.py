@@ -8,13 +8,14 @@ any item that became invalid in between (GET .../requests/{reference_id} then sh
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from services.actions import queries, store
+from services.actions.domain import chains
 from services.actions.domain.actions import check_action
 from services.actions.domain.model import ActionRequest, ImsDocument, Refusal
 from services.actions.domain.pending import reduction_applies
@@ -29,6 +30,7 @@ from services.ingest.domain.sections import SECTION_BY_KEY
 from services.ingest.handlers import new_reference
 
 ACTION_CHUNK = 5000
+Key = tuple[str, str]
 
 
 class CommandRefused(ValueError):
@@ -136,6 +138,7 @@ def check_items(container: Container, recipient: str, items: list[Item]) -> list
     if wanted:
         with container.engine.connect() as conn:
             docs |= store.load(conn, wanted)
+            items = _live_links(conn, recipient, items, docs)
     today = today_of(container, recipient)
     checked = []
     for item in items:
@@ -145,6 +148,36 @@ def check_items(container: Container, recipient: str, items: list[Item]) -> list
         refusal = check_action(docs.get((recipient, item.request.doc_key)), item.request, today)
         checked.append(Item(item.section, item.locator, item.request, refusal))
     return checked
+
+
+MAX_CHAIN = 100  # links followed from a number; a chain gains one a return period at most
+
+
+def _live_links(conn: Connection, recipient: str, items: list[Item], docs: dict[Key, ImsDocument]) -> list[Item]:
+    """An amendment named by its number means the live link of its chain: a later amendment that kept the
+    number lives under that key plus the period that reported it (domain/chains.py). `docs` gains the
+    links it loads; a `doc_id` names one link exactly and is left alone."""
+    latest = {
+        i.request.doc_key: i.request.doc_key
+        for i in items
+        if i.request is not None and "doc_id" not in i.locator and SECTION_BY_KEY[i.section].is_amendment
+    }
+    for _ in range(MAX_CHAIN):
+        moves = {}
+        for asked, link in latest.items():
+            doc = docs.get((recipient, link))
+            if doc is not None and doc.amended_by and chains.base_of(doc.amended_by) == asked:
+                moves[asked] = doc.amended_by
+        if not moves:
+            break
+        docs |= store.load(conn, {(recipient, k) for k in moves.values()} - docs.keys())
+        latest.update(moves)
+    return [
+        replace(i, request=replace(i.request, doc_key=latest[i.request.doc_key]))
+        if i.request is not None and latest.get(i.request.doc_key, i.request.doc_key) != i.request.doc_key
+        else i
+        for i in items
+    ]
 
 
 def submit(

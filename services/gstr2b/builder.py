@@ -4,8 +4,9 @@ replay generates byte-identical versions.
 
 Documents enter the statement of the period they belong to; Pending ones stay out and are carried
 forward to the statement being generated when they are accepted (or deemed accepted). Amendments count
-as the difference from an original that an earlier filed GSTR-3B already took (the full amended value
-when that original was rejected); accepted credit notes reduce ITC by the declared reduction.
+as the difference from the link of their chain that an earlier filed GSTR-3B already took (`base_key`,
+services/actions/domain/chains.py; the full amended value when none was taken, e.g. the original was
+rejected); accepted credit notes reduce ITC by the declared reduction.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ WITH lines AS (
         d.action, d.remarks, d.port_code
     FROM ims_documents d
     LEFT JOIN ims_itc_periods i ON i.recipient = d.recipient AND i.doc_key = d.doc_key
-    LEFT JOIN ims_documents o ON o.recipient = d.recipient AND o.doc_key = d.original_key
+    LEFT JOIN ims_documents o ON o.recipient = d.recipient AND o.doc_key = d.base_key
     WHERE d.recipient = :r AND d.filing_status = 'filed' AND NOT {_OUT_OF_STATEMENT}
       AND (i.period = :p OR (i.period IS NULL AND NOT d.frozen AND {_SORTABLE} <= :sortable))
     RETURNING doc_key, block, bucket, section, {", ".join(HEADS)}

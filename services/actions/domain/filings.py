@@ -6,7 +6,8 @@ Pure decisions, applied by the projector in log order, so a replay decides ident
 - a changed version of a *saved* document replaces it and drops the recipient's action;
 - a changed version of a *filed* document is refused: filed documents change only by amendment;
 - "flag D" deletes a saved document and is refused for a filed one;
-- an amendment supersedes its original while the original is still live (our rule).
+- an amendment supersedes its original while the original is still live (our rule); a later amendment
+  of the same original is the next link of its chain (domain/chains.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.actions.domain.chains import taken_base
 from services.actions.domain.model import NO_ACTION, ImsDocument, Refusal, evolve
 from services.actions.domain.pending import blocked, deadline, direction, is_pending_blocked, pending_deadline
 
@@ -44,7 +46,8 @@ def incoming_document(
     current: ImsDocument | None = None,
 ) -> ImsDocument:
     """The document a filing reports, with everything derived at once (one construction per document:
-    this is the projector's hot path)."""
+    this is the projector's hot path). For an amendment, `original` is the link it amends: the original,
+    or the chain's latest amendment."""
     amend = direction(record["value"], original) if record["original_key"] else None
     is_blocked = blocked(record["section"], amend, original)
     return ImsDocument(
@@ -85,6 +88,7 @@ def incoming_document(
         amend_direction=amend,
         pending_blocked=is_blocked,
         pending_deadline=deadline(record["gstr2b_period"], facts.quarterly_recipient) if is_blocked else None,
+        base_key=taken_base(original) if record["original_key"] else None,
     )
 
 
@@ -114,7 +118,8 @@ def decide_filing(
         return FilingOutcome(current, False)
     if current is not None and current.filing_status == "filed":
         message = (
-            "this amendment is already filed with other content; amending an amendment again is not supported"
+            "this amendment is already filed with other content in this return period; "
+            "a later return may amend the original again"
             if current.original_key is not None
             else "a filed document changes only through an amendment table"
         )
@@ -136,8 +141,14 @@ def _delete(current: ImsDocument | None) -> FilingOutcome:
 
 
 def _with_pending_rules(doc: ImsDocument, original: ImsDocument | None, quarterly: bool) -> ImsDocument:
+    """A saved document being filed: pending rules and the amendment's base as they stand now."""
     blocked = is_pending_blocked(doc, original)
-    return evolve(doc, pending_blocked=blocked, pending_deadline=pending_deadline(doc, quarterly) if blocked else None)
+    return evolve(
+        doc,
+        pending_blocked=blocked,
+        pending_deadline=pending_deadline(doc, quarterly) if blocked else None,
+        base_key=taken_base(original) if doc.original_key else None,
+    )
 
 
 def supersedes(amendment: ImsDocument, original: ImsDocument | None) -> bool:

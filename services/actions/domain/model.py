@@ -67,6 +67,8 @@ class ImsDocument:
     action_actor: str | None = None
     action_at: str | None = None
     last_reference: str | None = None
+    amended_by: str | None = None  # the next link of its amendment chain (domain/chains.py)
+    base_key: str | None = None  # an amendment: the link a filed GSTR-3B took, which it counts against
 
     @property
     def counted(self) -> bool:
