@@ -1,0 +1,169 @@
+"""Amendment chains on the live stack (IMS-RULES §5; services/actions/domain/chains.py): a supplier amends
+the same original again in a later return, keeping the amended number or giving another. Each link is a
+document of the "(Amendments)" row, the recipient names it by number, and GSTR-2B counts it as the
+difference from the link a filed GSTR-3B took.
+
+Figures are IGST in rupees, hand-computed:
+- C/0901: 1,800.00 (Sep, accepted) -> 2,700.00 (Oct, accepted: +900.00) -> 2,160.00 (Nov, same number,
+  accepted: -540.00 against October's link, not +360.00 against the original).
+- F/0901: the same values, the November link numbered F/0901-N: -540.00 as well.
+- E/0901: 1,800.00 (Sep, accepted) -> 2,700.00 (Oct, rejected: +900.00 in ITC rejected) -> 2,160.00 (Nov,
+  numbered E/0901-N, accepted): +360.00 against the original, the last link the GSTR-3B took.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.common.gstin import check_character
+from tests.support.gstr2b_flow import clock, gstr3b, statement
+from tests.support.gstr2b_returns import act, file, gstr1, heads, inv, lines, money
+
+pytestmark = pytest.mark.e2e
+
+SUPPLIER = "27AAFCT7007A1ZP"
+RECIPIENT = "29AAGCH2025B1Z2"
+OTHER = "29AAGCJ2025B1Z0"
+for _gstin in (SUPPLIER, RECIPIENT, OTHER):
+    assert check_character(_gstin[:14]) == _gstin[14], _gstin
+
+DATES = {"C/0901": "05-09-2025", "E/0901": "06-09-2025", "F/0901": "07-09-2025"}
+
+
+def _invoice(number: str, igst: str, original: str | None = None) -> dict:
+    taxable = f"{float(igst) / 0.18:.2f}"
+    day = DATES[original or number]
+    extra = {"oinum": original, "oidt": day} if original else {}
+    return inv(number, day, taxable, 18, iamt=igst, **extra)
+
+
+def _accept(number: str, section: str = "b2b", action: str = "A") -> dict:
+    return {"stin": SUPPLIER, "inum": number, "idt": DATES[number.removesuffix("-N")], "action": action}
+
+
+def _month(live: Any, fp: str, filed_on: str, generated_on: str, gstr3b_on: str, tables: dict, invdata: dict) -> None:
+    file(live, gstr1(SUPPLIER, fp, RECIPIENT, **tables), filed_on)
+    live.wait_projected()
+    act(live, RECIPIENT, invdata)
+    live.wait_projected()
+    clock(live, generated_on)
+    gstr3b(live, RECIPIENT, fp, gstr3b_on)
+
+
+@pytest.fixture(scope="module")
+def chains(live_stack) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    live = live_stack
+    _month(
+        live, "092025", "2025-10-11", "2025-10-14", "2025-10-20",
+        {"b2b": [_invoice(n, "1800.00") for n in DATES]},
+        {"b2b": [_accept(n) for n in DATES]},
+    )  # fmt: skip
+    _month(
+        live, "102025", "2025-11-11", "2025-11-14", "2025-11-20",
+        {"b2ba": [_invoice(n, "2700.00", original=n) for n in DATES]},
+        {"b2ba": [_accept("C/0901"), _accept("F/0901"), _accept("E/0901", action="R") | {"remarks": "rate"}]},
+    )  # fmt: skip
+    file(
+        live,
+        gstr1(
+            SUPPLIER,
+            "112025",
+            RECIPIENT,
+            b2ba=[
+                _invoice("C/0901", "2160.00", original="C/0901"),
+                _invoice("F/0901-N", "2160.00", original="F/0901"),
+                _invoice("E/0901-N", "2160.00", original="E/0901"),
+            ],
+        ),
+        "2025-12-11",
+        count=3,
+    )
+    live.wait_projected()
+    documents = live.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()
+    act(live, RECIPIENT, {"b2ba": [_accept("C/0901"), _accept("F/0901-N"), _accept("E/0901-N")]})
+    live.wait_projected()
+    clock(live, "2025-12-14")
+    return {
+        "october": statement(live, RECIPIENT, "102025")[1],
+        "november": statement(live, RECIPIENT, "112025")[1],
+        "listed": documents,
+        "counts": live.http.get(f"/v1/ims/{RECIPIENT}/counts").json(),
+    }
+
+
+def test_a_later_amendment_counts_against_the_link_the_gstr3b_took(chains: dict[str, Any]) -> None:
+    october = lines(chains["october"]["data"]["docdata"])
+    assert {n: heads(d) for (_, n), d in october.items()} == {
+        "C/0901": money("900.00", 0, 0, 0),
+        "F/0901": money("900.00", 0, 0, 0),
+    }
+    rejected = lines(chains["october"]["data"]["docRejdata"])
+    assert {n: heads(d) for (_, n), d in rejected.items()} == {"E/0901": money("900.00", 0, 0, 0)}
+    november = lines(chains["november"]["data"]["docdata"])
+    assert {n: heads(d) for (_, n), d in november.items()} == {
+        "C/0901": money("-540.00", 0, 0, 0),  # 2,160.00 - 2,700.00 (October's link)
+        "F/0901-N": money("-540.00", 0, 0, 0),
+        "E/0901-N": money("360.00", 0, 0, 0),  # 2,160.00 - 1,800.00: October's link was rejected
+    }
+    assert heads(chains["november"]["data"]["itcsumm"]["itcavl"]["nonrevsup"]["b2ba"]) == money("-720.00", 0, 0, 0)
+    assert {(d["oinum"], d["inum"]) for d in november.values()} == {
+        ("C/0901", "C/0901"),
+        ("F/0901", "F/0901-N"),
+        ("E/0901", "E/0901-N"),
+    }
+
+
+def test_the_recipient_sees_and_names_only_the_live_link(chains: dict[str, Any]) -> None:
+    listed = chains["listed"]["invdata"]["b2ba"]
+    assert sorted((d["inum"], d["rtnprd"], d["action"]) for d in listed) == [
+        ("C/0901", "112025", "N"),
+        ("E/0901-N", "112025", "N"),
+        ("F/0901-N", "112025", "N"),
+    ]
+    same_number = next(d for d in listed if d["inum"] == "C/0901")
+    assert (same_number["doc_id"], same_number["oinum"], same_number["iamt"]) == (
+        f"b2ba|{SUPPLIER}|2025|C/0901@112025",
+        "C/0901",
+        2160.0,
+    )
+    assert chains["counts"]["all_oth"]["b2ba"] == {"noaction": 0, "accept": 3, "reject": 0, "pending": 0}
+
+
+def test_a_filed_amendment_changed_in_its_own_return_period_is_refused(live_stack, chains) -> None:  # type: ignore[no-untyped-def]
+    live = live_stack
+    body = gstr1(SUPPLIER, "112025", RECIPIENT, b2ba=[_invoice("C/0901", "1980.00", original="C/0901")])
+    answer = live.post("/v1/returns/gstr1?status=filed&filed_on=2025-12-12", body)
+    assert answer.status_code == 200, answer.text
+    live.wait_projected()
+    reference = answer.json()["reference_id"]
+    refusals = live.scalar(
+        "SELECT string_agg(error_cd || ': ' || error_msg, '; ') FROM ims_refusals WHERE reference_id = :r", r=reference
+    )
+    assert refusals.startswith("ALREADY_FILED: this amendment is already filed with other content in this return")
+
+
+def test_deleting_a_saved_amendment_gives_its_original_back_to_the_recipient(live_stack) -> None:  # type: ignore[no-untyped-def]
+    live = live_stack
+    original = inv("G/1001", "10-10-2025", "1000.00", 18, iamt="180.00")
+    file(live, gstr1(SUPPLIER, "102025", OTHER, b2b=[original]), "2025-11-11")
+    live.wait_projected()
+    amendment = inv("G/1001", "10-10-2025", "1200.00", 18, iamt="216.00", oinum="G/1001", oidt="10-10-2025")
+
+    def post_saved(row: dict) -> None:
+        answer = live.post("/v1/returns/gstr1?status=saved", gstr1(SUPPLIER, "112025", OTHER, b2ba=[row]))
+        assert answer.status_code == 200 and answer.json()["status_cd"] == "P", answer.text
+        live.wait_projected()
+
+    def counted() -> tuple[int, int]:
+        rows = live.http.get(f"/v1/ims/{OTHER}/counts").json()["all_oth"]
+        return rows["b2b"]["noaction"], rows["b2ba"]["noaction"]
+
+    assert counted() == (1, 0)
+    post_saved(amendment)
+    assert counted() == (0, 1)  # the saved amendment supersedes the live original (our rule)
+    post_saved(amendment | {"flag": "D"})
+    assert counted() == (1, 0)
+    history = live.http.get(f"/v1/ims/{OTHER}/documents/b2b|{SUPPLIER}|2025|G/1001/history").json()
+    assert [entry["what"] for entry in history["events"]][-2:] == ["superseded", "restored"]
