@@ -13,12 +13,13 @@ Figures are IGST in rupees, hand-computed:
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from services.common.gstin import check_character
-from tests.support.gstr2b_flow import clock, gstr3b, statement
+from tests.support.gstr2b_flow import clock, gstr3b, statement, xlsx_sheets
 from tests.support.gstr2b_returns import act, file, gstr1, heads, inv, lines, money
 
 pytestmark = pytest.mark.e2e
@@ -88,6 +89,7 @@ def chains(live_stack) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     return {
         "october": statement(live, RECIPIENT, "102025")[1],
         "november": statement(live, RECIPIENT, "112025")[1],
+        "november_xlsx": live.http.get(f"/v1/gstr2b/{RECIPIENT}/112025", params={"format": "xlsx"}),
         "listed": documents,
         "counts": live.http.get(f"/v1/ims/{RECIPIENT}/counts").json(),
     }
@@ -112,6 +114,18 @@ def test_a_later_amendment_counts_against_the_link_the_gstr3b_took(chains: dict[
         ("C/0901", "C/0901"),
         ("F/0901", "F/0901-N"),
         ("E/0901", "E/0901-N"),
+    }
+
+
+def test_the_excel_download_shows_each_links_difference(chains: dict[str, Any]) -> None:
+    assert chains["november_xlsx"].status_code == 200
+    sheet = xlsx_sheets(chains["november_xlsx"].content)["B2BA"]
+    columns = sheet[0]
+    rows = {row[columns.index("inum")]: row for row in sheet[1:]}
+    assert {n: (row[columns.index("oinum")], row[columns.index("igst")]) for n, row in rows.items()} == {
+        "C/0901": ("C/0901", Decimal("-540")),
+        "F/0901-N": ("F/0901", Decimal("-540")),
+        "E/0901-N": ("E/0901", Decimal("360")),
     }
 
 
