@@ -13,6 +13,8 @@ Figures are IGST in rupees, hand-computed:
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +22,7 @@ import pytest
 
 from services.common.gstin import check_character
 from tests.support.gstr2b_flow import clock, gstr3b, statement, xlsx_sheets
+from tests.support.gstr2b_oracle import fresh_gstin, paise, rupees
 from tests.support.gstr2b_returns import act, file, gstr1, heads, inv, lines, money
 
 pytestmark = pytest.mark.e2e
@@ -181,3 +184,88 @@ def test_deleting_a_saved_amendment_gives_its_original_back_to_the_recipient(liv
     assert counted() == (1, 0)
     history = live.http.get(f"/v1/ims/{OTHER}/documents/b2b|{SUPPLIER}|2025|G/1001/history").json()
     assert [entry["what"] for entry in history["events"]][-2:] == ["superseded", "restored"]
+
+
+# ---- randomized chains against a reference computation -------------------------------------------------------
+MONTHS = (  # return period, filed on, the clock's day for its GSTR-2B, its GSTR-3B filed on
+    ("092025", "2025-10-11", "2025-10-14", "2025-10-20"),
+    ("102025", "2025-11-11", "2025-11-14", "2025-11-20"),
+    ("112025", "2025-12-11", "2025-12-14", "2025-12-20"),
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    number: str
+    taxable: int  # paise
+    igst: int
+    action: str  # A, R, or N (left alone: deemed accepted)
+
+
+def _random_chains(rng: random.Random, prefix: str) -> list[list[Link]]:
+    chains = []
+    for index in range(rng.randint(4, 7)):
+        original = f"{prefix}/{index:03d}"
+        numbers = [original]
+        for _ in range(rng.randint(1, 2)):  # one or two amendments, in the two following months
+            numbers.append(rng.choice([original, numbers[-1], f"{original}-{len(numbers)}"]))
+        chain = []
+        for number in numbers:
+            taxable = rng.randint(10_000, 50_000_000)
+            chain.append(Link(number, taxable, round(taxable * 18 / 100), rng.choice("ARN")))
+        chains.append(chain)
+    return chains
+
+
+def _expected(chains: list[list[Link]]) -> dict[int, dict[str, tuple[str, int]]]:
+    """Per month, each amendment's block and IGST: its value less what the last GSTR-3B took of its chain."""
+    out: dict[int, dict[str, tuple[str, int]]] = {1: {}, 2: {}}
+    for chain in chains:
+        taken = chain[0].igst if chain[0].action != "R" else 0
+        for month, link in enumerate(chain[1:], start=1):
+            out[month][link.number] = ("itcRejected" if link.action == "R" else "itcavl", link.igst - taken)
+            if link.action != "R":
+                taken = link.igst
+    return out
+
+
+def _row(link: Link, day: str, original: str | None) -> dict:
+    extra = {"oinum": original, "oidt": day} if original else {}
+    return inv(link.number, day, str(rupees(link.taxable)), 18, iamt=str(rupees(link.igst)), **extra)
+
+
+def _counted(body: dict) -> dict[str, tuple[str, int]]:
+    found = {}
+    for block, key in (("itcavl", "docdata"), ("itcRejected", "docRejdata")):
+        for (section, number), doc in lines(body["data"][key]).items():
+            if section == "b2ba":
+                found[number] = (block, paise(doc["igst"]))
+    return found
+
+
+@pytest.mark.parametrize("seed", (5, 17, 29))
+def test_random_amendment_chains_count_what_a_reference_computation_expects(live_stack, seed: int) -> None:  # type: ignore[no-untyped-def]
+    live, rng = live_stack, random.Random(seed)
+    supplier, recipient = fresh_gstin("27"), fresh_gstin("29")
+    chains = _random_chains(rng, f"R{seed}")
+    days = {chain[0].number: f"{rng.randint(1, 30):02d}-09-2025" for chain in chains}
+    counted = {}
+    for month, (fp, filed_on, generated_on, gstr3b_on) in enumerate(MONTHS):
+        links = [(chain[0].number, chain[month]) for chain in chains if len(chain) > month]
+        table = "b2b" if month == 0 else "b2ba"
+        rows = [_row(link, days[root], None if month == 0 else root) for root, link in links]
+        file(live, gstr1(supplier, fp, recipient, **{table: rows}), filed_on, count=len(rows))
+        live.wait_projected()
+        decided = [
+            {"stin": supplier, "inum": link.number, "idt": days[root], "action": link.action}
+            for root, link in links
+            if link.action != "N"
+        ]
+        if decided:
+            act(live, recipient, {table: decided})
+            live.wait_projected()
+        clock(live, generated_on)
+        if month:
+            counted[month] = _counted(statement(live, recipient, fp)[1])
+        gstr3b(live, recipient, fp, gstr3b_on)
+    assert counted == _expected(chains), chains
