@@ -42,6 +42,7 @@ def _container(settings: Settings):  # type: ignore[no-untyped-def]
 
 def run_tick(settings: Settings, args: argparse.Namespace) -> int:
     from services.actions.supplier import advance_clock
+    from services.common.periods import gst_today
 
     container = _container(settings)
     try:
@@ -133,10 +134,11 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
-    """Time enters the system here, as events: once at start and whenever the calendar date changes."""
+    """Time enters the system here, as events: once at start and whenever the date changes in India."""
     import structlog
 
     from services.actions.supplier import advance_clock
+    from services.common.periods import gst_today
 
     log = structlog.get_logger()
     stop = threading.Event()
@@ -146,7 +148,7 @@ def run_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     last: date | None = None
     try:
         while not stop.is_set():
-            today = date.today()
+            today = gst_today()
             if today != last:
                 try:
                     count = advance_clock(container, today.isoformat(), "scheduler")

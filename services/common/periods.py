@@ -5,11 +5,12 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 MONTHLY_FORMS = frozenset({"R1", "R1A"})
 QUARTERLY_FORMS = frozenset({"IFF", "R5", "R6"})
 BOE_FORM = "BOE"
+INDIA = timezone(timedelta(hours=5, minutes=30), "IST")  # GST days, cut-offs and due dates are Indian days
 
 _MMYYYY = re.compile(r"(\d{2})(\d{4})")
 _MONTHLY_CUTOFF_DAY = 12  # filed from the 12th of M to the 11th of M+1 -> GSTR-2B of M
@@ -139,3 +140,9 @@ def gstr2b_generation_date(period: Period, quarterly: bool) -> date:
     """Draft GSTR-2B generation: the 14th of the month after the period (or after its quarter)."""
     last = period.quarter_end if quarterly else period
     return last.next().first_day.replace(day=_GSTR2B_GENERATION_DAY)
+
+
+def gst_today(now: datetime | None = None) -> date:
+    """The calendar day in India at `now` (default: this instant). Only the scheduler asks: projections
+    receive time as ClockAdvanced events."""
+    return (now or datetime.now(timezone.utc)).astimezone(INDIA).date()

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -9,6 +9,7 @@ from services.common.periods import (
     financial_year_of,
     gstr2b_generation_date,
     gstr2b_period,
+    gst_today,
     gstr3b_due_date,
     section_16_4_deadline,
 )
@@ -98,3 +99,8 @@ def test_credit_note_filed_11_november_is_pending_until_20_december():
 def test_gstr2b_is_generated_on_14th_after_the_period_or_quarter():
     assert gstr2b_generation_date(Period(2025, 10), quarterly=False) == date(2025, 11, 14)
     assert gstr2b_generation_date(Period(2025, 10), quarterly=True) == date(2026, 1, 14)
+
+
+def test_the_schedulers_day_is_the_day_in_india() -> None:
+    assert gst_today(datetime(2025, 11, 13, 18, 29, tzinfo=timezone.utc)) == date(2025, 11, 13)
+    assert gst_today(datetime(2025, 11, 13, 18, 30, tzinfo=timezone.utc)) == date(2025, 11, 14)  # 00:00 IST
