@@ -42,7 +42,6 @@ def _container(settings: Settings):  # type: ignore[no-untyped-def]
 
 def run_tick(settings: Settings, args: argparse.Namespace) -> int:
     from services.actions.supplier import advance_clock
-    from services.common.periods import gst_today
 
     container = _container(settings)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 MONTHLY_FORMS = frozenset({"R1", "R1A"})
 QUARTERLY_FORMS = frozenset({"IFF", "R5", "R6"})
@@ -145,4 +145,4 @@ def gstr2b_generation_date(period: Period, quarterly: bool) -> date:
 def gst_today(now: datetime | None = None) -> date:
     """The calendar day in India at `now` (default: this instant). Only the scheduler asks: projections
     receive time as ClockAdvanced events."""
-    return (now or datetime.now(timezone.utc)).astimezone(INDIA).date()
+    return (now or datetime.now(UTC)).astimezone(INDIA).date()

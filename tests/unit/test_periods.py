@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -7,9 +7,9 @@ from services.common.periods import (
     InvalidPeriod,
     Period,
     financial_year_of,
+    gst_today,
     gstr2b_generation_date,
     gstr2b_period,
-    gst_today,
     gstr3b_due_date,
     section_16_4_deadline,
 )
@@ -102,5 +102,5 @@ def test_gstr2b_is_generated_on_14th_after_the_period_or_quarter():
 
 
 def test_the_schedulers_day_is_the_day_in_india() -> None:
-    assert gst_today(datetime(2025, 11, 13, 18, 29, tzinfo=timezone.utc)) == date(2025, 11, 13)
-    assert gst_today(datetime(2025, 11, 13, 18, 30, tzinfo=timezone.utc)) == date(2025, 11, 14)  # 00:00 IST
+    assert gst_today(datetime(2025, 11, 13, 18, 29, tzinfo=UTC)) == date(2025, 11, 13)
+    assert gst_today(datetime(2025, 11, 13, 18, 30, tzinfo=UTC)) == date(2025, 11, 14)  # 00:00 IST
