@@ -37,8 +37,11 @@ def _params(message: Delivered, **extra: object) -> dict[str, object]:
 
 
 def freeze(conn: Connection, message: Delivered) -> None:
-    """The first GSTR-3B filing of a period freezes what its latest GSTR-2B holds (a repeated filing, say a
-    client's retry, changes nothing). **Our rule**: a document of the period that no statement holds, one
+    """The first GSTR-3B filing of a period freezes what its latest GSTR-2B holds, as that GSTR-2B counted
+    it: an action taken after generation without a recompute did not reach the filed return, so the
+    document freezes with the action its line carries (history `frozen` says `counted_as`), and the
+    supplier view, amendment chains and Rule 37A see what the GSTR-3B took. A repeated filing (say a
+    client's retry) changes nothing. **Our rule**: a document of the period that no statement holds, one
     kept Pending at generation and decided afterwards without a recompute, stays in IMS and is carried
     into the next GSTR-2B, so its ITC is not lost. A period filed before any GSTR-2B of it was generated
     freezes its own decided documents."""
@@ -52,23 +55,46 @@ def freeze(conn: Connection, message: Delivered) -> None:
     ).first()
     if first is None:
         return
+    params = _params(message, r=recipient, p=period, detail=json.dumps({"period": period}))
+    conn.execute(text(_FREEZE_HELD), params)
     conn.execute(
         text(
             _history(
                 message,
                 "frozen",
                 "UPDATE ims_documents d SET frozen = true WHERE recipient = :r AND action <> 'P' AND NOT frozen "
-                # taken in by this period's statement, or (no statement of it generated yet) belonging to it
-                "AND (doc_key IN (SELECT doc_key FROM ims_itc_periods WHERE recipient = :r AND period = :p) "
-                "OR (gstr2b_period = :p AND NOT EXISTS (SELECT 1 FROM gstr2b_versions v "
+                # no statement of the period generated yet: the documents belonging to it
+                "AND gstr2b_period = :p AND NOT EXISTS (SELECT 1 FROM gstr2b_versions v "
                 "WHERE v.recipient = :r AND v.period = :p) AND NOT EXISTS (SELECT 1 FROM ims_itc_periods i "
-                "WHERE i.recipient = d.recipient AND i.doc_key = d.doc_key))) "
+                "WHERE i.recipient = d.recipient AND i.doc_key = d.doc_key) "
                 "RETURNING recipient, doc_key",
             )
         ),
-        _params(message, r=recipient, p=period, detail=json.dumps({"period": period})),
+        params,
     )
     store.recount(conn, recipient)
+
+
+# The documents the period's latest statement holds (its lines; Rule 37A reversal lines repeat documents
+# of other statements), frozen with the action and remarks that statement counted.
+_FREEZE_HELD = """
+WITH counted AS (
+    SELECT l.doc_key, l.action, l.remarks, l.action <> d.action AS reverted FROM gstr2b_lines l
+    JOIN ims_documents d ON d.recipient = l.recipient AND d.doc_key = l.doc_key
+    WHERE l.recipient = :r AND l.period = :p AND l.block <> 'itcrev' AND NOT d.frozen
+      AND l.version = (SELECT max(version) FROM gstr2b_versions WHERE recipient = :r AND period = :p)
+), changed AS (
+    UPDATE ims_documents d SET frozen = true, action = c.action,
+        prev_action = CASE WHEN c.reverted THEN d.action ELSE d.prev_action END,
+        remarks = CASE WHEN c.reverted THEN c.remarks ELSE d.remarks END
+    FROM counted c WHERE d.recipient = :r AND d.doc_key = c.doc_key
+    RETURNING d.recipient, d.doc_key, c.reverted, c.action
+)
+INSERT INTO ims_history (recipient, doc_key, position, event_id, event_type, occurred_at, actor, what, detail)
+SELECT recipient, doc_key, :pos, :eid, :etype, :occ, :actor, 'frozen',
+    CAST(:detail AS jsonb) || CASE WHEN reverted THEN jsonb_build_object('counted_as', action) ELSE '{}' END
+FROM changed
+"""
 
 
 def advance_clock(conn: Connection, message: Delivered) -> None:

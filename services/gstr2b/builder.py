@@ -5,8 +5,8 @@ replay generates byte-identical versions.
 Documents enter the statement of the period they belong to; Pending ones stay out and are carried
 forward to the statement being generated when they are accepted (or deemed accepted). Amendments count
 as the difference from the link of their chain that an earlier filed GSTR-3B already took (`base_key`,
-services/actions/domain/chains.py; the full amended value when none was taken, e.g. the original was
-rejected); accepted credit notes reduce ITC by the declared reduction.
+services/gstr2b/bases.py; the full amended value when none was taken, e.g. the original was rejected);
+accepted credit notes reduce ITC by the declared reduction.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 from sqlalchemy import Connection, text
 
 from services.common.periods import Period
-from services.gstr2b import reversals
+from services.gstr2b import bases, reversals
 from services.gstr2b.domain.layout import (
     CREDIT_NOTES,
     HEADS,
@@ -138,6 +138,7 @@ def generate(conn: Connection, recipient: str, period: Period, gendt: str, trigg
         ).scalar_one()
     )
     held = version > 1
+    bases.refresh(conn, recipient)
     if held:
         conn.execute(text(_LET_GO), params)
     # the written lines are read twice (marks, sums): kept in memory up to a few million documents

@@ -19,11 +19,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from services.common.gstin import check_character
 from tests.support.gstr2b_flow import clock, gstr3b, statement, xlsx_sheets
 from tests.support.gstr2b_oracle import fresh_gstin, paise, rupees
-from tests.support.gstr2b_returns import act, file, gstr1, heads, inv, lines, money
+from tests.support.gstr2b_returns import act, file, gstr1, heads, inv, lines, money, note
 
 pytestmark = pytest.mark.e2e
 
@@ -161,15 +162,15 @@ def test_a_filed_amendment_changed_in_its_own_return_period_is_refused(live_stac
     assert refusals.startswith("ALREADY_FILED: this amendment is already filed with other content in this return")
 
 
-def test_deleting_a_saved_amendment_gives_its_original_back_to_the_recipient(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_a_saved_amendment_leaves_its_filed_original_counting_until_it_is_filed_or_deleted(live_stack) -> None:  # type: ignore[no-untyped-def]
     live = live_stack
     original = inv("G/1001", "10-10-2025", "1000.00", 18, iamt="180.00")
     file(live, gstr1(SUPPLIER, "102025", OTHER, b2b=[original]), "2025-11-11")
     live.wait_projected()
     amendment = inv("G/1001", "10-10-2025", "1200.00", 18, iamt="216.00", oinum="G/1001", oidt="10-10-2025")
 
-    def post_saved(row: dict) -> None:
-        answer = live.post("/v1/returns/gstr1?status=saved", gstr1(SUPPLIER, "112025", OTHER, b2ba=[row]))
+    def post(row: dict, query: str = "status=saved") -> None:
+        answer = live.post(f"/v1/returns/gstr1?{query}", gstr1(SUPPLIER, "112025", OTHER, b2ba=[row]))
         assert answer.status_code == 200 and answer.json()["status_cd"] == "P", answer.text
         live.wait_projected()
 
@@ -177,13 +178,74 @@ def test_deleting_a_saved_amendment_gives_its_original_back_to_the_recipient(liv
         rows = live.http.get(f"/v1/ims/{OTHER}/counts").json()["all_oth"]
         return rows["b2b"]["noaction"], rows["b2ba"]["noaction"]
 
+    def link() -> tuple[str | None, str | None]:
+        with live.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT amended_by, superseded_by FROM ims_documents WHERE recipient = :r AND doc_key = :k"),
+                {"r": OTHER, "k": f"b2b|{SUPPLIER}|2025|G/1001"},
+            ).one()._tuple()
+
     assert counted() == (1, 0)
-    post_saved(amendment)
-    assert counted() == (0, 1)  # the saved amendment supersedes the live original (our rule)
-    post_saved(amendment | {"flag": "D"})
-    assert counted() == (1, 0)
-    history = live.http.get(f"/v1/ims/{OTHER}/documents/b2b|{SUPPLIER}|2025|G/1001/history").json()
-    assert [entry["what"] for entry in history["events"]][-2:] == ["superseded", "restored"]
+    post(amendment)
+    assert counted() == (1, 1)  # a draft enters no GSTR-2B: the filed original still counts
+    assert link() == (f"b2ba|{SUPPLIER}|2025|G/1001", None)
+    post(amendment | {"flag": "D"})
+    assert (counted(), link()) == ((1, 0), (None, None))
+    post(amendment)
+    post(amendment, "status=filed&filed_on=2025-12-11")  # the same draft filed: now it supersedes (§5)
+    assert (counted(), link()) == ((0, 1), (f"b2ba|{SUPPLIER}|2025|G/1001",) * 2)
+
+
+LATE = "29AAGCK2025B1ZZ"  # a recipient whose documents change after its October GSTR-2B is generated
+
+
+def test_an_original_its_gstr3b_took_after_a_later_amendment_superseded_it_is_the_base(live_stack) -> None:  # type: ignore[no-untyped-def]
+    """H/1001 is in October's GSTR-2B (No Action, deemed accepted); a GSTR-1A amendment filed on 15-Nov
+    (GSTR-2B period November) supersedes it; October's GSTR-3B is filed without a recompute, so it took
+    H/1001's 900.00. November counts the amendment as 1,080.00 - 900.00, not 1,080.00 again."""
+    live = live_stack
+    file(live, gstr1(SUPPLIER, "102025", LATE, b2b=[inv("H/1001", "10-10-2025", "5000.00", 18, iamt="900.00")]),
+         "2025-11-11")  # fmt: skip
+    live.wait_projected()
+    clock(live, "2025-11-14")
+    amended = inv("H/1001", "10-10-2025", "6000.00", 18, iamt="1080.00", oinum="H/1001", oidt="10-10-2025")
+    file(live, gstr1(SUPPLIER, "102025", LATE, b2ba=[amended]), "2025-11-15", form="gstr1a")
+    live.wait_projected()
+    gstr3b(live, LATE, "102025", "2025-11-20")
+    clock(live, "2025-12-14")
+    november = lines(statement(live, LATE, "112025")[1]["data"]["docdata"])
+    assert {key: heads(doc) for key, doc in november.items()} == {("b2ba", "H/1001"): money("180.00", 0, 0, 0)}
+
+
+def test_gstr3b_freezes_documents_as_the_gstr2b_counted_them_when_actions_changed_without_a_recompute(
+    live_stack,
+) -> None:  # type: ignore[no-untyped-def]
+    """After October's GSTR-2B: the deemed-accepted credit note J/CN/01 is rejected and the accepted K/1001
+    set Pending, with no recompute before the GSTR-3B. The filed return took both as generated: J/CN/01
+    reduced ITC (no liability comes back to the supplier) and K/1001 was availed (it leaves IMS)."""
+    live, rtin = live_stack, "29AAGCL2025B1ZY"
+    credit_note = note("C", "J/CN/01", "12-10-2025", "1000.00", 18, iamt="180.00")
+    invoice = inv("K/1001", "11-10-2025", "2000.00", 18, iamt="360.00")
+    file(live, gstr1(SUPPLIER, "102025", rtin, b2b=[invoice], cdnr=[credit_note]), "2025-11-11")
+    live.wait_projected()
+    act(live, rtin, {"b2b": [{"stin": SUPPLIER, "inum": "K/1001", "idt": "11-10-2025", "action": "A"}]})
+    live.wait_projected()
+    clock(live, "2025-11-14")
+    act(live, rtin, {
+        "b2b": [{"stin": SUPPLIER, "inum": "K/1001", "idt": "11-10-2025", "action": "P"}],
+        "b2bcn": [{"stin": SUPPLIER, "nt_num": "J/CN/01", "nt_dt": "12-10-2025", "action": "R", "remarks": "late"}],
+    })  # fmt: skip
+    live.wait_projected()
+    gstr3b(live, rtin, "102025", "2025-11-20")
+    counts = live.http.get(f"/v1/ims/{rtin}/counts").json()["all_oth"]
+    assert (counts["b2b"], counts["b2bcn"]) == ({"noaction": 0, "accept": 0, "reject": 0, "pending": 0},) * 2
+    outward = live.http.get(f"/v1/suppliers/{SUPPLIER}/outward", params={"rtnprd": "102025"}).json()
+    assert outward["addbacklblty"] == []
+    seen = {d.get("inum") or d.get("nt_num"): d["imsactn"] for r in outward["recipients"] if r["ctin"] == rtin
+            for d in r["docs"]}  # fmt: skip
+    assert seen == {"K/1001": "A", "J/CN/01": ""}
+    history = live.http.get(f"/v1/ims/{rtin}/documents/b2bcn|{SUPPLIER}|2025|J/CN/01/history").json()["events"]
+    assert [(e["what"], e["detail"].get("counted_as")) for e in history][-2:] == [("action_R", None), ("frozen", "N")]
 
 
 # ---- randomized chains against a reference computation -------------------------------------------------------

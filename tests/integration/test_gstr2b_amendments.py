@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import text
 
 from services.actions import store
-from services.actions.domain.chains import taken_base
 from services.actions.domain.model import ImsDocument
 from services.common.periods import Period
 from services.gstr2b import builder
@@ -40,9 +39,7 @@ def _pair(name: str, original_action: str, original_frozen: bool = True, **answe
     )  # fmt: skip
     if not original_frozen:  # an amendment arriving while its original is still in IMS supersedes it (§5)
         original = replace(original, superseded_by=amendment.doc_key)
-    # what the projector derives on arrival: the link a filed GSTR-3B took, if any
-    amendment = replace(amendment, base_key=taken_base(original))
-    return [replace(original, amended_by=amendment.doc_key), amendment]
+    return [replace(original, amended_by=amendment.doc_key), replace(amendment, link_no=1)]
 
 
 CASES = {

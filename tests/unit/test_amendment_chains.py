@@ -1,29 +1,23 @@
-"""Amendment chains (IMS-RULES §5, services/actions/domain/chains.py): which link a new amendment counts its
-GSTR-2B difference from, and when a report under a filed amendment's key is a later link."""
+"""Amendment chains (IMS-RULES §5, services/actions/domain/chains.py): a link's place in its chain, and when a
+report under a filed amendment's key is a later link."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from services.actions.domain.chains import base_of, instance_key, reamends, taken_base
+from services.actions.domain.chains import base_of, instance_key, link_number, reamends
 from tests.unit.test_pending_blocked import ORIGINAL
 
 AMENDMENT = replace(
-    ORIGINAL, doc_key="b2ba|x", original_key="b2b|x", section="b2ba", return_period="102025", base_key=None
+    ORIGINAL, doc_key="b2ba|x", original_key="b2b|x", section="b2ba", return_period="102025", link_no=1
 )
 
 
-def test_a_new_link_counts_against_the_latest_link_a_gstr3b_took() -> None:
-    assert taken_base(None) is None  # no original known: the full value
-    assert taken_base(replace(ORIGINAL, action="A", frozen=True)) == "b2b|x"
-    assert taken_base(replace(ORIGINAL, action="N", frozen=True)) == "b2b|x"  # deemed accepted
-    assert taken_base(replace(ORIGINAL, action="R", frozen=True)) is None  # rejected original: the full value
-    assert taken_base(replace(ORIGINAL, action="A", frozen=False)) is None  # superseded before any GSTR-3B
-    rejected_link = replace(AMENDMENT, action="R", frozen=True, base_key="b2b|x")
-    assert taken_base(rejected_link) == "b2b|x"  # what the original's GSTR-3B took still stands
-    open_link = replace(AMENDMENT, action="A", frozen=False, base_key="b2b|x")
-    assert taken_base(open_link) == "b2b|x"
-    assert taken_base(replace(AMENDMENT, action="A", frozen=True)) == "b2ba|x"
+def test_a_link_takes_the_place_after_the_link_it_amends() -> None:
+    assert link_number(None) == 1  # the original is not known: a first amendment
+    assert link_number(ORIGINAL) == 1
+    assert link_number(replace(AMENDMENT, link_no=1)) == 2
+    assert link_number(replace(AMENDMENT, link_no=2)) == 3
 
 
 def test_only_a_later_return_amends_a_filed_amendment_again() -> None:

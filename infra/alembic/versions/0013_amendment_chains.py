@@ -1,12 +1,12 @@
-"""Amendment chains: each original or amendment names the next link (`amended_by`), and each amendment the
-link whose ITC a filed GSTR-3B took (`base_key`), which GSTR-2B counts its difference from.
+"""Amendment chains (services/actions/domain/chains.py): each original or amendment names the next link
+(`amended_by`), each amendment its place in the chain (`link_no`) and, from GSTR-2B generation, the link
+whose ITC a filed GSTR-3B took (`base_key`), which GSTR-2B counts its difference from.
 
-Before this revision an amendment counted against its original when GSTR-2B found that original frozen
-and not rejected; an original live when its amendment arrived was superseded and never froze, so the
-backfill below gives every existing amendment the `base_key` the projector now derives on arrival
-(services/actions/domain/chains.py) and a replay from offset 0 gives the same rows. Where two amendments
-of one original already exist (a second one under another number), `amended_by` names the later filed
-one, by filing date and then key.
+Existing rows get what a replay from offset 0 gives them: every amendment is the first link of its
+chain (a second amendment of one original was refused until now, unless it bore another number: then the
+later filed one is the next link, by filing date and key); an original superseded by an amendment that
+is still a saved draft is live again (a draft no longer supersedes), and the counts of those recipients
+are rebuilt. `base_key` is left to the next generation, which sets it for every open amendment.
 
 Revision ID: 0013
 """
@@ -20,15 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("ALTER TABLE ims_documents ADD COLUMN amended_by text, ADD COLUMN base_key text")
-    op.execute(
-        """
-        UPDATE ims_documents d SET base_key = o.doc_key
-        FROM ims_documents o
-        WHERE d.original_key IS NOT NULL AND o.recipient = d.recipient AND o.doc_key = d.original_key
-          AND o.frozen AND o.action <> 'R'
-        """
-    )
+    op.execute("ALTER TABLE ims_documents ADD COLUMN amended_by text, ADD COLUMN base_key text, ADD COLUMN link_no int")
+    op.execute("UPDATE ims_documents SET link_no = 1 WHERE original_key IS NOT NULL")
     op.execute(
         """
         UPDATE ims_documents o SET amended_by = a.doc_key
@@ -40,7 +33,28 @@ def upgrade() -> None:
         WHERE o.recipient = a.recipient AND o.doc_key = a.original_key
         """
     )
+    op.execute("CREATE TEMP TABLE restored_recipients (recipient text) ON COMMIT DROP")
+    op.execute(
+        """
+        WITH restored AS (
+            UPDATE ims_documents o SET superseded_by = NULL FROM ims_documents a
+            WHERE a.recipient = o.recipient AND a.doc_key = o.superseded_by AND a.filing_status = 'saved'
+            RETURNING o.recipient
+        )
+        INSERT INTO restored_recipients SELECT DISTINCT recipient FROM restored
+        """
+    )
+    op.execute("DELETE FROM ims_counts WHERE recipient IN (SELECT recipient FROM restored_recipients)")
+    op.execute(
+        """
+        INSERT INTO ims_counts (recipient, return_period, section, action, n)
+        SELECT recipient, return_period, section, action, count(*) FROM ims_documents
+        WHERE recipient IN (SELECT recipient FROM restored_recipients) AND route = 'ims' AND NOT frozen
+          AND superseded_by IS NULL
+        GROUP BY recipient, return_period, section, action
+        """
+    )
 
 
 def downgrade() -> None:
-    op.execute("ALTER TABLE ims_documents DROP COLUMN amended_by, DROP COLUMN base_key")
+    op.execute("ALTER TABLE ims_documents DROP COLUMN amended_by, DROP COLUMN base_key, DROP COLUMN link_no")

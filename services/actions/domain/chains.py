@@ -2,13 +2,15 @@
 
 A supplier amends a document again in a later return by reporting the original's number (`oinum`,
 `ont_num`, `oboe_num`) once more in an amendment table. Every link of the chain names the same original
-(its `original_key`); the links are ordered by arrival, each original or link pointing at the next
-through `amended_by`. A new link:
+(its `original_key`) and has its place in the chain (`link_no`: 1 for the first amendment, the original
+counting as 0); the original and each link point at the next through `amended_by`. A new link:
 - amends the previous link (its direction, and whether Pending is blocked, are judged against it);
-- supersedes it while that link is still live and unfrozen (our rule, as for a first amendment);
-- counts in GSTR-2B as the difference from the latest link whose ITC a filed GSTR-3B took (`base_key`):
-  the previous link when it was taken, otherwise whatever that link counted against, and the full value
-  when nothing of the chain was taken (the original rejected, or superseded before any GSTR-3B).
+- supersedes it once filed, while that link is still live and unfrozen (our rule, as for a first
+  amendment; a saved draft leaves the filed link counting until it is filed itself);
+- counts in GSTR-2B as the difference from the latest earlier link that a filed GSTR-3B took, accepted
+  or deemed accepted as that GSTR-2B counted it, and in full when none was (services/gstr2b/bases.py
+  finds that link when a statement is generated, since a link held by a generated GSTR-2B is taken
+  by its GSTR-3B even after a later link superseded it).
 
 Our rule for a re-amendment that keeps the amended number: the amendment key names section, supplier,
 financial year and number, so the later link is kept under that key plus `@` and the return period
@@ -19,7 +21,7 @@ one return period a filed amendment changes no more than a filed original does.
 
 from __future__ import annotations
 
-from services.actions.domain.model import REJECT, ImsDocument
+from services.actions.domain.model import ImsDocument
 from services.common.periods import Period
 
 SEPARATOR = "@"
@@ -45,15 +47,6 @@ def reamends(current: ImsDocument | None, return_period: str) -> bool:
         return False
 
 
-def taken_base(prior: ImsDocument | None) -> str | None:
-    """The link a new amendment counts its difference from: what a filed GSTR-3B took of the chain.
-
-    Judged when the link arrives and again when a saved link is filed; a link that is live then is
-    superseded by it and never reaches a GSTR-3B, and a frozen link stays as it was, so the answer does
-    not change afterwards (replays and GSTR-2B recomputes agree with it)."""
-    if prior is None:
-        return None
-    if prior.frozen and prior.action != REJECT:
-        return prior.doc_key
-    return prior.base_key
-
+def link_number(prior: ImsDocument | None) -> int:
+    """An amendment's place in its chain: one after the link it amends (the original is 0)."""
+    return 1 if prior is None else (prior.link_no or 0) + 1

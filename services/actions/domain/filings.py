@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from services.actions.domain.chains import taken_base
+from services.actions.domain.chains import link_number
 from services.actions.domain.model import NO_ACTION, ImsDocument, Refusal, evolve
 from services.actions.domain.pending import blocked, deadline, direction, is_pending_blocked, pending_deadline
 
@@ -88,7 +88,7 @@ def incoming_document(
         amend_direction=amend,
         pending_blocked=is_blocked,
         pending_deadline=deadline(record["gstr2b_period"], facts.quarterly_recipient) if is_blocked else None,
-        base_key=taken_base(original) if record["original_key"] else None,
+        link_no=link_number(original) if record["original_key"] else None,
     )
 
 
@@ -141,16 +141,16 @@ def _delete(current: ImsDocument | None) -> FilingOutcome:
 
 
 def _with_pending_rules(doc: ImsDocument, original: ImsDocument | None, quarterly: bool) -> ImsDocument:
-    """A saved document being filed: pending rules and the amendment's base as they stand now."""
     blocked = is_pending_blocked(doc, original)
-    return evolve(
-        doc,
-        pending_blocked=blocked,
-        pending_deadline=pending_deadline(doc, quarterly) if blocked else None,
-        base_key=taken_base(original) if doc.original_key else None,
-    )
+    return evolve(doc, pending_blocked=blocked, pending_deadline=pending_deadline(doc, quarterly) if blocked else None)
 
 
 def supersedes(amendment: ImsDocument, original: ImsDocument | None) -> bool:
-    """Our rule: an amendment arriving while its original is live and unfrozen supersedes it."""
-    return original is not None and not original.frozen and original.superseded_by is None
+    """Our rule: an amendment filed while its original (or the chain's previous link) is live and unfrozen
+    supersedes it. A saved draft does not: it enters no GSTR-2B, and the filed document keeps counting."""
+    return (
+        amendment.filing_status == "filed"
+        and original is not None
+        and not original.frozen
+        and original.superseded_by is None
+    )

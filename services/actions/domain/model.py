@@ -68,7 +68,8 @@ class ImsDocument:
     action_at: str | None = None
     last_reference: str | None = None
     amended_by: str | None = None  # the next link of its amendment chain (domain/chains.py)
-    base_key: str | None = None  # an amendment: the link a filed GSTR-3B took, which it counts against
+    base_key: str | None = None  # an amendment: the link a filed GSTR-3B took, set at GSTR-2B generation
+    link_no: int | None = None  # an amendment: its place in the chain (domain/chains.py)
 
     @property
     def counted(self) -> bool:
