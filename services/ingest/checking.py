@@ -43,9 +43,10 @@ class Checked(NamedTuple):
     number: str = ""
     doc_date: str = ""  # ISO
     series: str = ""  # the within-return duplicate key ("" when the request has none)
-    claim: tuple[str, int, str, str] | None = None  # supplier, FY, number series, NUMBER (None: a deletion)
+    claim: tuple[str, int, str, str] | None = None  # supplier, FY, number series, NUMBER
     rank: int = 0  # the table's place in a return, which orders a recipient's documents
     item: bytes = b""  # the FiledDocument, Avro
+    deleted: bool = False  # a "flag": "D" row: its number is released if no filed return claimed it
 
     @property
     def locator(self) -> Locator:
@@ -80,9 +81,10 @@ def checked(entry: Entry, filed_on: date | None, quarterly_filer: bool, codec: C
         doc.number,
         doc.doc_date.isoformat(),
         series_key(doc) if within_return else "",
-        None if doc.deleted else (doc.supplier, financial_year_of(doc.doc_date), series(doc), doc.number.upper()),
+        (doc.supplier, financial_year_of(doc.doc_date), series(doc), doc.number.upper()),
         TABLE_RANK.get(where.table, 0),
         codec.array_item(EVENT, FIELD, record),
+        doc.deleted,
     )
 
 

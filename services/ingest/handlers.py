@@ -132,7 +132,7 @@ def _commit(
     Every row is read and checked (its document spilled to disk) before the first event is sent, so a
     return found malformed part-way through (MalformedJson, ReturnRejected) publishes nothing."""
     spill = Spill(container.codec.array_block, container.settings.chunk_documents)
-    settle = Settle(spill)
+    settle = Settle(spill, archived_as.status == "filed")
     try:
         with container.engine.begin() as conn:
             try:

@@ -20,8 +20,9 @@ class Settle:
     """What needs the whole request: numbers repeated within it, numbers claimed in the database (a
     number already used for another recipient), the error report, and the spill of accepted documents."""
 
-    def __init__(self, spill: Spill):
+    def __init__(self, spill: Spill, filed: bool):
         self.spill = spill
+        self.filed = filed  # claims of a filed return are never released
         self.report: dict[str, list[dict[str, str]]] = defaultdict(list)
         self.accepted = 0
         self._seen: set[str] = set()
@@ -33,12 +34,13 @@ class Settle:
                     batch[index] = (group, _refused(row, _repeated(row)))
                 else:
                     self._seen.add(row.series)
-        claims = [
-            (i, *row.claim, row.recipient)
-            for i, (_, row) in enumerate(batch)
-            if not row.problems and row.claim is not None
-        ]
-        clashes = numbers.claim(conn, claims)
+        released: list[numbers.ClaimRow] = []
+        claimed: list[numbers.ClaimRow] = []
+        for i, (_, row) in enumerate(batch):
+            if not row.problems and row.claim is not None:
+                (released if row.deleted else claimed).append((i, *row.claim, row.recipient))
+        numbers.release(conn, released)  # first: a request may delete a draft and report its number again
+        clashes = numbers.claim(conn, claimed, self.filed)
         for index, (group, row) in enumerate(batch):
             if index in clashes:
                 row = _refused(row, _taken(row))

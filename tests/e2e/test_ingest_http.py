@@ -813,6 +813,15 @@ def test_flag_d_deletes_a_saved_document(live_stack) -> None:  # type: ignore[no
     assert sorted(by_number(documents(live_stack, recipient))) == ["DL-2"]
     assert _section_counts(live_stack, recipient) == {"b2b": {**ZERO, "noaction": 1}}
     assert [e["what"] for e in history(live_stack, recipient, doc["key"])] == ["saved", "deleted"]
+    # the deleted draft's number is free again: the supplier reports it to the right customer
+    right = party("29", "DL", 3)
+    _accepted(
+        _ok(live_stack, SAVED, gstr1(supplier, "102025", b2b=[b2b(right, inter_state("DL-1", "02-10-2025", "29"))])), 1
+    )
+    taken = _ok(
+        live_stack, SAVED, gstr1(supplier, "102025", b2b=[b2b(recipient, inter_state("DL-1", "02-10-2025", "29"))])
+    )
+    assert [row["error_cd"] for row in taken["error_report"]["b2b"]] == ["DUPLICATE_NUMBER"]
 
 
 def test_flag_d_on_a_filed_document_is_refused_and_the_filer_is_told(live_stack) -> None:  # type: ignore[no-untyped-def]
@@ -830,6 +839,10 @@ def test_flag_d_on_a_filed_document_is_refused_and_the_filer_is_told(live_stack)
     report = status.json()
     assert (report["status_cd"], report["proc_cnt"], report["err_cnt"]) == ("ER", 0, 1), report
     assert [row["error_cd"] for rows in report["error_report"].values() for row in rows] == ["ALREADY_FILED"]
+    # a number a filed return reported stays that document's, deletion request or not
+    other = gstr1(supplier, "102025", b2b=[b2b(party("29", "DF", 3), inter_state("DF-1", "02-10-2025", "29"))])
+    taken = _ok(live_stack, SAVED, other)
+    assert [row["error_cd"] for row in taken["error_report"]["b2b"]] == ["DUPLICATE_NUMBER"]
 
 
 def test_b2ba_amendment_links_to_its_original_which_is_superseded_and_no_longer_counted(live_stack) -> None:  # type: ignore[no-untyped-def]
