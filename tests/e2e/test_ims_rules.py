@@ -486,6 +486,14 @@ def test_documents_of_a_period_whose_gstr3b_is_filed_can_no_longer_be_actioned(l
     assert errors(refused) == [("b2b", "FROZEN")] and refused["status_cd"] == "ER"
     reset = answer_of(save(live, recipient, [("b2b", record_of(october, None))], reqtyp="RESET"))
     assert errors(reset) == [("b2b", "FROZEN")]
+    # the supplier's October return posted again unchanged (a retry without an Idempotency-Key) is a no-op;
+    # with other content it is refused: a frozen document changes only by amendment
+    for amount, refusals in (("1000.00", []), ("1100.00", ["FROZEN"])):
+        body = gstr1(supplier, "102025", recipient, b2b=[invoice("FZ-1", "07-10-2025", amount)])
+        again = file_return(live, body, "2025-11-11")
+        live.wait_projected()
+        status = live.http.get(f"/v1/ims/{supplier}/requests/{again['reference_id']}").json()
+        assert [row["error_cd"] for rows in status["error_report"].values() for row in rows] == refusals, status
     # another period's document stays actionable
     act(live, recipient, [("b2b", record_of(november, "R", remarks="not received"))])
     assert section_counts(counts(live, recipient), "b2b") == tally(reject=1)

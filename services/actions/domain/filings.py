@@ -99,6 +99,8 @@ def decide_filing(
         return _delete(current)
     incoming = incoming_document(record, facts, original, current)
     if current is not None and current.frozen:
+        if current.version_hash == incoming.version_hash:
+            return FilingOutcome(current, False)  # the same document reported again: nothing to do
         return FilingOutcome(current, False, refusal=Refusal("FROZEN", "its GSTR-3B period is filed; amend instead"))
     if current is not None and current.version_hash == incoming.version_hash:
         if current.filing_status == "saved" and facts.status == "filed":
