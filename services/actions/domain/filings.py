@@ -87,7 +87,9 @@ def incoming_document(
         prev_action=current.action if current is not None else None,
         amend_direction=amend,
         pending_blocked=is_blocked,
-        pending_deadline=deadline(record["gstr2b_period"], facts.quarterly_recipient) if is_blocked else None,
+        pending_deadline=(
+            deadline(record["gstr2b_period"] or facts.return_period, facts.quarterly_recipient) if is_blocked else None
+        ),
         link_no=link_number(original) if record["original_key"] else None,
     )
 

@@ -56,8 +56,11 @@ def _parse(mmyyyy: str) -> Period:
 
 
 def pending_deadline(doc: ImsDocument, quarterly: bool = False) -> str | None:
-    """Last day Pending is allowed for a blocked document; None where Pending is not allowed at all."""
-    return deadline(doc.gstr2b_period, quarterly)
+    """Last day Pending is allowed for a blocked document; None where Pending is not allowed at all.
+
+    **Our rule** for a saved document (no GSTR-2B period until it is filed): its return period stands in,
+    as it does for remarks; filing it sets the window again from the GSTR-2B period it lands in."""
+    return deadline(doc.gstr2b_period or doc.return_period, quarterly)
 
 
 @functools.lru_cache(maxsize=1024)
