@@ -57,13 +57,17 @@ def freeze(conn: Connection, message: Delivered) -> None:
             _history(
                 message,
                 "frozen",
-                "UPDATE ims_documents d SET frozen = true WHERE recipient = :r AND action <> 'P' AND NOT frozen "
-                # taken in by this period's statement, or (no statement of it generated yet) belonging to it
-                "AND (doc_key IN (SELECT doc_key FROM ims_itc_periods WHERE recipient = :r AND period = :p) "
-                "OR (gstr2b_period = :p AND NOT EXISTS (SELECT 1 FROM gstr2b_versions v "
-                "WHERE v.recipient = :r AND v.period = :p) AND NOT EXISTS (SELECT 1 FROM ims_itc_periods i "
-                "WHERE i.recipient = d.recipient AND i.doc_key = d.doc_key))) "
-                "RETURNING recipient, doc_key",
+                "UPDATE ims_documents d SET frozen = true FROM ("
+                # taken in by this period's statement, or (no statement of it generated yet) belonging to it;
+                # a join, not `IN (...) OR ...`, whose subquery PostgreSQL rescans per document once a
+                # million keys no longer fit in work_mem
+                "SELECT doc_key FROM ims_itc_periods WHERE recipient = :r AND period = :p "
+                "UNION ALL SELECT x.doc_key FROM ims_documents x WHERE x.recipient = :r AND x.gstr2b_period = :p "
+                "AND NOT EXISTS (SELECT 1 FROM gstr2b_versions v WHERE v.recipient = :r AND v.period = :p) "
+                "AND NOT EXISTS (SELECT 1 FROM ims_itc_periods i WHERE i.recipient = x.recipient "
+                "AND i.doc_key = x.doc_key)) t "
+                "WHERE d.recipient = :r AND d.doc_key = t.doc_key AND d.action <> 'P' AND NOT d.frozen "
+                "RETURNING d.recipient, d.doc_key",
             )
         ),
         _params(message, r=recipient, p=period, detail=json.dumps({"period": period})),
