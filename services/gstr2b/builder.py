@@ -91,8 +91,9 @@ _OUT_OF_STATEMENT = "(d.superseded_by IS NOT NULL OR (d.route = 'ims' AND d.acti
 def _select(amendment: bool) -> str:
     """The lines of what the statement holds (what it held before, and every filed, unfrozen document of
     this or an earlier period that no statement holds yet), for documents without an original or for
-    amendments. Only amendments look their original up: a probe of the documents' key per document
-    without one cost more than a third of reading the documents (measured at 1,000,000)."""
+    amendments. Only amendments look their original up, and only their amounts test the amendment cases
+    (EXPLAIN ANALYZE showed 0.57 s of per-document probes that found nothing at 1,000,000 invoices; the
+    generation's own time moved within the noise of a shared machine)."""
     original = (
         "LEFT JOIN ims_documents o ON o.recipient = d.recipient AND o.doc_key = d.original_key "
         "WHERE d.original_key IS NOT NULL"
