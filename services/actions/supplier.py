@@ -69,14 +69,20 @@ def _added_back(conn: Connection, supplier: str, rtnprd: str | None) -> list[dic
     """Rejected credit notes whose rejection a recipient's filed GSTR-3B carried: that of the statement
     that took the rejection in (or, for a period filed before any statement of it, the note's own
     period); the liability comes back in the supplier's period of that filing (IMS-RULES §6, our rule)."""
+    # What a statement holds is read from its lines (a view, migration 0015): once per recipient that
+    # rejected one of these notes, not for every recipient nor once per note, and only the notes kept.
     rows = conn.execute(
         text(
+            "WITH d AS MATERIALIZED (SELECT * FROM ims_documents "
+            f"WHERE supplier = :s {'AND return_period = :p ' if rtnprd else ''}"
+            f"AND section IN ({', '.join(repr(s) for s in CREDIT_NOTES)}) AND action = 'R'), "
+            "i AS MATERIALIZED (SELECT h.* FROM (SELECT DISTINCT recipient FROM d) r "
+            "CROSS JOIN LATERAL (SELECT * FROM ims_itc_periods h WHERE h.recipient = r.recipient) h "
+            "WHERE h.doc_key IN (SELECT doc_key FROM d)) "
             "SELECT d.recipient, d.number, d.doc_date, p.gstr3b_filed_on, d.igst, d.cgst, d.sgst, d.cess "
-            "FROM ims_documents d LEFT JOIN ims_itc_periods i ON i.recipient = d.recipient AND i.doc_key = d.doc_key "
+            "FROM d LEFT JOIN i ON i.recipient = d.recipient AND i.doc_key = d.doc_key "
             "JOIN ims_periods p ON p.recipient = d.recipient "
             "AND p.period = coalesce(i.period, CASE WHEN d.frozen THEN d.gstr2b_period END) "
-            f"WHERE d.supplier = :s {'AND d.return_period = :p ' if rtnprd else ''}"
-            f"AND d.section IN ({', '.join(repr(s) for s in CREDIT_NOTES)}) AND d.action = 'R' "
             "ORDER BY d.recipient, d.section, d.doc_key"
         ),
         {"s": supplier, "p": rtnprd},
