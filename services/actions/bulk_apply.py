@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from services.actions import store
+from services.actions import outbox, store
 from services.actions.domain.actions import IMPORT_SECTIONS, MAX_REMARKS
 from services.actions.domain.pending import CREDIT_NOTE_AMENDMENTS, ORIGINAL_CREDIT_NOTES, SUPPLY_AMENDMENTS
 from services.common.copy import copy_rows
@@ -88,6 +88,11 @@ def _of(field: str, kind: str = "text") -> str:
     return f"(CAST(:{field} AS {kind}[]))[i.m + 1]"
 
 
+# the outbox in its compact form (services/actions/outbox.py): arrays in item order, add-backs NULL but for
+# rejected credit notes; every aggregate sorts by the same key, so PostgreSQL sorts each group once
+_ADDBACKS = ", ".join(
+    f"array_agg(CASE WHEN addback THEN {head} END ORDER BY idx)" for head in ("igst", "cgst", "sgst", "cess")
+)
 _APPLY = f"""
 WITH changed AS (
     UPDATE ims_documents d SET {", ".join(f"{c} = {e}" for c, e in NEW_VALUES.items())}
@@ -109,17 +114,10 @@ WITH changed AS (
     ) AS moves GROUP BY recipient, return_period, section, action HAVING sum(n) <> 0
     ON CONFLICT (recipient, return_period, section, action) DO UPDATE SET n = ims_counts.n + excluded.n
 ), notified AS (
-    INSERT INTO notification_outbox (cause_event_id, supplier, recipient, record)
-    SELECT event_id, supplier, recipient, CAST(json_build_object(
-        'supplier', supplier, 'recipient', recipient, 'cause_event_id', event_id,
-        'documents', json_agg(json_build_object(
-            'doc_key', doc_key, 'section', section, 'number', number, 'doc_date', doc_date, 'action', action,
-            'remarks', remarks,
-            'liability_addback_igst', CASE WHEN addback THEN igst ELSE 0 END,
-            'liability_addback_cgst', CASE WHEN addback THEN cgst ELSE 0 END,
-            'liability_addback_sgst', CASE WHEN addback THEN sgst ELSE 0 END,
-            'liability_addback_cess', CASE WHEN addback THEN cess ELSE 0 END
-        ) ORDER BY idx)) AS jsonb)
+    INSERT INTO notification_outbox (cause_event_id, supplier, recipient, {", ".join(outbox.ARRAYS)})
+    SELECT event_id, supplier, recipient, array_agg(doc_key ORDER BY idx), array_agg(section ORDER BY idx),
+        array_agg(number ORDER BY idx), array_agg(doc_date ORDER BY idx), array_agg(action ORDER BY idx),
+        array_agg(remarks ORDER BY idx), {_ADDBACKS}
     FROM (SELECT *, section IN {_in(CREDIT_NOTES)} AND action = 'R' AS addback FROM changed) AS applied
     GROUP BY m, event_id, recipient, supplier ORDER BY m, supplier
     ON CONFLICT DO NOTHING
