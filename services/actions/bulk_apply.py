@@ -20,7 +20,7 @@ from sqlalchemy import Connection, text
 from services.actions import outbox, store
 from services.actions.domain.actions import IMPORT_SECTIONS, MAX_REMARKS
 from services.actions.domain.pending import CREDIT_NOTE_AMENDMENTS, ORIGINAL_CREDIT_NOTES, SUPPLY_AMENDMENTS
-from services.common.copy import copy_rows
+from services.common.copy import copy_columns
 from services.common.periods import IMS_POLICY_START
 
 _EVENT_FIELDS = ("recipient", "position", "event_id", "event_type", "at", "actor", "reference")
@@ -147,18 +147,15 @@ def stage_chunks(conn: Connection, chunks: list[list[dict[str, Any]]]) -> None:
         )
     )
     conn.execute(text(f"TRUNCATE {STAGE}"))
-    # columns null in every item stay out of the COPY (bulk items carry no remarks or declaration)
-    present = [f for f in ITEM_FIELDS if any(item[f] is not None for items in chunks for item in items)]
-    copy_rows(
-        conn,
-        STAGE,
-        ("m", "idx", *present),
-        (
-            (m, index, *(item[f] for f in present))
-            for m, items in enumerate(chunks)
-            for index, item in enumerate(items)
-        ),
-    )
+    columns = {
+        "m": [str(m) for m, items in enumerate(chunks) for _ in items],
+        "idx": [str(index) for items in chunks for index in range(len(items))],
+    }
+    for field in ITEM_FIELDS:  # columns null in every item stay out (bulk items carry no remarks or declaration)
+        values = [item[field] for items in chunks for item in items]
+        if values.count(None) < len(values):
+            columns[field] = values
+    copy_columns(conn, STAGE, columns)
 
 
 def preview(conn: Connection, recipient: str) -> list[tuple[Any, ...]]:
