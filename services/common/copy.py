@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -57,7 +57,7 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     return count
 
 
-def copy_columns(conn: Connection, table: str, columns: dict[str, Sequence[Any]]) -> int:
+def copy_columns(conn: Connection, table: str, columns: Mapping[str, Sequence[Any]]) -> int:
     """COPY rows given column by column (equal lengths), formatted a column at a time.
 
     For the large stages of bulk actions: a column of plain text (no character COPY must escape, checked
