@@ -98,14 +98,15 @@ WITH changed AS (
     UPDATE ims_documents d SET {", ".join(f"{c} = {e}" for c, e in NEW_VALUES.items())}
     FROM {STAGE} i WHERE d.recipient = {_of("recipient")} AND d.doc_key = i.doc_key AND {ALLOWED}
     RETURNING i.m, i.idx, {_of("position", "bigint")} + i.idx AS position, {_of("event_id")} AS event_id,
-        {_of("event_type")} AS event_type, {_of("at")} AS at, {_of("actor")} AS actor,
-        {_of("reference")} AS reference, d.recipient, d.doc_key, d.section, d.return_period, d.supplier,
-        d.number, d.doc_date, d.action, d.prev_action, d.remarks, d.igst, d.cgst, d.sgst, d.cess
+        d.recipient, d.doc_key, d.section, d.return_period, d.supplier, d.number, d.doc_date, d.action,
+        d.prev_action, d.remarks, d.igst, d.cgst, d.sgst, d.cess
 ), history AS (
-    INSERT INTO ims_history (recipient, doc_key, position, event_id, event_type, occurred_at, actor, what, detail)
-    SELECT recipient, doc_key, position, event_id, event_type, at, actor, 'action_' || action,
-        jsonb_build_object('reference_id', reference, 'remarks', remarks, 'prev', prev_action)
-    FROM changed
+    INSERT INTO ims_history (recipient, doc_key, position, event_id, what, prev, remarks)
+    SELECT recipient, doc_key, position, event_id, 'action_' || action, prev_action, remarks FROM changed
+), shared AS (
+    INSERT INTO ims_history_events (event_id, recipient, event_type, occurred_at, actor, reference_id)
+    SELECT * FROM unnest(CAST(:event_id AS text[]), CAST(:recipient AS text[]), CAST(:event_type AS text[]),
+        CAST(:at AS text[]), CAST(:actor AS text[]), CAST(:reference AS text[]))
 ), counted AS (
     INSERT INTO ims_counts (recipient, return_period, section, action, n)
     SELECT recipient, return_period, section, action, sum(n) FROM (
