@@ -18,6 +18,10 @@ reference id) is stored once, in `ims_history_events`. Such rows have no `detail
 (`services/actions/history.py`) builds it, and the other columns, exactly as they were stored before.
 Existing rows keep their full form and are read as they are.
 
+Bulk plans. A bulk action is now published chunk by chunk, one Kafka transaction each
+(`services/actions/bulk_publish.py`); a request with an Idempotency-Key first stores its encoded chunks in
+`bulk_plans`, so a retry after a failure part-way republishes exactly those chunks.
+
 Revision ID: 0014 (follows 0012 on this branch; renumbered at merge)
 """
 
@@ -57,6 +61,10 @@ def upgrade() -> None:
         "ALTER TABLE ims_history ADD CONSTRAINT ims_history_full_or_shared "
         "CHECK (detail IS NOT NULL AND event_type IS NOT NULL AND occurred_at IS NOT NULL AND actor IS NOT NULL "
         "OR detail IS NULL AND event_type IS NULL AND occurred_at IS NULL AND actor IS NULL)"
+    )
+    op.execute(
+        "CREATE TABLE bulk_plans (reference_id text PRIMARY KEY, actor text NOT NULL, answer jsonb NOT NULL, "
+        "payloads bytea[] NOT NULL)"
     )
     op.execute("ALTER TABLE notification_outbox ALTER COLUMN record DROP NOT NULL")
     for name, kind in ARRAYS:
@@ -103,3 +111,4 @@ def downgrade() -> None:
     for name in HISTORY_SHARED:
         op.execute(f"ALTER TABLE ims_history ALTER COLUMN {name} SET NOT NULL")
     op.execute("DROP TABLE ims_history_events")
+    op.execute("DROP TABLE bulk_plans")
