@@ -16,8 +16,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
@@ -55,28 +54,6 @@ def message_context(message: Delivered) -> contextlib.AbstractContextManager[Non
         event_type=message.envelope.event_type,
         correlation_id=message.envelope.correlation_id,
     )
-
-
-@dataclass
-class _Polled:
-    """One polled batch, decoded: the messages up to any poison message of each partition."""
-
-    raw: list[Any] = field(default_factory=list)
-    decoded: list[Delivered | None] = field(default_factory=list)
-    poisoned: dict[TopicPartition, tuple[int, str]] = field(default_factory=dict)
-
-    def without(self, stopped: dict[TopicPartition, Any]) -> _Polled:
-        """The batch without partitions already stopped on a poison message (polled before the pause)."""
-        if not stopped:
-            return self
-        kept = [
-            (m, d)
-            for m, d in zip(self.raw, self.decoded, strict=True)
-            if TopicPartition(m.topic, m.partition) not in stopped
-        ]
-        return _Polled(
-            [m for m, _ in kept], [d for _, d in kept], {tp: v for tp, v in self.poisoned.items() if tp not in stopped}
-        )
 
 
 class Projection(Protocol):
@@ -135,49 +112,26 @@ class ProjectionRunner:
         self.poisoned: dict[TopicPartition, tuple[int, str]] = {}
 
     def run(self, stop: threading.Event) -> None:
-        """Consume until `stop` is set; the batch in hand is finished, never abandoned half-way.
-
-        While one batch's transaction runs (on a thread of its own), the next batch is polled and decoded:
-        decoding a large bulk action overlaps PostgreSQL applying the batch before it. Batches are still
-        applied one at a time, in order, each in its own transaction with its checkpoints; a batch polled
-        ahead loses the partitions the batch before it stopped (poison), and is dropped when that batch
-        failed on the database (the consumer is sent back to the stored checkpoints)."""
+        """Consume until `stop` is set; the batch in hand is finished, never abandoned half-way."""
         consumer = self._consumer = self._consumer_factory()
         consumer.subscribe(list(self.projection.topics), listener=_SeekToCheckpoints(self))
         log.info("projector_started", projection=self.projection.name, topics=self.projection.topics)
-        applying: Future[int] | None = None
         try:
-            with ThreadPoolExecutor(1, thread_name_prefix=f"apply-{self.projection.name}") as applier:
-                while not stop.is_set():
-                    polled = consumer.poll(timeout_ms=300, max_records=self._batch_size)
-                    if not polled:
-                        if applying is not None and applying.done():
-                            self._settle(consumer, stop, applying)
-                            applying = None
-                        continue
+            while not stop.is_set():
+                polled = consumer.poll(timeout_ms=300, max_records=self._batch_size)
+                if not polled:
+                    continue
+                try:
                     # The position skips transaction markers after the last record, so a caught-up
                     # projection's checkpoint equals the partition's end offset.
-                    positions = {tp: consumer.position(tp) for tp in polled}
-                    batch = self._decode_polled(polled)
-                    if applying is not None and not self._settle(consumer, stop, applying):
-                        applying = None
-                        continue
-                    applying = applier.submit(self._apply_decoded, batch, positions)
-                if applying is not None:
-                    self._settle(consumer, stop, applying)
+                    self.apply_polled(polled, {tp: consumer.position(tp) for tp in polled})
+                except DBAPIError as exc:
+                    self._wait_for_database(consumer, stop, exc)
+                    continue
+                self._pause_poisoned(consumer)
         finally:
             consumer.close(autocommit=False)
             log.info("projector_stopped", projection=self.projection.name, applied=self.applied)
-
-    def _settle(self, consumer: KafkaConsumer, stop: threading.Event, applying: Future[int]) -> bool:
-        """Wait for the batch being applied; False when it failed on the database (and was waited out)."""
-        try:
-            applying.result()
-        except DBAPIError as exc:
-            self._wait_for_database(consumer, stop, exc)
-            return False
-        self._pause_poisoned(consumer)
-        return True
 
     def _wait_for_database(self, consumer: KafkaConsumer, stop: threading.Event, error: Exception) -> None:
         """PostgreSQL went away mid-batch: nothing of the batch was committed. Wait for it, then resume
@@ -228,28 +182,19 @@ class ProjectionRunner:
         A partition holding an undecodable message applies what precedes it, records the fault and is
         paused; the other partitions go on. Its checkpoint stays on the poison message.
         """
-        return self._apply_decoded(self._decode_polled(polled), consumer_positions)
-
-    def _decode_polled(self, polled: dict[TopicPartition, list[Any]]) -> _Polled:
-        batch = _Polled()
+        started = time.perf_counter()
+        raw: list[Any] = []
+        decoded: list[Delivered | None] = []
+        poisoned: dict[TopicPartition, tuple[int, str]] = {}
         for tp in sorted(polled):
             for message in polled[tp]:
                 try:
                     item = self._decode(message)
                 except PoisonMessage as exc:
-                    batch.poisoned[tp] = (message.offset, str(exc))
+                    poisoned[tp] = (message.offset, str(exc))
                     break
-                batch.raw.append(message)
-                batch.decoded.append(item)
-        return batch
-
-    def _apply_decoded(self, batch: _Polled, consumer_positions: dict[TopicPartition, int] | None = None) -> int:
-        """The transaction of `apply_polled`. Partitions stopped by an earlier batch are left out: a batch
-        polled ahead of the one that hit their poison message may hold what follows it."""
-        started = time.perf_counter()
-        batch = batch.without(self.poisoned)
-        raw, decoded, poisoned = batch.raw, batch.decoded, batch.poisoned
-        positions_after = {tp: p for tp, p in (consumer_positions or {}).items() if tp not in self.poisoned}
+                raw.append(message)
+                decoded.append(item)
         with self._engine.begin() as conn:
             keys = {(m.topic, m.partition) for m in raw} | {(tp.topic, tp.partition) for tp in poisoned}
             positions = checkpoints.claim(conn, self.projection.name, keys)
@@ -267,7 +212,7 @@ class ProjectionRunner:
                 ends[key] = max(ends.get(key, 0), m.offset + 1, positions[key])
             for d in fresh:
                 counts[(d.topic, d.partition)] = counts.get((d.topic, d.partition), 0) + 1
-            for tp, position in positions_after.items():
+            for tp, position in (consumer_positions or {}).items():
                 if tp not in poisoned:
                     key = (tp.topic, tp.partition)
                     ends[key] = max(ends.get(key, 0), position)

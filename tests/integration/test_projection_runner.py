@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import signal
-import threading
-import time
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.partitioner.default import murmur2
+from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import text
 
-from services.common.envelope import Envelope
 from services.common.producer import EventPublisher
 from services.common.runner import ProjectionRunner, consumer_factory
 from tests.support import counter
@@ -142,45 +138,3 @@ def test_two_projectors_in_one_group_split_partitions_and_apply_each_event_once(
     total_rows, distinct_rows, processes = _log_stats(engine)
     assert total_rows == distinct_rows == 3000
     assert processes == 2, "both group members must have taken partitions"
-
-
-def test_what_follows_a_poison_message_in_a_batch_polled_ahead_is_never_applied(stack) -> None:  # type: ignore[no-untyped-def]
-    """The runner polls and decodes the next batch while the previous one is applied, so a batch polled
-    ahead may hold what follows a poison message the previous batch found: it must stay unapplied."""
-    settings, engine = stack
-    counter.create_tables(engine)
-    topic = settings.topic(counter.TOPIC)
-    _publish(settings, 200)
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
-    headers = Envelope("CounterIncremented", 1, actor="attacker").to_headers()
-    poison = producer.send(topic, key=b"k1", value=b"\xc3\x01not avro", headers=headers, partition=0).get(30)
-    producer.close()
-    _publish(settings, 400)  # more on every partition, partition 0 included, behind the poison
-    behind = sum((murmur2(f"k{i % 64}".encode()) & 0x7FFFFFFF) % settings.partitions == 0 for i in range(400))
-    reachable = 600 - behind  # everything but what partition 0 holds behind the poison
-    runner = ProjectionRunner(
-        counter.CounterProjection(topic, delay_s=0.05),
-        engine,
-        counter.codec(),
-        consumer_factory(settings.kafka_bootstrap, settings.group("counter"), settings),
-        batch_size=20,  # many small batches, each polled while the one before is applied
-    )
-    halt = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(halt,), daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: _applied(engine) >= reachable, timeout=90, what="every partition caught up")
-        time.sleep(1.0)  # room for a wrong runner to go past the poison
-    finally:
-        halt.set()
-        thread.join(30)
-    with engine.connect() as conn:
-        beyond = conn.execute(
-            text('SELECT count(*) FROM counter_log WHERE partition = 0 AND "offset" > :o'), {"o": poison.offset}
-        ).scalar()
-        checkpoint = conn.execute(
-            text("SELECT next_offset FROM projection_checkpoints WHERE projection = 'counter' AND partition = 0")
-        ).scalar()
-    assert (beyond, _applied(engine)) == (0, reachable)
-    assert checkpoint <= poison.offset  # stays before the poison (a transaction marker may sit in between)
-    assert {tp.partition for tp in runner.poisoned} == {0}
