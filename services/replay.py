@@ -20,6 +20,7 @@ import structlog
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine, text
 
+from services.actions import outbox
 from services.archive.history import history
 from services.archive.triggers import APPEND_ONLY_TRIGGERS
 from services.bootstrap import Container, load_codec, projection_factories
@@ -137,10 +138,11 @@ def _carry_notifications(conn: Any, fresh_schema: str, live_schema: str) -> None
     consumer, which that consumer now skips, left their notifications only in the rebuilt outbox: they
     join the live one unsent. Rows the live consumer already wrote (same cause event and supplier) are
     kept as they are, so nothing is sent twice."""
+    columns = ", ".join(outbox.COLUMNS)
     conn.execute(
         text(
-            f"INSERT INTO {live_schema}.notification_outbox (cause_event_id, supplier, recipient, record) "
-            f"SELECT cause_event_id, supplier, recipient, record FROM {fresh_schema}.notification_outbox "
+            f"INSERT INTO {live_schema}.notification_outbox ({columns}) "
+            f"SELECT {columns} FROM {fresh_schema}.notification_outbox "
             "ORDER BY seq ON CONFLICT (cause_event_id, supplier) DO NOTHING"
         )
     )

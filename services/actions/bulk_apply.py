@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from services.actions import store
+from services.actions import outbox, store
 from services.actions.domain.actions import IMPORT_SECTIONS, MAX_REMARKS
 from services.actions.domain.pending import CREDIT_NOTE_AMENDMENTS, ORIGINAL_CREDIT_NOTES, SUPPLY_AMENDMENTS
-from services.common.copy import copy_rows
+from services.common.copy import copy_columns
 from services.common.periods import IMS_POLICY_START
 
 _EVENT_FIELDS = ("recipient", "position", "event_id", "event_type", "at", "actor", "reference")
@@ -88,19 +88,25 @@ def _of(field: str, kind: str = "text") -> str:
     return f"(CAST(:{field} AS {kind}[]))[i.m + 1]"
 
 
+# the outbox in its compact form (services/actions/outbox.py): arrays in item order, add-backs NULL but for
+# rejected credit notes; every aggregate sorts by the same key, so PostgreSQL sorts each group once
+_ADDBACKS = ", ".join(
+    f"array_agg(CASE WHEN addback THEN {head} END ORDER BY idx)" for head in ("igst", "cgst", "sgst", "cess")
+)
 _APPLY = f"""
 WITH changed AS (
     UPDATE ims_documents d SET {", ".join(f"{c} = {e}" for c, e in NEW_VALUES.items())}
     FROM {STAGE} i WHERE d.recipient = {_of("recipient")} AND d.doc_key = i.doc_key AND {ALLOWED}
     RETURNING i.m, i.idx, {_of("position", "bigint")} + i.idx AS position, {_of("event_id")} AS event_id,
-        {_of("event_type")} AS event_type, {_of("at")} AS at, {_of("actor")} AS actor,
-        {_of("reference")} AS reference, d.recipient, d.doc_key, d.section, d.return_period, d.supplier,
-        d.number, d.doc_date, d.action, d.prev_action, d.remarks, d.igst, d.cgst, d.sgst, d.cess
+        d.recipient, d.doc_key, d.section, d.return_period, d.supplier, d.number, d.doc_date, d.action,
+        d.prev_action, d.remarks, d.igst, d.cgst, d.sgst, d.cess
 ), history AS (
-    INSERT INTO ims_history (recipient, doc_key, position, event_id, event_type, occurred_at, actor, what, detail)
-    SELECT recipient, doc_key, position, event_id, event_type, at, actor, 'action_' || action,
-        jsonb_build_object('reference_id', reference, 'remarks', remarks, 'prev', prev_action)
-    FROM changed
+    INSERT INTO ims_history (recipient, doc_key, position, event_id, what, prev, remarks)
+    SELECT recipient, doc_key, position, event_id, 'action_' || action, prev_action, remarks FROM changed
+), shared AS (
+    INSERT INTO ims_history_events (event_id, recipient, event_type, occurred_at, actor, reference_id)
+    SELECT * FROM unnest(CAST(:event_id AS text[]), CAST(:recipient AS text[]), CAST(:event_type AS text[]),
+        CAST(:at AS text[]), CAST(:actor AS text[]), CAST(:reference AS text[]))
 ), counted AS (
     INSERT INTO ims_counts (recipient, return_period, section, action, n)
     SELECT recipient, return_period, section, action, sum(n) FROM (
@@ -109,17 +115,10 @@ WITH changed AS (
     ) AS moves GROUP BY recipient, return_period, section, action HAVING sum(n) <> 0
     ON CONFLICT (recipient, return_period, section, action) DO UPDATE SET n = ims_counts.n + excluded.n
 ), notified AS (
-    INSERT INTO notification_outbox (cause_event_id, supplier, recipient, record)
-    SELECT event_id, supplier, recipient, CAST(json_build_object(
-        'supplier', supplier, 'recipient', recipient, 'cause_event_id', event_id,
-        'documents', json_agg(json_build_object(
-            'doc_key', doc_key, 'section', section, 'number', number, 'doc_date', doc_date, 'action', action,
-            'remarks', remarks,
-            'liability_addback_igst', CASE WHEN addback THEN igst ELSE 0 END,
-            'liability_addback_cgst', CASE WHEN addback THEN cgst ELSE 0 END,
-            'liability_addback_sgst', CASE WHEN addback THEN sgst ELSE 0 END,
-            'liability_addback_cess', CASE WHEN addback THEN cess ELSE 0 END
-        ) ORDER BY idx)) AS jsonb)
+    INSERT INTO notification_outbox (cause_event_id, supplier, recipient, {", ".join(outbox.ARRAYS)})
+    SELECT event_id, supplier, recipient, array_agg(doc_key ORDER BY idx), array_agg(section ORDER BY idx),
+        array_agg(number ORDER BY idx), array_agg(doc_date ORDER BY idx), array_agg(action ORDER BY idx),
+        array_agg(remarks ORDER BY idx), {_ADDBACKS}
     FROM (SELECT *, section IN {_in(CREDIT_NOTES)} AND action = 'R' AS addback FROM changed) AS applied
     GROUP BY m, event_id, recipient, supplier ORDER BY m, supplier
     ON CONFLICT DO NOTHING
@@ -149,18 +148,15 @@ def stage_chunks(conn: Connection, chunks: list[list[dict[str, Any]]]) -> None:
         )
     )
     conn.execute(text(f"TRUNCATE {STAGE}"))
-    # columns null in every item stay out of the COPY (bulk items carry no remarks or declaration)
-    present = [f for f in ITEM_FIELDS if any(item[f] is not None for items in chunks for item in items)]
-    copy_rows(
-        conn,
-        STAGE,
-        ("m", "idx", *present),
-        (
-            (m, index, *(item[f] for f in present))
-            for m, items in enumerate(chunks)
-            for index, item in enumerate(items)
-        ),
-    )
+    columns = {
+        "m": [str(m) for m, items in enumerate(chunks) for _ in items],
+        "idx": [str(index) for items in chunks for index in range(len(items))],
+    }
+    for field in ITEM_FIELDS:  # columns null in every item stay out (bulk items carry no remarks or declaration)
+        values = [item[field] for items in chunks for item in items]
+        if values.count(None) < len(values):
+            columns[field] = values
+    copy_columns(conn, STAGE, columns)
 
 
 def preview(conn: Connection, recipient: str) -> list[tuple[Any, ...]]:

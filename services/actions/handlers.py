@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from services.actions import queries, store
+from services.actions import bulk_publish, queries, store
 from services.actions.domain import chains
 from services.actions.domain.actions import check_action
 from services.actions.domain.model import ActionRequest, ImsDocument, Refusal
@@ -191,28 +191,37 @@ def submit(
     reference = new_reference(idempotency_key)
     accepted = [i for i in items if i.refusal is None and i.request is not None]
     chunks = [accepted[i : i + ACTION_CHUNK] for i in range(0, len(accepted), ACTION_CHUNK)]
-    topic = container.settings.topic(EVENTS_TOPIC)
-    messages = [
-        Outgoing(
-            topic,
-            recipient,
-            Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor),
-            {
-                "reference_id": reference,
-                "recipient": recipient,
-                "request_type": request_type,
-                "chunk": index,
-                "chunks": len(chunks),
-                "items": [_item_record(i) for i in chunk],
-            },
-        )
+    records = (
+        {
+            "reference_id": reference,
+            "recipient": recipient,
+            "request_type": request_type,
+            "chunk": index,
+            "chunks": len(chunks),
+            "items": [_item_record(i) for i in chunk],
+        }
         for index, chunk in enumerate(chunks)
-    ]
-    container.publisher.publish(messages)
-    failpoints.hit("after_publish")
+    )
     response = requests.reqsts(reference, len(accepted), _errors(items))
-    requests.record(container.engine, reference, "actions", recipient, response, idempotency_key)
+    if request_type == "BULK":
+        bulk_publish.publish(container, recipient, reference, actor, idempotency_key, response, records, len(chunks))
+    else:
+        topic = container.settings.topic(EVENTS_TOPIC)
+        container.publisher.publish(
+            [
+                Outgoing(topic, recipient, Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor), record)
+                for record in records
+            ]
+        )
+    failpoints.hit("after_publish")
+    _answered(container, recipient, reference, response, idempotency_key)
     return response
+
+
+def _answered(container: Container, recipient: str, reference: str, response: dict[str, Any], key: str | None) -> None:
+    with container.engine.begin() as conn:
+        requests.record(conn, reference, "actions", recipient, response, key)
+        bulk_publish.forget(conn, reference)
 
 
 def _item_record(item: Item) -> dict[str, Any]:
@@ -313,5 +322,11 @@ def execute(
     with requests.idempotent(container.engine, idempotency_key) as earlier:
         if earlier is not None:
             return earlier
+        if request_type == "BULK" and idempotency_key:
+            reference = new_reference(idempotency_key)
+            resumed = bulk_publish.resume(container, recipient, reference)
+            if resumed is not None:  # an earlier attempt failed part-way: its chunks, not a new selection
+                _answered(container, recipient, reference, resumed, idempotency_key)
+                return resumed
         checked = check_items(container, recipient, make_items())
         return submit(container, recipient, request_type, checked, actor, idempotency_key)

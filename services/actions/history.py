@@ -8,12 +8,22 @@ from sqlalchemy import Engine, text
 
 from services.common import requests
 
+# Every history row in its full form. Rows of set-based action chunks store only what differs per document
+# (`what`, `prev`, `remarks`) and share the rest through `ims_history_events` (migration 0016); this builds
+# their other columns, and `detail` as the item-by-item path stores it (jsonb, so key order is the same).
+ROWS = (
+    "SELECT h.recipient, h.doc_key, h.position, h.event_id, coalesce(h.event_type, e.event_type) AS event_type, "
+    "coalesce(h.occurred_at, e.occurred_at) AS occurred_at, coalesce(h.actor, e.actor) AS actor, h.what, "
+    "coalesce(h.detail, jsonb_build_object('reference_id', e.reference_id, 'remarks', h.remarks, 'prev', h.prev)) "
+    "AS detail FROM ims_history h LEFT JOIN ims_history_events e ON h.detail IS NULL AND e.event_id = h.event_id"
+)
+
 
 def of(engine: Engine, recipient: str, doc_key: str) -> dict[str, Any]:
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT event_type, event_id, occurred_at, actor, what, detail FROM ims_history "
+                f"SELECT event_type, event_id, occurred_at, actor, what, detail FROM ({ROWS}) AS h "
                 "WHERE recipient = :r AND doc_key = :k ORDER BY position"
             ),
             {"r": recipient, "k": doc_key},

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from services.actions import asof, handlers, history, queries, supplier
+from services.actions.bulk_publish import PartlyPublished
 from services.actions.handlers import CommandRefused
 from services.actions.records import getinv_record
 from services.api.auth import actor, require, scoped_key
@@ -241,6 +242,8 @@ async def post_bulk(request: Request, gstin: str) -> Any:
         )
     except (CommandRefused, InvalidAmount) as exc:
         raise refused(str(exc)) from None
+    except PartlyPublished as exc:
+        raise refused(str(exc), 503, "UNAVAILABLE") from None
     except PublishError as exc:
         raise refused(f"broker unavailable, nothing was done: {exc}", 503, "UNAVAILABLE") from None
 

@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from services.actions import outbox
 from services.bootstrap import Container
 from services.common import failpoints
 from services.common.envelope import Envelope
@@ -33,7 +34,7 @@ def relay_once(container: Container, limit: int = 1000) -> int:
     with container.engine.begin() as conn:
         rows = conn.execute(
             text(
-                "SELECT seq, cause_event_id, supplier, record FROM notification_outbox WHERE NOT sent "
+                f"SELECT seq, {', '.join(outbox.COLUMNS)} FROM notification_outbox WHERE NOT sent "
                 "ORDER BY seq LIMIT :n FOR UPDATE SKIP LOCKED"
             ),
             {"n": limit},
@@ -52,9 +53,9 @@ def relay_once(container: Container, limit: int = 1000) -> int:
                     correlation_id=cause,
                     actor="notifier",
                 ),
-                dict(record),
+                outbox.notification(cause, supplier, *rest),
             )
-            for _, cause, supplier, record in rows
+            for _, cause, supplier, *rest in rows
         ]
         acknowledged = container.publisher.publish(messages)
         failpoints.hit("notifier_after_publish")

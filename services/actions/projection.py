@@ -35,6 +35,7 @@ class ImsProjection:
         "ims_itc_periods",
         "ims_counts",
         "ims_history",
+        "ims_history_events",
         "ims_refusals",
         "ims_periods",
         "ims_clock",

@@ -256,7 +256,9 @@ class ProjectionRunner:
 
 
 def consumer_factory(bootstrap: str, group_id: str, settings: Any) -> Callable[[], KafkaConsumer]:
-    """Short group timeouts suit the embedded broker (a join in ~3 s instead of ~23 s); all are settings."""
+    """Short group timeouts suit the embedded broker (a join in ~3 s instead of ~23 s), and a short fetch
+    wait lets it hand over a committed transaction sooner (measured: 45 ms instead of up to 260 ms between a
+    bulk action's answer and the projector starting on it); all are settings."""
 
     def build() -> KafkaConsumer:
         return KafkaConsumer(
@@ -268,6 +270,7 @@ def consumer_factory(bootstrap: str, group_id: str, settings: Any) -> Callable[[
             session_timeout_ms=settings.session_timeout_ms,
             max_poll_interval_ms=settings.max_poll_interval_ms,
             heartbeat_interval_ms=settings.heartbeat_interval_ms,
+            fetch_max_wait_ms=settings.fetch_max_wait_ms,
             max_partition_fetch_bytes=16 * 1024 * 1024,
             fetch_max_bytes=64 * 1024 * 1024,
         )

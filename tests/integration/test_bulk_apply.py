@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from services.actions import bulk_apply, store
+from services.actions import bulk_apply, history, outbox, store
 from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.model import ActionRequest, ImsDocument
 from services.actions.projection import ImsProjection
-from services.common.digest import digests
+from services.common.digest import digests, table_digest
 from services.common.envelope import Envelope
 from services.common.runner import Delivered
 
@@ -153,8 +153,7 @@ def test_a_bulk_chunk_leaves_the_read_model_the_item_by_item_path_leaves(stack, 
         [chunk(third, "A", 30 + n) for n, third in enumerate(thirds)],  # distinct documents: one statement
         [chunk(thirds[0], "N", 40), _message([random_item(rng, d) for d in thirds[2]], 41), chunk(thirds[1], "N", 42)],
     ]
-    tables = (*ImsProjection.tables, "notification_outbox")
-    results, outbox_order, statements = [], [], []
+    results, sent, compact, shared, statements = [], [], [], [], []
     apply = bulk_apply.apply
 
     def counted_apply(conn, events, items):  # type: ignore[no-untyped-def]
@@ -170,13 +169,16 @@ def test_a_bulk_chunk_leaves_the_read_model_the_item_by_item_path_leaves(stack, 
             store.save(conn, docs, [])
             for batch in batches:
                 ImsProjection("events").apply(conn, batch)
-            outbox_order.append(
-                conn.execute(text("SELECT cause_event_id, supplier FROM notification_outbox ORDER BY seq")).all()
-            )
-            conn.execute(text("ALTER TABLE notification_outbox DROP COLUMN seq"))
-            results.append(digests(conn, tables))
+            rows = conn.execute(text(f"SELECT {', '.join(outbox.COLUMNS)} FROM notification_outbox ORDER BY seq")).all()
+            sent.append([(row[0], row[1], outbox.notification(*row)) for row in rows])
+            compact.append(sum(row[3] is None for row in rows))
+            stored = tuple(t for t in ImsProjection.tables if t not in ("ims_history", "ims_history_events"))
+            results.append(digests(conn, stored) | {"ims_history": table_digest(conn, f"({history.ROWS})")})
+            shared.append(conn.execute(text("SELECT count(*) FROM ims_history WHERE detail IS NULL")).scalar_one())
             conn.rollback()
     assert results[0] == results[1]
-    assert outbox_order[0] == outbox_order[1]
+    assert sent[0] == sent[1]  # the same notifications, in the same order, from either form of outbox row
+    assert compact[0] > 0 and compact[1] == 0
+    assert shared[0] > 0 and shared[1] == 0  # history rows in their compact form, read back as the full ones
     assert (3, True) in statements and (3, False) in statements  # grouped once, and once chunk by chunk
     assert results[0]["ims_history"][0] > 4 * len(allowed_ones) - 100

@@ -1,0 +1,64 @@
+"""A bulk action is published chunk by chunk; one that failed part-way and is retried with its
+Idempotency-Key takes effect exactly once on every selected document, even when the chunks already
+applied changed what its filter selects."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from services.actions.handlers import ACTION_CHUNK
+from services.common.embedded.ports import free_port, wait_for_port
+from services.ingest.synthetic import write_large_return
+from tests.support.live import spawn_cli
+from tests.support.processes import wait_until
+
+pytestmark = pytest.mark.e2e
+DOCUMENTS = ACTION_CHUNK + 1500  # two chunks
+
+
+def test_a_bulk_accept_killed_after_its_first_chunk_and_retried_with_its_key_accepts_each_document_once(
+    live_stack, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bulk.json"
+    summary = write_large_return(path, 31, "102025", DOCUMENTS, recipients=1)
+    (recipient,) = summary["recipients"]
+    filed = live_stack.http.post(
+        "/v1/returns/gstr1?status=filed&filed_on=2025-11-11",
+        content=path.read_bytes(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert filed.status_code == 200 and filed.json()["proc_cnt"] == DOCUMENTS, filed.text[:300]
+    live_stack.wait_projected()
+
+    dying = replace(live_stack.settings, http_port=free_port())
+    process = spawn_cli(dying, tmp_path / "dying.log", "api", IMS_FAILPOINTS="after_first_bulk_chunk")
+    wait_for_port("127.0.0.1", dying.http_port, 60, lambda: process.poll() is None)
+    body = {"action": "A", "filter": {"status": "N"}}  # what it selects shrinks as chunks are applied
+    headers = {"Idempotency-Key": "bulk-key-1", "Content-Type": "application/json", **live_stack.auth()}
+    with pytest.raises(httpx.HTTPError):
+        httpx.post(f"http://127.0.0.1:{dying.http_port}/v1/ims/{recipient}/actions/bulk", json=body,
+                   headers=headers, timeout=120)  # fmt: skip
+    assert process.wait(10) == 137
+
+    def counts() -> dict[str, int]:
+        query = "SELECT coalesce(sum(n), 0) FROM ims_counts WHERE recipient = :r AND action = :a"
+        return {
+            name: int(live_stack.scalar(query, r=recipient, a=code))
+            for name, code in (("noaction", "N"), ("accept", "A"))
+        }
+
+    wait_until(lambda: counts()["accept"] == ACTION_CHUNK, what="the first chunk applied")
+    retried = live_stack.post(f"/v1/ims/{recipient}/actions/bulk", body, headers={"Idempotency-Key": "bulk-key-1"})
+    assert retried.status_code == 200 and retried.json()["proc_cnt"] == DOCUMENTS, retried.text[:300]
+    live_stack.wait_projected()
+    assert counts() == {"noaction": 0, "accept": DOCUMENTS}
+    actions = live_stack.scalar(
+        "SELECT count(*) FROM ims_history WHERE recipient = :r AND what = 'action_A'", r=recipient
+    )
+    assert actions == DOCUMENTS, "every document accepted once, none twice, none skipped"
+    assert live_stack.scalar("SELECT count(*) FROM bulk_plans") == 0, "the stored chunks go with the answer"
+    again = live_stack.post(f"/v1/ims/{recipient}/actions/bulk", body, headers={"Idempotency-Key": "bulk-key-1"})
+    assert again.json() == retried.json()
