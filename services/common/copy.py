@@ -49,12 +49,16 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     if count == 0:
         return 0
     buffer.seek(0)
+    _copy(conn, table, columns, buffer)
+    return count
+
+
+def _copy(conn: Connection, table: str, columns: Iterable[str], buffer: io.StringIO) -> None:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
     finally:
         cursor.close()
-    return count
 
 
 def copy_columns(conn: Connection, table: str, columns: Mapping[str, Sequence[Any]]) -> int:
@@ -67,12 +71,7 @@ def copy_columns(conn: Connection, table: str, columns: Mapping[str, Sequence[An
     if count == 0:
         return 0
     lines = map("\t".join, zip(*(_text_column(values) for values in columns.values()), strict=True))
-    buffer = io.StringIO("\n".join(lines) + "\n")
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
-    finally:
-        cursor.close()
+    _copy(conn, table, columns, io.StringIO("\n".join(lines) + "\n"))
     return count
 
 
