@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from services.common.jsonstream import DECODER, ESCAPES, MalformedJson, check_strings
+from services.common.jsonstream import DECODER, ESCAPES, MalformedJson, check_strings, number_problem
 
 
 class BodyRefused(HTTPException):
@@ -42,8 +42,8 @@ def parse_json(raw: bytes) -> Any:
         parsed = DECODER.decode(text)
     except RecursionError:
         raise BodyRefused(400, "body: JSON nested too deeply") from None
-    except ValueError as exc:
-        raise BodyRefused(400, f"body: malformed JSON: {exc}") from None
+    except (ValueError, ArithmeticError) as exc:  # decimal.InvalidOperation is not a ValueError
+        raise BodyRefused(400, f"body: malformed JSON: {number_problem(exc)}") from None
     if ESCAPES.search(text):
         _check_strings(parsed)
     return parsed

@@ -19,6 +19,7 @@ from typing import IO, Any
 BLOCK_CHARS = 1 << 20
 MAX_DEPTH = 200  # containers walked here; values decoded whole are bounded by the C scanner's own limit
 MAX_VALUE_CHARS = 64 << 20  # a single row larger than this is refused (a real row is a few kB)
+NEAR_END_CHARS = 1 << 16  # a scan stopping this close to the window's end is retried on a wider window
 _NUMBER_TAIL = re.compile(r"[0-9.eE+\-]*")
 _WS = re.compile(r"[ \t\n\r]*")
 # A NUL or a lone surrogate can arrive only as a \u escape, so only texts holding one get their strings checked.
@@ -122,13 +123,13 @@ class JsonStream:
                 found, end = DECODER.raw_decode(self._buf, self._pos)
             except RecursionError:
                 raise MalformedJson("body: JSON nested too deeply") from None
-            except ValueError as exc:
+            except (ValueError, ArithmeticError) as exc:  # decimal.InvalidOperation is not a ValueError
                 if not self._eof and len(self._buf) - self._pos < MAX_VALUE_CHARS:
                     self._more()
                     continue
                 if isinstance(exc, json.JSONDecodeError):
                     raise self._fail(exc.msg, exc.pos) from None
-                raise self._fail(str(exc)) from None
+                raise self._fail(number_problem(exc)) from None
             if not self._eof and isinstance(found, (int, Decimal)) and _NUMBER_TAIL.fullmatch(self._buf, end):
                 self._more()  # a number cut by the window's edge ("118000." of "118000.0") goes on in the next block
                 continue
@@ -172,6 +173,34 @@ class JsonStream:
             if following == "]":
                 return
 
+    def scanned_elements(self, scan: Callable[[str, int, Any], tuple[list[Any], int, bool]], arg: Any) -> Iterator[Any]:
+        """Like `elements`, with `scan(window, pos, arg)` consuming as many elements as it can first: it
+        returns what it made of them, the position after them and whether it also consumed the closing ']'.
+        Each of its results is yielded; None is yielded for an element the caller must consume itself."""
+        self.take("[")
+        if self.peek() == "]":
+            self._pos += 1
+            return
+        widened = False
+        while True:
+            found, self._pos, closed = scan(self._buf, self._pos, arg)
+            if found:
+                widened = False
+                yield from found
+            if closed:
+                return
+            if not widened and not self._eof and len(self._buf) - self._pos < NEAR_END_CHARS:
+                widened = self._more()  # the next element may be cut by the window's edge: scan it whole
+                continue
+            widened = False
+            yield None
+            following = self.peek()
+            if following not in ",]":
+                raise self._fail("Expecting ',' delimiter")
+            self._pos += 1
+            if following == "]":
+                return
+
     def skip(self, depth: int = 0) -> None:
         """Consume the next value without building large containers (ignored tables such as hsn)."""
         first = self.peek()
@@ -189,6 +218,11 @@ class JsonStream:
     def end(self) -> None:
         if self.peek() != "":
             raise self._fail("Extra data")
+
+
+def number_problem(exc: ValueError | ArithmeticError) -> str:
+    """What the decoder's own errors mean: a number beyond int's digit limit or Decimal's exponent range."""
+    return "a number is out of range" if isinstance(exc, ArithmeticError) else str(exc)
 
 
 def check_strings(node: Any, where: str) -> None:

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 MAX_INTEGER_DIGITS = 15
-_DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)  # ASCII digits only
 
 
 class InvalidAmount(ValueError):

@@ -79,6 +79,7 @@ class Settings:
     chunk_documents: int = 1000
     ingest_workers: int = 2  # processes checking the rows of a large return; 0 or 1: in the ingest process
     parallel_from_bytes: int = 2 * 1024 * 1024  # returns at least this large use the worker processes
+    native_rows: bool = True  # the C fast path for plain valid rows, when built (False: every row in Python)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -108,6 +109,7 @@ class Settings:
             chunk_documents=_int(env, "IMS_CHUNK_DOCUMENTS", 1000),
             ingest_workers=_int(env, "IMS_INGEST_WORKERS", min(os.cpu_count() or 1, 8)),
             parallel_from_bytes=_int(env, "IMS_PARALLEL_FROM_BYTES", 2 * 1024 * 1024),
+            native_rows=env.get("IMS_NATIVE_ROWS", "1") != "0",
         )
 
     def topic(self, logical: str) -> str:
@@ -140,6 +142,7 @@ class Settings:
             "IMS_CHUNK_DOCUMENTS": str(self.chunk_documents),
             "IMS_INGEST_WORKERS": str(self.ingest_workers),
             "IMS_PARALLEL_FROM_BYTES": str(self.parallel_from_bytes),
+            "IMS_NATIVE_ROWS": "1" if self.native_rows else "0",
         }
         if self.database_url:
             env["DATABASE_URL"] = self.database_url

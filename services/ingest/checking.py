@@ -27,7 +27,7 @@ EVENT, FIELD = "DocumentsFiled", "documents"
 TABLE_RANK = {table.name: rank for rank, table in enumerate(TABLES)}
 _BY_NAME = {table.name: table for table in TABLES}
 
-RawRow = tuple[str, dict[str, Any], Mapping[str, object] | str]  # table name, party entry, row (or its text)
+RawRow = tuple[str, dict[str, Any], "Mapping[str, object] | str | Checked"]  # table, party, row (text or checked)
 
 
 class Checked(NamedTuple):
@@ -90,11 +90,14 @@ def checked(entry: Entry, filed_on: date | None, quarterly_filer: bool, codec: C
 
 def check_rows(context: CheckContext, rows: list[RawRow]) -> list[Checked]:
     """One batch of a return's rows, in order (the worker processes' entry point)."""
-    reader = _reader(context.filer, context.period, context.source_form)
+    reader = reader_of(context)
     codec = _codec()
     out: list[Checked] = []
     last: tuple[dict[str, Any], Any, str] | None = None  # rows of one party entry come together
     for name, party, row in rows:
+        if isinstance(row, Checked):  # taken by the native fast path while the return was read
+            out.append(row)
+            continue
         table = _BY_NAME[name]
         if last is None or last[0] is not party:
             last = (party, *reader.party(table, party))
@@ -102,6 +105,10 @@ def check_rows(context: CheckContext, rows: list[RawRow]) -> list[Checked]:
         entry = reader.validate(table, last[1], last[2], raw)
         out.append(checked(entry, context.filed_on, context.quarterly_filer, codec, True))
     return out
+
+
+def reader_of(context: CheckContext) -> ReturnReader:
+    return _reader(context.filer, context.period, context.source_form)
 
 
 @functools.lru_cache(maxsize=8)

@@ -23,7 +23,12 @@ _COLUMNS = ("idx", "supplier", "fy", "series", "number", "recipient")
 
 
 def series(doc: Document) -> str:
-    kind = section(doc.section)
+    return series_of(doc.section)
+
+
+def series_of(section_key: str) -> str:
+    """The number series of a section: invoices, notes or bills of entry, originals or amendments."""
+    kind = section(section_key)
     base = "B" if kind.is_import else ("N" if kind.is_note else "I")
     return base + ("A" if kind.is_amendment else "")
 

@@ -8,16 +8,17 @@ order the rows appear in the file (GSTN writes the tables in their canonical ord
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from services.common.gstin import Gstin
 from services.common.jsonstream import JsonStream
 from services.common.periods import Period
+from services.ingest.checking import Checked
 from services.ingest.domain.gstr1 import TABLES, Entry, ReturnReader, ReturnRejected, Table, validate_return_header
 from services.ingest.domain.validation import DocContext
 
 Opener = Callable[[], IO[bytes]]
-Row = tuple[Table, dict[str, Any], Mapping[str, object] | str]
+Row = tuple[Table, dict[str, Any], Mapping[str, object] | str | Checked]
 _BY_PATH: dict[str, Table | dict[str, Table]] = {}
 for _known in TABLES:
     if len(_known.path) == 1:
@@ -66,23 +67,36 @@ def read_entries(opener: Opener, reader: ReturnReader, on_read: Callable[[int], 
         yield reader.entry(table, last[1], last[2], row)
 
 
-def read_rows(opener: Opener, on_read: Callable[[int], None] | None = None, as_text: bool = False) -> Iterator[Row]:
+class Natives(Protocol):
+    """The native fast path (services.ingest.fastrows.FastRows): a context per party entry, or None."""
+
+    scan: Callable[[str, int, Any], tuple[list[Any], int, bool]]
+
+    def context(self, table: Table, party: Mapping[str, object]) -> Any | None: ...
+
+
+def read_rows(
+    opener: Opener, on_read: Callable[[int], None] | None = None, as_text: bool = False, fast: Natives | None = None
+) -> Iterator[Row]:
     """(table, party entry, row) for every document row, the row decoded or (`as_text`) as its source
-    text for another process to decode. A party entry is complete in what its rows need when they come."""
+    text for another process to decode, or (with `fast`) already checked by the native fast path. A party
+    entry is complete in what its rows need when they come."""
     with opener() as source:
         stream = JsonStream(source, on_read)
         for key in stream.members():
             target = _BY_PATH.get(key)
             if isinstance(target, Table):
-                yield from _table(stream, target, as_text)
+                yield from _table(stream, target, as_text, fast)
             elif target is not None:
-                yield from _nested(stream, key, target, as_text)
+                yield from _nested(stream, key, target, as_text, fast)
             else:
                 stream.skip()
         stream.end()
 
 
-def _nested(stream: JsonStream, key: str, tables: dict[str, Table], as_text: bool) -> Iterator[Row]:
+def _nested(
+    stream: JsonStream, key: str, tables: dict[str, Table], as_text: bool, fast: Natives | None
+) -> Iterator[Row]:
     if stream.peek() == "n" and stream.value() is None:
         return
     if stream.peek() != "{":
@@ -92,10 +106,10 @@ def _nested(stream: JsonStream, key: str, tables: dict[str, Table], as_text: boo
         if table is None:
             stream.skip()
         else:
-            yield from _table(stream, table, as_text)
+            yield from _table(stream, table, as_text, fast)
 
 
-def _table(stream: JsonStream, table: Table, as_text: bool) -> Iterator[Row]:
+def _table(stream: JsonStream, table: Table, as_text: bool, fast: Natives | None) -> Iterator[Row]:
     if stream.peek() == "n" and stream.value() is None:
         return
     if stream.peek() != "[":
@@ -104,10 +118,10 @@ def _table(stream: JsonStream, table: Table, as_text: bool) -> Iterator[Row]:
         where = f"{table.name}[{index}]"
         if stream.peek() != "{":
             raise ReturnRejected(f"{where}: must be an object")
-        yield from _party(stream, table, where, as_text)
+        yield from _party(stream, table, where, as_text, fast)
 
 
-def _party(stream: JsonStream, table: Table, where: str, as_text: bool) -> Iterator[Row]:
+def _party(stream: JsonStream, table: Table, where: str, as_text: bool, fast: Natives | None) -> Iterator[Row]:
     party: dict[str, Any] = {}
     held: list[Any] | None = None  # rows read before the party said who it is (unusual key order)
     needed = _PARTY_KEYS[table.name]
@@ -120,8 +134,14 @@ def _party(stream: JsonStream, table: Table, where: str, as_text: bool) -> Itera
         if held is not None:
             raise ReturnRejected(f"{where}.{table.rows_key}: appears twice")
         if all(k in party for k in needed):
-            for row_index, _ in enumerate(stream.elements()):
-                yield table, party, _row(stream, where, table, row_index, as_text)
+            native = fast.context(table, party) if fast is not None else None
+            if native is None:
+                for row_index, _ in enumerate(stream.elements()):
+                    yield table, party, _row(stream, where, table, row_index, as_text)
+            else:
+                assert fast is not None
+                for row_index, found in enumerate(stream.scanned_elements(fast.scan, native)):
+                    yield table, party, _row(stream, where, table, row_index, as_text) if found is None else found
             held = []
         else:
             held = [_row(stream, where, table, i, as_text) for i, _ in enumerate(stream.elements())]

@@ -1,8 +1,9 @@
 """Checking a return's rows in worker processes while the main process walks the JSON and settles.
 
 Batches go to the pool in order and come back in order; at most `2 × workers` batches are in flight, so
-a 1,000,000-row return never queues up in memory. Small returns are checked in the calling process (a
-process hop costs more than it saves). Workers are spawned (not forked: the API and CLI processes run
+a 1,000,000-row return never queues up in memory. Small returns, and batches the native fast path
+(services/ingest/fastrows.py) took nearly whole, are checked in the calling process (a process hop costs
+more than it saves). Workers are spawned (not forked: the API and CLI processes run
 client threads) once per process and reused.
 """
 
@@ -32,14 +33,17 @@ class RowChecker:
             for batch in batched(rows, BATCH_ROWS):
                 yield from check_rows(context, batch)
             return
-        pool = self._started()
-        pending: deque[AsyncResult[list[Checked]]] = deque()
+        pending: deque[AsyncResult[list[Checked]] | list[Checked]] = deque()
         for batch in batched(rows, BATCH_ROWS):
-            pending.append(pool.apply_async(check_rows, (context, batch)))
-            if len(pending) >= 2 * self.workers:
-                yield from pending.popleft().get()
+            taken = sum(1 for _, _, row in batch if isinstance(row, Checked))
+            if len(batch) - taken <= len(batch) // 10:  # the native fast path took (nearly) every row
+                pending.append(check_rows(context, batch))
+            else:
+                pending.append(self._started().apply_async(check_rows, (context, batch)))
+            while pending and (isinstance(pending[0], list) or len(pending) >= 2 * self.workers):
+                yield from _get(pending.popleft())
         while pending:
-            yield from pending.popleft().get()
+            yield from _get(pending.popleft())
 
     def _started(self) -> Pool:
         with self._lock:
@@ -53,3 +57,7 @@ class RowChecker:
                 self._pool.terminate()
                 self._pool.join()
                 self._pool = None
+
+
+def _get(pending: AsyncResult[list[Checked]] | list[Checked]) -> list[Checked]:
+    return pending if isinstance(pending, list) else pending.get()

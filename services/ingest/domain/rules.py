@@ -26,12 +26,13 @@ DIFF_PERCENT = Decimal("0.65")
 INVOICE_TYPES = ("R", "SEWP", "SEWOP", "DE", "CBW")
 SEZ_INVOICE_TYPES = frozenset({"SEWP", "SEWOP"})
 
-_DOC_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9/-]*")
+_DOC_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9/-]*", re.ASCII)
 _DOC_NUMBER_MAX = 16
-_DATE_TEXT = re.compile(r"\d{2}-\d{2}-\d{4}")
-_POS = re.compile(r"\d{2}")
-_PORT_CODE = re.compile(r"[A-Z0-9]{6}")
-_BOE_NUMBER = re.compile(r"\d{1,7}")
+_DATE_TEXT = re.compile(r"\d{2}-\d{2}-\d{4}", re.ASCII)
+_POS = re.compile(r"\d{2}", re.ASCII)
+_PORT_CODE = re.compile(r"[A-Z0-9]{6}", re.ASCII)
+_DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
+_BOE_NUMBER = re.compile(r"\d{1,7}", re.ASCII)
 
 
 def missing(field: str, what: str = "") -> Problem:
@@ -184,9 +185,11 @@ def _as_decimal(raw: object) -> Decimal | None:
     if isinstance(raw, int | Decimal):
         value = Decimal(raw)
     elif isinstance(raw, str):
+        if not _DECIMAL_TEXT.fullmatch(raw):  # Decimal() would also take "1_8", " 18 " and other scripts' digits
+            return None
         try:
             value = Decimal(raw)
-        except InvalidOperation:
+        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
             return None
     else:
         return None

@@ -54,6 +54,7 @@ AMENDMENT_TABLES = frozenset({"b2ba", "cdnra", "ecoma.b2ba", "ecoma.urp2ba", "is
 ECO_TABLES = frozenset({"ecom.b2b", "ecom.urp2b", "ecoma.b2ba", "ecoma.urp2ba"})
 ECO_SUPPLIER_TABLES = frozenset({"ecom.b2b", "ecoma.b2ba"})  # rows name the actual supplier (stin)
 _HEADS = ("iamt", "camt", "samt", "csamt")
+MAX_TOTAL_PAISE = 2**63 - 1  # a document's totals are Avro longs
 T = TypeVar("T")
 
 
@@ -214,6 +215,15 @@ def _validate_supply(
     if problems or ident is None:
         return problems
     items = items or ()
+    taxable, igst, cgst, sgst, cess = (
+        sum(item.taxable for item in items),
+        sum(item.igst for item in items),
+        sum(item.cgst for item in items),
+        sum(item.sgst for item in items),
+        sum(item.cess for item in items),
+    )
+    if max(taxable, igst, cgst, sgst, cess) > MAX_TOTAL_PAISE:  # only a deletion skips the value check
+        return [problem("itms", "INVALID_AMOUNT", "the items' totals are too large for one document")]
     return Document(
         section=section_for(ctx.table, note_type),
         supplier=ident.supplier.value,
@@ -226,11 +236,11 @@ def _validate_supply(
         pos=pos or ident.recipient.state_code,
         reverse_charge=rchrg == "Y",
         value=value or 0,
-        taxable=sum(item.taxable for item in items),
-        igst=sum(item.igst for item in items),
-        cgst=sum(item.cgst for item in items),
-        sgst=sum(item.sgst for item in items),
-        cess=sum(item.cess for item in items),
+        taxable=taxable,
+        igst=igst,
+        cgst=cgst,
+        sgst=sgst,
+        cess=cess,
         items=items,
         note_type=note_type,
         orig_number=ident.orig_number,

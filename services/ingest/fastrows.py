@@ -1,0 +1,113 @@
+"""The native fast path of row checking (services/ingest/native/fastrows.c) and the party entries it serves.
+
+The C module takes a row only when it can prove the Python rules accept it, and builds for it exactly the
+`Checked` that `checking.checked` builds (Avro item and version hash included); every other row goes
+through Python, which decides and explains. The module is optional: where it was not built (no C
+compiler) or `Settings.native_rows` is off, every row goes through Python, with the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from services.common.gstin import Gstin
+from services.common.periods import gstr2b_period
+from services.ingest.checking import TABLE_RANK, CheckContext, Checked, reader_of
+from services.ingest.domain.gstr1 import TABLES, Table
+from services.ingest.domain.rules import parse_gstin_field
+from services.ingest.domain.sections import section, section_for
+from services.ingest.domain.validation import AMENDMENT_TABLES, ECO_SUPPLIER_TABLES, ECO_TABLES, validate_note
+from services.ingest.numbers import series_of
+
+try:
+    from services.ingest import _fastrows as _native  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - a machine without a C compiler
+    _native = None
+
+ABI = 1
+# the invoice and note tables; GSTR-6 (isd, isda) rows have a shape of their own and go through Python
+NATIVE_TABLES = frozenset({"b2b", "b2ba", "cdnr", "cdnra", "ecom.b2b", "ecom.urp2b", "ecoma.b2ba", "ecoma.urp2ba"})
+_BY_NAME = {table.name: table for table in TABLES}
+if _native is not None:
+    if _native.ABI == ABI and len(Checked._fields) == _native.CHECKED_FIELDS:
+        _native.configure(Checked)
+    else:  # pragma: no cover - a stale build; `make install` rebuilds it
+        _native = None
+
+Scan = Callable[[str, int, Any], tuple[list[Checked], int, bool]]
+
+
+def available() -> bool:
+    return _native is not None
+
+
+class FastRows:
+    """Native contexts for the party entries of one filing; `scan` checks the rows of one entry's array."""
+
+    def __init__(self, context: CheckContext):
+        assert _native is not None, "the native module is not built"
+        self.scan: Scan = _native.scan
+        self._reader = reader_of(context)
+        self._context = context
+        self._gstr2b = (
+            gstr2b_period(context.source_form, context.filed_on, context.quarterly_filer).mmyyyy
+            if context.filed_on is not None
+            else None
+        )
+
+    def context(self, table: Table, party: Mapping[str, object]) -> Any | None:
+        """The native context of a party entry, or None when its rows must go through Python (a table the
+        C module does not read, or a party whose GSTINs the rules refuse: Python explains per row)."""
+        if table.name not in NATIVE_TABLES:
+            return None
+        ctx, party_text = self._reader.party(table, party)  # type: ignore[arg-type]
+        supplier = parse_gstin_field(ctx.stin, "stin") if table.name in ECO_SUPPLIER_TABLES else ctx.supplier
+        recipient = parse_gstin_field(ctx.recipient, ctx.recipient_field)
+        if not isinstance(supplier, Gstin) or not isinstance(recipient, Gstin) or recipient == supplier:
+            return None
+        note = table.validate is validate_note
+        amendment = table.name in AMENDMENT_TABLES
+        if note:
+            sections = (section_for(table.name, "C"), section_for(table.name, "D"))
+        else:
+            sections = (section_for(table.name, None),) * 2
+        originals = tuple(section(key).original_key for key in sections) if amendment else (None, None)
+        period = ctx.return_period
+        assert _native is not None
+        return _native.context(
+            table.name,
+            table.party_field,
+            party_text,
+            table.number_field,
+            TABLE_RANK[table.name],
+            note,
+            amendment,
+            table.name in ECO_TABLES,
+            sections,
+            originals,
+            supplier.value,
+            recipient.value,
+            ctx.ecom_operator,
+            ctx.source_form,
+            period.mmyyyy,
+            _yyyymmdd(period.last_day),
+            _yyyymmdd(self._context.filed_on),
+            self._gstr2b,
+            series_of(sections[0]),
+        )
+
+
+def check_text(context: CheckContext, table: str, party: Mapping[str, object], row_text: str) -> Checked | None:
+    """The native answer for one row on its own: None when it declines (tests compare it with Python's)."""
+    native = FastRows(context).context(_BY_NAME[table], party)
+    if native is None:
+        return None
+    assert _native is not None
+    found: Checked | None = _native.check(row_text, native)
+    return found
+
+
+def _yyyymmdd(day: date | None) -> int:
+    return 0 if day is None else day.year * 10000 + day.month * 100 + day.day
