@@ -140,9 +140,9 @@ def _commit(
     try:
         with container.engine.begin() as conn:
             try:
-                with Behind(functools.partial(settle, conn)) as claims:  # the claims' waits overlap the walk
+                with Behind(functools.partial(settle.apply, conn)) as claims:  # the database overlaps the walk
                     for batch in batched(rows, CLAIM_BATCH):
-                        claims.put(batch)
+                        claims.put(settle.prepare(batch))
             except ReturnRejected as exc:
                 raise FilingRefused(str(exc)) from None
             _archive(conn, archived_as, body)

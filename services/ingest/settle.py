@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import Connection
 
@@ -27,28 +28,46 @@ class Settle:
         self.accepted = 0
         self._seen: set[str] = set()
 
-    def __call__(self, conn: Connection, batch: list[tuple[int, Checked]]) -> None:
-        for index, (group, row) in enumerate(batch):
-            if row.series and not row.problems:
-                if row.series in self._seen:
-                    batch[index] = (group, _refused(row, _repeated(row)))
-                else:
-                    self._seen.add(row.series)
+    def prepare(self, batch: list[tuple[int, Checked]]) -> Prepared:
+        """The part without the database, in request order: numbers repeated within the request, and the
+        claims to write. It runs in the producer's thread while `apply` writes the previous batch."""
+        seen = self._seen
         released: list[numbers.ClaimRow] = []
         claimed: list[numbers.ClaimRow] = []
-        for i, (_, row) in enumerate(batch):
-            if not row.problems and row.claim is not None:
-                (released if row.deleted else claimed).append((i, *row.claim, row.recipient))
-        numbers.release(conn, released)  # first: a request may delete a draft and report its number again
-        clashes = numbers.claim(conn, claimed, self.filed)
-        for index, (group, row) in enumerate(batch):
-            if index in clashes:
-                row = _refused(row, _taken(row))
+        for index, (group, row) in enumerate(batch):  # one pass: this runs for every row of a large return
             if row.problems:
+                continue
+            series = row.series
+            if series:
+                if series in seen:
+                    batch[index] = (group, _refused(row, _repeated(row)))
+                    continue
+                seen.add(series)
+            if row.claim is not None:
+                (released if row.deleted else claimed).append((index, *row.claim, row.recipient))
+        return Prepared(batch, released, claimed)
+
+    def apply(self, conn: Connection, prepared: Prepared) -> None:
+        """The claims in the filing's transaction, in request order; then the error report and the spill."""
+        numbers.release(conn, prepared.released)  # first: a request may delete a draft and report its number again
+        clashes = numbers.claim(conn, prepared.claimed, self.filed)
+        add = self.spill.add
+        accepted = 0
+        for index, (group, row) in enumerate(prepared.batch):
+            if row.problems or index in clashes:
+                if not row.problems:
+                    row = _refused(row, _taken(row))
                 self.report[row.table].append(error_row(row.locator, row.problems))
                 continue
-            self.accepted += 1
-            self.spill.add(group, row.recipient, row.rank, row.item)
+            accepted += 1
+            add(group, row.recipient, row.rank, row.item)
+        self.accepted += accepted
+
+
+class Prepared(NamedTuple):
+    batch: list[tuple[int, Checked]]
+    released: list[numbers.ClaimRow]
+    claimed: list[numbers.ClaimRow]
 
 
 def _refused(row: Checked, reason: Problem) -> Checked:

@@ -515,3 +515,21 @@ def test_rows_reserialized_by_json_dumps_agree_too():
             # json.dumps spells the amounts (floats are only a way to write them: Python re-reads the text)
             spelled = json.dumps(json.loads(text), indent=1)
             assert_agrees(context, table, party, spelled)
+
+
+@pytest.mark.parametrize("libcrypto", [True, False], ids=["libcrypto", "built-in"])
+def test_both_sha256_implementations_give_the_version_hash_python_gives(libcrypto):
+    from services.ingest import _fastrows  # type: ignore[attr-defined]
+
+    try:
+        in_use = _fastrows.use_libcrypto(libcrypto)
+        assert in_use == libcrypto or not libcrypto  # libcrypto may be absent; the built-in one never is
+        for filing in demo_dataset()[:6]:
+            payload = filing.payload
+            context = CheckContext(
+                payload["gstin"], payload["fp"], filing.source_form, filing.filed_on, filing.quarterly
+            )
+            for table, party, text in payload_rows(payload):
+                assert_agrees(context, table, party, text)
+    finally:
+        _fastrows.use_libcrypto(True)

@@ -10,6 +10,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <dlfcn.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -29,6 +30,42 @@
 typedef __int128 i128;
 
 static PyTypeObject *checked_type = NULL;
+
+/* ---------- SHA-256: the process's own libcrypto when loaded (hardware SHA), else sha256.h ------------ */
+
+typedef int (*sha_init_fn)(void *);
+typedef int (*sha_update_fn)(void *, const void *, size_t);
+typedef int (*sha_final_fn)(unsigned char *, void *);
+static sha_init_fn ossl_init;
+static sha_update_fn ossl_update;
+static sha_final_fn ossl_final;
+
+static void find_libcrypto(void) {
+    /* only a library already in the process (Python's hashlib loads it): nothing new is loaded */
+    void *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_NOLOAD);
+    if (lib == NULL) return;
+    ossl_init = (sha_init_fn)dlsym(lib, "SHA256_Init");
+    ossl_update = (sha_update_fn)dlsym(lib, "SHA256_Update");
+    ossl_final = (sha_final_fn)dlsym(lib, "SHA256_Final");
+    if (!ossl_init || !ossl_update || !ossl_final) ossl_init = NULL;
+}
+
+static void hash_hex(const uint8_t *data, size_t n, char *out) {
+    if (ossl_init == NULL) {
+        sha256_hex(data, n, out);
+        return;
+    }
+    _Alignas(16) unsigned char ctx[256]; /* SHA256_CTX is 112 bytes */
+    unsigned char digest[32];
+    ossl_init(ctx);
+    ossl_update(ctx, data, n);
+    ossl_final(digest, ctx);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+}
 
 /* ---------- the party context ---------------------------------------------------------------------- */
 
@@ -789,7 +826,7 @@ static PyObject *build(const Ctx *x, const Row *r) {
     j_int(&j, "value", r->value);
     j.p[j.n++] = '}';
     char hash[64];
-    sha256_hex((const uint8_t *)j.p, j.n, hash);
+    hash_hex((const uint8_t *)j.p, j.n, hash);
 
     /* FiledDocument, fields in schema order */
     char key[64], okey[64];
@@ -981,7 +1018,17 @@ static PyObject *configure(PyObject *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
+/* use_libcrypto(flag) -> bool: whether hashes now come from libcrypto (tests run both implementations) */
+static PyObject *use_libcrypto(PyObject *self, PyObject *arg) {
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    ossl_init = NULL;
+    if (on) find_libcrypto();
+    return PyBool_FromLong(ossl_init != NULL);
+}
+
 static PyMethodDef methods[] = {
+    {"use_libcrypto", use_libcrypto, METH_O, "use_libcrypto(flag) -> whether libcrypto's SHA-256 is used"},
     {"configure", configure, METH_O, "configure(Checked): the tuple type of a checked row"},
     {"context", make_context, METH_VARARGS, "the native context of one party entry of one table"},
     {"scan", scan, METH_VARARGS, "scan(text, pos, ctx) -> (rows, pos, closed)"},
@@ -992,6 +1039,10 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastrows", NULL, -1, methods};
 
 PyMODINIT_FUNC PyInit__fastrows(void) {
+    PyObject *hashlib = PyImport_ImportModule("hashlib"); /* loads libcrypto, whose SHA-256 uses the CPU's */
+    if (hashlib == NULL) PyErr_Clear();
+    Py_XDECREF(hashlib);
+    find_libcrypto();
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (PyModule_AddIntConstant(m, "ABI", ABI_VERSION) < 0 ||
