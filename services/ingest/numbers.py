@@ -9,9 +9,10 @@ filing's database transaction, which commits only after the broker acknowledged 
 filing claims nothing; a concurrent filing of the same number waits on the row lock and sees the claim.
 
 A claim is one key, `supplier|fy|series|NUMBER`, compared as bytes (migration 0017). A batch of claims
-travels as two array parameters and is written by one statement, which also answers for every number it
-inserted (or marked filed); only numbers it found claimed already are looked up, by a second statement
-that sees what concurrent filings committed meanwhile.
+travels as two array parameters and is written by one statement; when it wrote one row per claim (the
+usual case: new numbers, or a draft's numbers filed) nothing can clash and nothing more is asked. Only
+otherwise are the batch's numbers looked up, by a second statement that sees what concurrent filings
+committed meanwhile.
 """
 
 from __future__ import annotations
@@ -37,13 +38,10 @@ _CLAIMS = (
     "WITH ORDINALITY AS c (key, recipient, n)"
 )
 _CLAIM = (
-    f"WITH claims AS ({_CLAIMS}), inserted AS (INSERT INTO document_numbers (key, supplier, recipient, filed) "
-    "SELECT DISTINCT ON (key) key, split_part(key, '|', 1), recipient, :filed FROM claims ORDER BY key, n "
-    "ON CONFLICT (key) {on_conflict} RETURNING key, recipient) "
-    "SELECT coalesce(array_agg(c.n) FILTER (WHERE i.recipient IS NOT NULL), '{{}}'), "
-    "coalesce(array_agg(c.n) FILTER (WHERE i.recipient IS NULL), '{{}}') "
-    "FROM claims c LEFT JOIN inserted i USING (key) WHERE i.recipient IS DISTINCT FROM c.recipient"
-)  # the numbers of rows refused, and of rows whose number was claimed before
+    f"WITH written AS (INSERT INTO document_numbers (key, supplier, recipient, filed) "
+    f"SELECT DISTINCT ON (key) key, split_part(key, '|', 1), recipient, :filed FROM ({_CLAIMS}) c ORDER BY key, n "
+    "ON CONFLICT (key) {on_conflict} RETURNING 1) SELECT count(*) FROM written"
+)
 _MARK_FILED = (
     "DO UPDATE SET filed = true WHERE document_numbers.recipient = excluded.recipient AND NOT document_numbers.filed"
 )
@@ -65,30 +63,27 @@ def key(row: ClaimRow) -> str:
 def release(conn: Connection, rows: Sequence[ClaimRow]) -> None:
     """Give back the numbers of deleted drafts that no filed return claimed for the same recipient."""
     if rows:
-        conn.execute(text(_RELEASE), _arrays([key(row) for row in rows], rows))
+        conn.execute(text(_RELEASE), _arrays(rows))
 
 
 def claim(conn: Connection, rows: Sequence[ClaimRow], filed: bool) -> set[int]:
     """Claim every number; return the indexes of documents whose number belongs to another recipient.
 
-    Within `rows` the first row of a number (in the given order) claims it. A number claimed before, by
-    another transaction too, is looked up after the insert waited for that transaction, so a number a
-    concurrent filing claimed for another recipient is refused here."""
+    Within `rows` the first row of a number (in the given order) claims it. Numbers are looked up only if
+    the insert did not write one row per row given (a number repeated, or claimed before); the lookup is
+    a statement of its own, so it sees a claim a concurrent filing committed while the insert waited."""
     if not rows:
         return set()
-    keys = [key(row) for row in rows]
+    arrays = _arrays(rows)
     statement = text(_CLAIM.format(on_conflict=_MARK_FILED if filed else "DO NOTHING"))
-    refused, earlier = conn.execute(statement, {**_arrays(keys, rows), "filed": filed}).one()
-    found = {rows[n - 1][0] for n in refused}
-    if earlier:  # claimed before this statement: looked up again, seeing what committed while it waited
-        before = [rows[n - 1] for n in earlier]
-        (taken,) = conn.execute(text(_TAKEN), _arrays([keys[n - 1] for n in earlier], before)).one()
-        found.update(before[n - 1][0] for n in taken)
-    return found
+    if conn.execute(statement, {**arrays, "filed": filed}).scalar_one() == len(rows):
+        return set()  # each row wrote its own number: inserted, or marked filed for the same recipient
+    (taken,) = conn.execute(text(_TAKEN), arrays).one()
+    return {rows[n - 1][0] for n in taken}
 
 
-def _arrays(keys: list[str], rows: Sequence[ClaimRow]) -> dict[str, str]:
-    return {"keys": _array(keys), "recipients": _array([row[5] for row in rows])}
+def _arrays(rows: Sequence[ClaimRow]) -> dict[str, str]:
+    return {"keys": _array([key(row) for row in rows]), "recipients": _array([row[5] for row in rows])}
 
 
 def _array(values: list[str]) -> str:

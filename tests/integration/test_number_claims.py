@@ -60,17 +60,17 @@ def test_numbers_with_quotes_backslashes_and_braces_are_claimed_as_they_are(stac
 
 def test_a_concurrent_claim_of_the_same_number_waits_for_the_first_and_is_refused(stack) -> None:  # type: ignore[no-untyped-def]
     _, engine = stack
+
+    def second(number: str, filed: bool, answers: list[set[int]]) -> None:
+        with engine.begin() as conn:
+            answers.append(numbers.claim(conn, rows(("OTHER", B), (number, B)), filed))
+
     for filed in (False, True):
         number = f"RACE-{filed}"
         answers: list[set[int]] = []
         with engine.begin() as first:
             assert numbers.claim(first, rows((number, A)), filed) == set()
-
-            def second() -> None:
-                with engine.begin() as conn:
-                    answers.append(numbers.claim(conn, rows(("OTHER", B), (number, B)), filed))
-
-            waiting = threading.Thread(target=second)
+            waiting = threading.Thread(target=second, args=(number, filed, answers))
             waiting.start()
             waiting.join(0.5)
             assert waiting.is_alive()  # waits on the first transaction's claim

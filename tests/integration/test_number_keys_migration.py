@@ -27,7 +27,7 @@ def test_claims_from_before_the_key_keep_their_numbers_and_a_downgrade_restores_
             for row in OLD:
                 conn.execute(
                     text("INSERT INTO document_numbers VALUES (:s, :y, :k, :n, :r, :f)"),
-                    dict(zip("sykn" "rf", row, strict=True)),
+                    dict(zip("syknrf", row, strict=True)),
                 )
         upgrade(engine, settings.db_schema)
         with engine.begin() as conn:

@@ -44,4 +44,6 @@ def downgrade() -> None:
     )
     op.execute("DROP TABLE document_numbers")
     op.execute("ALTER TABLE document_numbers_by_parts RENAME TO document_numbers")
-    op.execute("ALTER TABLE document_numbers ADD CONSTRAINT document_numbers_pkey PRIMARY KEY (supplier, fy, series, number)")
+    op.execute(
+        "ALTER TABLE document_numbers ADD CONSTRAINT document_numbers_pkey PRIMARY KEY (supplier, fy, series, number)"
+    )
