@@ -57,8 +57,8 @@ def report(
             recipients = [
                 r
                 for (r,) in conn.execute(
-                    text("SELECT DISTINCT recipient FROM document_numbers WHERE supplier = :s ORDER BY 1"),
-                    {"s": supplier},
+                    text("SELECT DISTINCT recipient FROM document_numbers WHERE key LIKE :claims ORDER BY 1"),
+                    {"claims": f"{supplier}|%"},  # the supplier's range of the key (services/ingest/numbers.py)
                 )
             ]
         topic = container.settings.topic(EVENTS_TOPIC)

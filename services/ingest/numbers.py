@@ -7,6 +7,12 @@ draft addressed to the wrong customer can be deleted and reported to the right o
 return reported is never given back (a filed document cannot be deleted). Claims are written in the
 filing's database transaction, which commits only after the broker acknowledged its events, so a failed
 filing claims nothing; a concurrent filing of the same number waits on the row lock and sees the claim.
+
+A claim is one key, `supplier|fy|series|NUMBER`, compared as bytes (migration 0017). A batch of claims
+travels as two array parameters and is written by one statement; when it wrote one row per claim (the
+usual case: new numbers, or a draft's numbers filed) nothing can clash and nothing more is asked. Only
+otherwise are the batch's numbers looked up, by a second statement that sees what concurrent filings
+committed meanwhile.
 """
 
 from __future__ import annotations
@@ -15,11 +21,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
-from services.common.copy import copy_rows
 from services.ingest.domain.documents import Document
 from services.ingest.domain.sections import section
-
-_COLUMNS = ("idx", "supplier", "fy", "series", "number", "recipient")
 
 
 def series(doc: Document) -> str:
@@ -35,57 +38,62 @@ def series_of(section_key: str) -> str:
 
 ClaimRow = tuple[int, str, int, str, str, str]  # index, supplier, FY, number series, NUMBER, recipient
 
+_CLAIMS = (
+    'SELECT n, key COLLATE "C" AS key, recipient FROM unnest(CAST(:keys AS text[]), CAST(:recipients AS text[])) '
+    "WITH ORDINALITY AS c (key, recipient, n)"
+)
+_CLAIM = (
+    f"WITH written AS (INSERT INTO document_numbers (key, supplier, recipient, filed) "
+    f"SELECT DISTINCT ON (key) key, split_part(key, '|', 1), recipient, :filed FROM ({_CLAIMS}) c ORDER BY key, n "
+    "ON CONFLICT (key) {on_conflict} RETURNING 1) SELECT count(*) FROM written"
+)
+_MARK_FILED = (
+    "DO UPDATE SET filed = true WHERE document_numbers.recipient = excluded.recipient AND NOT document_numbers.filed"
+)
+_TAKEN = (
+    f"SELECT coalesce(array_agg(c.n), '{{}}') FROM ({_CLAIMS}) c JOIN document_numbers d ON d.key = c.key "
+    'AND d.key = ANY(CAST(:keys AS text[]) COLLATE "C") WHERE d.recipient <> c.recipient'
+)
+_RELEASE = (
+    f"DELETE FROM document_numbers d USING ({_CLAIMS}) c WHERE d.key = c.key "
+    'AND d.key = ANY(CAST(:keys AS text[]) COLLATE "C") AND d.recipient = c.recipient AND NOT d.filed'
+)
 
-def _stage(conn: Connection, rows: Sequence[ClaimRow]) -> None:
-    conn.execute(
-        text(
-            "CREATE TEMP TABLE IF NOT EXISTS number_claims (idx int, supplier text, fy int, series text, "
-            "number text, recipient text) ON COMMIT DELETE ROWS"
-        )
-    )
-    copy_rows(conn, "number_claims", _COLUMNS, rows)
+
+def key(row: ClaimRow) -> str:
+    """Unambiguous: a GSTIN, a year and a series hold no "|"; only the number, the last part, might."""
+    return f"{row[1]}|{row[2]}|{row[3]}|{row[4]}"
 
 
 def release(conn: Connection, rows: Sequence[ClaimRow]) -> None:
     """Give back the numbers of deleted drafts that no filed return claimed for the same recipient."""
-    if not rows:
-        return
-    _stage(conn, rows)
-    conn.execute(
-        text(
-            "DELETE FROM document_numbers d USING number_claims c WHERE (d.supplier, d.fy, d.series, d.number) "
-            "= (c.supplier, c.fy, c.series, c.number) AND d.recipient = c.recipient AND NOT d.filed"
-        )
-    )
-    conn.execute(text("TRUNCATE number_claims"))
+    if rows:
+        conn.execute(text(_RELEASE), _arrays(rows))
 
 
 def claim(conn: Connection, rows: Sequence[ClaimRow], filed: bool) -> set[int]:
-    """Claim every number; return the indexes of documents whose number belongs to another recipient."""
+    """Claim every number; return the indexes of documents whose number belongs to another recipient.
+
+    Within `rows` the first row of a number (in the given order) claims it. Numbers are looked up only if
+    the insert did not write one row per row given (a number repeated, or claimed before); the lookup is
+    a statement of its own, so it sees a claim a concurrent filing committed while the insert waited."""
     if not rows:
         return set()
-    _stage(conn, rows)
-    on_conflict = (
-        "DO UPDATE SET filed = true "
-        "WHERE document_numbers.recipient = excluded.recipient AND NOT document_numbers.filed"
-        if filed
-        else "DO NOTHING"
-    )
-    conn.execute(
-        text(
-            "INSERT INTO document_numbers (supplier, fy, series, number, recipient, filed) "
-            "SELECT DISTINCT ON (supplier, fy, series, number) supplier, fy, series, number, recipient, :filed "
-            f"FROM number_claims ORDER BY supplier, fy, series, number, idx ON CONFLICT (supplier, fy, series, number) "
-            f"{on_conflict}"
-        ),
-        {"filed": filed},
-    )
-    clashes = conn.execute(
-        text(
-            "SELECT c.idx FROM number_claims c JOIN document_numbers d USING (supplier, fy, series, number) "
-            "WHERE d.recipient <> c.recipient"
-        )
-    )
-    found = {int(idx) for (idx,) in clashes}
-    conn.execute(text("TRUNCATE number_claims"))
-    return found
+    arrays = _arrays(rows)
+    statement = text(_CLAIM.format(on_conflict=_MARK_FILED if filed else "DO NOTHING"))
+    if conn.execute(statement, {**arrays, "filed": filed}).scalar_one() == len(rows):
+        return set()  # each row wrote its own number: inserted, or marked filed for the same recipient
+    (taken,) = conn.execute(text(_TAKEN), arrays).one()
+    return {rows[n - 1][0] for n in taken}
+
+
+def _arrays(rows: Sequence[ClaimRow]) -> dict[str, str]:
+    return {"keys": _array([key(row) for row in rows]), "recipients": _array([row[5] for row in rows])}
+
+
+def _array(values: list[str]) -> str:
+    """A text[] literal: parsed by PostgreSQL in one pass, unlike a parameter list of one value each."""
+    joined = "".join(values)
+    if '"' in joined or "\\" in joined:
+        values = [v.replace("\\", "\\\\").replace('"', '\\"') for v in values]
+    return '{"' + '","'.join(values) + '"}'
