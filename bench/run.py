@@ -46,7 +46,10 @@ def _environment(srv_description: str) -> dict[str, object]:
         crc = "pure Python (the crc32c package is not installed)"
     import kafka
 
+    from services.ingest import fastrows
+
     return {
+        "native_rows": fastrows.describe(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from services.common.settings import Settings
 from services.gstr2b import builder
 
 GSTR2B_GENDT = "2025-10-14"
+PYTHON_PATH_RUN = 99  # a run index no size uses: documents of their own
 
 
 @dataclass
@@ -194,6 +196,7 @@ def ingest(ctx: Context) -> None:
             )
         )
         ctx.sampler.record(f"ingest worker ({documents:,} docs)", rss)
+    _ingest_python_path(ctx, min(100_000, max(documents for documents, _ in sizes.ingest_sizes)))
     big = max(ctx.generated, key=lambda g: g.documents)
     results.add(
         Figure(
@@ -203,6 +206,31 @@ def ingest(ctx: Context) -> None:
             "docs/s",
             group="data",
             details={"returns": [g.to_json() for g in ctx.generated]},
+        )
+    )
+
+
+def _ingest_python_path(ctx: Context, documents: int) -> None:
+    """For context: the same filing with the native fast path off (every row through the Python rules, in
+    the worker processes), as on a machine where services/ingest/_fastrows could not be built."""
+    generated = write_return(ctx.data_dir, documents, PYTHON_PATH_RUN)
+    answer = run_worker(dataclasses.replace(ctx.settings, native_rows=False), ctx.log, "ingest", str(generated.path))
+    generated.path.unlink()
+    if answer["documents"] != documents or answer["errors"]:
+        raise RuntimeError(f"ingest of {documents} documents (Python path) answered {answer}")
+    ctx.ingested_documents += documents
+    say(
+        f"  {documents:>9,} documents, native fast path off: {answer['docs_per_s']:>8,.0f} docs/s "
+        f"({answer['seconds']:.2f} s), peak RSS {answer['peak_rss_mb']:,.0f} MB"
+    )
+    ctx.results.add(
+        Figure(
+            f"ingest_python_path_docs_per_s_{documents}",
+            f"  ingest {documents:,} docs, Python rules only",
+            answer["docs_per_s"],
+            "docs/s",
+            group="ingest",
+            details=answer,
         )
     )
 

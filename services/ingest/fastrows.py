@@ -43,6 +43,13 @@ def available() -> bool:
     return _native is not None
 
 
+def describe() -> str:
+    """For reports: whether the fast path is built and which SHA-256 it uses."""
+    if _native is None:
+        return "not built (every row through the Python rules)"
+    return "built, SHA-256 from " + ("libcrypto" if _native.libcrypto() else "its own implementation")
+
+
 class FastRows:
     """Native contexts for the party entries of one filing; `scan` checks the rows of one entry's array."""
 

@@ -140,12 +140,12 @@ def _commit(
     try:
         with container.engine.begin() as conn:
             try:
-                with Behind(functools.partial(settle.apply, conn)) as claims:  # the database overlaps the walk
+                with Behind(_run) as database:  # the database's work overlaps the walk, in order
+                    database.put(functools.partial(_archive, conn, archived_as, body))
                     for batch in batched(rows, CLAIM_BATCH):
-                        claims.put(settle.prepare(batch))
+                        database.put(functools.partial(settle.apply, conn, settle.prepare(batch)))
             except ReturnRejected as exc:
                 raise FilingRefused(str(exc)) from None
-            _archive(conn, archived_as, body)
             response = requests.reqsts(archived_as.reference_id, settle.accepted, settle.report)
             requests.record(conn, archived_as.reference_id, kind, subject, response, idempotency_key)
             container.publisher.publish_encoded(_messages(container, filings, spill))
@@ -153,6 +153,10 @@ def _commit(
     finally:
         spill.close()
     return response
+
+
+def _run(job: Callable[[], None]) -> None:
+    job()
 
 
 def _messages(container: Container, filings: list[Filing], spill: Spill) -> Iterator[Encoded]:

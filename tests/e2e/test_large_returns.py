@@ -39,11 +39,12 @@ def _expected_records(path: Path) -> dict[str, list[dict]]:  # type: ignore[type
     return expected
 
 
+@pytest.mark.parametrize("native", ["1", "0"], ids=["native-fast-path", "python-worker-processes"])
 def test_ims_file_streams_a_20000_document_return_into_exact_chunked_events_with_a_progress_bar(
-    live_stack, large
+    live_stack, large, native
 ) -> None:  # type: ignore[no-untyped-def]
     path, summary = large
-    env = {**os.environ, **live_stack.settings.to_env(), "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {**os.environ, **live_stack.settings.to_env(), "PYTHONPATH": str(PROJECT_ROOT), "IMS_NATIVE_ROWS": native}
     run = subprocess.run(
         [sys.executable, "-m", "services.cli.main", "file", str(path), "--form", "gstr1", "--filed-on", "2025-11-11"],
         env=env,
@@ -96,10 +97,10 @@ def test_a_large_return_malformed_near_its_end_is_refused_whole_and_publishes_an
     assert live_stack.scalar("SELECT count(*) FROM document_numbers") == claims
 
 
-def test_a_large_return_posted_over_http_is_checked_by_the_api_workers_and_filed_whole(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_large_return_posted_over_http_is_streamed_checked_and_filed_whole(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "http.json"
     summary = write_large_return(path, 13, FP, 20_000, recipients=2)
-    assert path.stat().st_size >= live_stack.settings.parallel_from_bytes  # the worker-process path
+    assert path.stat().st_size >= live_stack.settings.parallel_from_bytes  # the large-return path
     response = live_stack.http.post(
         "/v1/returns/gstr1?status=filed&filed_on=2025-11-11",
         content=path.read_bytes(),

@@ -1027,7 +1027,10 @@ static PyObject *use_libcrypto(PyObject *self, PyObject *arg) {
     return PyBool_FromLong(ossl_init != NULL);
 }
 
+static PyObject *libcrypto(PyObject *self, PyObject *unused) { return PyBool_FromLong(ossl_init != NULL); }
+
 static PyMethodDef methods[] = {
+    {"libcrypto", libcrypto, METH_NOARGS, "libcrypto() -> whether libcrypto's SHA-256 is in use"},
     {"use_libcrypto", use_libcrypto, METH_O, "use_libcrypto(flag) -> whether libcrypto's SHA-256 is used"},
     {"configure", configure, METH_O, "configure(Checked): the tuple type of a checked row"},
     {"context", make_context, METH_VARARGS, "the native context of one party entry of one table"},
