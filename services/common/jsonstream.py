@@ -166,11 +166,7 @@ class JsonStream:
             return
         while True:
             yield None
-            following = self.peek()
-            if following not in ",]":
-                raise self._fail("Expecting ',' delimiter")
-            self._pos += 1
-            if following == "]":
+            if self._array_ends():
                 return
 
     def scanned_elements(self, scan: Callable[[str, int, Any], tuple[list[Any], int, bool]], arg: Any) -> Iterator[Any]:
@@ -194,12 +190,16 @@ class JsonStream:
                 continue
             widened = False
             yield None
-            following = self.peek()
-            if following not in ",]":
-                raise self._fail("Expecting ',' delimiter")
-            self._pos += 1
-            if following == "]":
+            if self._array_ends():
                 return
+
+    def _array_ends(self) -> bool:
+        """After an element: consume ',' (False) or the closing ']' (True)."""
+        following = self.peek()
+        if following not in ",]":
+            raise self._fail("Expecting ',' delimiter")
+        self._pos += 1
+        return following == "]"
 
     def skip(self, depth: int = 0) -> None:
         """Consume the next value without building large containers (ignored tables such as hsn)."""

@@ -292,9 +292,9 @@ static int next_member(Cur *c) {
 
 /* ---------- field rules (services/ingest/domain/rules.py) ----------------------------------------- */
 
-/* An amount in paise: a number >= 0, at most 15 integer digits, at most 2 places that are not zero. */
-static int amount_(Num *v, int64_t *paise) {
-    if (v->neg || v->exp || v->ilen > LIMIT_RUPEES_DIGITS) return 0;
+/* A number >= 0 in hundredths: at most `digits` integer digits, no non-zero digit past the second place. */
+static int hundredths(const Num *v, int digits, int64_t *out) {
+    if (v->neg || v->exp || v->ilen > digits) return 0;
     int64_t whole = 0;
     for (int k = 0; k < v->ilen; k++) whole = whole * 10 + (v->ip[k] - '0');
     int64_t cents = 0;
@@ -304,9 +304,12 @@ static int amount_(Num *v, int64_t *paise) {
         else if (d) return 0;
     }
     if (v->flen == 1) cents *= 10;
-    *paise = whole * 100 + cents;
+    *out = whole * 100 + cents;
     return 1;
 }
+
+/* An amount in paise: at most 15 integer digits, at most 2 places that are not zero. */
+static int amount_(const Num *v, int64_t *paise) { return hundredths(v, LIMIT_RUPEES_DIGITS, paise); }
 
 /* A value that is a number amount, or null when `optional` (0). */
 static int amount_value(Cur *c, int optional, int64_t *paise) {
@@ -323,18 +326,9 @@ static const char *RATE_TEXT[] = {"0", "0.1", "0.25", "1", "1.5", "3", "5", "6",
 #define N_RATES 13
 
 /* A GST rate as a number: index into RATES. */
-static int rate_(Num *v, int *index) {
-    if (v->neg || v->exp || v->ilen > 2) return 0;
-    int whole = 0;
-    for (int k = 0; k < v->ilen; k++) whole = whole * 10 + (v->ip[k] - '0');
-    int cents = 0;
-    for (int k = 0; k < v->flen; k++) {
-        int d = v->fp[k] - '0';
-        if (k < 2) cents = cents * 10 + d;
-        else if (d) return 0;
-    }
-    if (v->flen == 1) cents *= 10;
-    int scaled = whole * 100 + cents;
+static int rate_(const Num *v, int *index) {
+    int64_t scaled;
+    if (!hundredths(v, 2, &scaled)) return 0;
     for (int k = 0; k < N_RATES; k++)
         if (RATES[k] == scaled) {
             *index = k;
@@ -669,8 +663,13 @@ typedef struct {
     size_t n;
 } Out;
 
-static char json_buf[8192 + MAX_ITEMS * 160];
-static char avro_buf[4096 + MAX_ITEMS * 64];
+/* Per call, not static: an allocation while a row is built may run a finalizer that lets another thread
+ * (another filing) in, which would then scan with the same buffers. */
+typedef struct {
+    Row row;
+    char json[8192 + MAX_ITEMS * 160];
+    char avro[4096 + MAX_ITEMS * 64];
+} Scratch;
 
 static inline void put(Out *o, const void *s, size_t n) {
     memcpy(o->p + o->n, s, n);
@@ -752,7 +751,7 @@ static int totals_of(const Row *r, Totals *t) {
 }
 
 /* The Checked tuple for an accepted row (a new reference), or NULL with an exception set. */
-static PyObject *build(const Ctx *x, const Row *r) {
+static PyObject *build(const Ctx *x, const Row *r, Scratch *w) {
     Totals t;
     if (!totals_of(r, &t)) return Py_None; /* sentinel: decline */
     int side = x->note && r->ntty == 'D' ? 1 : 0;
@@ -782,7 +781,7 @@ static PyObject *build(const Ctx *x, const Row *r) {
     }
 
     /* the canonical content, keys sorted, None left out: its SHA-256 is the version hash */
-    Out j = {json_buf, 0};
+    Out j = {w->json, 0};
     j.p[j.n++] = '{';
     j_int(&j, "cess", t.cess);
     j_int(&j, "cgst", t.cgst);
@@ -842,7 +841,7 @@ static PyObject *build(const Ctx *x, const Row *r) {
         put_int(&ob, financial_year(r->odate)); ob.p[ob.n++] = '|';
         put(&ob, oupper, (size_t)r->onumber_len);
     }
-    Out a = {avro_buf, 0};
+    Out a = {w->avro, 0};
     a_str(&a, kb.p, kb.n);
     a_opt(&a, x->amendment ? ob.p : NULL, ob.n);
     a_str(&a, hash, 64);
@@ -923,12 +922,11 @@ fail:
 
 /* ---------- entry points ------------------------------------------------------------------------------ */
 
-static Row row_buf;
 
 /* One row at the cursor: a Checked (new reference), Py_None (borrowed: declined) or NULL (error). */
-static PyObject *one_row(Cur *c, const Ctx *x) {
-    if (!parse_row(c, x, &row_buf) || !taxes_ok(x, &row_buf)) return Py_None;
-    return build(x, &row_buf);
+static PyObject *one_row(Cur *c, const Ctx *x, Scratch *w) {
+    if (!parse_row(c, x, &w->row) || !taxes_ok(x, &w->row)) return Py_None;
+    return build(x, &w->row, w);
 }
 
 static Ctx *ctx_of(PyObject *capsule) { return (Ctx *)PyCapsule_GetPointer(capsule, "fastrows.ctx"); }
@@ -950,14 +948,16 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "UnO", &text, &pos, &capsule) || !ready()) return NULL;
     Ctx *x = ctx_of(capsule);
     if (x == NULL) return NULL;
+    Scratch *w = PyMem_Malloc(sizeof(Scratch));
+    if (w == NULL) return PyErr_NoMemory();
     PyObject *rows = PyList_New(0);
-    if (rows == NULL) return NULL;
+    if (rows == NULL) goto fail;
     int closed = 0;
     if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND && pos >= 0) {
         Cur c = {PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), pos};
         for (;;) {
             Cur at = c;
-            PyObject *row = one_row(&at, x);
+            PyObject *row = one_row(&at, x, w);
             if (row == NULL) goto fail;
             if (row == Py_None) break;
             int ch = peek(&at);
@@ -977,9 +977,11 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             }
         }
     }
+    PyMem_Free(w);
     return Py_BuildValue("(NnO)", rows, pos, closed ? Py_True : Py_False);
 fail:
-    Py_DECREF(rows);
+    PyMem_Free(w);
+    Py_XDECREF(rows);
     return NULL;
 }
 
@@ -993,16 +995,22 @@ static PyObject *check(PyObject *self, PyObject *args) {
     /* the text gets a delimiter after it, as a row inside its array has */
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     unsigned char *copy = PyMem_Malloc((size_t)n + 1);
-    if (copy == NULL) return PyErr_NoMemory();
+    Scratch *w = PyMem_Malloc(sizeof(Scratch));
+    if (copy == NULL || w == NULL) {
+        PyMem_Free(copy);
+        PyMem_Free(w);
+        return PyErr_NoMemory();
+    }
     memcpy(copy, PyUnicode_1BYTE_DATA(text), (size_t)n);
     copy[n] = ']';
     Cur c = {copy, n + 1, 0};
-    PyObject *row = one_row(&c, x);
+    PyObject *row = one_row(&c, x, w);
     if (row != NULL && row != Py_None && (peek(&c) != ']' || c.i != n)) {
         Py_DECREF(row);
         row = Py_None;
     }
     PyMem_Free(copy);
+    PyMem_Free(w);
     if (row == Py_None) Py_RETURN_NONE;
     return row;
 }
