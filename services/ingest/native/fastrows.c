@@ -6,7 +6,7 @@
  * Anything else is declined and the row goes through Python, which decides and explains. For a row it
  * takes, it builds exactly what Python builds: the Checked tuple, the FiledDocument Avro item and the
  * SHA-256 version hash of the canonical content (tests/unit/test_fastrows.py compares both, field by
- * field and byte by byte). Runs with the GIL held; the static buffers are therefore safe.
+ * field and byte by byte). Runs with the GIL held; its working buffers are allocated per call.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -107,6 +107,12 @@ static int copy_ascii(PyObject *text, char *out, Py_ssize_t size, Py_ssize_t *le
     return 0;
 }
 
+static int text_or_none(PyObject *value, const char *name) {
+    if (value == Py_None || PyUnicode_Check(value)) return 1;
+    PyErr_Format(PyExc_TypeError, "fastrows: %s must be text or None, got %R", name, value);
+    return 0;
+}
+
 /* context(table, party_field, party, number_field, rank, note, amendment, eco, sections, orig_sections,
  *         supplier, recipient, ecom_operator, source_form, return_period, period_last, filed_on,
  *         gstr2b_period, claim_series) -> capsule */
@@ -136,8 +142,16 @@ static PyObject *make_context(PyObject *self, PyObject *args) {
         copy_ascii(source_form, c->source_form, 8, &c->source_form_len) ||
         copy_ascii(return_period, c->return_period, 6, NULL))
         goto fail;
+    if (!text_or_none(ecom_op, "ecom_operator") || !text_or_none(gstr2b, "gstr2b_period")) goto fail;
+    for (int i = 0; i < 2; i++)
+        if (!text_or_none(PyTuple_GET_ITEM(sections, i), "sections") ||
+            PyTuple_GET_ITEM(sections, i) == Py_None ||
+            !text_or_none(PyTuple_GET_ITEM(orig_sections, i), "orig_sections")) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "fastrows: sections are text");
+            goto fail;
+        }
     if (ecom_op != Py_None) {
-        if (!PyUnicode_Check(ecom_op) || copy_ascii(ecom_op, c->ecom_op, 15, NULL)) goto fail;
+        if (copy_ascii(ecom_op, c->ecom_op, 15, NULL)) goto fail;
         c->has_ecom_op = 1;
     }
     if (gstr2b != Py_None) {
@@ -205,7 +219,8 @@ static int str_(Cur *c, const unsigned char **start, Py_ssize_t *len) {
 
 typedef struct {
     const unsigned char *ip, *fp; /* integer and fraction digits */
-    int ilen, flen, neg, exp;
+    Py_ssize_t ilen, flen;
+    int neg, exp;
 } Num;
 
 /* A JSON number, by the grammar (its end must be in the window: the next token is checked later). */
@@ -218,12 +233,12 @@ static int num_(Cur *c, Num *out) {
     out->ip = c->s + j;
     if (c->s[j] == '0') j++;
     else while (j < c->n && c->s[j] >= '0' && c->s[j] <= '9') j++;
-    out->ilen = (int)(c->s + j - out->ip);
+    out->ilen = c->s + j - out->ip;
     if (j < c->n && c->s[j] == '.') {
         j++;
         out->fp = c->s + j;
         while (j < c->n && c->s[j] >= '0' && c->s[j] <= '9') j++;
-        out->flen = (int)(c->s + j - out->fp);
+        out->flen = c->s + j - out->fp;
         if (out->flen == 0) return 0;
     }
     if (j < c->n && (c->s[j] == 'e' || c->s[j] == 'E')) {
@@ -293,12 +308,12 @@ static int next_member(Cur *c) {
 /* ---------- field rules (services/ingest/domain/rules.py) ----------------------------------------- */
 
 /* A number >= 0 in hundredths: at most `digits` integer digits, no non-zero digit past the second place. */
-static int hundredths(const Num *v, int digits, int64_t *out) {
+static int hundredths(const Num *v, Py_ssize_t digits, int64_t *out) {
     if (v->neg || v->exp || v->ilen > digits) return 0;
     int64_t whole = 0;
-    for (int k = 0; k < v->ilen; k++) whole = whole * 10 + (v->ip[k] - '0');
+    for (Py_ssize_t k = 0; k < v->ilen; k++) whole = whole * 10 + (v->ip[k] - '0');
     int64_t cents = 0;
-    for (int k = 0; k < v->flen; k++) {
+    for (Py_ssize_t k = 0; k < v->flen; k++) {
         int d = v->fp[k] - '0';
         if (k < 2) cents = cents * 10 + d;
         else if (d) return 0;
@@ -560,7 +575,7 @@ static int parse_row(Cur *c, const Ctx *x, Row *r) {
                 if (!num_(c, &v) || v.neg || v.exp || v.ilen != 1 || v.ip[0] != '0' || v.flen < 2 ||
                     v.fp[0] != '6' || v.fp[1] != '5')
                     return 0;
-                for (int q = 2; q < v.flen; q++)
+                for (Py_ssize_t q = 2; q < v.flen; q++)
                     if (v.fp[q] != '0') return 0;
             }
             r->diff = 1;
