@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from services.common.settings import PROJECT_ROOT
 
@@ -12,9 +12,19 @@ SCRIPT_LOCATION = PROJECT_ROOT / "infra" / "alembic"
 
 
 def upgrade(engine: Engine, schema: str = "public", revision: str = "head") -> None:
+    with engine.connect() as conn:
+        command.upgrade(_config(conn, schema), revision)
+
+
+def downgrade(engine: Engine, schema: str, revision: str) -> None:
+    """Back to `revision` (the migration tests check that each downgrade restores the former shape)."""
+    with engine.connect() as conn:
+        command.downgrade(_config(conn, schema), revision)
+
+
+def _config(conn: Connection, schema: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
     config.attributes["schema"] = schema
-    with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    config.attributes["connection"] = conn
+    return config

@@ -29,7 +29,6 @@ from services.ingest.body import RawReturn
 from services.ingest.checking import CheckContext, Checked, checked
 from services.ingest.domain.boe import validate_boe
 from services.ingest.domain.gstr1 import Entry, Locator, ReturnReader, ReturnRejected
-from services.ingest.fastrows import FastRows
 from services.ingest.returnstream import read_header, read_rows
 from services.ingest.settle import Settle
 from services.ingest.spill import Spill
@@ -107,7 +106,7 @@ def file_return(
         )
         context = CheckContext(filer.value, period.mmyyyy, FORMS[form], filed_on, quarterly_filer)
         parallel = body.size >= container.settings.parallel_from_bytes
-        fast = FastRows(context) if container.settings.native_rows and fastrows.available() else None
+        fast = fastrows.FastRows(context) if container.settings.native_rows and fastrows.available() else None
         read = read_rows(body.open, on_read, as_text=parallel, fast=fast)
         rows = ((table.name, party, row) for table, party, row in read)
         checked_rows = ((0, c) for c in container.row_checker.check(context, rows, parallel))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from services.actions import history, outbox
 from services.common.db import make_engine
-from services.common.migrations import SCRIPT_LOCATION, upgrade
+from services.common.migrations import downgrade, upgrade
 
 RECORD = {
     "supplier": "27AAPFU0939F1ZV",
@@ -90,12 +88,7 @@ def test_rows_from_before_the_compact_forms_read_unchanged_and_a_downgrade_resto
             conn.execute(text(COMPACT), {"s": RECORD["supplier"], "r": RECORD["recipient"]})
             assert _rows(conn)["event-2"] == {**RECORD, "cause_event_id": "event-2"}
 
-        config = Config()
-        config.set_main_option("script_location", str(SCRIPT_LOCATION))
-        config.attributes["schema"] = settings.db_schema
-        with engine.connect() as conn:
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0015")
+        downgrade(engine, settings.db_schema, "0015")
         with engine.begin() as conn:
             records = dict(conn.execute(text("SELECT cause_event_id, record FROM notification_outbox")).all())
         assert records == {"event-1": RECORD, "event-2": {**RECORD, "cause_event_id": "event-2"}}

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from services.common.db import make_engine
-from services.common.migrations import SCRIPT_LOCATION, upgrade
+from services.common.migrations import downgrade, upgrade
 from services.ingest import numbers
 
 SUPPLIER = "27AAPFU0939F1ZV"
@@ -36,12 +34,7 @@ def test_claims_from_before_the_key_keep_their_numbers_and_a_downgrade_restores_
             numbers.release(conn, [(0, SUPPLIER, 2025, "N", "P|1", A)])  # the draft's claim
             assert numbers.claim(conn, claims, False) == {0}
 
-        config = Config()
-        config.set_main_option("script_location", str(SCRIPT_LOCATION))
-        config.attributes["schema"] = settings.db_schema
-        with engine.connect() as conn:
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0016")
+        downgrade(engine, settings.db_schema, "0016")
         with engine.begin() as conn:
             found = conn.execute(text("SELECT * FROM document_numbers ORDER BY series")).all()
         assert [tuple(row) for row in found] == [OLD[0], (SUPPLIER, 2025, "N", "P|1", B, False)]
