@@ -241,7 +241,6 @@ def main(argv: list[str] | None = None) -> int:
         assert answer["proc_cnt"] == documents, answer
         worker_profile(settings, log, out / "bulk.json", "bulk-consumer", report, "catchup", str(documents),
                        "--resume")  # fmt: skip
-        container.publisher  # noqa: B018 - built before profiling
         load = small_returns(11, 30_000)[:100]
         with profiled("filing-api", report):
             from services.ingest.handlers import file_return

@@ -39,7 +39,6 @@ def ingest(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     from services.ingest.handlers import file_return
 
     container = build_container(settings)
-    container.publisher  # noqa: B018 - the producer (and its transaction id) is built once per process
     baseline = peak_rss_mb()
     profiler = _profiler(args.profile)
     started = time.perf_counter()

@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from services.archive.projection import ArchiveProjection
 from services.common.codec import Codec
 from services.common.db import make_engine
-from services.common.producer import EventPublisher
 from services.common.runner import Projection
 from services.common.settings import EVENTS_TOPIC, TOPICS, Settings
 
 if TYPE_CHECKING:
+    from services.archive.relay import Relay
     from services.ingest.workers import RowChecker
 
 
@@ -25,16 +24,7 @@ class Container:
     settings: Settings
     engine: Engine
     codec: Codec
-    _publisher: EventPublisher | None = field(default=None, repr=False)
     _checker: RowChecker | None = field(default=None, repr=False)
-
-    @property
-    def publisher(self) -> EventPublisher:
-        """Built on first use, so the API can start (and report health) while the broker is away."""
-        if self._publisher is None:
-            assert self.settings.kafka_bootstrap, "KAFKA_BOOTSTRAP_SERVERS is not set"
-            self._publisher = EventPublisher(self.codec, self.settings.kafka_bootstrap)
-        return self._publisher
 
     @property
     def row_checker(self) -> RowChecker:
@@ -48,8 +38,6 @@ class Container:
     def close(self) -> None:
         if self._checker is not None:
             self._checker.close()
-        if self._publisher is not None:
-            self._publisher.close()
         self.engine.dispose()
 
 
@@ -68,7 +56,15 @@ def projection_factories(settings: Settings) -> dict[str, Callable[[], Projectio
     """Every consumer `ims up` starts, by name; `ims consume NAME` runs one."""
     from services.actions.projection import ImsProjection
 
-    return {
-        "archive": lambda: ArchiveProjection(tuple(settings.topic(t) for t in TOPICS)),
-        "ims": lambda: ImsProjection(settings.topic(EVENTS_TOPIC)),
-    }
+    return {"ims": lambda: ImsProjection(settings.topic(EVENTS_TOPIC))}
+
+
+def build_relay(container: Container) -> Relay:
+    """The relay of the durable log to the broker (`ims relay`)."""
+    from services.archive.broker import Broker
+    from services.archive.relay import Relay
+
+    settings = container.settings
+    assert settings.kafka_bootstrap, "KAFKA_BOOTSTRAP_SERVERS is not set"
+    broker = Broker(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
+    return Relay(container.engine, broker, settings.db_schema)

@@ -1,12 +1,16 @@
 """Replay: rebuild projections from the first event into fresh tables, then switch over atomically.
 
+Replay rebuilds read models only: the event log (`event_log`, `event_placements`), the system of record,
+is read and never written, so `ims verify` digests of it are the same before and after.
+
 1. Migrate a fresh schema and run each projection from offset 0 into it, from Kafka (no consumer group:
-   all partitions assigned, sought to the beginning) or from the append-only archive.
+   all partitions assigned, sought to the beginning) or from the durable log in PostgreSQL.
 2. Catch up to the live consumer's checkpoints, then switch in one transaction that holds the live
    checkpoint rows: the live tables move to a retired schema, the rebuilt ones take their place, and the
    live checkpoints take the rebuilt positions. A live consumer blocked on those rows resumes on the new
    tables and skips what the replay already applied; the API keeps answering throughout. The
-   notifications of what it skips are carried into the live outbox (sent once, by the notifier).
+   notifications of what it skips are carried into the live outbox (sent once, by the notifier). A replay
+   during which the broker lost its log and was restored (a new epoch) is not switched: run it again.
 """
 
 from __future__ import annotations
@@ -22,12 +26,12 @@ from sqlalchemy import Engine, text
 
 from services.actions import outbox
 from services.archive.history import history
-from services.archive.triggers import APPEND_ONLY_TRIGGERS
 from services.bootstrap import Container, load_codec, projection_factories
 from services.common import checkpoints
 from services.common.db import make_engine
 from services.common.migrations import upgrade
 from services.common.runner import Projection, ProjectionRunner
+from services.common.topics import end_offsets
 
 log = structlog.get_logger()
 BATCH = 2000
@@ -46,7 +50,7 @@ def _kafka_batches(
         parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
         consumer.assign(parts)
         consumer.seek_to_beginning(*parts)
-        ends = {tp: offset for tp, offset in consumer.end_offsets(parts).items()}
+        ends = end_offsets(bootstrap, parts)
         if until is not None:
             ends = {tp: max(ends[tp], until.get((tp.topic, tp.partition), 0)) for tp in parts}
         while any(consumer.position(tp) < ends[tp] for tp in parts):
@@ -108,28 +112,30 @@ def switch(container: Container, projection: Projection, fresh_schema: str, reti
             text("SELECT 1 FROM projection_checkpoints WHERE projection = :p FOR UPDATE"),
             {"p": projection.name},
         )
-        live = checkpoints.stored(conn, projection.name)
-        rebuilt = dict(
-            ((t, p), o)
-            for t, p, o in conn.execute(
+        live = checkpoints.positions(conn, projection.name)
+        fresh = {
+            (t, p): (o, e)
+            for t, p, o, e in conn.execute(
                 text(
-                    f"SELECT topic, partition, next_offset FROM {fresh_schema}.projection_checkpoints "
+                    f"SELECT topic, partition, next_offset, epoch FROM {fresh_schema}.projection_checkpoints "
                     "WHERE projection = :p"
                 ),
                 {"p": projection.name},
             )
-        )
-        if any(rebuilt.get(key, 0) < offset for key, offset in live.items()):
+        }
+        epochs = {e for _, e in (*live.values(), *fresh.values()) if e is not None}
+        if len(epochs) > 1:
+            raise RuntimeError("the broker lost its log and was restored during the replay; run the replay again")
+        rebuilt = {key: offset for key, (offset, _) in fresh.items()}
+        if any(rebuilt.get(key, 0) < offset for key, (offset, _) in live.items()):
             return False
         _carry_notifications(conn, fresh_schema, live_schema)
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {retired_schema}"))
         for table in projection.tables:
             conn.execute(text(f"ALTER TABLE {live_schema}.{table} SET SCHEMA {retired_schema}"))
             conn.execute(text(f"ALTER TABLE {fresh_schema}.{table} SET SCHEMA {live_schema}"))
-        if "event_archive" in projection.tables:
-            _rebind_archive_triggers(conn, live_schema)
         checkpoints.claim(conn, projection.name, rebuilt)
-        checkpoints.advance(conn, projection.name, rebuilt)
+        checkpoints.advance(conn, projection.name, rebuilt, epochs={key: e for key, (_, e) in fresh.items()})
     return True
 
 
@@ -146,15 +152,6 @@ def _carry_notifications(conn: Any, fresh_schema: str, live_schema: str) -> None
             "ORDER BY seq ON CONFLICT (cause_event_id, supplier) DO NOTHING"
         )
     )
-
-
-def _rebind_archive_triggers(conn: Any, schema: str) -> None:
-    """The moved archive's triggers must call the live schema's function, not the one about to be dropped."""
-    conn.execute(text(f"SET LOCAL search_path TO {schema}"))
-    conn.execute(text("DROP TRIGGER event_archive_append_only ON event_archive"))
-    conn.execute(text("DROP TRIGGER event_archive_no_truncate ON event_archive"))
-    for statement in APPEND_ONLY_TRIGGERS:
-        conn.execute(text(statement))
 
 
 def replay(container: Container, names: list[str], source: str = "kafka", keep_retired: bool = False) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""As-of views: a recipient's IMS as it stood at an instant, rebuilt from the append-only archive.
+"""As-of views: a recipient's IMS as it stood at an instant, rebuilt from the durable event log.
 
 The recipient's events (one key, so one partition, in offset order) that occurred up to the instant are
 applied by the same projection into a scratch schema, which is dropped after the answer. Costs a few
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 
 from kafka import TopicPartition
@@ -48,10 +49,15 @@ def as_of_engine(container: Container, recipient: str, instant: str) -> Iterator
         runner = ProjectionRunner(ImsProjection(topic), engine, load_codec(), lambda: None)  # type: ignore[arg-type,return-value]
         polled: dict[TopicPartition, list[ArchivedMessage]] = {}
         messages = history(
-            container.engine, [topic], "AND a.msg_key = :k AND a.occurred_at <= :at", k=recipient, at=instant
+            container.engine,
+            [topic],
+            "AND l.msg_key = :k AND l.occurred_at <= :at",
+            unplaced=True,  # committed moments ago: answered, so part of the state
+            k=recipient,
+            at=instant,
         )
-        for message in messages:
-            polled.setdefault(TopicPartition(topic, message.partition), []).append(message)
+        for position, message in enumerate(messages):  # one key: one ordered stream, numbered afresh here
+            polled.setdefault(TopicPartition(topic, 0), []).append(replace(message, partition=0, offset=position))
             if sum(len(v) for v in polled.values()) >= BATCH:
                 runner.apply_polled(polled)  # type: ignore[arg-type]
                 polled = {}

@@ -1,8 +1,10 @@
-"""Recipient commands: SAVE / RESET / bulk actions and period events, each published as one event.
+"""Recipient commands: SAVE / RESET / bulk actions and period events, each logged as one event.
 
 The API checks every item against the read model with the same domain function the projector uses and
 answers at once in the REQSTS shape; the projector, applying in log order, is the authority and records
-any item that became invalid in between (GET .../requests/{reference_id} then shows it).
+any item that became invalid in between (GET .../requests/{reference_id} then shows it). A request's
+events (a bulk action's chunks, 5,000 documents each) are appended to the durable event log in the
+transaction that records its answer: all or none, before the answer.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from services.actions.domain import chains
 from services.actions.domain.actions import check_action
 from services.actions.domain.model import ActionRequest, ImsDocument, Refusal
 from services.actions.domain.pending import reduction_applies
+from services.archive import eventlog
 from services.bootstrap import Container
 from services.common import failpoints, requests
 from services.common.envelope import Envelope
 from services.common.money import InvalidAmount, to_paise
 from services.common.periods import Period, financial_year_of
-from services.common.producer import Outgoing
 from services.common.settings import EVENTS_TOPIC
 from services.ingest.domain.sections import SECTION_BY_KEY
 from services.ingest.handlers import new_reference
@@ -203,25 +205,25 @@ def submit(
         for index, chunk in enumerate(chunks)
     )
     response = requests.reqsts(reference, len(accepted), _errors(items))
-    if request_type == "BULK":
-        bulk_publish.publish(container, recipient, reference, actor, idempotency_key, response, records, len(chunks))
-    else:
-        topic = container.settings.topic(EVENTS_TOPIC)
-        container.publisher.publish(
-            [
-                Outgoing(topic, recipient, Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor), record)
-                for record in records
-            ]
-        )
-    failpoints.hit("after_publish")
-    _answered(container, recipient, reference, response, idempotency_key)
-    return response
-
-
-def _answered(container: Container, recipient: str, reference: str, response: dict[str, Any], key: str | None) -> None:
+    topic = container.settings.topic(EVENTS_TOPIC)
     with container.engine.begin() as conn:
-        requests.record(conn, reference, "actions", recipient, response, key)
-        bulk_publish.forget(conn, reference)
+        eventlog.append(
+            conn,
+            (
+                eventlog.encoded(
+                    container.codec,
+                    topic,
+                    recipient,
+                    Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor),
+                    record,
+                )
+                for record in records
+            ),
+        )
+        requests.record(conn, reference, "actions", recipient, response, idempotency_key)
+        failpoints.hit("before_commit")
+    failpoints.hit("after_commit")
+    return response
 
 
 def _item_record(item: Item) -> dict[str, Any]:
@@ -300,7 +302,10 @@ def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: di
 
 def period_event(container: Container, recipient: str, event_type: str, record: dict[str, Any], actor: str) -> None:
     topic = container.settings.topic(EVENTS_TOPIC)
-    container.publisher.publish([Outgoing(topic, recipient, Envelope(event_type, 1, actor=actor), record)])
+    with container.engine.begin() as conn:
+        eventlog.append(
+            conn, [eventlog.encoded(container.codec, topic, recipient, Envelope(event_type, 1, actor=actor), record)]
+        )
 
 
 def check_period(text_value: str, field: str = "rtnprd") -> str:
@@ -324,9 +329,10 @@ def execute(
             return earlier
         if request_type == "BULK" and idempotency_key:
             reference = new_reference(idempotency_key)
-            resumed = bulk_publish.resume(container, recipient, reference)
-            if resumed is not None:  # an earlier attempt failed part-way: its chunks, not a new selection
-                _answered(container, recipient, reference, resumed, idempotency_key)
-                return resumed
+            with container.engine.begin() as conn:  # an old version's attempt failed part-way: its chunks
+                resumed = bulk_publish.resume(conn, container.settings.topic(EVENTS_TOPIC), recipient, reference)
+                if resumed is not None:
+                    requests.record(conn, reference, "actions", recipient, resumed, idempotency_key)
+                    return resumed
         checked = check_items(container, recipient, make_items())
         return submit(container, recipient, request_type, checked, actor, idempotency_key)

@@ -10,7 +10,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from services.actions import asof, handlers, history, queries, supplier
-from services.actions.bulk_publish import PartlyPublished
 from services.actions.handlers import CommandRefused
 from services.actions.records import getinv_record
 from services.api.auth import actor, require, scoped_key
@@ -20,7 +19,6 @@ from services.api.downloads import csv_stream, file_chunks, xlsx_file
 from services.api.money_json import MoneyJSONResponse
 from services.bootstrap import Container
 from services.common.money import InvalidAmount
-from services.common.producer import PublishError
 from services.ingest.domain.sections import SECTION_BY_KEY
 
 router = APIRouter(prefix="/v1", tags=["ims"])
@@ -198,8 +196,6 @@ async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
         )
     except CommandRefused as exc:
         raise refused(str(exc)) from None
-    except PublishError as exc:
-        raise refused(f"broker unavailable, nothing was done: {exc}", 503, "UNAVAILABLE") from None
 
 
 @router.post("/ims/{gstin}/actions", dependencies=[RECIPIENT])
@@ -242,10 +238,6 @@ async def post_bulk(request: Request, gstin: str) -> Any:
         )
     except (CommandRefused, InvalidAmount) as exc:
         raise refused(str(exc)) from None
-    except PartlyPublished as exc:
-        raise refused(str(exc), 503, "UNAVAILABLE") from None
-    except PublishError as exc:
-        raise refused(f"broker unavailable, nothing was done: {exc}", 503, "UNAVAILABLE") from None
 
 
 @router.get("/ims/{gstin}/requests/{reference_id}", dependencies=[ANY_PARTY])

@@ -10,10 +10,10 @@ from services.actions.records import dmy, getinv_record
 from services.actions.store import COLUMNS, _from_row
 from services.api.common import encode_cursor
 from services.api.money_json import money
+from services.archive import eventlog
 from services.bootstrap import Container
 from services.common.envelope import Envelope
 from services.common.periods import Period
-from services.common.producer import Outgoing
 from services.common.settings import EVENTS_TOPIC
 
 CREDIT_NOTES = ("b2bcn", "b2bcna")
@@ -111,10 +111,18 @@ def advance_clock(container: Container, today: str, actor: str) -> int:
             )
         ]
     topic = container.settings.topic(EVENTS_TOPIC)
-    container.publisher.publish(
-        [
-            Outgoing(topic, r, Envelope("ClockAdvanced", 1, actor=actor), {"recipient": r, "date": today})
-            for r in recipients
-        ]
-    )
+    with container.engine.begin() as conn:
+        eventlog.append(
+            conn,
+            (
+                eventlog.encoded(
+                    container.codec,
+                    topic,
+                    r,
+                    Envelope("ClockAdvanced", 1, actor=actor),
+                    {"recipient": r, "date": today},
+                )
+                for r in recipients
+            ),
+        )
     return len(recipients)

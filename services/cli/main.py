@@ -73,6 +73,20 @@ def _notify(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _relay(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.bootstrap import build_container, build_relay
+
+    container = build_container(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        build_relay(container).run(stop)
+    finally:
+        container.close()
+    return 0
+
+
 def _up(settings: Settings, _args: argparse.Namespace) -> int:
     from services.cli.up import run_up
 
@@ -87,7 +101,8 @@ def parser() -> argparse.ArgumentParser:
     consume = commands.add_parser("consume", help="run one projection consumer")
     consume.add_argument("name")
     commands.add_parser("migrate", help="apply database migrations")
-    commands.add_parser("notify", help="relay supplier notifications from the outbox to Kafka")
+    commands.add_parser("notify", help="turn the supplier-notification outbox into events of the durable log")
+    commands.add_parser("relay", help="publish the durable event log to Kafka (and restore a broker that lost it)")
     from services.cli.filing import add_file_command
 
     add_file_command(commands)
@@ -106,7 +121,7 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-HANDLERS = {"up": _up, "api": _api, "consume": _consume, "migrate": _migrate, "notify": _notify}
+HANDLERS = {"up": _up, "api": _api, "consume": _consume, "migrate": _migrate, "notify": _notify, "relay": _relay}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 import structlog
+from sqlalchemy import text
 
 from services.bootstrap import projection_factories
 from services.common.db import make_engine
@@ -65,8 +66,8 @@ class Supervisor:
         upgrade(engine, settings.db_schema)
         engine.dispose()
         ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
-        self.restore_if_lost()
         self.ensure_admin_token()
+        self.report_log_findings()
 
     def ensure_admin_token(self) -> None:
         """First start: an admin token, written once to a file only this user can read."""
@@ -86,40 +87,31 @@ class Supervisor:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(token + "\n")
 
-    def restore_if_lost(self) -> None:
-        """An empty broker while PostgreSQL remembers applied events: republish the archive first."""
-        from services.bootstrap import build_container
-        from services.restore import lost_log, restore
-
-        container = build_container(self.settings)
+    def report_log_findings(self) -> None:
+        """What the upgrade to the durable log found in an older archive (migration 0018), said at every start."""
+        assert self.settings.database_url
+        engine = make_engine(self.settings.database_url, self.settings.db_schema)
         try:
-            if lost_log(container):
-                count = restore(container)
-                print(f"Broker log was lost: republished {count} archived events.", flush=True)
+            with engine.connect() as conn:
+                findings = conn.execute(text("SELECT kind, message FROM event_log_findings ORDER BY found_on")).all()
         finally:
-            container.close()
+            engine.dispose()
+        for kind, message in findings:
+            print(f"Event log {kind}: {message}", flush=True)
 
     def restart_broker(self) -> None:
-        """The embedded broker died (its log is gone): stop consumers, restart it, restore, resume."""
+        """The embedded broker died (its log is gone): restart it on the same port. The relay finds it empty
+        and tells it the durable log again under a new epoch; consumers hold back until their checkpoints
+        moved into that epoch (services/archive/restore.py). Nothing else stops."""
         assert self.broker is not None
         log.error("broker_exited", code=self.broker.exit_code())
-        for child in self.children:
-            if child.process is not None and child.process.poll() is None:
-                child.process.send_signal(signal.SIGTERM)
-        for child in self.children:
-            if child.process is not None:
-                try:
-                    child.process.wait(15)
-                except subprocess.TimeoutExpired:
-                    child.process.kill()
         self.broker.start()
         self.prepare()
-        for child in self.children:
-            self._spawn(child)
 
     def start_children(self) -> None:
         self.children = [
             Child("api", ["api"]),
+            Child("relay", ["relay"]),
             Child("notifier", ["notify"]),
             Child("scheduler", ["scheduler"]),
         ] + [Child(f"consumer:{name}", ["consume", name]) for name in projection_factories(self.settings)]

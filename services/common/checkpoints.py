@@ -1,4 +1,8 @@
-"""Kafka positions of each projection, kept in PostgreSQL beside the read model they describe."""
+"""Kafka positions of each projection, kept in PostgreSQL beside the read model they describe.
+
+An offset means something only within a broker epoch (a broker that lost its log is told the log again,
+at other offsets), so each checkpoint names its epoch; NULL means not yet known (no message applied).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, text
 
+Position = tuple[int, int | None]  # next offset, broker epoch
 
-def claim(conn: Connection, projection: str, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """Lock the checkpoint rows of these partitions for this transaction and return their next offsets.
+
+def claim(conn: Connection, projection: str, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Position]:
+    """Lock the checkpoint rows of these partitions for this transaction and return their positions.
 
     The row lock serialises two consumers that briefly own one partition during a rebalance: the second
     waits, then sees the advanced offset and skips what the first applied.
@@ -27,14 +33,14 @@ def claim(conn: Connection, projection: str, partitions: Iterable[tuple[str, int
     )
     rows = conn.execute(
         text(
-            "SELECT c.topic, c.partition, c.next_offset FROM projection_checkpoints c "
+            "SELECT c.topic, c.partition, c.next_offset, c.epoch FROM projection_checkpoints c "
             "JOIN unnest(CAST(:topics AS text[]), CAST(:parts AS int[])) AS u(t, p) "
             "ON c.topic = u.t AND c.partition = u.p WHERE c.projection = :p "
             "ORDER BY c.topic, c.partition FOR UPDATE OF c"
         ),
         params,
     )
-    return {(topic, partition): offset for topic, partition, offset in rows}
+    return {(topic, partition): (offset, epoch) for topic, partition, offset, epoch in rows}
 
 
 def advance(
@@ -42,17 +48,20 @@ def advance(
     projection: str,
     offsets: dict[tuple[str, int], int],
     applied: dict[tuple[str, int], int] | None = None,
+    epochs: dict[tuple[str, int], int | None] | None = None,
 ) -> None:
-    """Move the checkpoints (and count the events applied, for metrics) in the read model's transaction."""
+    """Move the checkpoints (and count the events applied, for metrics) in the read model's transaction;
+    a checkpoint whose epoch was not known takes the epoch of the messages that moved it."""
     if not offsets:
         return
     keys = sorted(offsets)
-    applied = applied or {}
+    applied, epochs = applied or {}, epochs or {}
     conn.execute(
         text(
-            "UPDATE projection_checkpoints c SET next_offset = u.o, applied = c.applied + u.n "
+            "UPDATE projection_checkpoints c SET next_offset = u.o, applied = c.applied + u.n, "
+            "epoch = coalesce(u.e, c.epoch) "
             "FROM unnest(CAST(:topics AS text[]), CAST(:parts AS int[]), CAST(:offs AS bigint[]), "
-            "CAST(:ns AS bigint[])) AS u(t, p, o, n) "
+            "CAST(:ns AS bigint[]), CAST(:es AS int[])) AS u(t, p, o, n, e) "
             "WHERE c.projection = :p AND c.topic = u.t AND c.partition = u.p"
         ),
         {
@@ -61,6 +70,7 @@ def advance(
             "parts": [p for _, p in keys],
             "offs": [offsets[k] for k in keys],
             "ns": [applied.get(k, 0) for k in keys],
+            "es": [epochs.get(k) for k in keys],
         },
     )
 
@@ -77,8 +87,12 @@ def record_fault(conn: Connection, projection: str, topic: str, partition: int, 
 
 
 def stored(conn: Connection, projection: str) -> dict[tuple[str, int], int]:
+    return {key: offset for key, (offset, _) in positions(conn, projection).items()}
+
+
+def positions(conn: Connection, projection: str) -> dict[tuple[str, int], Position]:
     rows = conn.execute(
-        text("SELECT topic, partition, next_offset FROM projection_checkpoints WHERE projection = :p"),
+        text("SELECT topic, partition, next_offset, epoch FROM projection_checkpoints WHERE projection = :p"),
         {"p": projection},
     )
-    return {(topic, partition): offset for topic, partition, offset in rows}
+    return {(topic, partition): (offset, epoch) for topic, partition, offset, epoch in rows}

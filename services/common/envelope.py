@@ -14,6 +14,7 @@ H_CORRELATION = "ims-correlation-id"
 H_CAUSATION = "ims-causation-id"
 H_ACTOR = "ims-actor"
 HEADER_NAMES = (H_TYPE, H_VERSION, H_ID, H_OCCURRED, H_CORRELATION, H_CAUSATION, H_ACTOR)
+H_EPOCH = "ims-epoch"  # added by the relay when it sends: the broker epoch (services/archive/relay.py)
 
 
 class EnvelopeError(ValueError):

@@ -7,7 +7,11 @@ Guarantees, each covered by an integration test against real servers:
 - a redelivered message (offset below the stored one) is skipped inside the transaction that holds the
   checkpoint row lock, so redelivery and rebalance overlaps change nothing;
 - an undecodable message or unknown event type stops the runner loudly (`PoisonMessage`), unless the
-  operator chose to skip unknown types; a skipped message still advances the checkpoint.
+  operator chose to skip unknown types; a skipped message still advances the checkpoint;
+- a message of a newer broker epoch than its partition's checkpoint (the broker lost its log and the
+  relay is telling it again, `services/archive/restore.py`) is held back, neither applied nor skipped,
+  until the restore has moved the checkpoint into that epoch; the runner then seeks to it. A message of
+  an older epoch than the checkpoint's is stale and skipped.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.common import checkpoints
 from services.common.codec import Codec, CodecError, Record
-from services.common.envelope import Envelope, EnvelopeError
+from services.common.envelope import H_EPOCH, Envelope, EnvelopeError
 
 log = structlog.get_logger()
 
@@ -42,6 +46,7 @@ class Delivered:
     value: bytes  # the payload as received, for the archive
     headers: tuple[tuple[str, bytes], ...]
     timestamp_ms: int
+    epoch: int | None = None  # the broker epoch the relay sent it in; None for messages of older versions
 
 
 def message_context(message: Delivered) -> contextlib.AbstractContextManager[None]:
@@ -110,6 +115,7 @@ class ProjectionRunner:
         self._consumer: KafkaConsumer | None = None
         self.applied = 0
         self.poisoned: dict[TopicPartition, tuple[int, str]] = {}
+        self.held: set[TopicPartition] = set()
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; the batch in hand is finished, never abandoned half-way."""
@@ -129,6 +135,7 @@ class ProjectionRunner:
                     self._wait_for_database(consumer, stop, exc)
                     continue
                 self._pause_poisoned(consumer)
+                self._seek_held(consumer, stop)
         finally:
             consumer.close(autocommit=False)
             log.info("projector_stopped", projection=self.projection.name, applied=self.applied)
@@ -144,6 +151,18 @@ class ProjectionRunner:
                 return
             except DBAPIError:
                 stop.wait(1.0)
+
+    def _seek_held(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
+        """Partitions that met a newer epoch go back to their checkpoints once a restore has moved them."""
+        if not self.held:
+            return
+        held, self.held = [tp for tp in self.held if tp in consumer.assignment()], set()
+        log.info("partitions_held_for_restore", projection=self.projection.name, partitions=len(held))
+        stop.wait(0.5)
+        try:
+            self.seek_to_checkpoints(held)
+        except DBAPIError as exc:
+            self._wait_for_database(consumer, stop, exc)
 
     def _pause_poisoned(self, consumer: KafkaConsumer) -> None:
         """Stop only the partitions that hit a poison message; it is never skipped silently."""
@@ -198,27 +217,42 @@ class ProjectionRunner:
         with self._engine.begin() as conn:
             keys = {(m.topic, m.partition) for m in raw} | {(tp.topic, tp.partition) for tp in poisoned}
             positions = checkpoints.claim(conn, self.projection.name, keys)
-            fresh = [
-                d
-                for m, d in zip(raw, decoded, strict=True)
-                if m.offset >= positions[(m.topic, m.partition)] and d is not None
-            ]
+            epochs = {key: epoch for key, (_, epoch) in positions.items()}
+            held: set[tuple[str, int]] = set()
+            stale: set[tuple[str, int]] = set()
+            fresh = []
+            ends: dict[tuple[str, int], int] = {}
+            for m, d in zip(raw, decoded, strict=True):
+                key = (m.topic, m.partition)
+                if key in held:
+                    continue
+                offset, epoch = positions[key]
+                sent_in = _epoch_of(m, epoch)
+                if epoch is None:
+                    epochs[key] = epoch = sent_in
+                if sent_in is not None and epoch is not None and sent_in > epoch:
+                    held.add(key)  # a restore is moving this checkpoint into the newer epoch
+                    continue
+                ends[key] = max(ends.get(key, offset), offset)
+                if sent_in is not None and epoch is not None and sent_in < epoch:
+                    stale.add(key)  # buffered from a broker life before the restore
+                    continue
+                ends[key] = max(ends[key], m.offset + 1)
+                if m.offset >= offset and d is not None:
+                    fresh.append(d)
             if fresh:
                 self.projection.apply(conn, fresh)
-            ends: dict[tuple[str, int], int] = {}
             counts: dict[tuple[str, int], int] = {}
-            for m in raw:
-                key = (m.topic, m.partition)
-                ends[key] = max(ends.get(key, 0), m.offset + 1, positions[key])
             for d in fresh:
                 counts[(d.topic, d.partition)] = counts.get((d.topic, d.partition), 0) + 1
             for tp, position in (consumer_positions or {}).items():
-                if tp not in poisoned:
-                    key = (tp.topic, tp.partition)
-                    ends[key] = max(ends.get(key, 0), position)
-            checkpoints.advance(conn, self.projection.name, ends, counts)
+                key = (tp.topic, tp.partition)
+                if tp not in poisoned and key not in held and key not in stale and key in ends:
+                    ends[key] = max(ends[key], position)
+            checkpoints.advance(conn, self.projection.name, ends, counts, {k: epochs[k] for k in ends})
             for tp, (offset, reason) in poisoned.items():
                 checkpoints.record_fault(conn, self.projection.name, tp.topic, tp.partition, offset, reason)
+        self.held.update(TopicPartition(*key) for key in held | stale)
         self.applied += len(fresh)
         self.poisoned.update(poisoned)
         log.debug(
@@ -252,7 +286,19 @@ class ProjectionRunner:
             message.value,
             tuple(message.headers or ()),
             message.timestamp,
+            _epoch_of(message, None),
         )
+
+
+def _epoch_of(message: Any, default: int | None) -> int | None:
+    """The epoch the relay stamped on a message (a header), or `default` for messages without one."""
+    for name, value in message.headers or ():
+        if name == H_EPOCH and value:
+            try:
+                return int(value)
+            except ValueError:
+                return default
+    return default
 
 
 def consumer_factory(bootstrap: str, group_id: str, settings: Any) -> Callable[[], KafkaConsumer]:

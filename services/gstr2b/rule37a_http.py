@@ -17,11 +17,11 @@ from sqlalchemy import text
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import parse_json, read_body
 from services.api.common import path_gstin, refused
+from services.archive import eventlog
 from services.bootstrap import Container
 from services.common import requests
 from services.common.envelope import Envelope
 from services.common.periods import Period
-from services.common.producer import Outgoing
 from services.common.settings import EVENTS_TOPIC
 from services.gstr2b.domain.rule37a import report_problems
 from services.ingest.handlers import new_reference
@@ -68,11 +68,18 @@ def report(
             "periods": [p.mmyyyy for p in periods],
             "reported_on": reported_on.isoformat(),
         }
-        container.publisher.publish(
-            [Outgoing(topic, r, Envelope(EVENT, 1, actor=actor_name), {**record, "recipient": r}) for r in recipients]
-        )
         answer = {"reference_id": reference, "status_cd": "P", **record, "recipients": len(recipients)}
-        requests.record(container.engine, reference, "rule37a", supplier, answer, key)
+        with container.engine.begin() as conn:
+            eventlog.append(
+                conn,
+                (
+                    eventlog.encoded(
+                        container.codec, topic, r, Envelope(EVENT, 1, actor=actor_name), {**record, "recipient": r}
+                    )
+                    for r in recipients
+                ),
+            )
+            requests.record(conn, reference, "rule37a", supplier, answer, key)
         return answer
 
 

@@ -1,8 +1,9 @@
 """Filing a return: validate, classify, version, split by recipient, publish, answer like GSTN's REQSTS.
 
-Guarantees: the events of every accepted document of one call are published in one Kafka transaction
-(all or none); the answer is given only after the broker acknowledged; a retry with the same
-Idempotency-Key returns the first answer without publishing again; the raw return is archived.
+Guarantees: the events of every accepted document of one call are appended to the durable event log in the
+database transaction that records the answer, the raw return and the number claims (all or none), so an
+answered filing survives any broker loss (the relay publishes it, services/archive/relay.py); a retry with
+the same Idempotency-Key returns the first answer without appending again.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from services.archive import eventlog
 from services.bootstrap import Container
 from services.common import failpoints, requests
 from services.common.batching import Behind, batched
 from services.common.envelope import Envelope
 from services.common.periods import Period
-from services.common.producer import Encoded
 from services.common.settings import EVENTS_TOPIC
 from services.ingest import fastrows
 from services.ingest.body import RawReturn
@@ -130,10 +131,10 @@ def _commit(
     kind: str,
     subject: str,
 ) -> dict[str, Any]:
-    """One database transaction around the broker's acknowledgement: the raw return, the number claims
-    and the answer are committed only if every event was acknowledged, and none of them otherwise.
-    Every row is read and checked (its document spilled to disk) before the first event is sent, so a
-    return found malformed part-way through (MalformedJson, ReturnRejected) publishes nothing."""
+    """One database transaction: the raw return, the number claims, the answer and the events are committed
+    together or not at all. Every row is read and checked (its document spilled to disk) before the first
+    event is written, so a return found malformed part-way through (MalformedJson, ReturnRejected) logs
+    nothing."""
     spill = Spill(container.codec.array_block, container.settings.chunk_documents)
     settle = Settle(spill, archived_as.status == "filed")
     try:
@@ -147,8 +148,9 @@ def _commit(
                 raise FilingRefused(str(exc)) from None
             response = requests.reqsts(archived_as.reference_id, settle.accepted, settle.report)
             requests.record(conn, archived_as.reference_id, kind, subject, response, idempotency_key)
-            container.publisher.publish_encoded(_messages(container, filings, spill))
-            failpoints.hit("after_publish")
+            eventlog.append(conn, _entries(container, filings, spill))
+            failpoints.hit("before_commit")
+        failpoints.hit("after_commit")
     finally:
         spill.close()
     return response
@@ -158,7 +160,7 @@ def _run(job: Callable[[], None]) -> None:
     job()
 
 
-def _messages(container: Container, filings: list[Filing], spill: Spill) -> Iterator[Encoded]:
+def _entries(container: Container, filings: list[Filing], spill: Spill) -> Iterator[eventlog.Entry]:
     topic = container.settings.topic(EVENTS_TOPIC)
     for group, filing in enumerate(filings):
         for recipient in spill.recipients(group):
@@ -177,7 +179,7 @@ def _messages(container: Container, filings: list[Filing], spill: Spill) -> Iter
                     "chunks": len(chunks),
                 }
                 value = container.codec.encode_with_blocks(EVENT, head, "documents", spill.read(blocks))
-                yield Encoded(topic, recipient.encode(), value, envelope.to_headers())
+                yield eventlog.Entry(topic, recipient, envelope, value)
 
 
 def _archive(conn: Connection, filing: Filing, body: RawReturn) -> None:

@@ -12,7 +12,6 @@ from services.api.auth import actor, forbidden, require, scoped_key
 from services.api.bodies import BodyRefused, check_declared_size, parse_json, read_body
 from services.bootstrap import Container
 from services.common.jsonstream import MalformedJson
-from services.common.producer import PublishError
 from services.common.tokens import Principal
 from services.ingest.body import BodyTooLarge, RawReturn
 from services.ingest.domain.gstr1 import ReturnRejected
@@ -87,8 +86,6 @@ async def post_return(
             raise BodyRefused(400, str(exc)) from None
         except (FilingRefused, ReturnRejected) as exc:
             raise _refused(str(exc), 404 if str(exc).startswith("form:") else 400) from None
-        except PublishError as exc:
-            raise _refused(f"broker unavailable, nothing was filed: {exc}", 503) from None
 
 
 @router.post("/imports/boe")
@@ -110,5 +107,3 @@ async def post_boe(
         return await run_in_threadpool(file_boes, container, payload, raw, actor(request), scoped_key(request, "boe"))
     except FilingRefused as exc:
         raise _refused(str(exc)) from None
-    except PublishError as exc:
-        raise _refused(f"broker unavailable, nothing was filed: {exc}", 503) from None

@@ -126,7 +126,6 @@ def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(l
 
         def wait_all() -> None:
             LiveStack.wait_projected(probe)
-            LiveStack.wait_projected(probe, "archive")
 
         client = Client(base, wait_all, (tmp_path / "admin-token").read_text().strip())
         phase_one(client)

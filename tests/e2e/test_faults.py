@@ -56,18 +56,17 @@ def test_consumers_killed_mid_batch_resume_to_exactly_the_state_of_an_uninterrup
         )
     for _ in range(2):
         wait_until(lambda: live_stack.scalar("SELECT count(*) FROM ims_documents") > 500, what="projection started")
-        for name in ("consumer:ims", "consumer:archive"):
+        for name in ("consumer:ims", "relay"):
             live_stack.processes[name].send_signal(signal.SIGKILL)
             live_stack.processes.pop(name).wait(10)
         live_stack.start_consumer("ims")
-        live_stack.start_consumer("archive")
+        live_stack.start_process("relay", "relay")
     live_stack.wait_projected(timeout=120)
-    live_stack.wait_projected("archive", timeout=120)
 
     live = read_model_digests(live_stack.settings)
     container = build_container(live_stack.settings)
     try:
-        engine = rebuild_only(container, ["ims", "archive"], f"{live_stack.settings.db_schema}_uninterrupted", "kafka")
+        engine = rebuild_only(container, ["ims"], f"{live_stack.settings.db_schema}_uninterrupted", "kafka")
         with engine.connect() as conn:
             uninterrupted = {t: list(v) for t, v in digests(conn, tuple(live)).items()}
         engine.dispose()
@@ -77,13 +76,13 @@ def test_consumers_killed_mid_batch_resume_to_exactly_the_state_of_an_uninterrup
     assert uninterrupted == live
 
 
-def test_api_killed_after_the_broker_ack_then_retried_with_the_same_key_has_exactly_one_effect(
+def test_api_killed_after_its_commit_then_retried_with_the_same_key_has_exactly_one_effect(
     live_stack, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     dying = replace(live_stack.settings, http_port=free_port())
 
     def dying_api() -> tuple[object, str]:
-        process = spawn_cli(dying, tmp_path / f"dying-{free_port()}.log", "api", IMS_FAILPOINTS="after_publish")
+        process = spawn_cli(dying, tmp_path / f"dying-{free_port()}.log", "api", IMS_FAILPOINTS="after_commit")
         wait_for_port("127.0.0.1", dying.http_port, 60, lambda: process.poll() is None)
         return process, f"http://127.0.0.1:{dying.http_port}"
 
@@ -188,7 +187,7 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
         assert _file(stack.base_url, eco, "2025-11-11", token=stack.admin_token).json()["status_cd"] == "P"
         stack.wait_projected()
         assert stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ecom"]["noaction"] == 1
-        for name in ("consumer:ims", "consumer:archive", "api"):
+        for name in ("consumer:ims", "relay", "notifier", "api"):
             assert stack.processes[name].poll() is None, f"{name} survived the outage"
     finally:
         stack.stop()
@@ -217,7 +216,7 @@ def test_each_applied_action_is_notified_exactly_once_through_projector_and_noti
         live_stack.start_consumer("ims")
         live_stack.start_process("notifier", "notify")
     live_stack.wait_projected()
-    live_stack.wait_projected("archive")
+    live_stack.wait_relayed()
 
     suppliers = list(universe.suppliers)
     applied = live_stack.scalar("SELECT count(*) FROM notification_outbox WHERE supplier = ANY(:s)", s=suppliers)

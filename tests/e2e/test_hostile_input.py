@@ -70,7 +70,7 @@ class Scene:
 
     def settle(self) -> None:
         self.stack.wait_projected()
-        self.stack.wait_projected("archive")
+        self.stack.wait_relayed()
 
 
 def _docs(stack: LiveStack, recipient: str) -> dict[str, dict[str, Any]]:

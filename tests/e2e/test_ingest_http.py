@@ -23,13 +23,13 @@ from tests.support.ingest_helpers import (
     counts,
     d,
     documents,
-    end_offsets,
     events_of,
     gstr1,
     history,
     inter_state,
     invoice,
     item,
+    logged_events,
     party,
     raw_return_count,
     read_events,
@@ -495,13 +495,13 @@ def _valid(**header: object) -> bytes:
 def test_a_return_that_is_not_acceptable_as_a_whole_is_refused_with_a_clear_message_and_nothing_written(
     live_stack, path: str, body: bytes, status: int, message: str
 ) -> None:  # type: ignore[no-untyped-def]
-    raw_before, ends_before = raw_return_count(live_stack), end_offsets(live_stack.settings)
+    raw_before, ends_before = raw_return_count(live_stack), logged_events(live_stack)
     response = live_stack.http.post(path, content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == status, response.text
     assert response.json()["detail"]["error_msg"] == message
     assert response.json()["detail"]["error_cd"] in ("RETURN_REFUSED", "INVALID_REQUEST")
     assert raw_return_count(live_stack) == raw_before
-    assert end_offsets(live_stack.settings) == ends_before
+    assert logged_events(live_stack) == ends_before
 
 
 def test_body_over_the_size_limit_is_refused_413_and_small_bodies_still_file_in_chunks(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from services.common.settings import PROJECT_ROOT
 from services.ingest.domain.gstr1 import read_return
 from services.ingest.records import document_record
 from services.ingest.synthetic import write_large_return
-from tests.support.ingest_helpers import end_offsets, events_of, raw_return_count
+from tests.support.ingest_helpers import events_of, logged_events, raw_return_count
 
 pytestmark = pytest.mark.e2e
 FP, FILED_ON = "102025", date(2025, 11, 11)
@@ -83,7 +83,7 @@ def test_a_large_return_malformed_near_its_end_is_refused_whole_and_publishes_an
     write_large_return(path, 12, FP, 20_000, recipients=3)
     text = path.read_text()
     broken = text[: len(text) - 40] + ",]}]}"  # the last invoices cut off mid-row
-    offsets, raws = end_offsets(live_stack.settings), raw_return_count(live_stack)
+    offsets, raws = logged_events(live_stack), raw_return_count(live_stack)
     claims = live_stack.scalar("SELECT count(*) FROM document_numbers")
     response = live_stack.http.post(
         "/v1/returns/gstr1?status=filed&filed_on=2025-11-12",
@@ -92,7 +92,7 @@ def test_a_large_return_malformed_near_its_end_is_refused_whole_and_publishes_an
     )
     assert response.status_code == 400, response.text
     assert response.json()["detail"]["error_msg"].startswith("body: malformed JSON: ")
-    assert end_offsets(live_stack.settings) == offsets
+    assert logged_events(live_stack) == offsets
     assert raw_return_count(live_stack) == raws
     assert live_stack.scalar("SELECT count(*) FROM document_numbers") == claims
 

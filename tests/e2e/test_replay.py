@@ -1,4 +1,5 @@
-"""Replay: any read model thrown away and rebuilt from the log (Kafka or the archive) is identical."""
+"""Replay: any read model thrown away and rebuilt from the log (Kafka or PostgreSQL) is identical, and the
+log itself, the system of record, is not touched."""
 
 from __future__ import annotations
 
@@ -74,11 +75,11 @@ def _scenario(live_stack, seed: int) -> list[str]:  # type: ignore[no-untyped-de
         _file(live_stack, gstr1_return(universe, rng, supplier, "112025", 40, mix=mix), "2025-12-11")
     live_stack.post("/v1/clock", {"date": "2025-12-21"})
     live_stack.wait_projected()
-    live_stack.wait_projected("archive")
+    live_stack.wait_relayed()
     return list(universe.recipients)
 
 
-def test_replay_gives_identical_state_from_kafka_and_from_the_archive(live_stack) -> None:  # type: ignore[no-untyped-def]
+def test_replay_gives_identical_state_from_kafka_and_from_the_durable_log(live_stack) -> None:  # type: ignore[no-untyped-def]
     recipients = _scenario(live_stack, seed=11)
     live = read_model_digests(live_stack.settings)
     assert live["ims_documents"][0] > 300 and live["gstr2b_lines"][0] > 0
@@ -87,11 +88,11 @@ def test_replay_gives_identical_state_from_kafka_and_from_the_archive(live_stack
     try:
         for source in ("kafka", "archive"):
             schema = f"{live_stack.settings.db_schema}_{source}"
-            engine = rebuild_only(container, ["ims", "archive"], schema, source)
+            engine = rebuild_only(container, ["ims"], schema, source)
             with engine.connect() as conn:
-                rebuilt = {t: list(v) for t, v in digests(conn, (*IMS_TABLES, "event_archive")).items()}
+                rebuilt = {t: list(v) for t, v in digests(conn, IMS_TABLES).items()}
             engine.dispose()
-            assert rebuilt == live, f"rebuilt from {source} differs"
+            assert rebuilt == {t: live[t] for t in IMS_TABLES}, f"rebuilt from {source} differs"
     finally:
         container.close()
 
@@ -131,7 +132,8 @@ def test_replay_gives_identical_state_from_kafka_and_from_the_archive(live_stack
         timeout=120,
     )
     assert verify.returncode == 0
-    printed = {line.split()[0]: [int(line.split()[1]), line.split()[2]] for line in verify.stdout.splitlines()}
+    lines = [line.split() for line in verify.stdout.splitlines() if not line.startswith("#")]
+    printed = {name: [int(rows), digest] for name, rows, digest in lines}
     assert printed == live
 
     before = live_stack.http.get(f"/v1/ims/{recipients[1]}/counts").json()["all_oth"]["ttl_cnt"]

@@ -11,6 +11,7 @@ import httpx
 from kafka import KafkaConsumer, TopicPartition
 
 from services.bootstrap import load_codec
+from services.common import topics
 from services.common.envelope import Envelope
 from services.common.gstin import check_character
 from services.common.settings import EVENTS_TOPIC, Settings
@@ -84,17 +85,9 @@ class Event:
     record: dict[str, Any]
 
 
-def end_offsets(settings: Settings) -> dict[int, int]:
-    """The read-committed end of every partition of the events topic."""
-    topic = settings.topic(EVENTS_TOPIC)
-    client = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed", enable_auto_commit=False
-    )
-    try:
-        parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
-        return {tp.partition: offset for tp, offset in client.end_offsets(parts).items()}
-    finally:
-        client.close()
+def logged_events(live_stack: Any) -> int:
+    """How many events the durable log holds (a refused request adds none)."""
+    return int(live_stack.scalar("SELECT count(*) FROM event_log"))
 
 
 def read_events(settings: Settings) -> list[Event]:
@@ -109,7 +102,7 @@ def read_events(settings: Settings) -> list[Event]:
     try:
         parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
         consumer.assign(parts)
-        ends = consumer.end_offsets(parts)
+        ends = topics.end_offsets(settings.kafka_bootstrap or "", parts)
         consumer.seek_to_beginning(*parts)
         found: list[Event] = []
 

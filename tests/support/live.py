@@ -23,6 +23,13 @@ from services.common.settings import PROJECT_ROOT, TOPICS, Settings
 from services.common.topics import ensure_topics
 from tests.support.processes import stop, wait_until
 
+UNRELAYED = """
+SELECT (SELECT count(*) FROM event_relay_queue) + (
+    SELECT count(*) FROM event_placements p
+    LEFT JOIN relay_acks a USING (epoch, topic, partition)
+    WHERE p.epoch = (SELECT max(epoch) FROM broker_epochs) AND p."offset" >= coalesce(a.next_offset, 0))
+"""
+
 
 class LiveStack:
     def __init__(self, settings: Settings):
@@ -41,6 +48,7 @@ class LiveStack:
         assert self.settings.kafka_bootstrap
         ensure_topics(self.settings.kafka_bootstrap, [self.settings.topic(t) for t in TOPICS], self.settings.partitions)
         self.start_process("api", "api")
+        self.start_process("relay", "relay")
         self.start_process("notifier", "notify")
         for name in projection_factories(self.settings):
             self.start_consumer(name)
@@ -66,21 +74,30 @@ class LiveStack:
         with self.engine.connect() as conn:
             return conn.execute(text(sql), params).scalar()
 
-    def wait_projected(self, consumer: str = "ims", timeout: float = 60) -> None:
-        """Wait until the consumer's checkpoints reach the end of every partition."""
-        from kafka import KafkaConsumer, TopicPartition
+    def wait_relayed(self, timeout: float = 60) -> None:
+        """Wait until every logged event (notifications included) reached the broker."""
+        wait_until(
+            lambda: not self.scalar("SELECT count(*) FROM notification_outbox WHERE NOT sent"),
+            timeout=timeout,
+            what="notifications logged",
+        )
+        wait_until(
+            lambda: not self.scalar(UNRELAYED),
+            timeout=timeout,
+            what="event log relayed",
+        )
 
-        topics = [self.settings.topic(t) for t in (TOPICS if consumer == "archive" else TOPICS[:1])]
-        if consumer == "archive":
-            wait_until(
-                lambda: not self.scalar("SELECT count(*) FROM notification_outbox WHERE NOT sent"),
-                timeout=timeout,
-                what="notifications relayed",
-            )
-        client = KafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap)
+    def wait_projected(self, consumer: str = "ims", timeout: float = 60) -> None:
+        """Wait until the log is relayed and the consumer's checkpoints reach the end of every partition."""
+        from kafka import TopicPartition
+
+        from services.common.topics import end_offsets
+
+        self.wait_relayed(timeout)
+        topics = [self.settings.topic(TOPICS[0])]
         parts = [TopicPartition(t, p) for t in topics for p in range(self.settings.partitions)]
-        ends = {(tp.topic, tp.partition): offset for tp, offset in client.end_offsets(parts).items()}
-        client.close()
+        assert self.settings.kafka_bootstrap
+        ends = {(tp.topic, tp.partition): o for tp, o in end_offsets(self.settings.kafka_bootstrap, parts).items()}
 
         def caught_up() -> bool:
             with self.engine.connect() as conn:

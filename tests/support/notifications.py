@@ -8,6 +8,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.bootstrap import load_codec
 from services.common.envelope import Envelope
+from services.common.topics import end_offsets
 
 
 def notifications_on_topic(live_stack: Any) -> list[tuple[str, str]]:
@@ -21,7 +22,7 @@ def notifications_on_topic(live_stack: Any) -> list[tuple[str, str]]:
     parts = [TopicPartition(topic, p) for p in range(live_stack.settings.partitions)]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
-    ends = consumer.end_offsets(parts)
+    ends = end_offsets(live_stack.settings.kafka_bootstrap, parts)
     seen: list[tuple[str, str]] = []
     try:
         while any(consumer.position(tp) < ends[tp] for tp in parts):

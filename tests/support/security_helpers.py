@@ -21,12 +21,12 @@ from services.common import tokens
 from services.common.digest import digests
 from services.common.gstin import parse_gstin
 from services.common.settings import PROJECT_ROOT
-from tests.support.ingest_helpers import end_offsets, read_events
+from tests.support.ingest_helpers import logged_events, read_events
 
 # Written by the API itself while it answers (synchronously).
 API_TABLES = ("request_log", "raw_returns", "document_numbers", "api_tokens")
 # Written by the consumers from events: every table the IMS projection owns, the outbox and the archive.
-READ_MODELS = (*ImsProjection.tables, "notification_outbox", "event_archive")
+READ_MODELS = (*ImsProjection.tables, "notification_outbox", "event_log")
 ALL_TABLES = API_TABLES + READ_MODELS
 # The tables of one recipient's IMS (each has a `recipient` column).
 RECIPIENT_TABLES = (
@@ -48,17 +48,17 @@ def bearer(token: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Snapshot:
     tables: dict[str, tuple[int, str]]
-    offsets: dict[int, int]
+    logged: int  # events in the durable log
 
 
 def snapshot(stack: Any, tables: Iterable[str] = ALL_TABLES) -> Snapshot:
-    """Digests of `tables` and the end offset of every partition of the events topic, once the
-    projector has applied everything already published (earlier tests' events included)."""
+    """Digests of `tables` and the number of logged events, once the projector has applied everything
+    already logged (earlier tests' events included)."""
     stack.wait_projected()
-    stack.wait_projected("archive")  # also waits until the notifier has marked its outbox rows sent
+    stack.wait_relayed()  # also waits until the notifier has marked its outbox rows sent
     with stack.engine.connect() as conn:
         found = digests(conn, tuple(tables))
-    return Snapshot(found, end_offsets(stack.settings))
+    return Snapshot(found, logged_events(stack))
 
 
 def changes(before: Snapshot, after: Snapshot) -> list[str]:
@@ -68,8 +68,8 @@ def changes(before: Snapshot, after: Snapshot) -> list[str]:
         for t in before.tables
         if before.tables[t] != after.tables[t]
     ]
-    if before.offsets != after.offsets:
-        moved.append(f"events topic end offsets: {before.offsets} -> {after.offsets}")
+    if before.logged != after.logged:
+        moved.append(f"logged events: {before.logged} -> {after.logged}")
     return moved
 
 
