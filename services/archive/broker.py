@@ -86,7 +86,7 @@ class Broker:
                     return
                 yield message
 
-    def send(self, events: Sequence[Placed], epoch: int, timeout: float = 120.0) -> None:
+    def send(self, events: Sequence[Placed], epoch: int, timeout: float = 30.0) -> None:
         """Send in order and wait for every acknowledgement; each must land on its recorded offset."""
         if not events:
             return
@@ -123,7 +123,10 @@ class Broker:
                 enable_idempotence=True,
                 linger_ms=2,
                 max_request_size=16 * 1024 * 1024,
-                request_timeout_ms=30000,
+                # A broker restarted empty answers UnknownProducerId, which the client retries until the
+                # delivery timeout: keep it short, so the relay soon finds the loss and restores.
+                request_timeout_ms=10000,
+                delivery_timeout_ms=15000,
             )
         return self._producer
 

@@ -575,7 +575,7 @@ def test_history_names_the_subject_of_the_token_that_acted(world: World) -> None
         ("ActionsTaken", "alice@buyer"),
         ("ActionsTaken", "bob@buyer"),
     ], events
-    on_topic = events_of(stack.settings, acted.json()["reference_id"])
+    on_topic = events_of(stack, acted.json()["reference_id"])
     assert on_topic and {e.envelope.actor for e in on_topic} == {"alice@buyer"}
 
 

@@ -65,7 +65,7 @@ def test_ims_file_prints_the_reqsts_answer_with_status_p_for_the_example_and_pub
         r=answer["reference_id"],
     )
     assert row == f"{hashlib.sha256(raw).hexdigest()} cli gstr1"
-    events = events_of(live_stack.settings, answer["reference_id"])
+    events = events_of(live_stack, answer["reference_id"])
     assert sorted((e.key, len(e.record["documents"])) for e in events) == [
         ("29AABCM7710Q1ZX", 6),
         ("33AAGCN3302H1ZX", 1),
@@ -103,7 +103,7 @@ def test_ims_file_saves_a_partly_invalid_file_and_exits_0_with_pe(live_stack, tm
             }
         ]
     }
-    (event,) = events_of(live_stack.settings, answer["reference_id"])
+    (event,) = events_of(live_stack, answer["reference_id"])
     assert (event.record["status"], event.record["filed_on"]) == ("saved", None)
     assert [doc["number"] for doc in event.record["documents"]] == ["CP-1"]
     live_stack.wait_projected()
@@ -120,7 +120,7 @@ def test_ims_file_exits_1_with_er_when_every_document_is_refused(live_stack, tmp
     assert run.returncode == 1, run.stderr
     answer = json.loads(run.stdout)
     assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"]) == ("ER", 0, 1)
-    assert events_of(live_stack.settings, answer["reference_id"]) == []
+    assert events_of(live_stack, answer["reference_id"]) == []
 
 
 def test_ims_file_reports_a_missing_file_and_exits_non_zero(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]

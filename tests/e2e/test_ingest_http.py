@@ -91,7 +91,7 @@ def test_example_gstr1_appends_one_documents_filed_event_per_recipient_with_exac
     _accepted(answer, 7)
     ref = answer["reference_id"]
 
-    events = events_of(live_stack.settings, ref)
+    events = events_of(live_stack, ref)
     assert sorted(e.key for e in events) == [EXAMPLE_RECIPIENT, EXAMPLE_OTHER]
     for event in events:
         assert event.envelope.event_type == "DocumentsFiled" and event.envelope.schema_version == 1
@@ -335,7 +335,7 @@ def test_partly_invalid_return_answers_pe_with_exact_error_rows_and_keeps_its_va
         ]
     }
 
-    events = events_of(live_stack.settings, answer["reference_id"])
+    events = events_of(live_stack, answer["reference_id"])
     assert [(e.key, [doc["number"] for doc in e.record["documents"]]) for e in events] == [
         (recipient, ["PI-2", "pi-4", "PI-8"])
     ]
@@ -382,7 +382,7 @@ def test_tables_that_never_reach_ims_are_accepted_and_ignored(live_stack) -> Non
     )
     answer = _ok(live_stack, FILED_11, payload)
     _accepted(answer, 1)
-    events = events_of(live_stack.settings, answer["reference_id"])
+    events = events_of(live_stack, answer["reference_id"])
     assert [(e.key, [doc["number"] for doc in e.record["documents"]]) for e in events] == [(recipient, ["TB-1"])]
 
 
@@ -544,7 +544,7 @@ def test_body_over_the_size_limit_is_refused_413_and_small_bodies_still_file_in_
             _accepted(answer.json(), 3)
     finally:
         stop(process)
-    events = events_of(live_stack.settings, answer.json()["reference_id"])
+    events = events_of(live_stack, answer.json()["reference_id"])
     assert [
         (e.key, e.record["chunk"], e.record["chunks"], [doc["number"] for doc in e.record["documents"]]) for e in events
     ] == [(recipient, 0, 2, ["SZ-1", "SZ-2"]), (recipient, 1, 2, ["SZ-3"])]
@@ -597,7 +597,7 @@ def test_reverse_charge_document_goes_straight_to_gstr2b_revsup_and_is_not_count
     )
     answer = _ok(live_stack, FILED_11, payload)
     _accepted(answer, 2)
-    (event,) = events_of(live_stack.settings, answer["reference_id"])
+    (event,) = events_of(live_stack, answer["reference_id"])
     routes = {doc["number"]: (doc["route"], doc["part"], doc["reason"]) for doc in event.record["documents"]}
     assert routes == {"RC-1": ("gstr2b", "revsup", ""), "RC-2": ("ims", "ims", "")}
 
@@ -622,7 +622,7 @@ def test_pos_ineligible_document_goes_to_itc_not_available_with_reason_p(live_st
     )
     answer = _ok(live_stack, FILED_11, payload)
     _accepted(answer, 1)
-    (event,) = events_of(live_stack.settings, answer["reference_id"])
+    (event,) = events_of(live_stack, answer["reference_id"])
     (doc,) = event.record["documents"]
     assert (doc["route"], doc["part"], doc["reason"], doc["cgst"], doc["sgst"], doc["igst"]) == (
         "gstr2b",
@@ -656,7 +656,7 @@ def test_section_16_4_limit_is_judged_on_the_filing_date_and_sends_late_document
     )
     saved = _ok(live_stack, SAVED, payload)
     _accepted(saved, 2)
-    (event,) = events_of(live_stack.settings, saved["reference_id"])
+    (event,) = events_of(live_stack, saved["reference_id"])
     assert {doc["number"]: doc["route"] for doc in event.record["documents"]} == {
         "OLD-2023": "ims",
         "OLD-2024": "ims",
@@ -666,7 +666,7 @@ def test_section_16_4_limit_is_judged_on_the_filing_date_and_sends_late_document
 
     filed = _ok(live_stack, FILED_11, payload)
     _accepted(filed, 2)
-    (event,) = events_of(live_stack.settings, filed["reference_id"])
+    (event,) = events_of(live_stack, filed["reference_id"])
     routes = {doc["number"]: (doc["route"], doc["part"], doc["reason"]) for doc in event.record["documents"]}
     assert routes == {"OLD-2023": ("gstr2b", "itcunavl", "C"), "OLD-2024": ("ims", "ims", "")}
     live_stack.wait_projected()
@@ -692,7 +692,7 @@ def test_gstr2b_period_follows_the_filing_date_cutoffs_of_monthly_and_quarterly_
         payload = gstr1(supplier, "102025", b2b=[b2b(recipient, inter_state(number, "02-10-2025", "29"))])
         answer = _ok(live_stack, f"/v1/returns/{form}?status=filed&filed_on={filed_on}", payload)
         _accepted(answer, 1)
-        (event,) = events_of(live_stack.settings, answer["reference_id"])
+        (event,) = events_of(live_stack, answer["reference_id"])
         assert (event.record["form"], event.record["documents"][0]["gstr2b_period"]) == (form, period), form
         expected[number] = (srcform, "Filed", period)
     live_stack.wait_projected()
@@ -708,7 +708,7 @@ def test_return_saved_and_later_filed_marks_its_documents_filed_and_keeps_the_ac
     payload = gstr1(supplier, "102025", b2b=[b2b(recipient, inter_state("SF-1", "02-10-2025", "29"))])
     saved = _ok(live_stack, SAVED, payload)
     _accepted(saved, 1)
-    (event,) = events_of(live_stack.settings, saved["reference_id"])
+    (event,) = events_of(live_stack, saved["reference_id"])
     assert (
         event.record["status"],
         event.record["filed_on"],
@@ -755,7 +755,7 @@ def test_posting_the_identical_document_again_changes_nothing_downstream(live_st
     hashes = [
         e.record["documents"][0]["version_hash"]
         for ref in (first, second)
-        for e in events_of(live_stack.settings, ref["reference_id"])
+        for e in events_of(live_stack, ref["reference_id"])
     ]
     assert hashes == [before["hash"], before["hash"]]
     live_stack.wait_projected()
@@ -806,7 +806,7 @@ def test_flag_d_deletes_a_saved_document(live_stack) -> None:  # type: ignore[no
     deletion = gstr1(supplier, "102025", b2b=[b2b(recipient, {"inum": "DL-1", "idt": "02-10-2025", "flag": "D"})])
     answer = _ok(live_stack, SAVED, deletion)
     _accepted(answer, 1)
-    (event,) = events_of(live_stack.settings, answer["reference_id"])
+    (event,) = events_of(live_stack, answer["reference_id"])
     (doc,) = event.record["documents"]
     assert (doc["key"], doc["deleted"]) == (f"b2b|{supplier}|2025|DL-1", True)
     live_stack.wait_projected()
@@ -886,7 +886,7 @@ def test_b2ba_amendment_links_to_its_original_which_is_superseded_and_no_longer_
     )
     answer = _ok(live_stack, "/v1/returns/gstr1?status=filed&filed_on=2025-12-11", amendment)
     _accepted(answer, 2)
-    (event,) = events_of(live_stack.settings, answer["reference_id"])
+    (event,) = events_of(live_stack, answer["reference_id"])
     doc, note_doc = event.record["documents"]
     assert (note_doc["section"], note_doc["original_key"]) == ("b2bcna", f"b2bcn|{supplier}|2025|AMC-1")
     original_key, amendment_key = f"b2b|{supplier}|2025|AM-1", f"b2ba|{supplier}|2025|AM-1"
@@ -936,7 +936,7 @@ def test_b2ba_amendment_links_to_its_original_which_is_superseded_and_no_longer_
 def test_eco_table_15_example_lands_in_section_ecom_with_the_operator_as_etin(live_stack) -> None:  # type: ignore[no-untyped-def]
     answer = _ok(live_stack, FILED_11, example("gstr1-eco-9-5.json"))
     _accepted(answer, 1)
-    (event,) = events_of(live_stack.settings, answer["reference_id"])
+    (event,) = events_of(live_stack, answer["reference_id"])
     (doc,) = event.record["documents"]
     assert (event.key, event.record["filer"]) == (EXAMPLE_RECIPIENT, "07AAFCE1049J1C0")
     assert (
@@ -1004,7 +1004,7 @@ def test_gstr6_isd_documents_land_in_the_isd_rows_of_each_unit(live_stack) -> No
     }
     answer = _ok(live_stack, "/v1/returns/gstr6?status=filed&filed_on=2025-11-13", payload)
     _accepted(answer, 2)
-    events = events_of(live_stack.settings, answer["reference_id"])
+    events = events_of(live_stack, answer["reference_id"])
     sections = {
         e.key: [(doc["section"], doc["value"], doc["gstr2b_period"]) for doc in e.record["documents"]] for e in events
     }
@@ -1057,7 +1057,7 @@ def test_bill_of_entry_lands_in_impg_and_can_be_accepted_but_not_rejected(live_s
             }
         ]
     }
-    (event,) = events_of(live_stack.settings, answer["reference_id"])
+    (event,) = events_of(live_stack, answer["reference_id"])
     (doc,) = event.record["documents"]
     assert (event.key, event.record["form"], event.record["filed_on"]) == (importer, "boe", "2025-10-15")
     assert (
@@ -1109,7 +1109,7 @@ def test_retry_with_the_same_idempotency_key_returns_the_same_answer_and_appends
     retry = _ok(live_stack, FILED_11, payload, headers=key)
     assert retry == first
 
-    events = [e for e in read_events(live_stack.settings) if e.record.get("filer") == supplier]
+    events = [e for e in read_events(live_stack) if e.record.get("filer") == supplier]
     assert [(e.key, e.record["reference_id"]) for e in events] == [(recipient, first["reference_id"])]
     assert live_stack.scalar("SELECT count(*) FROM raw_returns WHERE filer = :f", f=supplier) == 1
     fresh = _ok(live_stack, FILED_11, payload, headers={"Idempotency-Key": str(uuid.uuid4())})
@@ -1131,7 +1131,7 @@ def test_concurrent_retries_with_the_same_idempotency_key_get_one_answer_and_one
 
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(attempt, range(4)))
-    events = [e for e in read_events(live_stack.settings) if e.record.get("filer") == supplier]
+    events = [e for e in read_events(live_stack) if e.record.get("filer") == supplier]
     assert len(events) == 1, [e.record["reference_id"] for e in events]
     assert {a["reference_id"] for a in answers} == {events[0].record["reference_id"]}
 
@@ -1169,6 +1169,6 @@ def test_raw_return_is_archived_with_its_reference_id_and_the_sha256_of_the_exac
     assert row[:6] == ("gstr1", supplier, "102025", "filed", date(2025, 11, 11), "erp-sync")
     assert (row[6], row[7]) == (hashlib.sha256(raw).hexdigest(), len(raw))
     assert gzip.decompress(bytes(row[8])) == raw
-    (event,) = events_of(live_stack.settings, answer["reference_id"])
+    (event,) = events_of(live_stack, answer["reference_id"])
     assert event.envelope.actor == "erp-sync"
     assert event.record["documents"][0]["items"][0]["rate"] == "18"

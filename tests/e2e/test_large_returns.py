@@ -61,7 +61,7 @@ def test_ims_file_streams_a_20000_document_return_into_exact_chunked_events_with
     assert bars[0].startswith("reading [....") and bars[-1].startswith("reading [####")
     assert percents[0] == 0 and percents[-1] == 100 and percents == sorted(set(percents)) and len(percents) >= 3
 
-    events = events_of(live_stack.settings, answer["reference_id"])
+    events = events_of(live_stack, answer["reference_id"])
     chunk = live_stack.settings.chunk_documents
     expected = _expected_records(path)
     assert Counter(e.key for e in events) == {r: -(-len(docs) // chunk) for r, docs in expected.items()}
@@ -109,6 +109,6 @@ def test_a_large_return_posted_over_http_is_streamed_checked_and_filed_whole(liv
     assert response.status_code == 200, response.text
     answer = response.json()
     assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"]) == ("P", 20_000, 0)
-    events = events_of(live_stack.settings, answer["reference_id"])
+    events = events_of(live_stack, answer["reference_id"])
     assert sum(len(e.record["documents"]) for e in events) == 20_000
     assert {e.key for e in events} == set(summary["recipients"])

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from services.common.periods import gst_today
-from tests.support.ingest_helpers import read_events
+from tests.support.ingest_helpers import read_log
 from tests.support.live import spawn_cli
 from tests.support.processes import wait_until
 
@@ -28,7 +28,7 @@ def test_the_scheduler_appends_todays_clock_event_for_every_recipient_and_stops_
     scheduler = spawn_cli(settings, tmp_path / "scheduler.log", "scheduler")
     try:
         ticks = wait_until(
-            lambda: [e for e in read_events(settings) if e.envelope.event_type == "ClockAdvanced"] or None,
+            lambda: [e for e in read_log(engine) if e.envelope.event_type == "ClockAdvanced"] or None,
             timeout=60,
             what="ClockAdvanced events",
         )

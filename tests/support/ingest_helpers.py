@@ -85,13 +85,30 @@ class Event:
     record: dict[str, Any]
 
 
+def read_log(engine: Any) -> list[Event]:
+    """Every event of the durable log, in log order, decoded (offset: the log's sequence number)."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT seq, msg_key, headers, payload FROM event_log ORDER BY seq")).all()
+    return [
+        Event(
+            -1, seq, key, Envelope.from_headers([(k, v.encode()) for k, v in headers]), _CODEC.decode(bytes(payload))[1]
+        )
+        for seq, key, headers, payload in rows
+    ]
+
+
 def logged_events(live_stack: Any) -> int:
     """How many events the durable log holds (a refused request adds none)."""
     return int(live_stack.scalar("SELECT count(*) FROM event_log"))
 
 
-def read_events(settings: Settings) -> list[Event]:
-    """Every committed event on the namespaced events topic, read from the beginning, decoded."""
+def read_events(stack: Any) -> list[Event]:
+    """Every event on the namespaced events topic once the relay published the log, read from the
+    beginning, decoded."""
+    stack.wait_relayed()
+    settings: Settings = stack.settings
     topic = settings.topic(EVENTS_TOPIC)
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
@@ -120,8 +137,8 @@ def read_events(settings: Settings) -> list[Event]:
         consumer.close()
 
 
-def events_of(settings: Settings, reference_id: str) -> list[Event]:
-    return [e for e in read_events(settings) if e.record.get("reference_id") == reference_id]
+def events_of(stack: Any, reference_id: str) -> list[Event]:
+    return [e for e in read_events(stack) if e.record.get("reference_id") == reference_id]
 
 
 def raw_return_count(stack: Any) -> int:

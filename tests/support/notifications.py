@@ -12,7 +12,9 @@ from services.common.topics import end_offsets
 
 
 def notifications_on_topic(live_stack: Any) -> list[tuple[str, str]]:
-    """(cause event id, supplier) of every notification message, in topic order per partition."""
+    """(cause event id, supplier) of every notification message, in topic order per partition, once the
+    relay has published everything logged."""
+    live_stack.wait_relayed()
     topic = live_stack.settings.topic("ims.supplier-notifications.v1")
     consumer = KafkaConsumer(
         bootstrap_servers=live_stack.settings.kafka_bootstrap,

@@ -92,7 +92,7 @@ def recipient_digest(stack: Any, recipient: str) -> dict[str, tuple[int, str]]:
 
 def events_keyed(stack: Any, key: str) -> list[Any]:
     """Every event on the events topic whose message key is `key` (a recipient's stream)."""
-    return [e for e in read_events(stack.settings) if e.key == key]
+    return [e for e in read_events(stack) if e.key == key]
 
 
 class Tokens:

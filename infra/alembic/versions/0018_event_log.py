@@ -136,7 +136,8 @@ def _convert_archive() -> None:
         """
         CREATE TEMP TABLE legacy_positions ON COMMIT DROP AS
         SELECT a.epoch, a.topic, a.partition, a."offset",
-               CASE WHEN a.epoch = cur.e THEN a."offset" ELSE r.new_offset END AS cur_offset
+               CASE WHEN a.epoch = cur.e THEN a."offset" ELSE r.new_offset END AS cur_offset,
+               false AS relabelled
         FROM event_archive a
         CROSS JOIN (SELECT max(epoch) AS e FROM broker_epochs) cur
         LEFT JOIN restored_offsets r ON r.epoch = cur.e AND r.topic = a.topic AND r.partition = a.partition
@@ -151,7 +152,7 @@ def _convert_archive() -> None:
         DECLARE
             cur integer := (SELECT max(epoch) FROM broker_epochs);
             lost bigint := (SELECT count(*) FROM legacy_positions WHERE cur_offset IS NULL);
-            relabelled bigint;
+            moved bigint;
         BEGIN
             IF lost = 0 OR cur = 0 THEN
                 RETURN;
@@ -162,11 +163,11 @@ def _convert_archive() -> None:
                    ON a.topic = b.topic AND a.partition = b.partition AND a."offset" = b."offset"
                    WHERE a.epoch = 0 AND b.epoch = cur)
             THEN
-                UPDATE legacy_positions SET cur_offset = "offset" WHERE epoch = 0;
-                relabelled := (SELECT count(*) FROM legacy_positions WHERE epoch = 0);
-                INSERT INTO event_log_findings (kind, events, message) VALUES ('repaired', relabelled,
+                UPDATE legacy_positions SET cur_offset = "offset", relabelled = true WHERE epoch = 0;
+                moved := (SELECT count(*) FROM legacy_positions WHERE epoch = 0);
+                INSERT INTO event_log_findings (kind, events, message) VALUES ('repaired', moved,
                     format('%s archived events had been re-stamped as epoch 0 by an older ims replay; they carry '
-                           'the offsets of epoch %s and were placed there', relabelled, cur));
+                           'the offsets of epoch %s and were placed there', moved, cur));
             ELSE
                 INSERT INTO event_log_findings (kind, events, message) VALUES ('damaged', lost,
                     format('%s archived events cannot be placed in broker epoch %s: an older ims replay '
@@ -193,18 +194,19 @@ def _convert_archive() -> None:
         """
         CREATE TEMP TABLE legacy_seq ON COMMIT DROP AS
         SELECT row_number() OVER (ORDER BY cur_offset IS NULL, topic, partition, cur_offset, epoch, "offset") AS seq,
-               epoch, topic, partition, "offset", cur_offset
+               epoch, topic, partition, "offset", cur_offset, relabelled
         FROM legacy_positions
         """
     )
     op.execute(
         """
         INSERT INTO event_placements (epoch, topic, partition, "offset", seq)
-        SELECT epoch, topic, partition, "offset", seq FROM legacy_seq
+        SELECT epoch, topic, partition, "offset", seq FROM legacy_seq WHERE NOT relabelled
         UNION
         SELECT r.epoch, s.topic, s.partition, r.new_offset, s.seq
         FROM legacy_seq s JOIN restored_offsets r ON r.topic = s.topic AND r.partition = s.partition
              AND r.src_epoch = s.epoch AND r.src_offset = s."offset"
+        WHERE NOT s.relabelled
         UNION
         SELECT b.e, s.topic, s.partition, s.cur_offset, s.seq
         FROM legacy_seq s CROSS JOIN (SELECT max(epoch) AS e FROM broker_epochs) b
