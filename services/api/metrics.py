@@ -1,71 +1,71 @@
-"""`GET /metrics` in the Prometheus text format: HTTP traffic, and per projection and partition the
-events applied, the lag behind the broker and whether a poison message stopped it.
+"""`GET /metrics` in the Prometheus text format: HTTP traffic; per projection and partition the events
+applied, the lag behind the log and whether a poison message stopped it; the relay's backlog.
 
-Projection figures are read at scrape time from the checkpoints (written in the projections' own
-transactions) and the broker's end offsets, so they are true for every consumer process, not just this one.
+Every figure is read at scrape time from PostgreSQL: checkpoints (written in the projections' own
+transactions) and the relay's acknowledged positions (`relay_acks`, the broker's end as far as the log
+reached it), so they are true for every consumer process and need no broker.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
 
 from services.bootstrap import Container
 
+_PROJECTIONS = """
+SELECT c.projection, c.topic, c.partition, c.next_offset, c.applied, f."offset",
+       CASE WHEN coalesce(c.epoch, e.cur) = e.cur THEN a.next_offset END
+FROM projection_checkpoints c
+CROSS JOIN (SELECT max(epoch) AS cur FROM broker_epochs) e
+LEFT JOIN projection_faults f USING (projection, topic, partition)
+LEFT JOIN relay_acks a ON a.epoch = e.cur AND a.topic = c.topic AND a.partition = c.partition
+ORDER BY 1, 2, 3
+"""
+_RELAY = """
+SELECT (SELECT count(*) FROM event_relay_queue),
+       (SELECT count(*) FROM event_placements p LEFT JOIN relay_acks a USING (epoch, topic, partition)
+        WHERE p.epoch = (SELECT max(epoch) FROM broker_epochs) AND p."offset" >= coalesce(a.next_offset, 0)),
+       (SELECT max(epoch) FROM broker_epochs)
+"""
+
 
 class ProjectionCollector:
     def __init__(self, container: Container):
         self._container = container
-        self._consumer: KafkaConsumer | None = None
-        self._lock = threading.Lock()
-
-    def _end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
-        with self._lock:
-            if self._consumer is None:
-                self._consumer = KafkaConsumer(
-                    bootstrap_servers=self._container.settings.kafka_bootstrap, request_timeout_ms=5000
-                )
-            return dict(self._consumer.end_offsets(partitions))
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         labels = ["projection", "topic", "partition"]
         applied = GaugeMetricFamily("ims_events_applied", "Events applied by the projection", labels=labels)
         lag = GaugeMetricFamily(
-            "ims_consumer_lag", "Offsets between the broker's end and the checkpoint", labels=labels
+            "ims_consumer_lag", "Offsets between what the relay published and the checkpoint", labels=labels
         )
         poisoned = GaugeMetricFamily(
             "ims_projection_poisoned", "1 while a poison message stops the partition", labels=labels
         )
         with self._container.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    'SELECT c.projection, c.topic, c.partition, c.next_offset, c.applied, f."offset" '
-                    "FROM projection_checkpoints c LEFT JOIN projection_faults f USING (projection, topic, partition) "
-                    "ORDER BY 1, 2, 3"
-                )
-            ).all()
-        try:
-            ends = self._end_offsets(sorted({TopicPartition(r[1], r[2]) for r in rows}))
-        except Exception:  # the broker may be away; the other figures still help
-            ends = {}
-        for projection, topic, partition, next_offset, count, fault in rows:
+            rows = conn.execute(text(_PROJECTIONS)).all()
+            queued, unacknowledged, epoch = conn.execute(text(_RELAY)).one()
+        for projection, topic, partition, next_offset, count, fault, end in rows:
             key = [projection, topic, str(partition)]
             applied.add_metric(key, count)
-            end = ends.get(TopicPartition(topic, partition))
             if end is not None:
                 lag.add_metric(key, max(0, end - next_offset))
             poisoned.add_metric(key, 1 if fault is not None and fault >= next_offset else 0)
         yield applied
         yield lag
         yield poisoned
+        yield GaugeMetricFamily("ims_relay_queued", "Events logged, not yet placed by the relay", value=queued)
+        yield GaugeMetricFamily(
+            "ims_relay_unacknowledged", "Events placed, not yet acknowledged by the broker", value=unacknowledged
+        )
+        yield GaugeMetricFamily("ims_broker_epoch", "Broker epochs so far (one per lost broker log)", value=epoch)
 
 
 def install(app: FastAPI, container: Container) -> None:

@@ -174,6 +174,7 @@ def banner(settings: Settings, supervisor: Supervisor) -> str:
         f"  Kafka      {settings.kafka_bootstrap}"
         + ("  (embedded Tansu, memory storage)" if supervisor.broker else ""),
         f"  Consumers  {', '.join(projection_factories(settings))}",
+        f"  Processes  {', '.join(child.name for child in supervisor.children)}",
         f"  Admin token in {settings.home / 'admin-token'} (readable only by you; `ims token create` for others)",
         "  Ctrl-C stops everything.",
         "",
