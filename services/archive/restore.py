@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, text
 
 from services.archive import placements
 from services.archive.broker import Broker, Diverged, Partition, Placed
+from services.common import failpoints
 from services.common.envelope import Envelope
 
 log = structlog.get_logger()
@@ -46,6 +47,7 @@ def restore(engine: Engine, broker: Broker, epoch: int) -> int:
                 fresh = [p for p in again if p.offset >= start]
                 broker.send(fresh, new_epoch)
                 sent += len(fresh)
+                failpoints.hit("restore_after_page")
                 moved.extend(_slim(p) for p in again)
         if start > position:
             raise Diverged(f"{tp[0]}[{tp[1]}] holds {start} messages, more than the {position} the log placed there")
