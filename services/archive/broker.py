@@ -16,7 +16,7 @@ from kafka.partitioner.default import murmur2
 
 from services.common.envelope import H_EPOCH
 from services.common.producer import PublishError
-from services.common.topics import end_offsets, ensure_topics
+from services.common.topics import EndOffsets, ensure_topics
 
 Partition = tuple[str, int]
 
@@ -51,6 +51,7 @@ class Broker:
         self.default_partitions = partitions
         self._producer: KafkaProducer | None = None
         self._consumer: KafkaConsumer | None = None
+        self._ends: EndOffsets | None = None
 
     def _reader(self) -> KafkaConsumer:
         if self._consumer is None:
@@ -72,7 +73,9 @@ class Broker:
 
     def end_offsets(self) -> dict[Partition, int]:
         parts = [TopicPartition(t, p) for t, n in self.partitions().items() for p in range(n)]
-        return {(tp.topic, tp.partition): offset for tp, offset in end_offsets(self.bootstrap, parts).items()}
+        if self._ends is None:
+            self._ends = EndOffsets(self.bootstrap)
+        return {(tp.topic, tp.partition): offset for tp, offset in self._ends(parts).items()}
 
     def read(self, topic: str, partition: int, start: int, end: int) -> Iterator[Any]:
         """The messages in [start, end) of one partition (transaction markers take offsets, not messages)."""
@@ -125,8 +128,8 @@ class Broker:
                 max_request_size=16 * 1024 * 1024,
                 # A broker restarted empty answers UnknownProducerId, which the client retries until the
                 # delivery timeout: keep it short, so the relay soon finds the loss and restores.
-                request_timeout_ms=10000,
-                delivery_timeout_ms=15000,
+                request_timeout_ms=5000,
+                delivery_timeout_ms=8000,
             )
         return self._producer
 
@@ -138,6 +141,10 @@ class Broker:
 
     def close(self) -> None:
         self.close_writer()
+        if self._ends is not None:
+            with contextlib.suppress(Exception):
+                self._ends.close()
+            self._ends = None
         if self._consumer is not None:
             with contextlib.suppress(Exception):
                 self._consumer.close()
