@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import structlog
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from services.common import checkpoints
@@ -116,16 +116,21 @@ class ProjectionRunner:
         self.applied = 0
         self.poisoned: dict[TopicPartition, tuple[int, str]] = {}
         self.held: set[TopicPartition] = set()
+        self._epoch: int | None = None  # the broker epoch when the consumer last sought to the checkpoints
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; the batch in hand is finished, never abandoned half-way."""
         consumer = self._consumer = self._consumer_factory()
         consumer.subscribe(list(self.projection.topics), listener=_SeekToCheckpoints(self))
         log.info("projector_started", projection=self.projection.name, topics=self.projection.topics)
+        checked = time.monotonic()
         try:
             while not stop.is_set():
                 polled = consumer.poll(timeout_ms=300, max_records=self._batch_size)
                 if not polled:
+                    if time.monotonic() - checked > 2.0:
+                        self._follow_restore(consumer)
+                        checked = time.monotonic()
                     continue
                 try:
                     # The position skips transaction markers after the last record, so a caught-up
@@ -151,6 +156,18 @@ class ProjectionRunner:
                 return
             except DBAPIError:
                 stop.wait(1.0)
+
+    def _follow_restore(self, consumer: KafkaConsumer) -> None:
+        """A restore moved the checkpoints into a new epoch while this consumer waited at a position the
+        new broker log may never reach: seek to them again."""
+        try:
+            with self._engine.connect() as conn:
+                epoch = conn.execute(text("SELECT max(epoch) FROM broker_epochs")).scalar()
+            if self._epoch is not None and epoch != self._epoch and consumer.assignment():
+                log.info("following_restore", projection=self.projection.name, epoch=epoch)
+                self.seek_to_checkpoints(list(consumer.assignment()))
+        except DBAPIError:
+            pass  # PostgreSQL away: the next batch waits for it
 
     def _seek_held(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
         """Partitions that met a newer epoch go back to their checkpoints once a restore has moved them."""
@@ -182,6 +199,7 @@ class ProjectionRunner:
     def seek_to_checkpoints(self, assigned: list[TopicPartition]) -> None:
         with self._engine.connect() as conn:
             positions = checkpoints.stored(conn, self.projection.name)
+            self._epoch = conn.execute(text("SELECT max(epoch) FROM broker_epochs")).scalar()
         assert self._consumer is not None
         for tp in assigned:
             offset = positions.get((tp.topic, tp.partition))
