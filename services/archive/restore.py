@@ -28,6 +28,7 @@ log = structlog.get_logger()
 def restore(engine: Engine, broker: Broker, epoch: int) -> int:
     """Republish epoch `epoch` as epoch + 1; returns the number of events sent."""
     new_epoch = epoch + 1
+    broker.close_writer()  # its producer id belongs to the broker that was lost
     broker.ensure_topics()
     ends = broker.end_offsets()
     with engine.connect() as conn:

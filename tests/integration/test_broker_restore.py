@@ -3,6 +3,7 @@ interrupted; projectors hold back the new epoch's messages until their checkpoin
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -10,15 +11,17 @@ import pytest
 from kafka import TopicPartition
 from sqlalchemy import text
 
+from services.archive import eventlog
 from services.archive.broker import partition_for
 from services.common.embedded.broker import EmbeddedBroker
 from services.common.envelope import H_EPOCH, Envelope
-from services.common.runner import ProjectionRunner
+from services.common.runner import ProjectionRunner, consumer_factory
 from services.common.settings import EVENTS_TOPIC, TOPICS
 from services.common.topics import ensure_topics
 from tests.integration.test_relay import broker_log, drain, log_clock_events, relay_for
 from tests.support import counter
 from tests.support.live import spawn_cli
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -107,3 +110,73 @@ def test_a_projector_holds_back_a_newer_epoch_until_its_checkpoint_moves_and_ski
 
     assert runner.apply_polled({tp: [_message(settings, 3, None, 5)]}, {tp: 4}) == 1, "no header: the checkpoint's"
     assert position() == (4, 1) and total() == 115
+
+
+def _log_increments(engine, settings, start: int, count: int) -> int:  # type: ignore[no-untyped-def]
+    """`count` CounterIncremented events on eight keys, appended to the log; their total."""
+    codec, topic = counter.codec(), settings.topic(counter.TOPIC)
+    with engine.begin() as conn:
+        eventlog.append(
+            conn,
+            [
+                eventlog.encoded(
+                    codec, topic, f"k{i % 8}", Envelope("CounterIncremented", 1), {"key": "k", "amount": i}
+                )
+                for i in range(start, start + count)
+            ],
+        )
+    return sum(range(start, start + count))
+
+
+def test_a_running_projector_resumes_exactly_where_it_was_after_its_broker_lost_its_log(stack) -> None:  # type: ignore[no-untyped-def]
+    base, engine = stack
+    counter.create_tables(engine)
+    broker = EmbeddedBroker()
+    settings = replace(base, kafka_bootstrap=broker.start())
+    stop = threading.Event()
+    runner = ProjectionRunner(
+        counter.CounterProjection(settings.topic(counter.TOPIC)),
+        engine,
+        counter.codec(),
+        consumer_factory(settings.kafka_bootstrap, settings.group("counter"), settings),
+    )
+    thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
+
+    def applied() -> tuple[int, int]:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT count(*), count(DISTINCT event_id) FROM counter_log")).one()
+        return row[0], row[1]
+
+    def total() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT coalesce(sum(total), 0) FROM counter_totals")).scalar_one())
+
+    try:
+        ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
+        expected = _log_increments(engine, settings, 1, 100)
+        relay = relay_for(settings, engine)
+        drain(relay)
+        thread.start()
+        wait_until(lambda: total() == expected, timeout=60, what="the first hundred applied")
+
+        broker.stop()
+        broker.start()
+        expected += _log_increments(engine, settings, 101, 50)
+        wait_until(lambda: _drained(relay), timeout=60, what="the relay restored and sent the rest")
+        wait_until(lambda: total() == expected, timeout=90, what="all applied after the restore")
+        rows, distinct = applied()
+        assert rows == distinct == 150, "each event applied once"
+    finally:
+        stop.set()
+        thread.join(30)
+        relay.broker.close()
+        broker.stop()
+
+
+def _drained(relay) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        drain(relay)
+        return True
+    except Exception:  # the broker is still coming back
+        relay.broker.close()
+        return False

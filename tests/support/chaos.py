@@ -1,0 +1,173 @@
+"""A steady load against a running stack while its processes are killed, and the oracle that checks it.
+
+Every request carries an Idempotency-Key and is retried under it until it has an answer (a connection
+refused while the API restarts, a 503 while PostgreSQL does), so every request is answered exactly once.
+The ledger keeps what the answers promised; `check` holds the read model to it once the stack is quiet.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, text
+
+from services.ingest.synthetic import Mix, dumps, gstr1_return, make_universe
+
+PLAIN = Mix(credit_notes=0, debit_notes=0, invoice_amendments=0, note_amendments=0, reverse_charge=0,
+            pos_ineligible=0, sez=0, via_operator=0)  # fmt: skip
+TRANSIENT = (502, 503, 504)
+
+
+@dataclass
+class Ledger:
+    filings: dict[str, int] = field(default_factory=dict)  # reference id -> documents accepted
+    actions: dict[str, int] = field(default_factory=dict)  # reference id -> items accepted
+    clock: str = ""  # the last date ticked
+    retries: collections.Counter[str] = field(default_factory=collections.Counter)  # by status or error
+    latencies: list[float] = field(default_factory=list)  # seconds from first try to answer
+
+    @property
+    def documents(self) -> int:
+        return sum(self.filings.values())
+
+
+class Load:
+    """Filings of small returns, SAVE actions on what they filed, bulk actions and clock ticks, in turn."""
+
+    def __init__(self, base: str, token: str, seed: int = 7, documents: int = 20):
+        self.base, self.documents = base, documents
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.universe = make_universe(seed, suppliers=4, recipients=3)
+        self.rng = random.Random(seed)
+        self.ledger = Ledger()
+        self._seq = itertools.count(1)
+        self._day = itertools.count(1)
+
+    def run(self, stop: threading.Event, pause: float = 0.05) -> None:
+        for turn in itertools.count():
+            if stop.is_set():
+                return
+            self.file()
+            if turn % 2 == 1:
+                self.save()
+            if turn % 5 == 4:
+                self.bulk()
+            if turn % 7 == 6:
+                self.tick()
+            stop.wait(pause)
+
+    def request(self, method: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
+        """Retried under one Idempotency-Key until answered; a refusal other than a transient one fails."""
+        key, started = uuid.uuid4().hex, time.monotonic()
+        while True:
+            try:
+                answer = httpx.request(
+                    method,
+                    self.base + path,
+                    content=None if body is None else dumps(body),
+                    params=params,
+                    headers={**self.headers, "Idempotency-Key": key},
+                    timeout=60,
+                )
+            except httpx.HTTPError as exc:
+                self.ledger.retries[type(exc).__name__] += 1
+                time.sleep(0.2)
+                continue
+            if answer.status_code in TRANSIENT:
+                self.ledger.retries[str(answer.status_code)] += 1
+                time.sleep(0.2)
+                continue
+            assert answer.status_code == 200, f"{method} {path}: {answer.status_code} {answer.text[:500]}"
+            if method == "POST":
+                self.ledger.latencies.append(time.monotonic() - started)
+            return dict(answer.json())
+
+    def file(self) -> None:
+        supplier = self.universe.suppliers[next(self._seq) % len(self.universe.suppliers)]
+        first = next(self._seq) * 1000
+        payload = gstr1_return(self.universe, self.rng, supplier, "102025", self.documents, mix=PLAIN, first_seq=first)
+        answer = self.request("POST", "/v1/returns/gstr1", payload, filed_on="2025-11-11")
+        assert answer["err_cnt"] == 0, answer
+        self.ledger.filings[answer["reference_id"]] = answer["proc_cnt"]
+
+    def save(self) -> None:
+        recipient = self.rng.choice(self.universe.recipients)
+        listing = self.request("GET", f"/v1/ims/{recipient}/documents", section="b2b", status="N", limit=5)
+        records = listing["invdata"].get("b2b", [])
+        if not records:
+            return
+        action = self.rng.choice("ARP")
+        body = {
+            "rtin": recipient,
+            "reqtyp": "SAVE",
+            "invdata": {"b2b": [{"doc_id": r["doc_id"], "hash": r["hash"], "action": action} for r in records]},
+        }
+        answer = self.request("POST", f"/v1/ims/{recipient}/actions", body)
+        self.ledger.actions[answer["reference_id"]] = answer["proc_cnt"]
+
+    def bulk(self) -> None:
+        recipient = self.rng.choice(self.universe.recipients)
+        body = {"action": "A", "filter": {"stin": self.universe.suppliers[0], "status": "N"}}
+        answer = self.request("POST", f"/v1/ims/{recipient}/actions/bulk", body)
+        self.ledger.actions[answer["reference_id"]] = answer["proc_cnt"]
+
+    def tick(self) -> None:
+        day = f"2025-11-{min(28, next(self._day)):02d}"
+        self.request("POST", "/v1/clock", {"date": day})
+        self.ledger.clock = day
+
+
+QUIET = """
+SELECT (SELECT count(*) FROM event_relay_queue)
+     + (SELECT count(*) FROM notification_outbox WHERE NOT sent)
+     + (SELECT count(*) FROM event_placements p LEFT JOIN relay_acks a USING (epoch, topic, partition)
+        WHERE p.epoch = (SELECT max(epoch) FROM broker_epochs) AND p."offset" >= coalesce(a.next_offset, 0))
+     + (SELECT count(*) FROM relay_acks a LEFT JOIN projection_checkpoints c
+            ON c.projection = 'ims' AND c.topic = a.topic AND c.partition = a.partition
+        WHERE a.epoch = (SELECT max(epoch) FROM broker_epochs) AND a.topic LIKE '%ims.events.v1'
+          AND a.next_offset > 0 AND (c.epoch IS DISTINCT FROM a.epoch OR c.next_offset < a.next_offset))
+"""
+
+
+def quiet(engine: Engine) -> bool:
+    """Everything logged is relayed and applied by the IMS projector, every notification logged."""
+    with engine.connect() as conn:
+        return conn.execute(text(QUIET)).scalar() == 0
+
+
+def check(engine: Engine, ledger: Ledger) -> dict[str, int]:
+    """What the answers promised against what the read model holds; returns the figures, asserts equality."""
+    with engine.connect() as conn:
+
+        def one(sql: str, **params: Any) -> int:
+            return int(conn.execute(text(sql), params).scalar() or 0)
+
+        refused = one("SELECT count(*) FROM ims_refusals WHERE reference_id = ANY(:r)", r=list(ledger.actions))
+        found = {
+            "documents": one("SELECT count(*) FROM ims_documents"),
+            "filed_rows": one("SELECT count(*) FROM ims_history WHERE what = 'filed'"),
+            "action_rows": one("SELECT count(*) FROM ims_history WHERE what LIKE 'action_%'"),
+            "notifications": one("SELECT count(*) FROM notification_outbox"),
+            "notifications_logged": one(
+                "SELECT count(DISTINCT event_id) FROM event_log WHERE event_type = 'SupplierNotified'"
+            ),
+            "notification_events": one("SELECT count(*) FROM event_log WHERE event_type = 'SupplierNotified'"),
+            "clock_behind": one("SELECT count(*) FROM ims_clock WHERE today <> CAST(:d AS date)", d=ledger.clock)
+            if ledger.clock
+            else 0,
+        }
+    expected = {"documents": ledger.documents, "actions": sum(ledger.actions.values()) - refused}
+    assert found["documents"] == expected["documents"], (found, expected)
+    assert found["filed_rows"] == expected["documents"], (found, expected)
+    assert found["action_rows"] == expected["actions"], (found, expected)
+    assert found["notifications"] == found["notifications_logged"] == found["notification_events"], found
+    assert found["clock_behind"] == 0, found
+    return {**found, "expected_actions": expected["actions"], "refused": refused}
