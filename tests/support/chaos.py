@@ -160,7 +160,7 @@ def check(engine: Engine, ledger: Ledger) -> dict[str, int]:
                 "SELECT count(DISTINCT event_id) FROM event_log WHERE event_type = 'SupplierNotified'"
             ),
             "notification_events": one("SELECT count(*) FROM event_log WHERE event_type = 'SupplierNotified'"),
-            "clock_behind": one("SELECT count(*) FROM ims_clock WHERE today <> CAST(:d AS date)", d=ledger.clock)
+            "clock_behind": one("SELECT count(*) FROM ims_clock WHERE today < CAST(:d AS date)", d=ledger.clock)
             if ledger.clock
             else 0,
         }
