@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -23,8 +22,9 @@ from services.bootstrap import Container
 from services.common import failpoints, requests
 from services.common.envelope import Envelope
 from services.common.money import InvalidAmount, to_paise
-from services.common.periods import Period, financial_year_of
+from services.common.periods import Period, financial_year_of, parse_gstn_date
 from services.common.producer import Outgoing
+from services.common.quoting import shown
 from services.common.settings import EVENTS_TOPIC
 from services.ingest.domain.sections import SECTION_BY_KEY
 from services.ingest.handlers import new_reference
@@ -57,9 +57,8 @@ def document_key(section: str, record: dict[str, Any]) -> str | None:
     if not (isinstance(number, str) and isinstance(day, str) and isinstance(stin, str)):
         return None
     try:
-        d, m, y = (int(x) for x in day.split("-"))
-        fy = financial_year_of(date(y, m, d))
-    except (ValueError, OverflowError):
+        fy = financial_year_of(parse_gstn_date(day))
+    except ValueError:
         return None
     return f"{section}|{stin}|{fy}|{number.upper()}"
 
@@ -69,40 +68,25 @@ def _amount(record: dict[str, Any], field: str) -> int | None:
     return None if value is None else to_paise(value, field)
 
 
-def parse_items(invdata: Any, reset: bool) -> list[Item]:
-    if not isinstance(invdata, dict) or not invdata:
-        raise CommandRefused("invdata: expected an object of section → list of records")
-    items: list[Item] = []
-    for section, records in invdata.items():
-        if section not in SECTION_BY_KEY:
-            raise CommandRefused(f"invdata: unknown section {section!r}")
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise CommandRefused(f"invdata.{section}: expected a list of records")
-        for record in records:
-            items.append(_item(section, record, reset))
-    return items
+LOCATOR_CHARS = 64  # an identifying field is echoed in the error report at most this long
 
 
-def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
+def parse_item(section: str, record: dict[str, Any], reset: bool) -> Item:
+    """One SAVE / RESET record as an Item: the request, or the refusal naming the field. Records are read
+    one at a time from the body (services/actions/save_body.py) and only their Items are kept."""
     locator: dict[str, Any] = {
-        k: record[k] if isinstance(record[k], str) else repr(record[k])[:60]
+        k: (record[k] if isinstance(record[k], str) else repr(record[k]))[:LOCATOR_CHARS]
         for k in ("stin", "inum", "nt_num", "boenum", "doc_id")
         if k in record
     }
     key = document_key(section, record)
     if key is None or not key.startswith(section + "|"):
-        return Item(
-            section,
-            locator,
-            None,
-            Refusal(
-                "INVALID_IDENTITY",
-                "stin and inum/idt (or nt_num/nt_dt) or doc_id of this section are required",
-            ),
-        )
+        return Item(section, locator, None, INVALID_IDENTITY)
     action = "N" if reset else record.get("action")
     if action not in ("A", "R", "P", "N"):
-        return Item(section, locator, None, Refusal("INVALID_ACTION", f"action: must be A, R or P, got {action!r}"))
+        return Item(
+            section, locator, None, Refusal("INVALID_ACTION", f"action: must be A, R or P, got {shown(action)}")
+        )
     remarks = record.get("remarks")
     if remarks is not None and not isinstance(remarks, str):
         return Item(section, locator, None, Refusal("INVALID_REMARKS", "remarks: must be text"))
@@ -124,6 +108,11 @@ def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
     except InvalidAmount as exc:
         return Item(section, locator, None, Refusal("INVALID_REDUCTION", str(exc)))
     return Item(section, locator, request)
+
+
+INVALID_IDENTITY = Refusal(
+    "INVALID_IDENTITY", "stin and inum/idt (or nt_num/nt_dt) or doc_id of this section are required"
+)
 
 
 def today_of(container: Container, recipient: str) -> str:

@@ -50,8 +50,8 @@ _LIMIT_RUPEES = 10**MAX_INTEGER_DIGITS
 def _fast_paise(amount: Decimal) -> int | None:
     """The common case (finite, non-negative, at most two places, in range) without the full checks;
     None sends the amount through `_decimal_to_paise`, which explains what is wrong."""
-    if not amount.is_finite():
-        return None
+    if not amount.is_finite() or not -MAX_INTEGER_DIGITS < amount.adjusted() < MAX_INTEGER_DIGITS:
+        return None  # beyond this, scaleb would overflow (1E+999999999) or round to zero (1E-999999999)
     scaled = amount.scaleb(2)
     paise = int(scaled)
     if paise != scaled or paise < 0 or paise >= _LIMIT_RUPEES * 100:

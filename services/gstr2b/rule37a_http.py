@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text
 
+from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import parse_json, read_body
 from services.api.common import path_gstin, refused
@@ -21,7 +22,8 @@ from services.bootstrap import Container
 from services.common import requests
 from services.common.envelope import Envelope
 from services.common.periods import Period
-from services.common.producer import Outgoing
+from services.common.producer import Outgoing, PublishError
+from services.common.quoting import shown
 from services.common.settings import EVENTS_TOPIC
 from services.gstr2b.domain.rule37a import report_problems
 from services.ingest.handlers import new_reference
@@ -41,9 +43,11 @@ def _periods(value: Any) -> list[Period]:
 
 def _reported_on(value: Any) -> date:
     try:
-        return date.fromisoformat(value) if isinstance(value, str) else date.fromisoformat("")
+        if not isinstance(value, str) or len(value) != 10:  # fromisoformat would take 20251001 and 2025-W40-3
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
-        raise refused(f"reported_on: required, YYYY-MM-DD, got {value!r}") from None
+        raise refused(f"reported_on: required, YYYY-MM-DD, got {shown(value)}") from None
 
 
 def report(
@@ -76,7 +80,11 @@ def report(
         return answer
 
 
-@router.post("/suppliers/{gstin}/rule37a")
+@router.post(
+    "/suppliers/{gstin}/rule37a",
+    responses=contract.answers(None, 400, 403, 413, 503),
+    openapi_extra=contract.request_body(contract.RULE37A, limits.RULE37A.bytes),
+)
 async def post_rule37a(
     request: Request,
     gstin: str,
@@ -87,7 +95,7 @@ async def post_rule37a(
     reverses the ITC availed on that supplier's invoices and debit notes of those periods."""
     container: Container = request.app.state.container
     supplier = path_gstin(gstin)
-    body = parse_json(await read_body(request, 16_384))
+    body = parse_json(await read_body(request, limits.RULE37A.within(container.settings)))
     if not isinstance(body, dict):
         raise refused("body: expected an object with periods and reported_on")
     periods, reported_on = _periods(body.get("periods")), _reported_on(body.get("reported_on"))
@@ -95,4 +103,7 @@ async def post_rule37a(
     if problems:
         raise refused("; ".join(problems))
     key = scoped_key(request, supplier)
-    return await run_in_threadpool(report, container, supplier, periods, reported_on, actor(request), key)
+    try:
+        return await run_in_threadpool(report, container, supplier, periods, reported_on, actor(request), key)
+    except PublishError as exc:
+        raise refused(f"broker unavailable, nothing was done: {exc}", 503, "UNAVAILABLE") from None
