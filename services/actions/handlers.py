@@ -68,15 +68,18 @@ def _amount(record: dict[str, Any], field: str) -> int | None:
     return None if value is None else to_paise(value, field)
 
 
-LOCATOR_CHARS = 64  # an identifying field is echoed in the error report at most this long
+# Identifying fields echoed in the error report, each at most this long: a doc_id is about 55 characters,
+# a GSTIN 15, a document number 16; a longer value is refused anyway, and echoing it whole for each of
+# 20,000 records would cost the answer several times the body.
+LOCATOR_CHARS = {"stin": 24, "inum": 24, "nt_num": 24, "boenum": 24, "doc_id": 64}
 
 
 def parse_item(section: str, record: dict[str, Any], reset: bool) -> Item:
     """One SAVE / RESET record as an Item: the request, or the refusal naming the field. Records are read
     one at a time from the body (services/actions/save_body.py) and only their Items are kept."""
     locator: dict[str, Any] = {
-        k: (record[k] if isinstance(record[k], str) else repr(record[k]))[:LOCATOR_CHARS]
-        for k in ("stin", "inum", "nt_num", "boenum", "doc_id")
+        k: (record[k] if isinstance(record[k], str) else repr(record[k]))[:limit]
+        for k, limit in LOCATOR_CHARS.items()
         if k in record
     }
     key = document_key(section, record)

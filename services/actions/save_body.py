@@ -1,8 +1,9 @@
 """SAVE / RESETIMS bodies read one record at a time, so a body's cost in memory is its Items, never a tree.
 
 GSTN's shape is `{"rtin", "reqtyp", "invdata": {section: [record, ...]}}`. The body is spooled (memory, then
-disk), walked token by token, and each record is decoded flat (a nested value inside it is skipped unread,
-see `services.common.jsonstream.flat_record`) and turned into its `Item` at once. A request holds at most
+disk), walked token by token, and each record is decoded flat (GSTN's records are;
+`services.common.jsonstream.flat_record`: a nested value refuses the request, naming it) and turned into its
+`Item` at once. A request holds at most
 `max_records` records: beyond that it is refused whole (413) before anything is checked or published.
 
 Refusals keep the order of the whole-tree read they replace: the recipient (403), then `reqtyp`, then the
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from services.actions.handlers import CommandRefused, Item, parse_item
-from services.common.jsonstream import JsonStream, TooManyFields, TooManyRecords, flat_record, flat_value
+from services.common.jsonstream import JsonStream, RecordRefused, TooManyRecords, flat_record, flat_value
 from services.common.quoting import shown
 from services.ingest.domain.sections import SECTION_BY_KEY
 
@@ -79,8 +80,8 @@ def _read_invdata(stream: JsonStream, body: SaveBody, reset: bool, max_records: 
                 raise TooManyRecords(f"invdata: more than {max_records} records in one request; send them in parts")
             try:
                 record = flat_record(stream, MAX_FIELDS)
-            except TooManyFields as exc:
-                raise CommandRefused(f"invdata.{section}[{index}]: {exc}") from None
+            except RecordRefused as exc:
+                raise CommandRefused(f"invdata.{section}[{index}].{exc}") from None
             body.items.append(parse_item(section, record, reset))
     if sections == 0:
         body.problem = body.problem or "invdata: expected an object of section → list of records"

@@ -1,10 +1,12 @@
 """What one request body may hold, per endpoint, and why. `IMS_MAX_BODY_BYTES` (512 MiB by default) caps
 them all; a return is streamed to disk and read one row at a time, so only it gets the whole of that.
 
-Bodies of many records (SAVE / RESET, Bills of Entry) are also walked one record at a time, and each record
-costs its checked form (an Item, a Document or an error row, up to about 2 kB), so they are capped in records
-as well as bytes: 50,000 SAVE records (GSTN's records of about 300 bytes fill 16 MiB at about that count) and
-20,000 Bills of Entry per request. Larger sets go in several requests, or as one bulk action.
+Bodies of many records (SAVE / RESET, Bills of Entry) are also walked one record at a time, but each record
+still costs its checked form and its line of the answer (an Item or a Document, an error row echoing what
+identified it, and that row again in the logged and the sent answer: about 3 kB for a SAVE record, 6 kB for
+a refused Bill of Entry), so they are capped in records as well as bytes: 20,000 SAVE records (GSTN's records
+of 300-700 bytes fill 6-14 MiB at that count) and 5,000 Bills of Entry per request. Larger sets go in several
+requests, or as one bulk action.
 The API's memory for any of these bodies stays within 4 x the largest limit (tests/e2e/test_body_memory.py).
 """
 
@@ -26,8 +28,8 @@ class Limit:
         return min(self.bytes, settings.max_body_bytes)
 
 
-SAVE = Limit(16 * MiB, 50_000)  # SAVE and RESETIMS
-BOE = Limit(8 * MiB, 20_000)
+SAVE = Limit(16 * MiB, 20_000)  # SAVE and RESETIMS
+BOE = Limit(8 * MiB, 5_000)
 BULK = Limit(64 * 1024)  # an action, a filter, remarks and one ITC-reduction answer
 RULE37A = Limit(16 * 1024)  # a supplier's missing periods
 SMALL = Limit(4096)  # GSTR-3B filing, clock, profile

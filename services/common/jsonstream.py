@@ -226,9 +226,8 @@ class JsonStream:
 
 
 class Skipped:
-    """What a record holds where it had an array or object: skipped unread, so a hostile record of a million
-    nested values costs nothing. Records of flat fields (SAVE items, Bills of Entry) refuse it like any
-    other wrongly typed value; its name says what was there."""
+    """What stands for an array or object where a single value belongs (`rtin`, a row of `boe`): skipped
+    without building it, and refused by the rules like any other wrongly typed value; it shows what was there."""
 
     __slots__ = ("kind",)
 
@@ -253,8 +252,9 @@ def flat_value(stream: JsonStream, where: str = "body") -> Any:
     return stream.value(where)
 
 
-class TooManyFields(ValueError):
-    """A record with more distinct fields than any real one has."""
+class RecordRefused(ValueError):
+    """A record that is not flat (an array or object where a single value belongs) or has more fields than
+    any real one; the message names the field. Nothing after it is read."""
 
 
 class TooManyRecords(ValueError):
@@ -262,16 +262,21 @@ class TooManyRecords(ValueError):
 
 
 def flat_record(stream: JsonStream, max_fields: int, keep: frozenset[str] | None = None) -> dict[str, Any]:
-    """The object at the cursor as {field: flat value}: nested values skipped (`flat_value`), fields not in
-    `keep` (when given) skipped, at most `max_fields` distinct fields (TooManyFields beyond)."""
+    """The object at the cursor as {field: value}, every value a scalar: a nested value is refused at once
+    (RecordRefused), so a hostile record costs neither memory nor the time to walk it; fields not in `keep`
+    (when given) are skipped, and more than `max_fields` distinct fields are refused."""
     record: dict[str, Any] = {}
     for key in stream.members():
+        first = stream.peek()
+        if first in ("[", "{"):
+            kind = "an array" if first == "[" else "an object"
+            raise RecordRefused(f"{key[:40]}: expected a single value, got {kind}")
         if keep is not None and key not in keep:
             stream.skip()
             continue
-        record[key] = flat_value(stream, key)
+        record[key] = stream.value(key)
         if len(record) > max_fields:
-            raise TooManyFields(f"a record has more than {max_fields} fields")
+            raise RecordRefused(f"a record has more than {max_fields} fields")
     return record
 
 

@@ -13,7 +13,7 @@ from services.api import contract, limits
 from services.api.auth import actor, forbidden, require, scoped_key
 from services.api.bodies import BodyRefused, check_declared_size, spool_body
 from services.bootstrap import Container
-from services.common.jsonstream import MalformedJson, TooManyRecords
+from services.common.jsonstream import MalformedJson, RecordRefused, TooManyRecords
 from services.common.producer import PublishError
 from services.common.quoting import shown
 from services.common.tokens import Principal
@@ -125,6 +125,8 @@ async def post_boe(
         raise BodyRefused(400, str(exc)) from None
     except TooManyRecords as exc:
         raise BodyRefused(413, str(exc)) from None
+    except RecordRefused as exc:
+        raise _refused(str(exc)) from None
     finally:
         spool.close()
     rows = payload.get("boe") if isinstance(payload, dict) else None
