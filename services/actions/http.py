@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -16,7 +15,7 @@ from services.actions.records import getinv_record
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import BodyRefused, parse_json, read_body, spool_body
-from services.api.common import decode_cursor, decode_position, encode_cursor, path_gstin, refused
+from services.api.common import decode_cursor, decode_position, encode_cursor, iso_date, path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
 from services.api.money_json import MoneyJSONResponse
 from services.bootstrap import Container
@@ -376,12 +375,4 @@ def get_outward(
 
 
 def _iso_date(value: Any, field: str) -> str:
-    """YYYY-MM-DD exactly, ASCII digits (date.fromisoformat would also take 20251111 and 2025-W46-2)."""
-    if not isinstance(value, str):
-        raise refused(f"{field}: required, YYYY-MM-DD")
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise refused(f"{field}: expected YYYY-MM-DD, got {shown(value)}") from None
+    return iso_date(value, field).isoformat()

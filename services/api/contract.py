@@ -197,3 +197,28 @@ def answers(ok: Schema | None, *errors: int, media: dict[str, Any] | None = None
     content: dict[str, Any] = {"application/json": {"schema": ok or JSON_OBJECT}}
     content.update(media or {})
     return {200: {"description": "OK", "content": content}, **responses(*errors)}
+
+
+def declare_bearer(app: Any) -> None:
+    """The OpenAPI document says every /v1 operation needs `Authorization: Bearer <token>`, and that a path
+    parameter may find no route (404)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "a token from `ims token create` (README.md, Tokens)",
+            }
+            for path, item in document["paths"].items():
+                for operation in item.values():
+                    if path.startswith("/v1/") and isinstance(operation, dict):
+                        operation["security"] = [{"bearer": []}]
+                        if "{" in path:  # a parameter the route cannot match (a "/" or newline in it) finds no route
+                            operation["responses"].setdefault("404", responses(404)[404])
+            app.openapi_schema = document
+        return app.openapi_schema  # type: ignore[no-any-return]
+
+    app.openapi = openapi

@@ -282,7 +282,11 @@ def flat_record(stream: JsonStream, max_fields: int, keep: frozenset[str] | None
 
 def number_problem(exc: ValueError | ArithmeticError) -> str:
     """What the decoder's own errors mean: a number beyond int's digit limit or Decimal's exponent range."""
-    return "a number is out of range" if isinstance(exc, ArithmeticError) else str(exc)
+    if isinstance(exc, ArithmeticError):
+        return "a number is out of range"
+    if "integer string conversion" in str(exc):
+        return "a number has more than 4300 digits"
+    return str(exc)
 
 
 def check_strings(node: Any, where: str) -> None:

@@ -17,13 +17,12 @@ from sqlalchemy import text
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import parse_json, read_body
-from services.api.common import path_gstin, refused
+from services.api.common import iso_date, path_gstin, refused
 from services.bootstrap import Container
 from services.common import requests
 from services.common.envelope import Envelope
 from services.common.periods import Period
 from services.common.producer import Outgoing, PublishError
-from services.common.quoting import shown
 from services.common.settings import EVENTS_TOPIC
 from services.gstr2b.domain.rule37a import report_problems
 from services.ingest.handlers import new_reference
@@ -42,12 +41,7 @@ def _periods(value: Any) -> list[Period]:
 
 
 def _reported_on(value: Any) -> date:
-    try:
-        if not isinstance(value, str) or len(value) != 10:  # fromisoformat would take 20251001 and 2025-W40-3
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise refused(f"reported_on: required, YYYY-MM-DD, got {shown(value)}") from None
+    return iso_date(value, "reported_on")
 
 
 def report(

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from services.api import contract, limits
 from services.api.auth import actor, forbidden, require, scoped_key
 from services.api.bodies import BodyRefused, check_declared_size, spool_body
+from services.api.common import iso_date
 from services.bootstrap import Container
 from services.common.jsonstream import MalformedJson, RecordRefused, TooManyRecords
 from services.common.producer import PublishError
@@ -35,11 +36,10 @@ def _parse_filed_on(raw: str | None) -> date | None:
     if raw is None or raw == "":
         return None
     try:
-        if len(raw) != 10:  # date.fromisoformat would also take 20251111 and 2025-W46-2
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise _refused(f"filed_on: expected YYYY-MM-DD, got {shown(raw)}") from None
+        return iso_date(raw, "filed_on")
+    except HTTPException as exc:
+        detail: Any = exc.detail
+        raise _refused(detail["error_msg"]) from None
 
 
 async def _spool(request: Request, limit: int) -> RawReturn:
