@@ -21,7 +21,7 @@ from services.api.money_json import MoneyJSONResponse
 from services.bootstrap import Container
 from services.common import requests
 from services.common.jsonstream import MalformedJson, TooManyRecords
-from services.common.money import InvalidAmount
+from services.common.money import InvalidAmount, to_paise
 from services.common.producer import PublishError
 from services.common.quoting import shown
 from services.common.tokens import Principal
@@ -38,6 +38,7 @@ RTNPRD = Query(None, max_length=16, description="MMYYYY")
 AS_OF = Query(None, max_length=64, description="ISO-8601 instant with a zone")
 CURSOR = Query(None, max_length=1024, description="next_cursor of the previous page")
 UNAVAILABLE = "broker unavailable, nothing was done"
+DECLARED = ("declIgst", "declCgst", "declSgst", "declCess")
 COLUMNS = (
     "doc_id",
     "stin",
@@ -270,6 +271,12 @@ async def post_bulk(request: Request, gstin: str) -> Any:
         raise refused("remarks: must be text")
     if reduction is not None and not isinstance(reduction, dict):
         raise refused("itc_reduction: must be an object with itcRedReq and declIgst/declCgst/declSgst/declCess")
+    for name in DECLARED:  # one answer for every selected document: refuse a bad amount before selecting any
+        if reduction and reduction.get(name) is not None:
+            try:
+                to_paise(reduction[name], f"itc_reduction.{name}")
+            except InvalidAmount as exc:
+                raise refused(str(exc)) from None
     selection = _selection(gstin, flt.get("section"), flt.get("status"), flt.get("stin"), flt.get("rtnprd"), None)
     try:
         answer = await run_in_threadpool(

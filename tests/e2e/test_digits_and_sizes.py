@@ -137,7 +137,7 @@ def test_oversized_values_get_a_4xx_naming_the_field_never_a_5xx(world: World) -
         (f"/v1/ims/{r}/actions", f'{{"rtin":"{r}","reqtyp":"SAVE","invdata":{{"b2b":[{{"n":{BIG}}}]}}}}', "number"),
         ("/v1/imports/boe", f'{{"boe":[{{"rtin":"{r}","txval":{huge}}}]}}', "txval"),
         (f"/v1/returns/{long[:5000]}", '{"gstin":"x"}', "form"),
-        ("/v1/clock", f'{{"date":"{long}"}}', "date"),
+        ("/v1/clock", f'{{"date":"{long[:3000]}"}}', "date"),
     ]
     failures = []
     before = snapshot(world.stack, NOTHING_PUBLISHED_TABLES)

@@ -138,7 +138,7 @@ def test_a_token_expiring_in_zero_time_or_less_is_refused_by_the_cli_and_the_lib
     runs = ims_many(
         made.stack,
         {
-            value: ["token", "create", "--role", "recipient", "--gstin", made.recipient, "--expires", value]
+            value: ["token", "create", "--role", "recipient", "--gstin", made.recipient, f"--expires={value}"]
             for value in ("0m", "0d", "00h", "-5m", "", "３０d", "٣٠d", "99999999999d")
         },
     )
