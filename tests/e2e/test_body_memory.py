@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from services.api import limits
+from services.ingest.synthetic import write_large_return
 from tests.support.ims_helpers import gstin
 from tests.support.live import LiveStack
 from tests.support.memory import peak_rss
@@ -127,3 +129,51 @@ def test_the_largest_small_bodies_of_hostile_shapes_cost_the_api_at_most_4x_the_
     over = [line for line, growth in zip(measured, growths, strict=True) if growth > BOUND]
     assert not over, f"the API's RSS grew more than {BOUND / MiB:.0f} MiB for:\n" + "\n".join(over)
     assert httpx.get(f"{live_stack.base_url}/v1/ims/{recipient}/counts", headers=bearer(token)).status_code == 200
+
+
+RETURN_MIB = 16  # bench/return_memory.py files 512 MiB (too slow for `make test`) and prints the figures
+GIB = 1 << 30
+
+
+def _file_return(live_stack: LiveStack, body: Path) -> tuple[httpx.Response, int, int]:
+    """POST a return streamed from disk; (answer, API RSS before, peak RSS of the API)."""
+    api = live_stack.processes["api"].pid
+
+    def chunks() -> Iterator[bytes]:
+        with open(body, "rb") as source:
+            while block := source.read(1 << 20):
+                yield block
+
+    with peak_rss(api) as one, fresh_client(live_stack, live_stack.admin_token) as client:
+        answer = client.post("/v1/returns/gstr1?status=saved", content=chunks())
+    return answer, one.before, one.peak
+
+
+def test_a_large_return_valid_or_hostile_is_filed_within_a_bounded_api_memory(
+    live_stack: LiveStack, tmp_path: Path
+) -> None:
+    """A scaled-down return (16 MiB; the 512 MiB figure is bench/return_memory.py's): the API's peak stays far
+    below the 1 GB the largest return may cost, and a return of empty rows is refused whole at 100,000 rows in
+    error instead of growing its answer row by row."""
+    valid, hostile = tmp_path / "valid.json", tmp_path / "hostile.json"
+    summary = write_large_return(valid, 11, "102025", RETURN_MIB * 5200, recipients=3)
+    rows = (RETURN_MIB * MiB - 200) // 3
+    hostile.write_text(
+        f'{{"gstin":"{summary["supplier"]}","fp":"102025","b2b":[{{"ctin":"{gstin("29", "R")}","inv":['
+        + ",".join(["{}"] * rows)
+        + "]}]}"
+    )
+    lines = []
+    for name, body, status in (("valid", valid, 200), ("hostile", hostile, 400)):
+        answer, before, peak = _file_return(live_stack, body)
+        lines.append(
+            f"{name} return of {body.stat().st_size / MiB:.0f} MiB: {answer.status_code}, "
+            f"RSS {before / MiB:.0f} -> peak {peak / MiB:.0f} MiB"
+        )
+        assert answer.status_code == status, answer.text[:300]
+        if name == "valid":
+            assert answer.json()["proc_cnt"] == summary["documents"], answer.text[:300]
+        else:
+            assert "more than 100000 documents in error" in error_of(answer)["error_msg"], answer.text[:300]
+        assert peak <= GIB and peak - before <= 8 * RETURN_MIB * MiB, "\n".join(lines)
+    print("\n".join(lines))
