@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -26,7 +25,8 @@ from services.bootstrap import Container
 from services.common import failpoints, requests
 from services.common.envelope import Envelope
 from services.common.money import InvalidAmount, to_paise
-from services.common.periods import Period, financial_year_of
+from services.common.periods import Period, financial_year_of, parse_gstn_date
+from services.common.quoting import shown
 from services.common.settings import EVENTS_TOPIC
 from services.ingest.domain.sections import SECTION_BY_KEY
 from services.ingest.handlers import new_reference
@@ -59,9 +59,8 @@ def document_key(section: str, record: dict[str, Any]) -> str | None:
     if not (isinstance(number, str) and isinstance(day, str) and isinstance(stin, str)):
         return None
     try:
-        d, m, y = (int(x) for x in day.split("-"))
-        fy = financial_year_of(date(y, m, d))
-    except (ValueError, OverflowError):
+        fy = financial_year_of(parse_gstn_date(day))
+    except ValueError:
         return None
     return f"{section}|{stin}|{fy}|{number.upper()}"
 
@@ -71,40 +70,28 @@ def _amount(record: dict[str, Any], field: str) -> int | None:
     return None if value is None else to_paise(value, field)
 
 
-def parse_items(invdata: Any, reset: bool) -> list[Item]:
-    if not isinstance(invdata, dict) or not invdata:
-        raise CommandRefused("invdata: expected an object of section → list of records")
-    items: list[Item] = []
-    for section, records in invdata.items():
-        if section not in SECTION_BY_KEY:
-            raise CommandRefused(f"invdata: unknown section {section!r}")
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise CommandRefused(f"invdata.{section}: expected a list of records")
-        for record in records:
-            items.append(_item(section, record, reset))
-    return items
+# Identifying fields echoed in the error report, each at most this long: a doc_id is about 55 characters,
+# a GSTIN 15, a document number 16; a longer value is refused anyway, and echoing it whole for each of
+# 20,000 records would cost the answer several times the body.
+LOCATOR_CHARS = {"stin": 24, "inum": 24, "nt_num": 24, "boenum": 24, "doc_id": 64}
 
 
-def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
+def parse_item(section: str, record: dict[str, Any], reset: bool) -> Item:
+    """One SAVE / RESET record as an Item: the request, or the refusal naming the field. Records are read
+    one at a time from the body (services/actions/save_body.py) and only their Items are kept."""
     locator: dict[str, Any] = {
-        k: record[k] if isinstance(record[k], str) else repr(record[k])[:60]
-        for k in ("stin", "inum", "nt_num", "boenum", "doc_id")
+        k: (record[k] if isinstance(record[k], str) else repr(record[k]))[:limit]
+        for k, limit in LOCATOR_CHARS.items()
         if k in record
     }
     key = document_key(section, record)
     if key is None or not key.startswith(section + "|"):
-        return Item(
-            section,
-            locator,
-            None,
-            Refusal(
-                "INVALID_IDENTITY",
-                "stin and inum/idt (or nt_num/nt_dt) or doc_id of this section are required",
-            ),
-        )
+        return Item(section, locator, None, INVALID_IDENTITY)
     action = "N" if reset else record.get("action")
     if action not in ("A", "R", "P", "N"):
-        return Item(section, locator, None, Refusal("INVALID_ACTION", f"action: must be A, R or P, got {action!r}"))
+        return Item(
+            section, locator, None, Refusal("INVALID_ACTION", f"action: must be A, R or P, got {shown(action)}")
+        )
     remarks = record.get("remarks")
     if remarks is not None and not isinstance(remarks, str):
         return Item(section, locator, None, Refusal("INVALID_REMARKS", "remarks: must be text"))
@@ -126,6 +113,11 @@ def _item(section: str, record: dict[str, Any], reset: bool) -> Item:
     except InvalidAmount as exc:
         return Item(section, locator, None, Refusal("INVALID_REDUCTION", str(exc)))
     return Item(section, locator, request)
+
+
+INVALID_IDENTITY = Refusal(
+    "INVALID_IDENTITY", "stin and inum/idt (or nt_num/nt_dt) or doc_id of this section are required"
+)
 
 
 def today_of(container: Container, recipient: str) -> str:
@@ -300,12 +292,23 @@ def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: di
     return Item(doc.section, {"stin": doc.supplier, "doc_id": doc.doc_key}, request, document=doc)
 
 
-def period_event(container: Container, recipient: str, event_type: str, record: dict[str, Any], actor: str) -> None:
+def period_event(
+    container: Container,
+    recipient: str,
+    event_type: str,
+    record: dict[str, Any],
+    actor: str,
+    answer: tuple[str, str, dict[str, Any]] | None = None,
+) -> None:
+    """Log one period event; `answer` (reference id, kind, REQSTS answer) is recorded in the same transaction."""
     topic = container.settings.topic(EVENTS_TOPIC)
     with container.engine.begin() as conn:
         eventlog.append(
             conn, [eventlog.encoded(container.codec, topic, recipient, Envelope(event_type, 1, actor=actor), record)]
         )
+        if answer is not None:
+            reference, kind, response = answer
+            requests.record(conn, reference, kind, recipient, response, None)
 
 
 def check_period(text_value: str, field: str = "rtnprd") -> str:

@@ -38,26 +38,24 @@ def of(engine: Engine, recipient: str, doc_key: str) -> dict[str, Any]:
     }
 
 
-def request_status(engine: Engine, recipient: str, reference_id: str) -> dict[str, Any] | None:
+def request_status(engine: Engine, logged: requests.Logged) -> dict[str, Any]:
     """The stored REQSTS answer with the projector's later refusals folded in.
 
-    The request belongs to `subject` (the filer of a return, the recipient of an action); every refusal
-    recorded under its reference id is part of its answer, whichever recipient's stream it came from.
+    Every refusal recorded under the request's reference id is part of its answer, whichever recipient's
+    stream it came from (who may read it at all is `requests.may_read`).
     """
-    answer = requests.find(engine, reference_id, recipient)
-    if answer is None:
-        return None
+    answer = logged.response
     with engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT section, doc_key, error_cd, error_msg FROM ims_refusals WHERE reference_id = :r "
                 "ORDER BY position"
             ),
-            {"r": reference_id},
+            {"r": logged.reference_id},
         ).all()
     if not rows:
         return answer
     report = {k: list(v) for k, v in answer["error_report"].items()}
     for section, doc_key, code, message in rows:
         report.setdefault(section, []).append({"doc_id": doc_key, "error_cd": code, "error_msg": message})
-    return requests.reqsts(reference_id, max(0, answer["proc_cnt"] - len(rows)), report)
+    return requests.reqsts(logged.reference_id, max(0, answer["proc_cnt"] - len(rows)), report)

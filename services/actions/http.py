@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from services.actions import asof, handlers, history, queries, supplier
+from services.actions import asof, handlers, history, queries, save_body, supplier
 from services.actions.handlers import CommandRefused
 from services.actions.records import getinv_record
+from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
-from services.api.bodies import parse_json, read_body
-from services.api.common import decode_cursor, decode_position, encode_cursor, path_gstin, refused
+from services.api.bodies import BodyRefused, parse_json, read_body, spool_body
+from services.api.common import decode_cursor, decode_position, encode_cursor, iso_date, path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
 from services.api.money_json import MoneyJSONResponse
 from services.bootstrap import Container
-from services.common.money import InvalidAmount
+from services.common import requests
+from services.common.jsonstream import MalformedJson, TooManyRecords
+from services.common.money import InvalidAmount, to_paise
+from services.common.quoting import shown
+from services.common.tokens import Principal
 from services.ingest.domain.sections import SECTION_BY_KEY
 
 router = APIRouter(prefix="/v1", tags=["ims"])
@@ -27,6 +31,11 @@ ANY_PARTY = Depends(require("recipient", "filer"))
 SUPPLIER = Depends(require("supplier", "filer"))
 ADMIN = Depends(require(gstin_param=None))
 STATUSES = ("N", "A", "R", "P", "noaction", "accept", "reject", "pending")
+SECTIONS = sorted(SECTION_BY_KEY)
+RTNPRD = Query(None, max_length=16, description="MMYYYY")
+AS_OF = Query(None, max_length=64, description="ISO-8601 instant with a zone")
+CURSOR = Query(None, max_length=1024, description="next_cursor of the previous page")
+DECLARED = ("declIgst", "declCgst", "declSgst", "declCess")
 COLUMNS = (
     "doc_id",
     "stin",
@@ -84,7 +93,7 @@ def _selection(
         if value is not None and not isinstance(value, str):
             raise refused(f"{name}: must be text")
     if section is not None and section not in SECTION_BY_KEY:
-        raise refused(f"section: unknown section {section!r}")
+        raise refused(f"section: unknown section {shown(section)}")
     if status is not None and status not in STATUSES:
         raise refused(f"status: must be one of {', '.join(STATUSES)}")
     if rtnprd is not None:
@@ -102,8 +111,8 @@ def _as_of(value: str) -> str:
         raise refused(f"as_of: {exc}") from None
 
 
-@router.get("/ims/{gstin}/counts", dependencies=[RECIPIENT])
-def get_counts(request: Request, gstin: str, rtnprd: str | None = None, as_of: str | None = None) -> Any:
+@router.get("/ims/{gstin}/counts", dependencies=[RECIPIENT], responses=contract.answers(None, 400, 403))
+def get_counts(request: Request, gstin: str, rtnprd: str | None = RTNPRD, as_of: str | None = AS_OF) -> Any:
     """GETCNT: documents per section and action, with the portal's groups and `ttl_cnt`.
 
     `as_of` (ISO-8601 with a zone) answers with the state at that instant, rebuilt from the archive.
@@ -117,19 +126,23 @@ def get_counts(request: Request, gstin: str, rtnprd: str | None = None, as_of: s
     return queries.counts(container.engine, path_gstin(gstin), rtnprd)
 
 
-@router.get("/ims/{gstin}/documents", dependencies=[RECIPIENT])
+@router.get(
+    "/ims/{gstin}/documents",
+    dependencies=[RECIPIENT],
+    responses=contract.answers(None, 400, 403, media={**contract.CSV, **contract.XLSX}),
+)
 def get_documents(
     request: Request,
     gstin: str,
-    section: str | None = None,
-    status: str | None = None,
-    stin: str | None = None,
-    rtnprd: str | None = None,
+    section: str | None = Query(None, max_length=16),
+    status: str | None = Query(None, max_length=16),
+    stin: str | None = Query(None, max_length=32),
+    rtnprd: str | None = RTNPRD,
     q: str | None = Query(None, max_length=16),
     limit: int = Query(500, ge=1, le=5000),
-    cursor: str | None = None,
+    cursor: str | None = CURSOR,
     format: str = Query("json", pattern="^(json|csv|xlsx)$"),
-    as_of: str | None = None,
+    as_of: str | None = AS_OF,
 ) -> Any:
     """GETINV: live documents with a stable cursor; `format=csv|xlsx` downloads the whole selection.
 
@@ -167,8 +180,10 @@ def _listing(selection: queries.Selection, docs: list[Any], limit: int) -> dict[
     return {"rtin": selection.recipient, "invdata": by_section, "next_cursor": next_cursor}
 
 
-@router.get("/ims/{gstin}/documents/{doc_id:path}/history", dependencies=[RECIPIENT])
-def get_history(request: Request, gstin: str, doc_id: str) -> Any:
+@router.get(
+    "/ims/{gstin}/documents/{doc_id:path}/history", dependencies=[RECIPIENT], responses=contract.answers(None, 400, 403)
+)
+def get_history(request: Request, gstin: str, doc_id: str = Path(max_length=256)) -> Any:
     """Every event that touched the document, in log order, with actor and time."""
     return history.of(_container(request).engine, path_gstin(gstin), doc_id)
 
@@ -176,16 +191,25 @@ def get_history(request: Request, gstin: str, doc_id: str) -> Any:
 async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
     container = _container(request)
     recipient = path_gstin(gstin)
-    body = parse_json(await read_body(request, container.settings.max_body_bytes))
-    if not isinstance(body, dict):
-        raise refused("body: expected a JSON object")
-    if body.get("rtin") != recipient:
-        raise refused(f"rtin: must be the recipient in the path ({recipient})", 403, "FORBIDDEN")
-    if body.get("reqtyp") != reqtyp:
-        raise refused(f"reqtyp: must be {reqtyp!r}")
+    spool = await spool_body(request, limits.SAVE.within(container.settings))
     try:
-        items = handlers.parse_items(body.get("invdata"), reset=reqtyp == "RESET")
-        return await run_in_threadpool(
+        assert limits.SAVE.records is not None
+        body = await run_in_threadpool(save_body.read_save, spool, reqtyp == "RESET", limits.SAVE.records)
+    except MalformedJson as exc:
+        raise BodyRefused(400, str(exc)) from None
+    except TooManyRecords as exc:
+        raise BodyRefused(413, str(exc)) from None
+    except CommandRefused as exc:
+        raise refused(str(exc)) from None
+    finally:
+        spool.close()
+    refusal = save_body.refusal(body, recipient, reqtyp)
+    if refusal is not None:
+        status, message = refusal
+        raise refused(message, status, "FORBIDDEN" if status == 403 else "INVALID_REQUEST")
+    items = body.items
+    try:
+        answer = await run_in_threadpool(
             handlers.execute,
             container,
             recipient,
@@ -196,25 +220,42 @@ async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
         )
     except CommandRefused as exc:
         raise refused(str(exc)) from None
+    return JSONResponse(answer)
 
 
-@router.post("/ims/{gstin}/actions", dependencies=[RECIPIENT])
+def _save_route(reqtyp: str) -> dict[str, Any]:
+    assert limits.SAVE.records is not None
+    schema = contract.save_body(reqtyp, limits.SAVE.records, SECTIONS)
+    return {
+        "dependencies": [RECIPIENT],
+        "responses": contract.answers(contract.REQSTS, 400, 403, 413, 503),
+        "openapi_extra": contract.request_body(schema, limits.SAVE.bytes),
+    }
+
+
+@router.post("/ims/{gstin}/actions", **_save_route("SAVE"))
 async def post_actions(request: Request, gstin: str) -> Any:
-    """SAVE: accept / reject / keep pending documents, each identified and carrying the hash it was read with."""
+    """SAVE: accept / reject / keep pending documents, each identified and carrying the hash it was read with.
+    At most 50,000 records and 16 MiB per request (services/api/limits.py)."""
     return await _command(request, gstin, "SAVE")
 
 
-@router.post("/ims/{gstin}/actions/reset", dependencies=[RECIPIENT])
+@router.post("/ims/{gstin}/actions/reset", **_save_route("RESET"))
 async def post_reset(request: Request, gstin: str) -> Any:
-    """RESETIMS: return documents to No Action."""
+    """RESETIMS: return documents to No Action (the same limits as SAVE)."""
     return await _command(request, gstin, "RESET")
 
 
-@router.post("/ims/{gstin}/actions/bulk", dependencies=[RECIPIENT])
+@router.post(
+    "/ims/{gstin}/actions/bulk",
+    dependencies=[RECIPIENT],
+    responses=contract.answers(contract.REQSTS, 400, 403, 413, 503),
+    openapi_extra=contract.request_body(contract.BULK, limits.BULK.bytes),
+)
 async def post_bulk(request: Request, gstin: str) -> Any:
     """One action on every live document matching a filter (e.g. everything from one supplier)."""
     container = _container(request)
-    body = parse_json(await read_body(request, container.settings.max_body_bytes))
+    body = parse_json(await read_body(request, limits.BULK.within(container.settings)))
     if not isinstance(body, dict) or body.get("action") not in ("A", "R", "P", "N"):
         raise refused("action: must be A, R, P or N")
     flt = body.get("filter") or {}
@@ -225,9 +266,15 @@ async def post_bulk(request: Request, gstin: str) -> Any:
         raise refused("remarks: must be text")
     if reduction is not None and not isinstance(reduction, dict):
         raise refused("itc_reduction: must be an object with itcRedReq and declIgst/declCgst/declSgst/declCess")
+    for name in DECLARED:  # one answer for every selected document: refuse a bad amount before selecting any
+        if reduction and reduction.get(name) is not None:
+            try:
+                to_paise(reduction[name], f"itc_reduction.{name}")
+            except InvalidAmount as exc:
+                raise refused(str(exc)) from None
     selection = _selection(gstin, flt.get("section"), flt.get("status"), flt.get("stin"), flt.get("rtnprd"), None)
     try:
-        return await run_in_threadpool(
+        answer = await run_in_threadpool(
             handlers.execute,
             container,
             selection.recipient,
@@ -238,22 +285,40 @@ async def post_bulk(request: Request, gstin: str) -> Any:
         )
     except (CommandRefused, InvalidAmount) as exc:
         raise refused(str(exc)) from None
+    return JSONResponse(answer)
 
 
-@router.get("/ims/{gstin}/requests/{reference_id}", dependencies=[ANY_PARTY])
-def get_request(request: Request, gstin: str, reference_id: str) -> Any:
-    """REQSTS: the answer given, plus anything the projector refused later while applying in log order."""
-    answer = history.request_status(_container(request).engine, path_gstin(gstin), reference_id)
-    if answer is None:
-        raise refused(f"reference_id: no request {reference_id} for this GSTIN", 404, "NOT_FOUND")
-    return answer
+@router.get("/ims/{gstin}/requests/{reference_id}", responses=contract.answers(contract.REQSTS, 400, 403, 404))
+def get_request(
+    request: Request,
+    gstin: str,
+    reference_id: str = Path(max_length=64),
+    who: Principal = ANY_PARTY,
+) -> Any:
+    """REQSTS: the answer given, plus anything the projector refused later while applying in log order.
+
+    Read under the request's own GSTIN by the role that makes such requests for it: a filing by the filer
+    token, a SAVE / RESET / bulk action or a recompute by the recipient token; a Bill of Entry by the token
+    that made it; admin reads every request. Anything else answers 404, as an unknown reference does
+    (`services.common.requests.may_read`)."""
+    owner = path_gstin(gstin)
+    engine = _container(request).engine
+    logged = requests.find(engine, reference_id)
+    if logged is None or not requests.may_read(logged, who, owner):
+        raise refused(f"reference_id: no request {reference_id} readable by this token for {owner}", 404, "NOT_FOUND")
+    return history.request_status(engine, logged)
 
 
-@router.post("/ims/{gstin}/gstr3b/{rtnprd}", dependencies=[RECIPIENT])
+@router.post(
+    "/ims/{gstin}/gstr3b/{rtnprd}",
+    dependencies=[RECIPIENT],
+    responses=contract.answers(None, 400, 403, 413, 503),
+    openapi_extra=contract.request_body(contract.GSTR3B, limits.SMALL.bytes),
+)
 async def post_gstr3b(request: Request, gstin: str, rtnprd: str) -> Any:
     """Record the recipient's GSTR-3B filing for a GSTR-2B period (freezes that period's decided documents)."""
     container = _container(request)
-    body = parse_json(await read_body(request, 4096) or b"{}")
+    body = parse_json(await read_body(request, limits.SMALL.within(container.settings)) or b"{}")
     filed_on = _iso_date(body.get("filed_on") if isinstance(body, dict) else None, "filed_on")
     recipient = path_gstin(gstin)
     try:
@@ -271,23 +336,28 @@ async def post_gstr3b(request: Request, gstin: str, rtnprd: str) -> Any:
     return {"status_cd": "P", "rtin": recipient, "rtnprd": period, "filed_on": filed_on}
 
 
-@router.post("/clock", dependencies=[ADMIN])
+@router.post(
+    "/clock",
+    dependencies=[ADMIN],
+    responses=contract.answers(None, 400, 403, 413, 503),
+    openapi_extra=contract.request_body(contract.CLOCK, limits.SMALL.bytes),
+)
 async def post_clock(request: Request) -> Any:
     """Append `ClockAdvanced` for every known recipient: deadlines up to this date take effect."""
     container = _container(request)
-    body = parse_json(await read_body(request, 4096))
+    body = parse_json(await read_body(request, limits.SMALL.within(container.settings)))
     today = _iso_date(body.get("date") if isinstance(body, dict) else None, "date")
     count = await run_in_threadpool(supplier.advance_clock, container, today, actor(request))
     return {"date": today, "recipients": count}
 
 
-@router.get("/suppliers/{gstin}/outward", dependencies=[SUPPLIER])
+@router.get("/suppliers/{gstin}/outward", dependencies=[SUPPLIER], responses=contract.answers(None, 400, 403))
 def get_outward(
     request: Request,
     gstin: str,
-    rtnprd: str | None = None,
+    rtnprd: str | None = RTNPRD,
     limit: int = Query(supplier.PAGE, ge=1, le=50_000),
-    cursor: str | None = None,
+    cursor: str | None = CURSOR,
 ) -> Any:
     """SUPVIEW: what each recipient did with this supplier's documents, and liabilities added back; paged
     by `limit` and the `next_cursor` of the previous page."""
@@ -298,9 +368,4 @@ def get_outward(
 
 
 def _iso_date(value: Any, field: str) -> str:
-    if not isinstance(value, str):
-        raise refused(f"{field}: required, YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise refused(f"{field}: expected YYYY-MM-DD, got {value!r}") from None
+    return iso_date(value, field).isoformat()

@@ -13,7 +13,6 @@ from services.api.money_json import money
 from services.archive import eventlog
 from services.bootstrap import Container
 from services.common.envelope import Envelope
-from services.common.periods import Period
 from services.common.settings import EVENTS_TOPIC
 
 CREDIT_NOTES = ("b2bcn", "b2bcna")
@@ -92,7 +91,7 @@ def _added_back(conn: Connection, supplier: str, rtnprd: str | None) -> list[dic
             "ctin": recipient,
             "nt_num": number,
             "nt_dt": dmy(str(doc_date)),
-            "rtnprd": Period.of(filed_on).mmyyyy,
+            "rtnprd": f"{filed_on.month:02d}{filed_on.year:04d}",  # as filed, even outside the periods handled
             "iamt": money(igst),
             "camt": money(cgst),
             "samt": money(sgst),

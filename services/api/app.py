@@ -69,7 +69,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(ims_router)
     app.include_router(gstr2b_router)
     app.include_router(rule37a_router)
-    from services.api import metrics
+    from services.api import contract, errors, metrics
 
     metrics.install(app, container)
+    errors.install(app)
+    contract.declare_bearer(app)
     return app

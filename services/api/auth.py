@@ -7,10 +7,12 @@ scope answers 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 
+from services.common import requests
 from services.common.gstin import InvalidGstin, parse_gstin
 from services.common.tokens import Principal, authenticate
 
@@ -39,11 +41,15 @@ def principal(request: Request) -> Principal:
     return found
 
 
-def require(*roles: str, gstin_param: str | None = "gstin") -> Callable[[Request], Principal]:
-    """A dependency: the caller's role is one of `roles` (admin always passes) and owns the path GSTIN."""
+def require(*roles: str, gstin_param: str | None = "gstin") -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency: the caller's role is one of `roles` (admin always passes) and owns the path GSTIN.
 
-    def check(request: Request) -> Principal:
-        who = principal(request)
+    It runs on the event loop (the token lookup in a worker thread), so the token id it puts in
+    `requests.REQUESTER` is seen by the route and by everything the route runs in the thread pool."""
+
+    async def check(request: Request) -> Principal:
+        who = await run_in_threadpool(principal, request)
+        requests.REQUESTER.set(who.token_id)
         if who.role != "admin" and who.role not in roles:
             raise forbidden(f"a {who.role} token cannot use this endpoint")
         if gstin_param is not None and who.role != "admin":

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import tempfile
+from typing import IO, Any
 
 from fastapi import HTTPException, Request
 
@@ -16,7 +17,7 @@ class BodyRefused(HTTPException):
 
 def check_declared_size(request: Request, limit: int) -> None:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise BodyRefused(413, f"body: {declared} bytes exceeds the limit of {limit} bytes")
 
 
@@ -30,6 +31,27 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyRefused(413, f"body: exceeds the limit of {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+SPOOL_IN_MEMORY = 1 << 20
+
+
+async def spool_body(request: Request, limit: int) -> IO[bytes]:
+    """The body in a spooled file (memory up to 1 MiB, then disk), within `limit`; the caller closes it."""
+    check_declared_size(request, limit)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - returned to the caller
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyRefused(413, f"body: exceeds the limit of {limit} bytes")
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool  # type: ignore[return-value]
 
 
 def parse_json(raw: bytes) -> Any:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 
 from fastapi import HTTPException
 
 from services.common.gstin import InvalidGstin, parse_gstin
+from services.common.quoting import shown
+from services.ingest.domain.rules import GST_START, LAST_SUPPORTED_DATE
 
 
 def refused(message: str, status: int = 400, code: str = "INVALID_REQUEST") -> HTTPException:
@@ -19,6 +22,23 @@ def path_gstin(value: str, field: str = "gstin") -> str:
         return parse_gstin(value).value
     except InvalidGstin as exc:
         raise refused(f"{field}: {exc}") from None
+
+
+def iso_date(value: object, field: str) -> date:
+    """A day the API is told (a filing date, the clock's date): YYYY-MM-DD exactly, in ASCII digits
+    (date.fromisoformat alone also takes 20251111 and 2025-W46-2), within the GST era this system handles:
+    a day outside it would become an event no period can hold."""
+    if not isinstance(value, str):
+        raise refused(f"{field}: required, YYYY-MM-DD")
+    try:
+        if len(value) != 10 or not value.isascii():
+            raise ValueError(value)
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise refused(f"{field}: expected YYYY-MM-DD, got {shown(value)}") from None
+    if not GST_START <= day <= LAST_SUPPORTED_DATE:
+        raise refused(f"{field}: {value} is outside {GST_START.isoformat()}..{LAST_SUPPORTED_DATE.isoformat()}")
+    return day
 
 
 def encode_cursor(*position: str) -> str:

@@ -37,7 +37,7 @@ def run_create(settings: Settings, args: argparse.Namespace) -> int:
     from services.common import tokens
 
     try:
-        expires = tokens.parse_duration(args.expires) if args.expires else None
+        expires = tokens.parse_duration(args.expires) if args.expires is not None else None
         token_id, token = tokens.create(
             _engine(settings),
             args.role,

@@ -74,7 +74,7 @@ def check_character(first14: str) -> str:
 
 
 def _check_structure(text: str) -> None:
-    shown = f"GSTIN {text!r}"
+    shown = f"GSTIN {text!r}" if len(text) <= 40 else f"GSTIN {text[:20]!r}... ({len(text)} characters)"
     if text != text.strip():
         raise InvalidGstin(f"{shown} has leading or trailing spaces")
     if len(text) != 15:

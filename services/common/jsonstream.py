@@ -41,8 +41,11 @@ DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=reject_constant)
 class JsonStream:
     """A cursor over one JSON text. Methods consume exactly one token or value each."""
 
-    def __init__(self, source: IO[bytes], on_read: Callable[[int], None] | None = None):
+    def __init__(
+        self, source: IO[bytes], on_read: Callable[[int], None] | None = None, max_value_chars: int = MAX_VALUE_CHARS
+    ):
         self._source = source
+        self._max_value = max_value_chars  # a single value (row, string) longer than this is refused
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
         self._buf = ""
         self._pos = 0
@@ -107,16 +110,17 @@ class JsonStream:
             raise self._fail(f"Expecting '{char}' delimiter")
         self._pos += 1
 
-    def value(self) -> Any:
-        """Decode the next complete value, widening the window until it holds all of it."""
-        return self._decode()[0]
+    def value(self, where: str = "body") -> Any:
+        """Decode the next complete value, widening the window until it holds all of it; `where` names it
+        in the error when it holds text the API refuses (NUL, a lone surrogate)."""
+        return self._decode(where)[0]
 
     def value_text(self) -> str:
         """The next complete value's source text, checked as `value` checks it (to decode elsewhere)."""
         _, start, end = self._decode()
         return self._buf[start:end]
 
-    def _decode(self) -> tuple[Any, int, int]:
+    def _decode(self, where: str = "body") -> tuple[Any, int, int]:
         self.peek()
         while True:
             try:
@@ -124,18 +128,19 @@ class JsonStream:
             except RecursionError:
                 raise MalformedJson("body: JSON nested too deeply") from None
             except (ValueError, ArithmeticError) as exc:  # decimal.InvalidOperation is not a ValueError
-                if not self._eof and len(self._buf) - self._pos < MAX_VALUE_CHARS:
+                if not self._eof and len(self._buf) - self._pos < self._max_value:
                     self._more()
                     continue
                 if isinstance(exc, json.JSONDecodeError):
-                    raise self._fail(exc.msg, exc.pos) from None
+                    beyond = "" if self._eof else f" (or a value longer than {self._max_value} characters)"
+                    raise self._fail(exc.msg + beyond, exc.pos) from None
                 raise self._fail(number_problem(exc)) from None
             if not self._eof and isinstance(found, (int, Decimal)) and _NUMBER_TAIL.fullmatch(self._buf, end):
                 self._more()  # a number cut by the window's edge ("118000." of "118000.0") goes on in the next block
                 continue
             start, self._pos = self._pos, end
             if self.escapes_seen:
-                check_strings(found, "body")
+                check_strings(found, where)
             return found, start, end
 
     # --- containers ----------------------------------------------------------------------------------
@@ -220,9 +225,68 @@ class JsonStream:
             raise self._fail("Extra data")
 
 
+class Skipped:
+    """What stands for an array or object where a single value belongs (`rtin`, a row of `boe`): skipped
+    without building it, and refused by the rules like any other wrongly typed value; it shows what was there."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return "[...]" if self.kind == "array" else "{...}"
+
+    __str__ = __repr__
+
+
+ARRAY, OBJECT = Skipped("array"), Skipped("object")
+
+
+def flat_value(stream: JsonStream, where: str = "body") -> Any:
+    """The next value if it is a scalar; an array or object is skipped and stands as ARRAY or OBJECT."""
+    first = stream.peek()
+    if first in ("[", "{"):
+        stream.skip()
+        return ARRAY if first == "[" else OBJECT
+    return stream.value(where)
+
+
+class RecordRefused(ValueError):
+    """A record that is not flat (an array or object where a single value belongs) or has more fields than
+    any real one; the message names the field. Nothing after it is read."""
+
+
+class TooManyRecords(ValueError):
+    """More records than one request may carry; nothing further was read."""
+
+
+def flat_record(stream: JsonStream, max_fields: int, keep: frozenset[str] | None = None) -> dict[str, Any]:
+    """The object at the cursor as {field: value}, every value a scalar: a nested value is refused at once
+    (RecordRefused), so a hostile record costs neither memory nor the time to walk it; fields not in `keep`
+    (when given) are skipped, and more than `max_fields` distinct fields are refused."""
+    record: dict[str, Any] = {}
+    for key in stream.members():
+        first = stream.peek()
+        if first in ("[", "{"):
+            kind = "an array" if first == "[" else "an object"
+            raise RecordRefused(f"{key[:40]}: expected a single value, got {kind}")
+        if keep is not None and key not in keep:
+            stream.skip()
+            continue
+        record[key] = stream.value(key)
+        if len(record) > max_fields:
+            raise RecordRefused(f"a record has more than {max_fields} fields")
+    return record
+
+
 def number_problem(exc: ValueError | ArithmeticError) -> str:
     """What the decoder's own errors mean: a number beyond int's digit limit or Decimal's exponent range."""
-    return "a number is out of range" if isinstance(exc, ArithmeticError) else str(exc)
+    if isinstance(exc, ArithmeticError):
+        return "a number is out of range"
+    if "integer string conversion" in str(exc):
+        return "a number has more than 4300 digits"
+    return str(exc)
 
 
 def check_strings(node: Any, where: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from services.common.quoting import cut
+
 MAX_INTEGER_DIGITS = 15
 _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)  # ASCII digits only
 
@@ -34,11 +36,11 @@ def to_paise(value: object, field: str) -> int:
         amount = value
     elif isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value):
-            raise InvalidAmount(f"{field}: must be a decimal number, got {value!r}")
+            raise InvalidAmount(f"{field}: must be a decimal number, got {cut(repr(value))}")
         try:
             amount = Decimal(value)
         except InvalidOperation:  # pragma: no cover - the pattern already guarantees a decimal
-            raise InvalidAmount(f"{field}: must be a decimal number, got {value!r}") from None
+            raise InvalidAmount(f"{field}: must be a decimal number, got {cut(repr(value))}") from None
     else:
         raise InvalidAmount(f"{field}: must be an amount, got {type(value).__name__}")
     return _decimal_to_paise(amount, field)
@@ -50,8 +52,8 @@ _LIMIT_RUPEES = 10**MAX_INTEGER_DIGITS
 def _fast_paise(amount: Decimal) -> int | None:
     """The common case (finite, non-negative, at most two places, in range) without the full checks;
     None sends the amount through `_decimal_to_paise`, which explains what is wrong."""
-    if not amount.is_finite():
-        return None
+    if not amount.is_finite() or not -MAX_INTEGER_DIGITS < amount.adjusted() < MAX_INTEGER_DIGITS:
+        return None  # beyond this, scaleb would overflow (1E+999999999) or round to zero (1E-999999999)
     scaled = amount.scaleb(2)
     paise = int(scaled)
     if paise != scaled or paise < 0 or paise >= _LIMIT_RUPEES * 100:
@@ -61,9 +63,9 @@ def _fast_paise(amount: Decimal) -> int | None:
 
 def _decimal_to_paise(amount: Decimal, field: str) -> int:
     if not amount.is_finite():
-        raise InvalidAmount(f"{field}: must be a finite number, got {amount}")
+        raise InvalidAmount(f"{field}: must be a finite number, got {cut(str(amount))}")
     if amount < 0:
-        raise InvalidAmount(f"{field}: must not be negative, got {amount}")
+        raise InvalidAmount(f"{field}: must not be negative, got {cut(str(amount))}")
     if amount != 0 and amount.adjusted() >= MAX_INTEGER_DIGITS:
         raise InvalidAmount(
             f"{field}: must have at most {MAX_INTEGER_DIGITS} integer digits, got {amount.adjusted() + 1}"
@@ -72,7 +74,7 @@ def _decimal_to_paise(amount: Decimal, field: str) -> int:
     assert isinstance(exponent, int)  # finite, checked above
     excess_places = -exponent - 2
     if excess_places > 0 and any(digits[-excess_places:]):
-        raise InvalidAmount(f"{field}: must be at most 2 decimal places, got {amount}")
+        raise InvalidAmount(f"{field}: must be at most 2 decimal places, got {cut(str(amount))}")
     return int(amount.quantize(Decimal("0.01")) * 100)
 
 

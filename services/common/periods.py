@@ -7,12 +7,17 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from services.common.quoting import shown
+
 MONTHLY_FORMS = frozenset({"R1", "R1A"})
 QUARTERLY_FORMS = frozenset({"IFF", "R5", "R6"})
 BOE_FORM = "BOE"
 INDIA = timezone(timedelta(hours=5, minutes=30), "IST")  # GST days, cut-offs and due dates are Indian days
 
-_MMYYYY = re.compile(r"(\d{2})(\d{4})")
+# ASCII digits only, here and in every period or date the API reads: `\d` and int() also take other
+# scripts' digits ("١٠٢٠٢٥", "１０２０２５"), which would then name a period no other code path spells that way.
+_MMYYYY = re.compile(r"([0-9]{2})([0-9]{4})")
+_DD_MM_YYYY = re.compile(r"([0-9]{2})-([0-9]{2})-([0-9]{4})")
 _MONTHLY_CUTOFF_DAY = 12  # filed from the 12th of M to the 11th of M+1 -> GSTR-2B of M
 _QUARTERLY_CUTOFF_DAY = 14  # filed from the 14th of M to the 13th of M+1 -> GSTR-2B of M
 _GSTR2B_GENERATION_DAY = 14
@@ -42,7 +47,7 @@ class Period:
         """Parse the GSTN return-period text, e.g. '102025' -> Period(2025, 10)."""
         match = _MMYYYY.fullmatch(mmyyyy) if isinstance(mmyyyy, str) else None
         if match is None:
-            raise InvalidPeriod(f"return period must be MMYYYY, got {mmyyyy!r}")
+            raise InvalidPeriod(f"return period must be MMYYYY, got {shown(mmyyyy)}")
         try:
             return cls(int(match.group(2)), int(match.group(1)))
         except InvalidPeriod as exc:
@@ -86,6 +91,17 @@ class Period:
 
     def __str__(self) -> str:
         return self.mmyyyy
+
+
+def parse_gstn_date(text: object) -> date:
+    """GSTN's DD-MM-YYYY (`idt`, `nt_dt`, `refdt`...), ASCII digits only; ValueError says what is wrong."""
+    match = _DD_MM_YYYY.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"must be DD-MM-YYYY, got {shown(text)}")
+    try:
+        return date(int(match[3]), int(match[2]), int(match[1]))
+    except ValueError:
+        raise ValueError(f"{text} is not a calendar date") from None
 
 
 IMS_POLICY_START = Period(2025, 10)

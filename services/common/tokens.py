@@ -13,7 +13,9 @@ from sqlalchemy import Engine, text
 
 ROLES = ("admin", "filer", "recipient", "supplier")
 PREFIX = "ims_"
-_DURATION = re.compile(r"^(\d+)([dhm])$")
+_DURATION = re.compile(r"(-?)([0-9]+)([dhm])")  # ASCII digits only: int() would read other scripts' digits
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+MAX_LIFETIME = timedelta(days=36_500)
 
 
 class TokenError(ValueError):
@@ -36,11 +38,28 @@ def _hash(token: str) -> str:
 
 
 def parse_duration(value: str) -> timedelta:
-    match = _DURATION.match(value)
+    """A lifetime like 30d, 12h or 45m. Zero or less is refused: `0m` would otherwise read as "no expiry"."""
+    match = _DURATION.fullmatch(value) if len(value) <= 12 else None
     if not match:
-        raise TokenError(f"expires: expected a duration like 30d, 12h or 45m, got {value!r}")
-    amount, unit = int(match[1]), match[2]
-    return {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
+        raise TokenError(f"expires: expected a duration like 30d, 12h or 45m, got {value[:40]!r}")
+    amount = int(match[2])
+    if match[1] or amount == 0:
+        raise TokenError(
+            f"expires: must be more than zero, got {value!r} (omit --expires for a token that never expires)"
+        )
+    try:
+        lifetime = timedelta(**{_UNITS[match[3]]: amount})
+    except OverflowError:
+        lifetime = MAX_LIFETIME + MAX_LIFETIME
+    return check_lifetime(lifetime)
+
+
+def check_lifetime(expires: timedelta) -> timedelta:
+    if expires <= timedelta(0):
+        raise TokenError(f"expires: must be more than zero, got {expires}")
+    if expires > MAX_LIFETIME:
+        raise TokenError(f"expires: at most {MAX_LIFETIME.days} days (omit it for a token that never expires)")
+    return expires
 
 
 def create(
@@ -59,7 +78,7 @@ def create(
         raise TokenError(f"gstin: a {role} token needs at least one GSTIN")
     token = PREFIX + secrets.token_urlsafe(32)
     token_id = _hash(token)[:16]
-    expires_at = datetime.now(UTC) + expires if expires else None
+    expires_at = None if expires is None else datetime.now(UTC) + check_lifetime(expires)
     with engine.begin() as conn:
         conn.execute(
             text(

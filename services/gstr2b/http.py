@@ -12,18 +12,20 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from services.actions.handlers import CommandRefused, check_period, period_event
+from services.api import contract, limits
 from services.api.auth import actor, require
 from services.api.bodies import parse_json, read_body
 from services.api.common import path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
 from services.api.money_json import MoneyJSONResponse
 from services.bootstrap import Container
-from services.common import requests
 from services.gstr2b import output, queries
 from services.gstr2b.generation import recompute_refusal
 
 router = APIRouter(prefix="/v1", tags=["gstr2b"], dependencies=[Depends(require("recipient"))])
 SUMMARY_COLUMNS = ("part", "bucket", "section", "igst", "cgst", "sgst", "cess")
+VERSION = 2**31 - 1  # versions are numbered from 1 in an integer column
+DOWNLOADS = {**contract.CSV, **contract.XLSX}
 
 
 def _container(request: Request) -> Container:
@@ -45,12 +47,12 @@ def _version(container: Container, gstin: str, rtnprd: str, number: int | None) 
     return found
 
 
-@router.get("/gstr2b/{gstin}/{rtnprd}")
+@router.get("/gstr2b/{gstin}/{rtnprd}", responses=contract.answers(None, 400, 403, 404, media=DOWNLOADS))
 def get_gstr2b(
     request: Request,
     gstin: str,
     rtnprd: str,
-    version: int | None = Query(None, ge=1),
+    version: int | None = Query(None, ge=1, le=VERSION),
     format: str = Query("json", pattern="^(json|csv|xlsx)$"),
 ) -> Any:
     """The GSTR-2B in the GSTN shape plus GSTR-3B table 4; `format=csv|xlsx` like the portal's Excel."""
@@ -77,7 +79,7 @@ def get_gstr2b(
     )
 
 
-@router.get("/gstr2b/{gstin}/{rtnprd}/versions")
+@router.get("/gstr2b/{gstin}/{rtnprd}/versions", responses=contract.answers(None, 400, 403))
 def get_versions(request: Request, gstin: str, rtnprd: str) -> Any:
     found = queries.versions(_container(request).engine, path_gstin(gstin), _period(rtnprd))
     return {
@@ -95,13 +97,13 @@ def get_versions(request: Request, gstin: str, rtnprd: str) -> Any:
     }
 
 
-@router.get("/gstr2b/{gstin}/{rtnprd}/diff")
+@router.get("/gstr2b/{gstin}/{rtnprd}/diff", responses=contract.answers(None, 400, 403, 404))
 def get_diff(
     request: Request,
     gstin: str,
     rtnprd: str,
-    older: int = Query(..., alias="from", ge=1),
-    newer: int = Query(..., alias="to", ge=1),
+    older: int = Query(..., alias="from", ge=1, le=VERSION),
+    newer: int = Query(..., alias="to", ge=1, le=VERSION),
 ) -> Any:
     """What changed between two versions: documents added, removed, or moved between parts / amounts."""
     container = _container(request)
@@ -126,7 +128,7 @@ def get_diff(
     )
 
 
-@router.post("/gstr2b/{gstin}/{rtnprd}/recompute")
+@router.post("/gstr2b/{gstin}/{rtnprd}/recompute", responses=contract.answers(contract.REQSTS, 400, 403, 409, 503))
 async def post_recompute(request: Request, gstin: str, rtnprd: str) -> Any:
     """Recompute GSTR-2B after new actions: refused before the cut-off and after the period's GSTR-3B."""
     container = _container(request)
@@ -136,6 +138,7 @@ async def post_recompute(request: Request, gstin: str, rtnprd: str) -> Any:
     if refusal is not None:
         raise refused(refusal[1], 409, refusal[0])
     reference = uuid.uuid4().hex
+    answer = {"reference_id": reference, "status_cd": "P", "proc_cnt": 1, "err_cnt": 0, "error_report": {}}
     await run_in_threadpool(
         period_event,
         container,
@@ -143,17 +146,20 @@ async def post_recompute(request: Request, gstin: str, rtnprd: str) -> Any:
         "Gstr2bRecomputeRequested",
         {"recipient": recipient, "period": period, "reference_id": reference},
         actor(request),
+        (reference, "recompute", answer),
     )
-    answer = {"reference_id": reference, "status_cd": "P", "proc_cnt": 1, "err_cnt": 0, "error_report": {}}
-    requests.record(container.engine, reference, "recompute", recipient, answer, None)
     return answer
 
 
-@router.post("/ims/{gstin}/profile")
+@router.post(
+    "/ims/{gstin}/profile",
+    responses=contract.answers(None, 400, 403, 413, 503),
+    openapi_extra=contract.request_body(contract.PROFILE, limits.SMALL.bytes),
+)
 async def post_profile(request: Request, gstin: str) -> Any:
     """Set the recipient's filing frequency (`{"frequency": "monthly"|"quarterly"}`)."""
     container = _container(request)
-    body = parse_json(await read_body(request, 4096))
+    body = parse_json(await read_body(request, limits.SMALL.within(container.settings)))
     frequency = body.get("frequency") if isinstance(body, dict) else None
     if frequency not in ("monthly", "quarterly"):
         raise refused("frequency: must be monthly or quarterly")

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text
 
+from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import parse_json, read_body
-from services.api.common import path_gstin, refused
+from services.api.common import iso_date, path_gstin, refused
 from services.archive import eventlog
 from services.bootstrap import Container
 from services.common import requests
@@ -40,10 +41,7 @@ def _periods(value: Any) -> list[Period]:
 
 
 def _reported_on(value: Any) -> date:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else date.fromisoformat("")
-    except ValueError:
-        raise refused(f"reported_on: required, YYYY-MM-DD, got {value!r}") from None
+    return iso_date(value, "reported_on")
 
 
 def report(
@@ -83,7 +81,11 @@ def report(
         return answer
 
 
-@router.post("/suppliers/{gstin}/rule37a")
+@router.post(
+    "/suppliers/{gstin}/rule37a",
+    responses=contract.answers(None, 400, 403, 413, 503),
+    openapi_extra=contract.request_body(contract.RULE37A, limits.RULE37A.bytes),
+)
 async def post_rule37a(
     request: Request,
     gstin: str,
@@ -94,7 +96,7 @@ async def post_rule37a(
     reverses the ITC availed on that supplier's invoices and debit notes of those periods."""
     container: Container = request.app.state.container
     supplier = path_gstin(gstin)
-    body = parse_json(await read_body(request, 16_384))
+    body = parse_json(await read_body(request, limits.RULE37A.within(container.settings)))
     if not isinstance(body, dict):
         raise refused("body: expected an object with periods and reported_on")
     periods, reported_on = _periods(body.get("periods")), _reported_on(body.get("reported_on"))

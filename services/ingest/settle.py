@@ -12,9 +12,14 @@ from sqlalchemy import Connection
 
 from services.ingest import numbers
 from services.ingest.checking import Checked
-from services.ingest.domain.gstr1 import Locator, repeated_number
+from services.ingest.domain.gstr1 import Locator, ReturnRejected, repeated_number
 from services.ingest.domain.problems import Problem, problem
 from services.ingest.spill import Spill
+
+MAX_ERRORS = 100_000
+"""A request with more documents in error than this is refused whole, nothing filed: its error report would
+grow with the body (a hostile return of 512 MiB of `{}` rows is 170 million of them) while no real return is
+that wrong; the answer says so before the API's memory or time goes on it."""
 
 
 class Settle:
@@ -26,6 +31,7 @@ class Settle:
         self.filed = filed  # claims of a filed return are never released
         self.report: dict[str, list[dict[str, str]]] = defaultdict(list)
         self.accepted = 0
+        self.errors = 0
         self._seen: set[str] = set()
 
     def prepare(self, batch: list[tuple[int, Checked]]) -> Prepared:
@@ -57,6 +63,12 @@ class Settle:
             if row.problems or index in clashes:
                 if not row.problems:
                     row = _refused(row, _taken(row))
+                self.errors += 1
+                if self.errors > MAX_ERRORS:
+                    raise ReturnRejected(
+                        f"the request has more than {MAX_ERRORS} documents in error; nothing was filed "
+                        "(correct them and send it again)"
+                    )
                 self.report[row.table].append(error_row(row.locator, row.problems))
                 continue
             accepted += 1

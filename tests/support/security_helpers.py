@@ -28,6 +28,9 @@ API_TABLES = ("request_log", "raw_returns", "document_numbers", "api_tokens")
 # Written by the consumers from events: every table the IMS projection owns, the outbox and the archive.
 READ_MODELS = (*ImsProjection.tables, "notification_outbox", "event_log")
 ALL_TABLES = API_TABLES + READ_MODELS
+# Refused with per-item errors, a request may be logged (request_log, raw_returns), but nothing is published
+# and no read model or document-number claim moves.
+NOTHING_PUBLISHED_TABLES = (*READ_MODELS, "document_numbers")
 # The tables of one recipient's IMS (each has a `recipient` column).
 RECIPIENT_TABLES = (
     "ims_documents",

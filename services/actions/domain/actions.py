@@ -19,6 +19,7 @@ from services.actions.domain.model import (
 )
 from services.actions.domain.pending import policy_period, reduction_applies
 from services.common.periods import IMS_POLICY_START
+from services.common.quoting import shown
 
 MAX_REMARKS = 250
 IMPORT_SECTIONS = frozenset({"impg", "impga", "impgsez", "impgseza"})
@@ -29,7 +30,7 @@ def check_action(doc: ImsDocument | None, request: ActionRequest, today: str) ->
     if doc is None:
         return Refusal("NOT_FOUND", "no such document in this recipient's IMS")
     if request.action not in ACTIONS:
-        return Refusal("INVALID_ACTION", f"action: must be one of N, A, R, P, got {request.action!r}")
+        return Refusal("INVALID_ACTION", f"action: must be one of N, A, R, P, got {shown(request.action)}")
     if doc.route != "ims":
         return Refusal("NOT_ACTIONABLE", f"the document skipped IMS ({doc.part} {doc.reason}".strip() + ")")
     if doc.frozen:
@@ -71,7 +72,7 @@ def _check_reduction(doc: ImsDocument, request: ActionRequest) -> Refusal | None
             "credit-note amendment or a downward invoice/debit-note amendment (from the Oct-2025 period)",
         )
     if request.itc_red_req not in ("Y", "N"):
-        return Refusal("INVALID_REDUCTION", f"itcRedReq: must be Y or N, got {request.itc_red_req!r}")
+        return Refusal("INVALID_REDUCTION", f"itcRedReq: must be Y or N, got {shown(request.itc_red_req)}")
     if request.itc_red_req == "N" and any(d is not None for d in declared):
         return Refusal("INVALID_REDUCTION", "declIgst: no amounts may be declared when itcRedReq is N")
     heads = (

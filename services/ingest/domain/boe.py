@@ -23,6 +23,24 @@ from services.ingest.domain.rules import (
 )
 from services.ingest.domain.sections import boe_section
 
+FIELDS = frozenset(
+    (
+        "rtin",
+        "port_code",
+        "boe_num",
+        "boe_dt",
+        "refdt",
+        "txval",
+        "iamt",
+        "csamt",
+        "is_sez",
+        "amd",
+        "oboe_num",
+        "oboe_dt",
+    )
+)
+"""Every field `validate_boe` reads: a body's other fields are skipped unread (services/ingest/boe_body.py)."""
+
 
 def validate_boe(raw: Mapping[str, object]) -> Document | list[Problem]:
     """A Bill of Entry: ``rtin``, ``port_code``, ``boe_num``, ``boe_dt``, ``refdt``, ``txval``,

@@ -26,6 +26,7 @@ from datetime import date
 
 from services.common.gstin import Gstin, InvalidGstin, parse_gstin
 from services.common.periods import MONTHLY_FORMS, QUARTERLY_FORMS, Period, financial_year_of, fy_label_of
+from services.common.quoting import shown
 from services.ingest.domain.documents import Document
 from services.ingest.domain.problems import Problem, problem
 from services.ingest.domain.sections import section
@@ -118,7 +119,7 @@ def validate_return_header(payload: object) -> tuple[Gstin, Period]:
     if fp is None:
         raise ReturnRejected("fp: the return period (MMYYYY) is required")
     if not isinstance(fp, str):
-        raise ReturnRejected(f"fp: the return period must be MMYYYY text, got {fp!r}")
+        raise ReturnRejected(f"fp: the return period must be MMYYYY text, got {shown(fp)}")
     try:
         return filer, Period.parse(fp)
     except ValueError as exc:

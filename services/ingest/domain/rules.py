@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from services.common.gstin import VALID_POS_CODES, Gstin, InvalidGstin, parse_gstin
 from services.common.money import InvalidAmount, to_paise
 from services.common.periods import Period
+from services.common.quoting import shown
 from services.ingest.domain.problems import Problem, problem
 
 GST_START = date(2017, 7, 1)
@@ -52,9 +53,9 @@ def parse_doc_number(raw: object, field: str) -> str | Problem:
     if not 1 <= len(raw) <= _DOC_NUMBER_MAX:
         return problem(field, "INVALID_NUMBER", f"must be 1-16 characters, got {len(raw)}")
     if not raw[0].isascii() or not raw[0].isalnum():
-        return problem(field, "INVALID_NUMBER", f"must start with a letter or digit, got {raw!r}")
+        return problem(field, "INVALID_NUMBER", f"must start with a letter or digit, got {shown(raw)}")
     if not _DOC_NUMBER.fullmatch(raw):
-        return problem(field, "INVALID_NUMBER", f"may contain only letters, digits, '-' and '/', got {raw!r}")
+        return problem(field, "INVALID_NUMBER", f"may contain only letters, digits, '-' and '/', got {shown(raw)}")
     return raw
 
 
@@ -63,7 +64,7 @@ def parse_date(raw: object, field: str, not_after: Period | None = None) -> date
     if raw is None:
         return missing(field)
     if not isinstance(raw, str):
-        return problem(field, "INVALID_DATE", f"must be DD-MM-YYYY, got {raw!r}")
+        return problem(field, "INVALID_DATE", f"must be DD-MM-YYYY, got {shown(raw)}")
     return _parse_date_text(raw, field, not_after)
 
 
@@ -71,7 +72,7 @@ def parse_date(raw: object, field: str, not_after: Period | None = None) -> date
 def _parse_date_text(raw: str, field: str, not_after: Period | None) -> date | Problem:
     """Dates repeat across a return's rows; both answers (a date or a Problem) are immutable."""
     if not _DATE_TEXT.fullmatch(raw):
-        return problem(field, "INVALID_DATE", f"must be DD-MM-YYYY, got {raw!r}")
+        return problem(field, "INVALID_DATE", f"must be DD-MM-YYYY, got {shown(raw)}")
     try:
         day = date(int(raw[6:10]), int(raw[3:5]), int(raw[0:2]))
     except ValueError:
@@ -94,7 +95,7 @@ def parse_pos(raw: object, field: str = "pos") -> str | Problem:
     if raw is None:
         return missing(field)
     if not isinstance(raw, str) or not _POS.fullmatch(raw):
-        return problem(field, "INVALID_POS", f"must be a two-digit state code, got {raw!r}")
+        return problem(field, "INVALID_POS", f"must be a two-digit state code, got {shown(raw)}")
     if raw not in VALID_POS_CODES:
         return problem(field, "INVALID_POS", f"{raw} is not a valid place-of-supply state code")
     return raw
@@ -106,7 +107,7 @@ def parse_rate(raw: object, field: str, doc_date: date | None) -> Decimal | Prob
         return missing(field)
     rate = _as_decimal(raw)
     if rate is None:
-        return problem(field, "INVALID_RATE", f"must be a number (not a float), got {raw!r}")
+        return problem(field, "INVALID_RATE", f"must be a number (not a float), got {shown(raw)}")
     if rate not in VALID_RATES:
         return problem(field, "INVALID_RATE", f"{raw} is not a GST rate")
     if rate == 40 and doc_date is not None and doc_date < RATE_40_FROM:
@@ -138,7 +139,7 @@ def parse_choice(raw: object, field: str, allowed: Collection[str], default: str
     if raw is None:
         return missing(field) if default is None else default
     if not isinstance(raw, str) or raw not in allowed:
-        return problem(field, "INVALID_FIELD", f"must be one of {', '.join(allowed)}, got {raw!r}")
+        return problem(field, "INVALID_FIELD", f"must be one of {', '.join(allowed)}, got {shown(raw)}")
     return raw
 
 
@@ -156,7 +157,7 @@ def parse_diff_percent(raw: object, field: str = "diff_percent") -> str | Proble
     if raw is None:
         return None
     if _as_decimal(raw) != DIFF_PERCENT:
-        return problem(field, "INVALID_DIFF_PERCENT", f"must be 0.65 or absent, got {raw!r}")
+        return problem(field, "INVALID_DIFF_PERCENT", f"must be 0.65 or absent, got {shown(raw)}")
     return str(DIFF_PERCENT)
 
 
@@ -164,7 +165,7 @@ def parse_port_code(raw: object, field: str = "port_code") -> str | Problem:
     if raw is None:
         return missing(field)
     if not isinstance(raw, str) or not _PORT_CODE.fullmatch(raw):
-        return problem(field, "INVALID_PORT_CODE", f"must be 6 letters or digits, got {raw!r}")
+        return problem(field, "INVALID_PORT_CODE", f"must be 6 letters or digits, got {shown(raw)}")
     return raw
 
 
@@ -174,7 +175,7 @@ def parse_boe_number(raw: object, field: str) -> str | Problem:
         return missing(field)
     text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
     if not isinstance(text, str) or not _BOE_NUMBER.fullmatch(text):
-        return problem(field, "INVALID_NUMBER", f"must be 1-7 digits, got {raw!r}")
+        return problem(field, "INVALID_NUMBER", f"must be 1-7 digits, got {shown(raw)}")
     return text
 
 

@@ -1,0 +1,224 @@
+"""The request and response bodies of the HTTP API as JSON Schema, for the OpenAPI document.
+
+The routes read raw bodies on purpose (streamed returns, exact decimals, bounded memory), so FastAPI
+cannot infer these: each route declares its body with `request_body(...)` and its answers with
+`answers(...)`. Shapes and field names are GSTN's (the GSTR-1 and IMS SAVE samples in tests/support/examples,
+the REQSTS answer of services/common/requests.py); the rules a value must satisfy (check characters, tax
+heads) are the product's, and a body that breaks them is answered with a REQSTS error report or a 4xx
+naming the field, never a 5xx.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.api.errors import responses
+
+Schema = dict[str, Any]
+
+TEXT: Schema = {"type": "string"}
+AMOUNT: Schema = {"type": "number", "description": "rupees, at most two decimals (read exactly)"}
+MMYYYY: Schema = {"type": "string", "pattern": "^[0-9]{6}$", "description": "tax period MMYYYY"}
+DDMMYYYY: Schema = {"type": "string", "pattern": "^[0-9]{2}-[0-9]{2}-[0-9]{4}$"}
+ISO_DATE: Schema = {"type": "string", "format": "date", "description": "YYYY-MM-DD"}
+GSTIN: Schema = {"type": "string", "minLength": 15, "maxLength": 15}
+YN: Schema = {"type": "string", "enum": ["Y", "N"]}
+
+
+def obj(properties: dict[str, Schema], required: tuple[str, ...] = ()) -> Schema:
+    found: Schema = {"type": "object", "properties": properties}
+    if required:
+        found["required"] = list(required)
+    return found
+
+
+def array(items: Schema, max_items: int | None = None) -> Schema:
+    found: Schema = {"type": "array", "items": items}
+    if max_items is not None:
+        found["maxItems"] = max_items
+    return found
+
+
+# GSTR-1 family (IMS-RULES section 8) ------------------------------------------------------------------------
+ITEM = obj(
+    {
+        "num": {"type": "integer"},
+        "itm_det": obj(
+            {"rt": {"type": "number"}, "txval": AMOUNT, "iamt": AMOUNT, "camt": AMOUNT, "samt": AMOUNT, "csamt": AMOUNT}
+        ),
+    }
+)
+_DOC = {
+    "val": AMOUNT,
+    "pos": {"type": "string", "pattern": "^[0-9]{2}$"},
+    "rchrg": YN,
+    "inv_typ": {"type": "string", "enum": ["R", "SEWP", "SEWOP", "DE", "CBW"]},
+    "diff_percent": {"type": "number"},
+    "etin": TEXT,
+    "flag": {"type": "string", "description": "D deletes a saved row"},
+    "itms": array(ITEM),
+}
+INVOICE = obj({"inum": TEXT, "idt": DDMMYYYY, **_DOC})
+INVOICE_AMENDMENT = obj({"inum": TEXT, "idt": DDMMYYYY, "oinum": TEXT, "oidt": DDMMYYYY, **_DOC})
+NOTE = obj({"ntty": {"type": "string", "enum": ["C", "D"]}, "nt_num": TEXT, "nt_dt": DDMMYYYY, **_DOC})
+NOTE_AMENDMENT = obj(
+    {"ntty": {"type": "string", "enum": ["C", "D"]}, "nt_num": TEXT, "nt_dt": DDMMYYYY, "ont_num": TEXT, **_DOC}
+    | {"ont_dt": DDMMYYYY}
+)
+ISD_DOC = obj({"docnum": TEXT, "docdt": DDMMYYYY, "doctyp": TEXT, "itms": array(ITEM)})
+RETURN = obj(
+    {
+        "gstin": GSTIN,
+        "fp": MMYYYY,
+        "b2b": array(obj({"ctin": GSTIN, "inv": array(INVOICE)})),
+        "b2ba": array(obj({"ctin": GSTIN, "inv": array(INVOICE_AMENDMENT)})),
+        "cdnr": array(obj({"ctin": GSTIN, "nt": array(NOTE)})),
+        "cdnra": array(obj({"ctin": GSTIN, "nt": array(NOTE_AMENDMENT)})),
+        "ecom": obj(
+            {
+                "b2b": array(obj({"stin": GSTIN, "rtin": GSTIN, "inv": array(INVOICE)})),
+                "urp2b": array(obj({"rtin": GSTIN, "inv": array(INVOICE)})),
+            }
+        ),
+        "ecoma": obj(
+            {
+                "b2ba": array(obj({"stin": GSTIN, "rtin": GSTIN, "inv": array(INVOICE_AMENDMENT)})),
+                "urp2ba": array(obj({"rtin": GSTIN, "inv": array(INVOICE_AMENDMENT)})),
+            }
+        ),
+        "isd": array(obj({"ctin": GSTIN, "doclst": array(ISD_DOC)})),
+        "isda": array(obj({"ctin": GSTIN, "doclst": array(ISD_DOC)})),
+    },
+    ("gstin", "fp"),
+)
+BOE_ROW = obj(
+    {
+        "rtin": GSTIN,
+        "port_code": {"type": "string", "pattern": "^[A-Z0-9]{6}$"},
+        "boe_num": {"type": "string", "pattern": "^[0-9]{1,7}$"},
+        "boe_dt": DDMMYYYY,
+        "refdt": DDMMYYYY,
+        "txval": AMOUNT,
+        "iamt": AMOUNT,
+        "csamt": AMOUNT,
+        "is_sez": YN,
+        "amd": YN,
+        "oboe_num": TEXT,
+        "oboe_dt": DDMMYYYY,
+    }
+)
+
+
+def boe_body(max_rows: int) -> Schema:
+    return obj({"boe": array(BOE_ROW, max_rows)}, ("boe",))
+
+
+# IMS SAVE / RESETIMS (IMS-RULES section 8) -------------------------------------------------------------------
+IMS_RECORD = obj(
+    {
+        "doc_id": {"type": "string", "description": "the document's id from GETINV (or stin + number + date)"},
+        "stin": GSTIN,
+        "inum": TEXT,
+        "idt": DDMMYYYY,
+        "nt_num": TEXT,
+        "nt_dt": DDMMYYYY,
+        "oinum": TEXT,
+        "oidt": DDMMYYYY,
+        "ont_num": TEXT,
+        "ont_dt": DDMMYYYY,
+        "boenum": TEXT,
+        "boedt": DDMMYYYY,
+        "inv_typ": TEXT,
+        "srcform": TEXT,
+        "rtnprd": MMYYYY,
+        "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "the version read with GETINV"},
+        "action": {"type": "string", "enum": ["A", "R", "P", "N"]},
+        "remarks": {"type": "string", "maxLength": 250},
+        "itcRedReq": YN,
+        "declIgst": AMOUNT,
+        "declCgst": AMOUNT,
+        "declSgst": AMOUNT,
+        "declCess": AMOUNT,
+    }
+)
+
+
+def save_body(reqtyp: str, max_records: int, sections: list[str]) -> Schema:
+    invdata = {"type": "object", "properties": {s: array(IMS_RECORD) for s in sections}, "minProperties": 1}
+    invdata["description"] = f"section -> records; at most {max_records} records in all"
+    return obj({"rtin": GSTIN, "reqtyp": {"type": "string", "enum": [reqtyp]}, "invdata": invdata}, ("rtin", "reqtyp"))
+
+
+BULK = obj(
+    {
+        "action": {"type": "string", "enum": ["A", "R", "P", "N"]},
+        "filter": obj({"section": TEXT, "status": TEXT, "stin": GSTIN, "rtnprd": MMYYYY}),
+        "remarks": {"type": "string", "maxLength": 250},
+        "itc_reduction": obj(
+            {"itcRedReq": YN, "declIgst": AMOUNT, "declCgst": AMOUNT, "declSgst": AMOUNT, "declCess": AMOUNT}
+        ),
+    },
+    ("action",),
+)
+GSTR3B = obj({"filed_on": ISO_DATE}, ("filed_on",))
+CLOCK = obj({"date": ISO_DATE}, ("date",))
+PROFILE = obj({"frequency": {"type": "string", "enum": ["monthly", "quarterly"]}}, ("frequency",))
+RULE37A = obj({"periods": array(MMYYYY), "reported_on": ISO_DATE}, ("periods", "reported_on"))
+
+# Answers -------------------------------------------------------------------------------------------------------
+REQSTS = obj(
+    {
+        "reference_id": TEXT,
+        "status_cd": {"type": "string", "enum": ["P", "PE", "ER", "IP"]},
+        "proc_cnt": {"type": "integer"},
+        "err_cnt": {"type": "integer"},
+        "error_report": {"type": "object", "additionalProperties": array({"type": "object"})},
+    },
+    ("reference_id", "status_cd", "proc_cnt", "err_cnt", "error_report"),
+)
+JSON_OBJECT: Schema = {"type": "object"}
+CSV = {"text/csv": {"schema": {"type": "string"}}}
+XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string"}}}
+
+
+def request_body(schema: Schema, limit: int) -> dict[str, Any]:
+    """`openapi_extra` for a route that reads its body raw: the GSTN shape it expects and its byte limit."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": f"at most {limit} bytes",
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
+
+
+def answers(ok: Schema | None, *errors: int, media: dict[str, Any] | None = None) -> dict[int | str, Any]:
+    """`responses` for a route: its 200 body (JSON `ok`, plus any download `media`) and its error statuses."""
+    content: dict[str, Any] = {"application/json": {"schema": ok or JSON_OBJECT}}
+    content.update(media or {})
+    return {200: {"description": "OK", "content": content}, **responses(*errors)}
+
+
+def declare_bearer(app: Any) -> None:
+    """The OpenAPI document says every /v1 operation needs `Authorization: Bearer <token>`, and that a path
+    parameter may find no route (404)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "a token from `ims token create` (README.md, Tokens)",
+            }
+            for path, item in document["paths"].items():
+                for operation in item.values():
+                    if path.startswith("/v1/") and isinstance(operation, dict):
+                        operation["security"] = [{"bearer": []}]
+                        if "{" in path:  # a parameter the route cannot match (a "/" or newline in it) finds no route
+                            operation["responses"].setdefault("404", responses(404)[404])
+            app.openapi_schema = document
+        return app.openapi_schema  # type: ignore[no-any-return]
+
+    app.openapi = openapi
