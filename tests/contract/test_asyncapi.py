@@ -7,7 +7,7 @@ import re
 import yaml
 
 from services.common.codec import SCHEMA_DIR, load_schemas
-from services.common.envelope import HEADER_NAMES
+from services.common.envelope import H_EPOCH, HEADER_NAMES
 from services.common.settings import PROJECT_ROOT, TOPICS
 
 SPEC = yaml.safe_load((SCHEMA_DIR / "asyncapi.yaml").read_text())
@@ -35,7 +35,7 @@ def test_asyncapi_documents_the_key_and_every_envelope_header() -> None:
     for channel in SPEC["channels"].values():
         assert channel["bindings"]["kafka"]["key"]["type"] == "string"
     headers = SPEC["components"]["messageTraits"]["envelope"]["headers"]["properties"]
-    assert set(headers) == set(HEADER_NAMES)
+    assert set(headers) == {*HEADER_NAMES, H_EPOCH}
 
 
 def test_every_event_type_is_routed_to_the_channel_it_is_published_on() -> None:
