@@ -124,7 +124,13 @@ def event_id(cause: str, supplier: str) -> str:
 
 def run(container: Container, stop: threading.Event, idle_wait: float = 0.5) -> None:
     log.info("notifier_started")
-    reconcile(container)
+    while not stop.is_set():
+        try:
+            reconcile(container)
+            break
+        except DBAPIError as exc:  # PostgreSQL away at start: wait for it, as the relay loop below does
+            log.error("notifier_waiting", error=str(exc).splitlines()[0])
+            stop.wait(1.0)
     while not stop.is_set():
         try:
             sent = relay_once(container)
