@@ -154,12 +154,10 @@ class EmbeddedPostgres:
         self.data_dir.chmod(0o700)
 
     def _run(self, program: str, *args: str) -> None:
-        subprocess.run(
-            [str(POSTGRES_BIN_PATH / program), *args],
-            check=True,
-            capture_output=True,
-            user=self._user,
-        )
+        done = subprocess.run([str(POSTGRES_BIN_PATH / program), *args], capture_output=True, user=self._user)
+        if done.returncode != 0:
+            output = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{program} exited with code {done.returncode}:\n{output}")
 
     def _connect(self, database: str = DATABASE_OF_ROLE) -> psycopg2.extensions.connection:
         return psycopg2.connect(
