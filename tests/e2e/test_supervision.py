@@ -21,7 +21,7 @@ from services.common.embedded.ports import free_port
 from tests.e2e.test_ims_up import _healthy, _start, _stop_and_check_nothing_left
 from tests.support.live import dumps
 from tests.support.payloads import example
-from tests.support.processes import wait_until
+from tests.support.processes import freeze_tree, thaw, wait_until
 
 pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"
@@ -136,10 +136,8 @@ def test_a_frozen_postgresql_makes_v1_and_healthz_answer_503_json_within_five_se
     up: Up,
 ) -> None:
     before = up.counts().json()
-    frozen = [up.postmaster(), *up.postmaster().children()]
     answers: list[tuple[httpx.Response, float]] = []
-    for process in frozen:
-        process.suspend()
+    frozen = freeze_tree(up.postmaster())
     try:
         _assert_healthz_names_the_database(up.base)
         calls = [threading.Thread(target=lambda: answers.append(_timed(up.counts))) for _ in range(6)]
@@ -153,8 +151,7 @@ def test_a_frozen_postgresql_makes_v1_and_healthz_answer_503_json_within_five_se
             assert took <= BOUND_S, took
         assert "did not answer within" in answers[0][0].json()["detail"]["error_msg"]
     finally:
-        for process in frozen:
-            process.resume()
+        thaw(frozen)
     wait_until(lambda: up.counts().status_code == 200, timeout=30, what="/v1 answers again")
     assert up.counts().json() == before
     assert _healthy(up.base)

@@ -116,3 +116,15 @@ def test_a_password_file_left_readable_by_others_is_made_private_again(tmp_path)
     again.start()
     again.stop()
     assert oct((tmp_path / "pg-password").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_password_file_deleted_while_running_is_written_again_with_the_same_password_on_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+    url = server.start()
+    (tmp_path / "pg-password").unlink()
+    server.stop()
+    try:
+        assert server.start() == url, "the processes started with the old URL keep working"
+        assert oct((tmp_path / "pg-password").stat().st_mode & 0o777) == "0o600"
+    finally:
+        server.stop()

@@ -44,3 +44,36 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
             process.kill()
             process.wait()
     return process.returncode
+
+
+def freeze_tree(root: Any) -> list[Any]:
+    """SIGSTOP a server and its children (root first, so it forks no new ones); returns what was stopped."""
+    import psutil
+
+    stopped = []
+    for process in [root, *_children(root)]:
+        try:
+            process.suspend()
+            stopped.append(process)
+        except psutil.NoSuchProcess:  # a short-lived worker that ended meanwhile
+            continue
+    return stopped
+
+
+def thaw(processes: list[Any]) -> None:
+    import psutil
+
+    for process in processes:
+        try:
+            process.resume()
+        except psutil.NoSuchProcess:
+            continue
+
+
+def _children(root: Any) -> list[Any]:
+    import psutil
+
+    try:
+        return list(root.children())
+    except psutil.NoSuchProcess:
+        return []

@@ -44,12 +44,13 @@ def read_password(data_dir: Path) -> str:
     return password
 
 
-def read_or_create_password(data_dir: Path) -> str:
-    """The stored password, or a new one written atomically with mode 0600 from the start."""
+def read_or_create_password(data_dir: Path, known: str | None = None) -> str:
+    """The stored password, or else `known` (the one running processes use) or a new one, written
+    atomically with mode 0600 from the start."""
     path = password_path(data_dir)
     if path.exists():
         return read_password(data_dir)
-    password = secrets.token_urlsafe(32)
+    password = known or secrets.token_urlsafe(32)
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     partial.unlink(missing_ok=True)
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

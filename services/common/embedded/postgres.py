@@ -125,7 +125,7 @@ class EmbeddedPostgres:
 
     def _secure(self) -> None:
         """A new or trust-initialised data directory gets the password and the scram-only pg_hba.conf."""
-        password = pg_access.read_or_create_password(self.data_dir)
+        password = pg_access.read_or_create_password(self.data_dir, known=self._password)
         statement = pg_access.set_password_statement(password)
         single = [str(POSTGRES_BIN_PATH / "postgres"), "--single", "-D", str(self.data_dir)]
         done = subprocess.run(
