@@ -88,3 +88,15 @@ def test_a_database_error_after_the_probe_answers_503_json_instead_of_a_plain_50
     assert detail["error_cd"] == "DATABASE_UNAVAILABLE"
     assert detail["error_msg"].startswith("PostgreSQL: connection to server at") and "[SQL" not in detail["error_msg"]
     assert answer.headers["retry-after"] == "1"
+
+
+def test_an_engine_carries_the_configured_statement_and_lock_timeouts(pg_url) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    limited = make_engine(pg_url, statement_timeout_ms=1500, lock_timeout_ms=700)
+    try:
+        with limited.connect() as conn:
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "1500ms"
+            assert conn.execute(text("SHOW lock_timeout")).scalar() == "700ms"
+    finally:
+        limited.dispose()
