@@ -34,8 +34,6 @@ from services.common.settings import TOPICS, Settings
 from services.common.topics import ensure_topics
 
 log = structlog.get_logger()
-
-
 TICK_S = 0.25
 POSTGRES_RECOVERY_S = 600.0  # a restart after a crash replays the WAL written since the last checkpoint
 
@@ -221,12 +219,12 @@ class Supervisor:
         restarts, now = child.restarts, time.monotonic()
         if restarts.due is not None:
             if now >= restarts.due:
-                restarts.count += 1
                 try:
                     self._spawn(child)
                 except OSError as exc:  # e.g. out of processes or file descriptors: try again later
                     restarts.schedule(child.name, f"restart failed: {_first_line(exc)}", now, 0.0)
                     return
+                restarts.count += 1
                 log.info("process_restarted", process=child.name, restarts=restarts.count)
             return
         code = None if child.process is None else child.process.poll()

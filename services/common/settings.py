@@ -88,7 +88,7 @@ class Settings:
     # PostgreSQL away or frozen: how long a process waits for a new connection, for a pooled one (the API),
     # and how long the API's probe before each /v1 request and /healthz waits for `SELECT 1`
     db_connect_timeout_s: int = 5
-    db_pool_timeout_s: int = 10
+    db_pool_timeout_s: int = 30  # a million-document filing holds its connection for a while
     db_probe_timeout_ms: int = 1500
     # server-side limits on the API's own statements; 0 (the default) means none, because filing a
     # 1,000,000-document return or a bulk action on 100,000 documents is one long statement
@@ -125,7 +125,7 @@ class Settings:
             parallel_from_bytes=_int(env, "IMS_PARALLEL_FROM_BYTES", 2 * 1024 * 1024),
             native_rows=env.get("IMS_NATIVE_ROWS", "1") != "0",
             db_connect_timeout_s=_int(env, "IMS_DB_CONNECT_TIMEOUT_S", 5),
-            db_pool_timeout_s=_int(env, "IMS_DB_POOL_TIMEOUT_S", 10),
+            db_pool_timeout_s=_int(env, "IMS_DB_POOL_TIMEOUT_S", 30),
             db_probe_timeout_ms=_int(env, "IMS_DB_PROBE_TIMEOUT_MS", 1500),
             api_statement_timeout_ms=_int(env, "IMS_API_STATEMENT_TIMEOUT_MS", 0),
             api_lock_timeout_ms=_int(env, "IMS_API_LOCK_TIMEOUT_MS", 0),

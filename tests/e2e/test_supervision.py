@@ -103,6 +103,7 @@ def _assert_healthz_names_the_database(base: str) -> None:
 
 
 def test_postgresql_killed_under_ims_up_is_restarted_and_what_was_filed_before_is_still_there(up: Up) -> None:
+    waiting = {name: up.child(name) for name in ("api", "notify", "scheduler", "ims", "archive")}
     postmaster = up.postmaster()
     supervisor = psutil.Process(up.process.pid)
     supervisor.suspend()  # holds the restart back, so the outage can be looked at
@@ -130,6 +131,7 @@ def test_postgresql_killed_under_ims_up_is_restarted_and_what_was_filed_before_i
     wait_until(
         lambda: up.counts().json()["all_oth"]["ecom"]["noaction"] == 1, timeout=60, what="consumers resumed"
     )
+    assert {name: up.child(name) for name in waiting} == waiting, "every child waited for the database"
 
 
 def test_a_frozen_postgresql_makes_v1_and_healthz_answer_503_json_within_five_seconds_then_work_resumes(

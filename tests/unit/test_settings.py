@@ -15,7 +15,7 @@ def test_the_fetch_wait_defaults_short_and_survives_the_trip_to_a_child_process(
 
 def test_database_waits_default_bounded_and_statements_unbounded_and_reach_child_processes() -> None:
     defaults = Settings.from_env({})
-    assert (defaults.db_connect_timeout_s, defaults.db_pool_timeout_s, defaults.db_probe_timeout_ms) == (5, 10, 1500)
+    assert (defaults.db_connect_timeout_s, defaults.db_pool_timeout_s, defaults.db_probe_timeout_ms) == (5, 30, 1500)
     assert (defaults.api_statement_timeout_ms, defaults.api_lock_timeout_ms) == (0, 0)
     names = {
         "IMS_DB_CONNECT_TIMEOUT_S": "2",
