@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from services.common.embedded.ports import free_port
+from tests.conftest import private_dir
 from tests.e2e.test_ims_up import _healthy, _start, _stop_and_check_nothing_left
 from tests.support.live import dumps
 from tests.support.payloads import example
@@ -66,19 +67,19 @@ class Up:
 
 
 @pytest.fixture(scope="module")
-def up(tmp_path_factory) -> Iterator[Up]:  # type: ignore[no-untyped-def]
-    home = tmp_path_factory.mktemp("up")
-    port = free_port()
-    process = _start(home, port)
-    try:
-        stack = Up(process, home, f"http://127.0.0.1:{port}", {})
-        wait_until(lambda: _healthy(stack.base), timeout=120, what="/healthz = 200")
-        stack.auth = {"Authorization": f"Bearer {(home / 'admin-token').read_text().strip()}"}
-        assert stack.file("gstr1-supplier.json").json()["status_cd"] == "P"
-        wait_until(lambda: stack.counts().json()["all_oth"]["ttl_cnt"] == 5, timeout=60, what="projected")
-        yield stack
-    finally:
-        _stop_and_check_nothing_left(process)
+def up() -> Iterator[Up]:
+    with private_dir("ims-test-up-") as home:
+        port = free_port()
+        process = _start(home, port)
+        try:
+            stack = Up(process, home, f"http://127.0.0.1:{port}", {})
+            wait_until(lambda: _healthy(stack.base), timeout=120, what="/healthz = 200")
+            stack.auth = {"Authorization": f"Bearer {(home / 'admin-token').read_text().strip()}"}
+            assert stack.file("gstr1-supplier.json").json()["status_cd"] == "P"
+            wait_until(lambda: stack.counts().json()["all_oth"]["ttl_cnt"] == 5, timeout=60, what="projected")
+            yield stack
+        finally:
+            _stop_and_check_nothing_left(process)
 
 
 def _timed(call) -> tuple[httpx.Response, float]:  # type: ignore[no-untyped-def]
@@ -128,9 +129,7 @@ def test_postgresql_killed_under_ims_up_is_restarted_and_what_was_filed_before_i
     assert "process_restarted              process=postgres restarts=1" in log
     assert up.counts().json()["all_oth"]["ttl_cnt"] == 5, "what was filed before the kill is still there"
     assert up.file("gstr1-eco-9-5.json").json()["status_cd"] == "P"
-    wait_until(
-        lambda: up.counts().json()["all_oth"]["ecom"]["noaction"] == 1, timeout=60, what="consumers resumed"
-    )
+    wait_until(lambda: up.counts().json()["all_oth"]["ecom"]["noaction"] == 1, timeout=60, what="consumers resumed")
     assert {name: up.child(name) for name in waiting} == waiting, "every child waited for the database"
 
 

@@ -36,13 +36,13 @@ def _problems(probe: DatabaseProbe, *delays: float) -> list[tuple[str | None, fl
     return asyncio.run(ask())
 
 
-def test_the_probe_says_why_when_postgresql_is_stopped_and_clears_once_it_is_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+def test_the_probe_says_why_when_postgresql_is_stopped_and_clears_once_it_is_back(server_home) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(server_home / "pg", fsync=False)
     probe = DatabaseProbe(server.start(), timeout_s=1.0, hold_failure_s=0.2)
     try:
         assert _problems(probe, 0)[0][0] is None
         server.stop()
-        (why, took), = _problems(probe, 0)
+        ((why, took),) = _problems(probe, 0)
         assert why is not None and why.startswith("PostgreSQL is unreachable") and took < 1.0
         server.start()
         assert [why for why, _ in _problems(probe, 0.3, 0.1)][-1] is None
@@ -51,8 +51,8 @@ def test_the_probe_says_why_when_postgresql_is_stopped_and_clears_once_it_is_bac
         server.stop()
 
 
-def test_the_probe_gives_up_on_a_frozen_postgresql_within_its_timeout_and_recovers_after_it_thaws(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+def test_the_probe_gives_up_on_a_frozen_postgresql_within_its_timeout_and_recovers_after_it_thaws(server_home) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(server_home / "pg", fsync=False)
     probe = DatabaseProbe(server.start(), timeout_s=0.5, hold_failure_s=0.2)
     assert server.pid is not None
     frozen = []

@@ -34,8 +34,8 @@ def _hba_rules(server: EmbeddedPostgres) -> list[str]:
     return [line for line in lines if line.strip() and not line.startswith("#")]
 
 
-def test_the_embedded_postgresql_refuses_connections_without_the_password_or_with_a_wrong_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+def test_the_embedded_postgresql_refuses_connections_without_the_password_or_with_a_wrong_one(server_home) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(server_home / "pg", fsync=False)
     url = server.start()
     try:
         assert "no password supplied" in _refusal(server, None)
@@ -49,11 +49,11 @@ def test_the_embedded_postgresql_refuses_connections_without_the_password_or_wit
         server.stop()
 
 
-def test_the_password_file_is_readable_only_by_its_owner_and_the_url_carries_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+def test_the_password_file_is_readable_only_by_its_owner_and_the_url_carries_it(server_home) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(server_home / "pg", fsync=False)
     url = server.start()
     server.stop()
-    password_file = tmp_path / "pg-password"
+    password_file = server_home / "pg-password"
     assert server.password_file == password_file
     assert oct(password_file.stat().st_mode & 0o777) == "0o600"
     password = password_file.read_text().strip()
@@ -61,8 +61,8 @@ def test_the_password_file_is_readable_only_by_its_owner_and_the_url_carries_it(
     assert f"postgres:{password}@127.0.0.1:" in url
 
 
-def test_a_restart_keeps_the_password_and_the_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+def test_a_restart_keeps_the_password_and_the_data(server_home) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(server_home / "pg", fsync=False)
     url = server.start()
     engine = make_engine(url)
     with engine.begin() as conn:
@@ -70,7 +70,7 @@ def test_a_restart_keeps_the_password_and_the_data(tmp_path) -> None:  # type: i
         conn.execute(text("INSERT INTO kept VALUES (7)"))
     engine.dispose()
     server.stop()
-    again = EmbeddedPostgres(tmp_path / "pg", port=server.port, fsync=False)
+    again = EmbeddedPostgres(server_home / "pg", port=server.port, fsync=False)
     try:
         assert again.start() == url
         engine = make_engine(url)
@@ -81,23 +81,23 @@ def test_a_restart_keeps_the_password_and_the_data(tmp_path) -> None:  # type: i
         again.stop()
 
 
-def test_a_data_directory_initialised_with_trust_is_converted_on_its_next_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+def test_a_data_directory_initialised_with_trust_is_converted_on_its_next_start(server_home) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(server_home / "pg", fsync=False)
     engine = make_engine(server.start())
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE filed (n int)"))
         conn.execute(text("INSERT INTO filed VALUES (42)"))
     engine.dispose()
     server.stop()
-    (tmp_path / "pg" / "pg_hba.conf").write_text(TRUST_HBA)  # as an older `ims up` left it
-    (tmp_path / "pg-password").unlink()
-    assert not pg_access.is_converted(tmp_path / "pg", "127.0.0.1")
+    (server_home / "pg" / "pg_hba.conf").write_text(TRUST_HBA)  # as an older `ims up` left it
+    (server_home / "pg-password").unlink()
+    assert not pg_access.is_converted(server_home / "pg", "127.0.0.1")
 
-    converted = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+    converted = EmbeddedPostgres(server_home / "pg", fsync=False)
     url = converted.start()
     try:
         assert not any("trust" in rule for rule in _hba_rules(converted))
-        assert oct((tmp_path / "pg-password").stat().st_mode & 0o777) == "0o600"
+        assert oct((server_home / "pg-password").stat().st_mode & 0o777) == "0o600"
         assert "no password supplied" in _refusal(converted, None)
         engine = make_engine(url)
         with engine.connect() as conn:
@@ -107,24 +107,24 @@ def test_a_data_directory_initialised_with_trust_is_converted_on_its_next_start(
         converted.stop()
 
 
-def test_a_password_file_left_readable_by_others_is_made_private_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+def test_a_password_file_left_readable_by_others_is_made_private_again(server_home) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(server_home / "pg", fsync=False)
     server.start()
     server.stop()
-    (tmp_path / "pg-password").chmod(0o644)
-    again = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+    (server_home / "pg-password").chmod(0o644)
+    again = EmbeddedPostgres(server_home / "pg", fsync=False)
     again.start()
     again.stop()
-    assert oct((tmp_path / "pg-password").stat().st_mode & 0o777) == "0o600"
+    assert oct((server_home / "pg-password").stat().st_mode & 0o777) == "0o600"
 
 
-def test_a_password_file_deleted_while_running_is_written_again_with_the_same_password_on_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+def test_a_password_file_deleted_while_running_is_written_again_with_the_same_password_on_restart(server_home) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(server_home / "pg", fsync=False)
     url = server.start()
-    (tmp_path / "pg-password").unlink()
+    (server_home / "pg-password").unlink()
     server.stop()
     try:
         assert server.start() == url, "the processes started with the old URL keep working"
-        assert oct((tmp_path / "pg-password").stat().st_mode & 0o777) == "0o600"
+        assert oct((server_home / "pg-password").stat().st_mode & 0o777) == "0o600"
     finally:
         server.stop()
