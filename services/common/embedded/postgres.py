@@ -35,7 +35,7 @@ from services.common.embedded.ports import free_port
 
 SYSTEM_USER = "embedded_postgres"
 DATABASE = "ims"
-DATABASE_OF_ROLE = "postgres"
+MAINTENANCE_DATABASE = "postgres"
 
 
 def memory_settings(physical_bytes: int | None = None) -> dict[str, str]:
@@ -129,7 +129,7 @@ class EmbeddedPostgres:
         statement = pg_access.set_password_statement(password)
         single = [str(POSTGRES_BIN_PATH / "postgres"), "--single", "-D", str(self.data_dir)]
         done = subprocess.run(
-            [*single, "-c", "unix_socket_directories=", "-c", "log_min_error_statement=panic", DATABASE_OF_ROLE],
+            [*single, "-c", "unix_socket_directories=", "-c", "log_min_error_statement=panic", MAINTENANCE_DATABASE],
             input=statement.encode(),
             capture_output=True,
             user=self._user,
@@ -159,7 +159,7 @@ class EmbeddedPostgres:
             output = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
             raise RuntimeError(f"{program} exited with code {done.returncode}:\n{output}")
 
-    def _connect(self, database: str = DATABASE_OF_ROLE) -> psycopg2.extensions.connection:
+    def _connect(self, database: str = MAINTENANCE_DATABASE) -> psycopg2.extensions.connection:
         return psycopg2.connect(
             host=self.host,
             port=self.port,
