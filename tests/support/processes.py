@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from services.common.settings import PROJECT_ROOT, Settings
 
 
@@ -46,12 +48,11 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
     return process.returncode
 
 
-def freeze_tree(root: Any) -> list[Any]:
+def freeze_tree(root: psutil.Process) -> list[psutil.Process]:
     """SIGSTOP a server and its children (root first, so it forks no new ones); returns what was stopped."""
-    import psutil
-
-    stopped = []
-    for process in [root, *_children(root)]:
+    root.suspend()
+    stopped = [root]
+    for process in _children(root):
         try:
             process.suspend()
             stopped.append(process)
@@ -60,9 +61,7 @@ def freeze_tree(root: Any) -> list[Any]:
     return stopped
 
 
-def thaw(processes: list[Any]) -> None:
-    import psutil
-
+def thaw(processes: list[psutil.Process]) -> None:
     for process in processes:
         try:
             process.resume()
@@ -70,9 +69,7 @@ def thaw(processes: list[Any]) -> None:
             continue
 
 
-def _children(root: Any) -> list[Any]:
-    import psutil
-
+def _children(root: psutil.Process) -> list[psutil.Process]:
     try:
         return list(root.children())
     except psutil.NoSuchProcess:
