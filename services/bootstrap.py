@@ -41,10 +41,19 @@ class Container:
         self.engine.dispose()
 
 
-def build_container(settings: Settings) -> Container:
+def build_container(settings: Settings, for_api: bool = False) -> Container:
+    """`for_api`: the API's statement and lock timeouts apply (other processes run long statements)."""
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (ims up sets it for the processes it starts)")
-    return Container(settings, make_engine(settings.database_url, settings.db_schema), load_codec())
+    engine = make_engine(
+        settings.database_url,
+        settings.db_schema,
+        connect_timeout_s=settings.db_connect_timeout_s,
+        pool_timeout_s=settings.db_pool_timeout_s,
+        statement_timeout_ms=settings.api_statement_timeout_ms if for_api else 0,
+        lock_timeout_ms=settings.api_lock_timeout_ms if for_api else 0,
+    )
+    return Container(settings, engine, load_codec())
 
 
 @functools.cache

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +76,21 @@ def live_stack(pg_url: str, kafka_bootstrap: str, tmp_path_factory):  # type: ig
     stack.start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture
+def server_home() -> Iterator[Path]:
+    """A directory for an embedded PostgreSQL's data, outside pytest's temporary root: every pytest session
+    (another xdist worker, another run on the machine) resets that root to mode 0700, and a server run as
+    root uses a system user of its own that must traverse to its data directory."""
+    with private_dir("ims-test-home-") as path:
+        yield path
+
+
+@contextlib.contextmanager
+def private_dir(prefix: str) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import socket
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
 
+from services.api import availability
+from services.api.dbprobe import DatabaseProbe
 from services.bootstrap import Container
-from services.common.db import ping
-
-
-def broker_reachable(bootstrap: str | None, timeout: float = 1.0) -> bool:
-    if not bootstrap:
-        return False
-    for server in bootstrap.split(","):
-        host, _, port = server.strip().rpartition(":")
-        try:
-            socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
-            return True
-        except (OSError, ValueError):
-            continue
-    return False
 
 
 def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="IMS backend", version="0.1.0")
     app.state.container = container
+    assert container.settings.database_url, "DATABASE_URL is not set"
+    probe = DatabaseProbe(container.settings.database_url, container.settings.db_probe_timeout_ms / 1000)
+    availability.install(app, probe)
 
     @app.middleware("http")
     async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -46,14 +36,14 @@ def create_app(container: Container) -> FastAPI:
         return await call_next(request)
 
     @app.get("/healthz", tags=["operations"])
-    def healthz() -> JSONResponse:
-        """200 when both PostgreSQL and the broker answer, 503 naming the one that does not."""
-        try:
-            ping(container.engine)
-            database = "ok"
-        except SQLAlchemyError as exc:
-            database = f"unreachable: {type(exc).__name__}"
-        broker = "ok" if broker_reachable(container.settings.kafka_bootstrap) else "unreachable"
+    async def healthz() -> JSONResponse:
+        """200 when both PostgreSQL and the broker answer, 503 naming the one that does not, within about
+        the probe's timeout even while PostgreSQL is frozen (no pooled connection, no worker thread)."""
+        problem, broker_ok = await asyncio.gather(
+            probe.problem(), availability.broker_reachable(container.settings.kafka_bootstrap)
+        )
+        database = "ok" if problem is None else f"unavailable: {problem}"
+        broker = "ok" if broker_ok else "unreachable"
         healthy = database == "ok" and broker == "ok"
         return JSONResponse(
             {"status": "ok" if healthy else "degraded", "database": database, "broker": broker},

@@ -17,7 +17,7 @@ def _api(settings: Settings, _args: argparse.Namespace) -> int:
     from services.api.app import create_app
     from services.bootstrap import build_container
 
-    container = build_container(settings)
+    container = build_container(settings, for_api=True)
     uvicorn.run(create_app(container), host=settings.http_host, port=settings.http_port, log_level="warning")
     container.close()
     return 0

@@ -153,9 +153,9 @@ def run_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
                     count = advance_clock(container, today.isoformat(), "scheduler")
                     log.info("clock_advanced", date=today.isoformat(), recipients=count)
                     last = today
-                except Exception as exc:  # keep ticking; the next attempt is a minute away
-                    log.error("clock_advance_failed", error=str(exc))
-            stop.wait(60)
+                except Exception as exc:  # keep ticking: PostgreSQL or the broker may be back in seconds
+                    log.error("clock_advance_failed", error=str(exc).splitlines()[0] if str(exc) else repr(exc))
+            stop.wait(60 if last == today else 5)
     finally:
         container.close()
     return 0

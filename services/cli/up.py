@@ -2,6 +2,15 @@
 
 Children run in their own sessions so Ctrl-C reaches only this supervisor, which then stops them in
 order (consumers and API first, then the broker, then PostgreSQL) and leaves nothing running.
+
+Until then it keeps everything running: the embedded PostgreSQL, the embedded broker and each child are
+restarted when they exit, after a pause that doubles from 0.5 s to 30 s while they keep failing and is
+forgotten once one stays up a minute (restarts.py); each exit is logged with its code or signal, the
+restarts so far and the pause. PostgreSQL restarts on its data directory and port, so nothing it
+accepted is lost and the children keep their URL: consumers, notifier and scheduler wait for it, the
+API answers 503 meanwhile (services/api/availability.py), and children that gave up are started at once
+when it is back. A broker restart stops nothing else: the relay gives the new broker the durable log
+(services/archive/relay.py) and the consumers hold back until their checkpoints follow.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import structlog
 from sqlalchemy import text
 
 from services.bootstrap import projection_factories
+from services.cli.restarts import RestartPolicy, describe_exit
 from services.common.db import make_engine
 from services.common.embedded.broker import EmbeddedBroker
 from services.common.embedded.postgres import EmbeddedPostgres
@@ -26,6 +36,26 @@ from services.common.settings import TOPICS, Settings
 from services.common.topics import ensure_topics
 
 log = structlog.get_logger()
+TICK_S = 0.25
+POSTGRES_RECOVERY_S = 600.0  # a restart after a crash replays the WAL written since the last checkpoint
+
+
+@dataclass
+class Restarts:
+    """Restart bookkeeping of one supervised process: how often, up since when, next start when."""
+
+    policy: RestartPolicy = field(default_factory=RestartPolicy)
+    count: int = 0
+    started_at: float = 0.0
+    due: float | None = None  # a restart is scheduled at this monotonic time
+
+    def schedule(self, name: str, why: str, now: float, uptime: float) -> None:
+        delay = self.policy.next_delay(uptime)
+        self.due = now + delay
+        log.error("process_exited", process=name, reason=why, restarts=self.count, next_start_in_s=delay)
+
+    def started(self, now: float) -> None:
+        self.started_at, self.due = now, None
 
 
 @dataclass
@@ -33,8 +63,7 @@ class Child:
     name: str
     argv: list[str]
     process: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
-    started_at: float = field(default=0.0)
+    restarts: Restarts = field(default_factory=Restarts)
 
 
 class Supervisor:
@@ -43,6 +72,8 @@ class Supervisor:
         self.children: list[Child] = []
         self.postgres: EmbeddedPostgres | None = None
         self.broker: EmbeddedBroker | None = None
+        self.postgres_restarts = Restarts()
+        self.broker_restarts = Restarts()
         self.stop = threading.Event()
 
     def start_servers(self) -> Settings:
@@ -53,9 +84,11 @@ class Supervisor:
             assert settings.pg_dir is not None
             self.postgres = EmbeddedPostgres(settings.pg_dir, settings.pg_port)
             database_url = self.postgres.start()
+            self.postgres_restarts.started(time.monotonic())
         if not bootstrap:
             self.broker = EmbeddedBroker(settings.kafka_port, log_path=settings.home / "broker.log")
             bootstrap = self.broker.start()
+            self.broker_restarts.started(time.monotonic())
         self.settings = settings.with_servers(database_url, bootstrap)
         return self.settings
 
@@ -102,10 +135,10 @@ class Supervisor:
     def restart_broker(self) -> None:
         """The embedded broker died (its log is gone): restart it on the same port. The relay finds it empty
         and tells it the durable log again under a new epoch; consumers hold back until their checkpoints
-        moved into that epoch (services/archive/restore.py). Nothing else stops."""
+        moved into that epoch (services/archive/restore.py). No other process stops."""
         assert self.broker is not None
-        log.error("broker_exited", code=self.broker.exit_code())
-        self.broker.start()
+        if not self.broker.is_running():
+            self.broker.start()
         self.prepare()
 
     def start_children(self) -> None:
@@ -126,27 +159,79 @@ class Supervisor:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        child.started_at = time.monotonic()
+        child.restarts.started(time.monotonic())
 
     def watch(self) -> None:
-        """Restart a child that died on its own (with a pause), until asked to stop."""
-        while not self.stop.wait(0.5):
-            if self.broker is not None and not self.broker.is_running():
-                self.restart_broker()
-                continue
-            for child in self.children:
-                assert child.process is not None
-                code = child.process.poll()
-                if code is None:
-                    continue
-                log.error("child_exited", child=child.name, code=code, restarts=child.restarts)
-                if time.monotonic() - child.started_at < 5:
-                    time.sleep(2)
-                child.restarts += 1
-                self._spawn(child)
+        """Restart whatever exits on its own (with backoff), until asked to stop."""
+        while not self.stop.wait(TICK_S):
+            self.tend()
 
-    def shutdown(self) -> None:
+    def tend(self) -> None:
+        self._tend_postgres()
+        self._tend_broker()
         for child in self.children:
+            self._tend_child(child)
+
+    def _tend_postgres(self) -> None:
+        postgres, restarts, now = self.postgres, self.postgres_restarts, time.monotonic()
+        if postgres is None or (restarts.due is None and postgres.is_running()):  # polling reaps a dead one
+            return
+        if restarts.due is None:
+            restarts.schedule("postgres", describe_exit(postgres.exit_code()), now, now - restarts.started_at)
+            return
+        if now < restarts.due:
+            return
+        try:
+            postgres.start(timeout=POSTGRES_RECOVERY_S, cancel=self.stop)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            if not self.stop.is_set():
+                restarts.schedule("postgres", f"restart failed: {_first_line(exc)}", now, 0.0)
+            return
+        restarts.count += 1
+        restarts.started(time.monotonic())
+        log.info("process_restarted", process="postgres", restarts=restarts.count)
+        for child in self.children:  # what gave up while the database was away may start at once
+            if child.restarts.due is not None:
+                child.restarts.due = now
+                child.restarts.policy.forget()
+
+    def _tend_broker(self) -> None:
+        broker, restarts, now = self.broker, self.broker_restarts, time.monotonic()
+        if broker is None or (restarts.due is None and broker.is_running()):
+            return
+        if restarts.due is None:
+            restarts.schedule("broker", describe_exit(broker.exit_code()), now, now - restarts.started_at)
+            return
+        if now < restarts.due:
+            return
+        try:
+            self.restart_broker()
+        except Exception as exc:  # the restore needs PostgreSQL too: try again later
+            restarts.schedule("broker", f"restart failed: {_first_line(exc)}", now, 0.0)
+            return
+        restarts.count += 1
+        restarts.started(time.monotonic())
+        log.info("process_restarted", process="broker", restarts=restarts.count)
+
+    def _tend_child(self, child: Child) -> None:
+        restarts, now = child.restarts, time.monotonic()
+        if restarts.due is not None:
+            if now >= restarts.due:
+                try:
+                    self._spawn(child)
+                except OSError as exc:  # e.g. out of processes or file descriptors: try again later
+                    restarts.schedule(child.name, f"restart failed: {_first_line(exc)}", now, 0.0)
+                    return
+                restarts.count += 1
+                log.info("process_restarted", process=child.name, restarts=restarts.count)
+            return
+        code = None if child.process is None else child.process.poll()
+        if code is not None:
+            restarts.schedule(child.name, describe_exit(code), now, now - restarts.started_at)
+
+    def _stop_children(self) -> None:
+        for child in self.children:
+            child.restarts.due = None
             if child.process is not None and child.process.poll() is None:
                 child.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15
@@ -158,10 +243,18 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
+            child.process = None
+
+    def shutdown(self) -> None:
+        self._stop_children()
         if self.broker is not None:
             self.broker.stop()
         if self.postgres is not None:
             self.postgres.stop()
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def banner(settings: Settings, supervisor: Supervisor) -> str:
@@ -170,7 +263,8 @@ def banner(settings: Settings, supervisor: Supervisor) -> str:
         "",
         "IMS backend is up",
         f"  API        http://{host}:{port}   (OpenAPI: http://{host}:{port}/docs, health: /healthz)",
-        f"  PostgreSQL {settings.database_url}" + ("  (embedded)" if supervisor.postgres else ""),
+        f"  PostgreSQL {settings.database_url}"
+        + (f"  (embedded; password also in {supervisor.postgres.password_file})" if supervisor.postgres else ""),
         f"  Kafka      {settings.kafka_bootstrap}"
         + ("  (embedded Tansu, memory storage)" if supervisor.broker else ""),
         f"  Consumers  {', '.join(projection_factories(settings))}",

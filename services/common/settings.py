@@ -38,6 +38,11 @@ ENV_VARS = (
     "IMS_INGEST_WORKERS",
     "IMS_PARALLEL_FROM_BYTES",
     "IMS_FAILPOINTS",
+    "IMS_DB_CONNECT_TIMEOUT_S",
+    "IMS_DB_POOL_TIMEOUT_S",
+    "IMS_DB_PROBE_TIMEOUT_MS",
+    "IMS_API_STATEMENT_TIMEOUT_MS",
+    "IMS_API_LOCK_TIMEOUT_MS",
 )
 
 
@@ -80,6 +85,15 @@ class Settings:
     ingest_workers: int = 2  # processes checking the rows of a large return; 0 or 1: in the ingest process
     parallel_from_bytes: int = 2 * 1024 * 1024  # returns at least this large use the worker processes
     native_rows: bool = True  # the C fast path for plain valid rows, when built (False: every row in Python)
+    # PostgreSQL away or frozen: how long a process waits for a new connection, for a pooled one (the API),
+    # and how long the API's probe before each /v1 request and /healthz waits for `SELECT 1`
+    db_connect_timeout_s: int = 5
+    db_pool_timeout_s: int = 30  # a million-document filing holds its connection for a while
+    db_probe_timeout_ms: int = 1500
+    # server-side limits on the API's own statements; 0 (the default) means none, because filing a
+    # 1,000,000-document return or a bulk action on 100,000 documents is one long statement
+    api_statement_timeout_ms: int = 0
+    api_lock_timeout_ms: int = 0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -110,6 +124,11 @@ class Settings:
             ingest_workers=_int(env, "IMS_INGEST_WORKERS", min(os.cpu_count() or 1, 8)),
             parallel_from_bytes=_int(env, "IMS_PARALLEL_FROM_BYTES", 2 * 1024 * 1024),
             native_rows=env.get("IMS_NATIVE_ROWS", "1") != "0",
+            db_connect_timeout_s=_int(env, "IMS_DB_CONNECT_TIMEOUT_S", 5),
+            db_pool_timeout_s=_int(env, "IMS_DB_POOL_TIMEOUT_S", 30),
+            db_probe_timeout_ms=_int(env, "IMS_DB_PROBE_TIMEOUT_MS", 1500),
+            api_statement_timeout_ms=_int(env, "IMS_API_STATEMENT_TIMEOUT_MS", 0),
+            api_lock_timeout_ms=_int(env, "IMS_API_LOCK_TIMEOUT_MS", 0),
         )
 
     def topic(self, logical: str) -> str:
@@ -143,6 +162,11 @@ class Settings:
             "IMS_INGEST_WORKERS": str(self.ingest_workers),
             "IMS_PARALLEL_FROM_BYTES": str(self.parallel_from_bytes),
             "IMS_NATIVE_ROWS": "1" if self.native_rows else "0",
+            "IMS_DB_CONNECT_TIMEOUT_S": str(self.db_connect_timeout_s),
+            "IMS_DB_POOL_TIMEOUT_S": str(self.db_pool_timeout_s),
+            "IMS_DB_PROBE_TIMEOUT_MS": str(self.db_probe_timeout_ms),
+            "IMS_API_STATEMENT_TIMEOUT_MS": str(self.api_statement_timeout_ms),
+            "IMS_API_LOCK_TIMEOUT_MS": str(self.api_lock_timeout_ms),
         }
         if self.database_url:
             env["DATABASE_URL"] = self.database_url

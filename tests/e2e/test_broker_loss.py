@@ -102,7 +102,7 @@ def outcome(client: Client) -> dict[str, object]:
     }
 
 
-def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(live_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(live_stack, server_home) -> None:  # type: ignore[no-untyped-def]
     uninterrupted = Client(live_stack.base_url, live_stack.wait_projected, live_stack.admin_token)
     phase_one(uninterrupted)
     phase_two(uninterrupted)
@@ -110,10 +110,10 @@ def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(l
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    up = _start(tmp_path, port)
+    up = _start(server_home, port)
     try:
         wait_until(lambda: _healthy(base), timeout=120, what="ims up healthy")
-        banner = (tmp_path / "up.out").read_text()
+        banner = (server_home / "up.out").read_text()
         settings = Settings(
             database_url=re.search(r"PostgreSQL (\S+)", banner).group(1),  # type: ignore[union-attr]
             kafka_bootstrap=re.search(r"Kafka +(\S+)", banner).group(1),
@@ -127,11 +127,11 @@ def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(l
         def wait_all() -> None:
             LiveStack.wait_projected(probe)
 
-        client = Client(base, wait_all, (tmp_path / "admin-token").read_text().strip())
+        client = Client(base, wait_all, (server_home / "admin-token").read_text().strip())
         phase_one(client)
         broker = next(p for p in psutil.Process(up.pid).children(recursive=True) if "tansu" in p.name())
         broker.send_signal(signal.SIGKILL)
-        wait_until(lambda: "republished" in (tmp_path / "up.out").read_text(), timeout=120, what="restore")
+        wait_until(lambda: "republished" in (server_home / "up.out").read_text(), timeout=120, what="restore")
         wait_until(lambda: _healthy(base), timeout=120, what="healthy after the broker restart")
         phase_two(client)
         assert outcome(client) == expected

@@ -39,8 +39,8 @@ def _victim(up: Up, kind: str) -> psutil.Process:
     return next(p for p in tree if PROCESSES[kind] in " ".join(p.cmdline()))
 
 
-def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    up = Up(tmp_path)
+def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(server_home) -> None:  # type: ignore[no-untyped-def]
+    up = Up(server_home)
     engine = create_engine(sqlalchemy_url(up.env["DATABASE_URL"]), pool_pre_ping=True)
     load = Load(up.base, up.token, seed=17)
     stop = threading.Event()

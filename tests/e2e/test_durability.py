@@ -20,8 +20,8 @@ from tests.support.up import Up
 pytestmark = pytest.mark.e2e
 
 
-def test_filings_answered_while_nothing_reads_them_survive_the_loss_of_the_broker(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    up = Up(tmp_path)
+def test_filings_answered_while_nothing_reads_them_survive_the_loss_of_the_broker(server_home) -> None:  # type: ignore[no-untyped-def]
+    up = Up(server_home)
     try:
         first = up.file(41, 7)
         up.wait_count(first, 7)
@@ -49,8 +49,8 @@ def test_filings_answered_while_nothing_reads_them_survive_the_loss_of_the_broke
         _stop_and_check_nothing_left(up.process)
 
 
-def test_replay_after_broker_restarts_changes_neither_the_log_nor_what_as_of_answers(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    up = Up(tmp_path)
+def test_replay_after_broker_restarts_changes_neither_the_log_nor_what_as_of_answers(server_home) -> None:  # type: ignore[no-untyped-def]
+    up = Up(server_home)
     try:
         early = up.file(51, 20)
         up.wait_count(early, 20)

