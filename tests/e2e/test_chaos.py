@@ -30,13 +30,18 @@ PROCESSES = {
 }
 
 
-def _victim(up: Up, kind: str) -> psutil.Process:
+def _victim(up: Up, kind: str) -> psutil.Process | None:
     tree = psutil.Process(up.process.pid).children(recursive=True)
     if kind == "broker":
-        return next(p for p in tree if "tansu" in p.name())
+        return next((p for p in tree if "tansu" in p.name()), None)
     if kind == "postgres":  # the postmaster: the postgres process whose parent is `ims up`
-        return next(p for p in psutil.Process(up.process.pid).children() if p.name() == "postgres")
-    return next(p for p in tree if PROCESSES[kind] in " ".join(p.cmdline()))
+        return next((p for p in psutil.Process(up.process.pid).children() if p.name() == "postgres"), None)
+    return next((p for p in tree if PROCESSES[kind] in " ".join(p.cmdline())), None)
+
+
+def _running(up: Up, kind: str) -> bool:
+    victim = _victim(up, kind)
+    return victim is not None and victim.is_running() and victim.status() != psutil.STATUS_ZOMBIE
 
 
 def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(server_home) -> None:  # type: ignore[no-untyped-def]
@@ -52,11 +57,12 @@ def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(serve
         for kind in ("api", "relay", "consumer", "notifier", "scheduler", "broker", "postgres"):
             time.sleep(2.0)
             victim = _victim(up, kind)
+            assert victim is not None, f"no {kind} process under ims up"
             killed = time.monotonic()
             victim.send_signal(signal.SIGKILL)
             victim.wait(30)
             wait_until(lambda: _healthy(up.base), timeout=120, what=f"healthy after killing {kind}")
-            wait_until(lambda k=kind: _victim(up, k).is_running(), timeout=120, what=f"{kind} running again")
+            wait_until(lambda k=kind: _running(up, k), timeout=120, what=f"{kind} running again")
             recovery[kind] = round(time.monotonic() - killed, 2)
         time.sleep(2.0)
         stop.set()
