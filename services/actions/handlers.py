@@ -199,19 +199,8 @@ def submit(
     response = requests.reqsts(reference, len(accepted), _errors(items))
     topic = container.settings.topic(EVENTS_TOPIC)
     with container.engine.begin() as conn:
-        eventlog.append(
-            conn,
-            (
-                eventlog.encoded(
-                    container.codec,
-                    topic,
-                    recipient,
-                    Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor),
-                    record,
-                )
-                for record in records
-            ),
-        )
+        taken = ((recipient, Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor), r) for r in records)
+        eventlog.append_records(conn, container.codec, topic, taken)
         requests.record(conn, reference, "actions", recipient, response, idempotency_key)
         failpoints.hit("before_commit")
     failpoints.hit("after_commit")
@@ -303,8 +292,8 @@ def period_event(
     """Log one period event; `answer` (reference id, kind, REQSTS answer) is recorded in the same transaction."""
     topic = container.settings.topic(EVENTS_TOPIC)
     with container.engine.begin() as conn:
-        eventlog.append(
-            conn, [eventlog.encoded(container.codec, topic, recipient, Envelope(event_type, 1, actor=actor), record)]
+        eventlog.append_records(
+            conn, container.codec, topic, [(recipient, Envelope(event_type, 1, actor=actor), record)]
         )
         if answer is not None:
             reference, kind, response = answer

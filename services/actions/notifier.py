@@ -40,26 +40,22 @@ def relay_once(container: Container, limit: int = 1000) -> int:
         ).all()
         if not rows:
             return 0
-        eventlog.append(
-            conn,
+        notified = (
             (
-                eventlog.encoded(
-                    container.codec,
-                    topic,
-                    supplier,
-                    Envelope(
-                        "SupplierNotified",
-                        1,
-                        event_id=event_id(cause, supplier),
-                        causation_id=cause,
-                        correlation_id=cause,
-                        actor="notifier",
-                    ),
-                    outbox.notification(cause, supplier, *rest),
-                )
-                for _, cause, supplier, *rest in rows
-            ),
+                supplier,
+                Envelope(
+                    "SupplierNotified",
+                    1,
+                    event_id=event_id(cause, supplier),
+                    causation_id=cause,
+                    correlation_id=cause,
+                    actor="notifier",
+                ),
+                outbox.notification(cause, supplier, *rest),
+            )
+            for _, cause, supplier, *rest in rows
         )
+        eventlog.append_records(conn, container.codec, topic, notified)
         failpoints.hit("notifier_after_publish")
         conn.execute(
             text("UPDATE notification_outbox SET sent = true WHERE seq = ANY(:s)"),

@@ -111,17 +111,10 @@ def advance_clock(container: Container, today: str, actor: str) -> int:
         ]
     topic = container.settings.topic(EVENTS_TOPIC)
     with container.engine.begin() as conn:
-        eventlog.append(
+        eventlog.append_records(
             conn,
-            (
-                eventlog.encoded(
-                    container.codec,
-                    topic,
-                    r,
-                    Envelope("ClockAdvanced", 1, actor=actor),
-                    {"recipient": r, "date": today},
-                )
-                for r in recipients
-            ),
+            container.codec,
+            topic,
+            ((r, Envelope("ClockAdvanced", 1, actor=actor), {"recipient": r, "date": today}) for r in recipients),
         )
     return len(recipients)

@@ -49,8 +49,12 @@ class Entry:
     payload: bytes
 
 
-def encoded(codec: Codec, topic: str, key: str, envelope: Envelope, record: Record) -> Entry:
-    return Entry(topic, key, envelope, codec.encode(envelope.event_type, record))
+def append_records(conn: Connection, codec: Codec, topic: str, events: Iterable[tuple[str, Envelope, Record]]) -> int:
+    """Encode (key, envelope, record) triples with the envelope's event type and append them (`append`)."""
+    return append(
+        conn,
+        (Entry(topic, key, envelope, codec.encode(envelope.event_type, record)) for key, envelope, record in events),
+    )
 
 
 def append(conn: Connection, entries: Iterable[Entry]) -> int:

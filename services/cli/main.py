@@ -6,9 +6,14 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from services.common.log import configure_logging
 from services.common.settings import Settings
+
+if TYPE_CHECKING:
+    from services.bootstrap import Container
 
 
 def _api(settings: Settings, _args: argparse.Namespace) -> int:
@@ -58,8 +63,8 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _notify(settings: Settings, _args: argparse.Namespace) -> int:
-    from services.actions.notifier import run
+def _until_stopped(settings: Settings, loop: Callable[[Container, threading.Event], None]) -> int:
+    """Run a service loop with its own container until SIGTERM or SIGINT."""
     from services.bootstrap import build_container
 
     container = build_container(settings)
@@ -67,24 +72,22 @@ def _notify(settings: Settings, _args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        run(container, stop)
+        loop(container, stop)
     finally:
         container.close()
     return 0
+
+
+def _notify(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.actions.notifier import run
+
+    return _until_stopped(settings, run)
 
 
 def _relay(settings: Settings, _args: argparse.Namespace) -> int:
-    from services.bootstrap import build_container, build_relay
+    from services.bootstrap import build_relay
 
-    container = build_container(settings)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    try:
-        build_relay(container).run(stop)
-    finally:
-        container.close()
-    return 0
+    return _until_stopped(settings, lambda container, stop: build_relay(container).run(stop))
 
 
 def _up(settings: Settings, _args: argparse.Namespace) -> int:

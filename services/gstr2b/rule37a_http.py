@@ -68,14 +68,11 @@ def report(
         }
         answer = {"reference_id": reference, "status_cd": "P", **record, "recipients": len(recipients)}
         with container.engine.begin() as conn:
-            eventlog.append(
+            eventlog.append_records(
                 conn,
-                (
-                    eventlog.encoded(
-                        container.codec, topic, r, Envelope(EVENT, 1, actor=actor_name), {**record, "recipient": r}
-                    )
-                    for r in recipients
-                ),
+                container.codec,
+                topic,
+                ((r, Envelope(EVENT, 1, actor=actor_name), {**record, "recipient": r}) for r in recipients),
             )
             requests.record(conn, reference, "rule37a", supplier, answer, key)
         return answer

@@ -114,17 +114,11 @@ def test_a_projector_holds_back_a_newer_epoch_until_its_checkpoint_moves_and_ski
 
 def _log_increments(engine, settings, start: int, count: int) -> int:  # type: ignore[no-untyped-def]
     """`count` CounterIncremented events on eight keys, appended to the log; their total."""
-    codec, topic = counter.codec(), settings.topic(counter.TOPIC)
+    events = [
+        (f"k{i % 8}", Envelope("CounterIncremented", 1), {"key": "k", "amount": i}) for i in range(start, start + count)
+    ]
     with engine.begin() as conn:
-        eventlog.append(
-            conn,
-            [
-                eventlog.encoded(
-                    codec, topic, f"k{i % 8}", Envelope("CounterIncremented", 1), {"key": "k", "amount": i}
-                )
-                for i in range(start, start + count)
-            ],
-        )
+        eventlog.append_records(conn, counter.codec(), settings.topic(counter.TOPIC), events)
     return sum(range(start, start + count))
 
 

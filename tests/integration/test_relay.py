@@ -22,11 +22,8 @@ RECIPIENTS = ["29AABCR1718E1ZL", "27AAPFU0939F1ZV", "24AANFA2641L1ZF"]
 
 def log_clock_events(engine, settings, count: int) -> list[str]:  # type: ignore[no-untyped-def]
     """`count` ClockAdvanced events over three recipients, appended as one request would; their ids."""
-    codec, topic = load_codec(), settings.topic(EVENTS_TOPIC)
-    entries = [
-        eventlog.encoded(
-            codec,
-            topic,
+    events = [
+        (
             RECIPIENTS[i % 3],
             Envelope("ClockAdvanced", 1),
             {"recipient": RECIPIENTS[i % 3], "date": f"2025-11-{1 + i % 28:02d}"},
@@ -34,8 +31,8 @@ def log_clock_events(engine, settings, count: int) -> list[str]:  # type: ignore
         for i in range(count)
     ]
     with engine.begin() as conn:
-        eventlog.append(conn, entries)
-    return [e.envelope.event_id for e in entries]
+        eventlog.append_records(conn, load_codec(), settings.topic(EVENTS_TOPIC), events)
+    return [envelope.event_id for _, envelope, _ in events]
 
 
 def broker_log(settings) -> list[tuple[int, int, str, str]]:  # type: ignore[no-untyped-def]
