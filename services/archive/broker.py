@@ -77,6 +77,16 @@ class Broker:
             self._ends = EndOffsets(self.bootstrap)
         return {(tp.topic, tp.partition): offset for tp, offset in self._ends(parts).items()}
 
+    def newest_epoch(self, ends: dict[Partition, int]) -> int | None:
+        """The highest epoch stamped on the last message of any partition (None when none carries one)."""
+        found = None
+        for (topic, partition), end in ends.items():
+            for message in self.read(topic, partition, end - 1, end) if end > 0 else ():
+                stamp = dict(message.headers or ()).get(H_EPOCH)
+                if stamp and stamp.isdigit():
+                    found = max(found or 0, int(stamp))
+        return found
+
     def read(self, topic: str, partition: int, start: int, end: int) -> Iterator[Any]:
         """The messages in [start, end) of one partition (transaction markers take offsets, not messages)."""
         reader = self._reader()

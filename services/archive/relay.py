@@ -103,7 +103,8 @@ class Relay:
         with self.engine.begin() as conn:
             self.epoch = placements.current_epoch(conn)
             acked = placements.acked(conn, self.epoch)
-        if any(ends.get(tp, 0) < offset for tp, offset in acked.items()):
+        lost = any(ends.get(tp, 0) < offset for tp, offset in acked.items())
+        if lost or (self.broker.newest_epoch(ends) or 0) > self.epoch:  # lost, or a restore cut before its commit
             log.error("broker_log_lost", epoch=self.epoch, acknowledged=sum(acked.values()), held=sum(ends.values()))
             count = restore(self.engine, self.broker, self.epoch)
             print(f"Broker log was lost: republished {count} logged events (epoch {self.epoch + 1}).", flush=True)

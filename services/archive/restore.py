@@ -53,6 +53,7 @@ def restore(engine: Engine, broker: Broker, epoch: int) -> int:
         if start > position:
             raise Diverged(f"{tp[0]}[{tp[1]}] holds {start} messages, more than the {position} the log placed there")
     ends_after = {(p.topic, p.partition): p.offset + 1 for p in moved}
+    failpoints.hit("restore_before_commit")
     with engine.begin() as conn:
         conn.execute(
             text("SELECT 1 FROM projection_checkpoints WHERE topic = ANY(:t) FOR UPDATE"),

@@ -26,7 +26,10 @@ from tests.support.processes import wait_until
 pytestmark = pytest.mark.integration
 
 
-def test_a_restore_interrupted_part_way_resumes_and_every_event_lands_once_in_the_new_epoch(stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("failpoint", ["restore_after_page", "restore_before_commit"])
+def test_a_restore_interrupted_part_way_resumes_and_every_event_lands_once_in_the_new_epoch(
+    stack, tmp_path, failpoint: str
+) -> None:  # type: ignore[no-untyped-def]
     base, engine = stack
     broker = EmbeddedBroker()
     settings = replace(base, kafka_bootstrap=broker.start())
@@ -47,9 +50,10 @@ def test_a_restore_interrupted_part_way_resumes_and_every_event_lands_once_in_th
 
         broker.stop()
         broker.start()  # the same port, an empty log
-        dying = spawn_cli(settings, tmp_path / "relay.log", "relay", IMS_FAILPOINTS="restore_after_page")
+        dying = spawn_cli(settings, tmp_path / "relay.log", "relay", IMS_FAILPOINTS=failpoint)
         assert dying.wait(120) == 137
-        assert 0 < len(broker_log(settings)) < len(ids), "the first restore stopped part-way"
+        sent = len(broker_log(settings))
+        assert 0 < sent < len(ids) if failpoint == "restore_after_page" else sent == len(ids), "cut where it should"
         relay = relay_for(settings, engine)
         drain(relay)
         relay.broker.close()
