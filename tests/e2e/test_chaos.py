@@ -56,6 +56,7 @@ def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(serve
         wait_until(lambda: load.ledger.documents > 0, timeout=60, what="load running")
         for kind in ("api", "relay", "consumer", "notifier", "scheduler", "broker", "postgres"):
             time.sleep(2.0)
+            assert load.failure is None, f"the load met an unexpected answer: {load.failure!r}"
             victim = _victim(up, kind)
             assert victim is not None, f"no {kind} process under ims up"
             killed = time.monotonic()
@@ -68,6 +69,7 @@ def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(serve
         stop.set()
         worker.join(120)
         assert not worker.is_alive(), "the load finished its last request"
+        assert load.failure is None, f"the load met an unexpected answer: {load.failure!r}"
         wait_until(lambda: quiet(engine), timeout=180, what="everything relayed and applied")
 
         figures = check(engine, load.ledger)

@@ -14,11 +14,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine, text
 
+from services.common.periods import Period, gst_today
 from services.ingest.synthetic import Mix, dumps, gstr1_return, make_universe
 
 PLAIN = Mix(credit_notes=0, debit_notes=0, invoice_amendments=0, note_amendments=0, reverse_charge=0,
@@ -40,18 +42,31 @@ class Ledger:
 
 
 class Load:
-    """Filings of small returns, SAVE actions on what they filed, bulk actions and clock ticks, in turn."""
+    """Filings of small returns, SAVE actions on what they filed, bulk actions and clock ticks, in turn.
+
+    Its calendar is today's (the day in India): `ims up`'s scheduler ticks the real date, so returns are
+    of last month, filed today, and the ticks count days from today."""
 
     def __init__(self, base: str, token: str, seed: int = 7, documents: int = 20):
+        self.today = gst_today()
+        self.fp = Period.of(self.today).previous().mmyyyy
         self.base, self.documents = base, documents
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.universe = make_universe(seed, suppliers=4, recipients=3)
         self.rng = random.Random(seed)
         self.ledger = Ledger()
-        self._seq = itertools.count(1)
+        self.failure: BaseException | None = None
+        self._seq = itertools.count(0)
         self._day = itertools.count(1)
 
     def run(self, stop: threading.Event, pause: float = 0.05) -> None:
+        """The load until `stop`; an unexpected answer stops it and is kept in `failure` for the test."""
+        try:
+            self._run(stop, pause)
+        except BaseException as exc:  # a thread's exception would otherwise vanish
+            self.failure = exc
+
+    def _run(self, stop: threading.Event, pause: float) -> None:
         for turn in itertools.count():
             if stop.is_set():
                 return
@@ -91,10 +106,11 @@ class Load:
             return dict(answer.json())
 
     def file(self) -> None:
-        supplier = self.universe.suppliers[next(self._seq) % len(self.universe.suppliers)]
-        first = next(self._seq) * 1000
-        payload = gstr1_return(self.universe, self.rng, supplier, "102025", self.documents, mix=PLAIN, first_seq=first)
-        answer = self.request("POST", "/v1/returns/gstr1", payload, filed_on="2025-11-11")
+        turn = next(self._seq)
+        suppliers = self.universe.suppliers
+        supplier, first = suppliers[turn % len(suppliers)], 1 + (turn // len(suppliers)) * self.documents
+        payload = gstr1_return(self.universe, self.rng, supplier, self.fp, self.documents, mix=PLAIN, first_seq=first)
+        answer = self.request("POST", "/v1/returns/gstr1", payload, filed_on=self.today.isoformat())
         assert answer["err_cnt"] == 0, answer
         self.ledger.filings[answer["reference_id"]] = answer["proc_cnt"]
 
@@ -120,7 +136,7 @@ class Load:
         self.ledger.actions[answer["reference_id"]] = answer["proc_cnt"]
 
     def tick(self) -> None:
-        day = f"2025-11-{min(28, next(self._day)):02d}"
+        day = (self.today + timedelta(days=next(self._day))).isoformat()
         self.request("POST", "/v1/clock", {"date": day})
         self.ledger.clock = day
 
