@@ -85,8 +85,8 @@ class Relay:
         connection hears the log's NOTIFY."""
         raw = self.engine.raw_connection()
         try:
-            raw.autocommit = True  # type: ignore[attr-defined]
-            cursor = raw.cursor()
+            raw.driver_connection.autocommit = True  # the pool's wrapper would take the attribute and ignore it
+            cursor = raw.driver_connection.cursor()
             cursor.execute("SELECT pg_advisory_lock(hashtextextended('ims-relay|' || current_schema(), 0))")
             cursor.execute(f'LISTEN "ims_event_log_{self.schema}"')
             cursor.close()

@@ -33,6 +33,7 @@ def test_actions_the_live_consumer_had_not_applied_are_notified_once_after_a_rep
     )  # fmt: skip
     assert lagging.status_code == 200 and lagging.json()["status_cd"] == "P", lagging.text
     assert live.scalar("SELECT count(*) FROM notification_outbox") == 1
+    live.wait_relayed()  # the replay reads Kafka: the action must have reached it
 
     container = build_container(live.settings)
     try:

@@ -3,6 +3,9 @@ logged event is in the broker exactly once, at the offset placed for it; foreign
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy import text
@@ -15,6 +18,7 @@ from services.common.envelope import H_EPOCH, Envelope
 from services.common.settings import EVENTS_TOPIC, TOPICS
 from services.common.topics import end_offsets
 from tests.support.live import spawn_cli
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.integration
 RECIPIENTS = ["29AABCR1718E1ZL", "27AAPFU0939F1ZV", "24AANFA2641L1ZF"]
@@ -139,3 +143,21 @@ def test_messages_another_producer_wrote_to_our_topic_join_the_log_where_they_ar
         queued = conn.execute(text("SELECT count(*) FROM event_relay_queue")).scalar()
     assert adopted == 1 and queued == 0, "adopted once, placed where it is, never sent again"
     assert len(found) == 11
+
+
+def test_an_idle_relay_is_woken_by_the_commit_that_logs_an_event(stack) -> None:  # type: ignore[no-untyped-def]
+    settings, engine = stack
+    relay = relay_for(settings, engine)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop, 120.0), daemon=True)  # it would sleep two minutes
+    thread.start()
+    try:
+        wait_until(lambda: relay.epoch == 0 and relay.partitions, timeout=60, what="the relay synced")
+        time.sleep(1.0)  # asleep on its connection now
+        (event_id,) = log_clock_events(engine, settings, 1)
+        wait_until(lambda: event_id in {i for _, _, i, _ in broker_log(settings)}, timeout=30, what="sent at once")
+    finally:
+        stop.set()
+        log_clock_events(engine, settings, 1)  # wakes it to see the stop
+        thread.join(30)
+    assert not thread.is_alive()
