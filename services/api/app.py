@@ -27,8 +27,11 @@ def broker_reachable(bootstrap: str | None, timeout: float = 1.0) -> bool:
 
 
 def create_app(container: Container) -> FastAPI:
+    from services.actions.asof import Gate
+
     app = FastAPI(title="IMS backend", version="0.1.0")
     app.state.container = container
+    app.state.asof_gate = Gate(container.settings.asof_concurrency)
 
     @app.middleware("http")
     async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

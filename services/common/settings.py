@@ -38,6 +38,11 @@ ENV_VARS = (
     "IMS_INGEST_WORKERS",
     "IMS_PARALLEL_FROM_BYTES",
     "IMS_FAILPOINTS",
+    "IMS_ASOF_CONCURRENCY",
+    "IMS_SNAPSHOT_BUDGET_MS",
+    "IMS_SNAPSHOT_FROM_BYTES",
+    "IMS_SNAPSHOT_KEEP",
+    "IMS_SNAPSHOT_INTERVAL_S",
 )
 
 
@@ -80,6 +85,12 @@ class Settings:
     ingest_workers: int = 2  # processes checking the rows of a large return; 0 or 1: in the ingest process
     parallel_from_bytes: int = 2 * 1024 * 1024  # returns at least this large use the worker processes
     native_rows: bool = True  # the C fast path for plain valid rows, when built (False: every row in Python)
+    asof_concurrency: int = 2  # as-of views at once per API process; more are answered 429
+    # the most projection work an as-of view may have to redo after its snapshot (services/actions/snapshot_step.py)
+    snapshot_budget_ms: int = 500
+    snapshot_from_bytes: int = 4 * 1024 * 1024  # recipients whose events weigh less get no snapshots
+    snapshot_keep: int = 8  # newest snapshots kept per recipient, besides the last one of each month
+    snapshot_interval_s: int = 60  # how often `ims scheduler` runs the snapshot step
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -110,6 +121,11 @@ class Settings:
             ingest_workers=_int(env, "IMS_INGEST_WORKERS", min(os.cpu_count() or 1, 8)),
             parallel_from_bytes=_int(env, "IMS_PARALLEL_FROM_BYTES", 2 * 1024 * 1024),
             native_rows=env.get("IMS_NATIVE_ROWS", "1") != "0",
+            asof_concurrency=_int(env, "IMS_ASOF_CONCURRENCY", 2),
+            snapshot_budget_ms=_int(env, "IMS_SNAPSHOT_BUDGET_MS", 500),
+            snapshot_from_bytes=_int(env, "IMS_SNAPSHOT_FROM_BYTES", 4 * 1024 * 1024),
+            snapshot_keep=_int(env, "IMS_SNAPSHOT_KEEP", 8),
+            snapshot_interval_s=_int(env, "IMS_SNAPSHOT_INTERVAL_S", 60),
         )
 
     def topic(self, logical: str) -> str:
@@ -143,6 +159,11 @@ class Settings:
             "IMS_INGEST_WORKERS": str(self.ingest_workers),
             "IMS_PARALLEL_FROM_BYTES": str(self.parallel_from_bytes),
             "IMS_NATIVE_ROWS": "1" if self.native_rows else "0",
+            "IMS_ASOF_CONCURRENCY": str(self.asof_concurrency),
+            "IMS_SNAPSHOT_BUDGET_MS": str(self.snapshot_budget_ms),
+            "IMS_SNAPSHOT_FROM_BYTES": str(self.snapshot_from_bytes),
+            "IMS_SNAPSHOT_KEEP": str(self.snapshot_keep),
+            "IMS_SNAPSHOT_INTERVAL_S": str(self.snapshot_interval_s),
         }
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
