@@ -33,6 +33,11 @@ from services.common.settings import EVENTS_TOPIC
 APPLICATION_NAME = "ims-asof"
 
 
+def session_name(live: str) -> str:
+    """The application name of a view's database session while it runs (operators and tests find it so)."""
+    return f"{APPLICATION_NAME} {live}"[:63]
+
+
 def parse_instant(value: str) -> str:
     """ISO-8601 instant, normalised to UTC text comparable with the envelope's occurred-at."""
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -92,7 +97,7 @@ def as_of(container: Container, recipient: str, instant: str, *, from_snapshots:
         conn.execution_options(isolation_level="REPEATABLE READ")
         transaction = conn.begin()
         try:
-            conn.execute(text(f"SET LOCAL application_name = '{APPLICATION_NAME}'"))
+            conn.execute(text("SELECT set_config('application_name', :n, true)"), {"n": session_name(live)})
             conn.execute(text("SET LOCAL client_connection_check_interval = '1s'"))
             current = asof_log.epoch(conn, live)
             start = _snapshot(conn, live, recipient, instant, current) if from_snapshots else None
