@@ -25,9 +25,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, text
 
 from services.actions import asof_log, snapshots
-from services.actions.projection import ImsProjection
-from services.bootstrap import Container, load_codec
-from services.common.runner import ProjectionRunner
+from services.actions.asof_apply import Replayer
+from services.bootstrap import Container
 from services.common.settings import EVENTS_TOPIC
 
 APPLICATION_NAME = "ims-asof"
@@ -86,13 +85,6 @@ def as_of(container: Container, recipient: str, instant: str, *, from_snapshots:
     settings = container.settings
     live, topic = settings.db_schema, settings.topic(EVENTS_TOPIC)
     snapshots.ensure_template(container.engine, live)
-    runner = ProjectionRunner(
-        ImsProjection(topic),
-        container.engine,
-        load_codec(),
-        lambda: None,  # type: ignore[arg-type,return-value]
-        skip_unknown=settings.skip_unknown_events,
-    )
     with container.engine.connect() as conn:
         conn.execution_options(isolation_level="REPEATABLE READ")
         transaction = conn.begin()
@@ -110,10 +102,7 @@ def as_of(container: Container, recipient: str, instant: str, *, from_snapshots:
             if tail and start is not None:  # another view's tail on the same tables would wait on its rows
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": snapshots.lock_key(schema + "/tail")})
             conn.execute(text(f'SET LOCAL search_path TO "{schema}"'))
-            for page in asof_log.pages(tail):
-                batch = asof_log.delivered(conn, live, runner, topic, recipient, current, page)
-                if batch:
-                    runner.projection.apply(conn, batch)
+            Replayer(conn, container, recipient, current, fresh=start is None).apply(tail)
             yield conn
         finally:
             transaction.rollback()

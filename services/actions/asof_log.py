@@ -9,17 +9,11 @@ view even while the relay places or restores; payloads never change and are fetc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from services.archive.history import ArchivedMessage
-from services.common.envelope import H_CORRELATION, H_EPOCH
-from services.common.runner import Delivered, ProjectionRunner
-
-PAGE_BYTES = 16 * 1024 * 1024  # about what one poll of the live consumer hands the projection
-PAGE_EVENTS = 2000
+from services.common.envelope import H_CORRELATION, H_TYPE
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +29,14 @@ class Position:
     @property
     def correlation(self) -> str:
         """Events of one request (a filing's or a bulk action's chunks) share it."""
-        return next((v.decode() for k, v in self.headers if k == H_CORRELATION), "")
+        return self._header(H_CORRELATION)
+
+    @property
+    def event_type(self) -> str:
+        return self._header(H_TYPE)
+
+    def _header(self, name: str) -> str:
+        return next((v.decode() for k, v in self.headers if k == name), "")
 
 
 def epoch(conn: Connection, live: str) -> int:
@@ -99,53 +100,3 @@ def positions(
 def _headers(stored: str | list[list[str]]) -> list[tuple[str, bytes]]:
     pairs = json.loads(stored) if isinstance(stored, str) else stored
     return [(k, v.encode()) for k, v in pairs]
-
-
-def pages(positions_: Sequence[Position]) -> Iterator[list[Position]]:
-    """Consecutive runs of at most PAGE_EVENTS events and about PAGE_BYTES of payload."""
-    page: list[Position] = []
-    size = 0
-    for position in positions_:
-        if page and (size + position.size > PAGE_BYTES or len(page) >= PAGE_EVENTS):
-            yield page
-            page, size = [], 0
-        page.append(position)
-        size += position.size
-    if page:
-        yield page
-
-
-def delivered(
-    conn: Connection,
-    live: str,
-    runner: ProjectionRunner,
-    topic: str,
-    recipient: str,
-    current: int,
-    page: list[Position],
-) -> list[Delivered]:
-    """The page's events decoded as the live consumer decodes them (unknown types: the same setting)."""
-    stored = {
-        seq: (bytes(payload), int(logged_ms))
-        for seq, payload, logged_ms in conn.execute(
-            text(f'SELECT seq, payload, logged_ms FROM "{live}".event_log WHERE seq = ANY(:s)'),
-            {"s": [p.seq for p in page]},
-        )
-    }
-    found = []
-    for p in page:
-        message = ArchivedMessage(
-            topic,
-            p.partition,
-            p.offset,
-            recipient.encode(),
-            stored[p.seq][0],
-            [*p.headers, (H_EPOCH, str(current).encode())],
-            stored[p.seq][1],
-            current,
-            p.seq,
-        )
-        decoded = runner.decode(message)
-        if decoded is not None:
-            found.append(decoded)
-    return found

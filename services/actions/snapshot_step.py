@@ -24,11 +24,10 @@ import structlog
 from sqlalchemy import Connection, text
 
 from services.actions import asof_log, snapshots
+from services.actions.asof_apply import Replayer
 from services.actions.asof_log import Position
-from services.actions.projection import ImsProjection
 from services.actions.snapshots import Snapshot
-from services.bootstrap import Container, load_codec
-from services.common.runner import ProjectionRunner
+from services.bootstrap import Container
 from services.common.settings import EVENTS_TOPIC
 
 log = structlog.get_logger()
@@ -94,30 +93,25 @@ def _next(container: Container, recipient: str) -> Snapshot | None:
     """Trial on the latest snapshot's tables, then (if a cut is due) the copy. From no snapshot, the trial
     runs on a clone of the empty template, which then becomes the snapshot itself."""
     settings, live = container.settings, container.settings.db_schema
-    topic = settings.topic(EVENTS_TOPIC)
-    runner = ProjectionRunner(
-        ImsProjection(topic),
-        container.engine,
-        load_codec(),
-        lambda: None,  # type: ignore[arg-type,return-value]
-        skip_unknown=settings.skip_unknown_events,
-    )
     schema = snapshots.new_name(live, recipient)
     with container.engine.connect() as conn:
         conn.execution_options(isolation_level="REPEATABLE READ")
         transaction = conn.begin()
         current = asof_log.epoch(conn, live)
         base, after = _latest(conn, live, recipient, current)
-        tail = asof_log.positions(conn, live, topic, recipient, current, after, None, unplaced=False)
+        tail = asof_log.positions(
+            conn, live, settings.topic(EVENTS_TOPIC), recipient, current, after, None, unplaced=False
+        )
         if base is None:
             snapshots.clone(conn, snapshots.template_name(live), schema, rows=False)
         else:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": snapshots.lock_key(base.schema + "/tail")})
             conn.execute(text(f'SET LOCAL search_path TO "{base.schema}"'))
         started = time.perf_counter()
-        upto = _apply_until_cut(conn, live, runner, recipient, current, tail, settings.snapshot_budget_ms)
+        replayer = Replayer(conn, container, recipient, current, fresh=base is None)
+        upto = _apply_until_cut(replayer, tail, settings.snapshot_budget_ms)
         if upto is not None and base is None:
-            snapshot = _keep(conn, live, recipient, schema, None, tail[:upto], started)
+            snapshot = _keep(replayer, schema, None, tail[:upto], started)
             transaction.commit()
             return snapshot
         transaction.rollback()
@@ -128,11 +122,10 @@ def _next(container: Container, recipient: str) -> Snapshot | None:
                 return None
             started = time.perf_counter()
             snapshots.clone(conn, base.schema, schema, rows=True)
-            for page in asof_log.pages(tail[:upto]):
-                batch = asof_log.delivered(conn, live, runner, topic, recipient, current, page)
-                if batch:
-                    runner.projection.apply(conn, batch)
-            return _keep(conn, live, recipient, schema, base, tail[:upto], started)
+            replayer = Replayer(conn, container, recipient, current, fresh=False)
+            replayer.analyze()  # statistics are not copied with the rows
+            replayer.apply(tail[:upto])
+            return _keep(replayer, schema, base, tail[:upto], started)
 
 
 def _latest(
@@ -147,30 +140,18 @@ def _latest(
     return None, None
 
 
-def _apply_until_cut(
-    conn: Connection,
-    live: str,
-    runner: ProjectionRunner,
-    recipient: str,
-    current: int,
-    tail: list[Position],
-    budget_ms: int,
-) -> int | None:
+def _apply_until_cut(replayer: Replayer, tail: list[Position], budget_ms: int) -> int | None:
     """Apply request by request; the number of events up to the first request at which the work reached
     the budget, or None if all of them together stay under it."""
-    topic = runner.projection.topics[0]
     spent = 0.0
     done = 0
     for request in _requests(tail):
         started = time.perf_counter()
-        for page in asof_log.pages(request):
-            batch = asof_log.delivered(conn, live, runner, topic, recipient, current, page)
-            if batch:
-                runner.projection.apply(conn, batch)
+        replayer.apply(request)
         spent += (time.perf_counter() - started) * 1000
         done += len(request)
         if spent >= budget_ms:
-            log.info("snapshot_cut", recipient=recipient, events=done, work_ms=round(spent))
+            log.info("snapshot_cut", recipient=replayer.recipient, events=done, work_ms=round(spent))
             return done
     return None
 
@@ -185,17 +166,11 @@ def _requests(tail: list[Position]) -> list[list[Position]]:
     return groups
 
 
-def _keep(
-    conn: Connection,
-    live: str,
-    recipient: str,
-    schema: str,
-    base: Snapshot | None,
-    applied: list[Position],
-    started: float,
-) -> Snapshot:
+def _keep(replayer: Replayer, schema: str, base: Snapshot | None, applied: list[Position], started: float) -> Snapshot:
     """Register the tables now on the search path as the snapshot after `applied`; commits with the caller."""
+    conn, live, recipient = replayer.conn, replayer.live, replayer.recipient
     snapshots.empty_scratch(conn, schema)
+    replayer.analyze()  # a view's tail is planned with these
     moments = [p.occurred_at for p in applied] + ([base.max_occurred_at] if base else [])
     snapshot = Snapshot(schema, recipient, (base.events if base else 0) + len(applied), applied[-1].seq, max(moments))
     documents = int(conn.execute(text(f'SELECT count(*) FROM "{schema}".ims_documents')).scalar_one())
