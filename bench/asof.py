@@ -27,7 +27,7 @@ from sqlalchemy import text
 from bench.asof_history import History, Stack, build, stack
 from bench.common import FILED_ON, FP, Figure, median, percentile
 from bench.stages import Context, say
-from services.actions import asof, queries, snapshot_step
+from services.actions import asof, queries, snapshot_step, snapshots
 from services.bootstrap import build_container
 from services.common.migrations import upgrade
 from services.common.settings import EVENTS_TOPIC, TOPICS
@@ -55,11 +55,26 @@ def run(ctx: Context) -> None:
                 Figure("asof_hot_path_idle_s", f"  filing {second:,} to projected, idle", idle, "s", group="as-of")
             )
     finally:
-        if not ctx.servers.embedded_postgres:
-            snapshot_step.drop_all(container)
-            with container.engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{tag}" CASCADE'))
+        if not (ctx.servers.embedded_postgres and ctx.servers.embedded_broker):
+            _drop(container, ctx.servers.kafka_bootstrap, tag)
         container.close()
+
+
+def _drop(container: Any, bootstrap: str, tag: str) -> None:
+    """External servers: this stage's schema, snapshots and topics go."""
+    from kafka import KafkaAdminClient
+
+    snapshot_step.drop_all(container)
+    with container.engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{snapshots.template_name(tag)}" CASCADE'))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{tag}" CASCADE'))
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(f"{tag}.")]
+        if mine:
+            admin.delete_topics(mine)
+    finally:
+        admin.close()
 
 
 def _snapshot_step(ctx: Context, running: Stack, container: Any, history: History, second: int) -> None:
