@@ -15,6 +15,8 @@ Revision ID: 0019
 from alembic import op
 from sqlalchemy import text
 
+from services.actions.snapshots import template_name
+
 revision = "0019"
 down_revision = "0018"
 branch_labels = None
@@ -53,12 +55,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     schema = bind.execute(text("SELECT current_schema()")).scalar_one()
     names = [n for (n,) in bind.execute(text("SELECT schema_name FROM ims_snapshots")).all()]
-    names += [
-        n
-        for (n,) in bind.execute(
-            text("SELECT nspname FROM pg_namespace WHERE nspname = :t"), {"t": f"{schema}_asof_template"}
-        ).all()
-    ]
+    names.append(template_name(schema))
     for name in names:
         op.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
     op.execute("DROP TABLE ims_snapshot_watermark")
