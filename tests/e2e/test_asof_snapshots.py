@@ -3,6 +3,9 @@ answers, and what the recipient saw live at that instant, before, at and after e
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +15,7 @@ from sqlalchemy import text
 
 from services.actions import asof, queries, snapshot_step
 from services.bootstrap import Container, build_container
+from services.common.settings import PROJECT_ROOT
 from tests.support.ims_helpers import act, counts, documents, file_return, gstin, gstr1, invoice, note, record_of
 
 pytestmark = pytest.mark.e2e
@@ -165,3 +169,25 @@ def _digest(live, schema: str) -> tuple[Any, ...]:  # type: ignore[no-untyped-de
                 )
             ).one()
         )
+
+
+def _ims(live, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli.main", *argv],
+        env={**os.environ, **live.settings.to_env(), "PYTHONPATH": str(PROJECT_ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
+    )
+
+
+def test_ims_snapshot_takes_the_snapshots_due_and_drops_them_all_on_request(live_stack) -> None:  # type: ignore[no-untyped-def]
+    dropped = _ims(live_stack, "snapshot", "--drop")
+    assert dropped.returncode == 0 and dropped.stdout.startswith("dropped "), dropped.stderr[-2000:]
+    taken = _ims(live_stack, "snapshot", IMS_SNAPSHOT_BUDGET_MS="1", IMS_SNAPSHOT_FROM_BYTES="0")
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    assert f"{RECIPIENT}: snapshot after" in taken.stdout and "snapshot(s) taken" in taken.stdout
+    assert live_stack.scalar("SELECT count(*) FROM ims_snapshots") > 0
+    assert _ims(live_stack, "snapshot", "--drop").returncode == 0
+    assert live_stack.scalar("SELECT count(*) FROM ims_snapshots") == 0
