@@ -78,6 +78,7 @@ def refresh(container: Container, recipient: str) -> list[Snapshot]:
     key = snapshots.lock_key(f"{container.settings.db_schema}/build/{recipient}")
     built: list[Snapshot] = []
     with container.engine.connect() as guard:
+        guard.execution_options(isolation_level="AUTOCOMMIT")  # a session lock, not an open transaction
         if not guard.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
             return built
         try:
@@ -85,7 +86,6 @@ def refresh(container: Container, recipient: str) -> list[Snapshot]:
                 built.append(snapshot)
         finally:
             guard.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            guard.commit()
     return built
 
 
