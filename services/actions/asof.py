@@ -95,7 +95,7 @@ def as_of(container: Container, recipient: str, instant: str, *, from_snapshots:
             start = _snapshot(conn, live, recipient, instant, current) if from_snapshots else None
             if start is None:
                 schema, after = snapshots.new_name(live, None), None
-                snapshots.clone(conn, snapshots.template_name(live), schema, rows=False)
+                snapshots.clone_template(conn, live, schema)
             else:
                 schema, after = start
             tail = asof_log.positions(conn, live, topic, recipient, current, after, instant, unplaced=True)

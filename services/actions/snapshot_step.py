@@ -103,7 +103,7 @@ def _next(container: Container, recipient: str) -> Snapshot | None:
             conn, live, settings.topic(EVENTS_TOPIC), recipient, current, after, None, unplaced=False
         )
         if base is None:
-            snapshots.clone(conn, snapshots.template_name(live), schema, rows=False)
+            snapshots.clone_template(conn, live, schema)
         else:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": snapshots.lock_key(base.schema + "/tail")})
             conn.execute(text(f'SET LOCAL search_path TO "{base.schema}"'))
@@ -192,8 +192,12 @@ def sweep(container: Container) -> int:
     recipient (except the last of each month), and schemas under the prefix that no catalog row names.
     Returns how many were dropped for a reason other than age (the step then looks at every recipient)."""
     live, keep = container.settings.db_schema, container.settings.snapshot_keep
-    prefix = snapshots.prefix(live)
     with container.engine.connect() as conn:
+        # schemas first: one committed after this read is not looked at; one before has its catalog row
+        found = conn.execute(
+            text("SELECT nspname FROM pg_namespace WHERE nspname ~ :p"), {"p": snapshots.name_pattern(live)}
+        )
+        schemas = {name for (name,) in found}
         revision = snapshots.revision(conn, live)
         rows = conn.execute(
             text(
@@ -213,14 +217,7 @@ def sweep(container: Container) -> int:
             if rank[recipient] > keep and month in months:
                 aged.add(name)
             months.add(month)
-        named = {name for name, *_ in rows} | {snapshots.template_name(live)}
-        stray = {
-            n
-            for (n,) in conn.execute(
-                text("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, :p)"), {"p": prefix}
-            )
-            if n not in named
-        }
+        stray = schemas - {name for name, *_ in rows}
     for name in sorted(broken | aged | stray):
         snapshots.drop(container.engine, live, name)
         log.info("snapshot_dropped", schema=name, reason="age" if name in aged else "stale")

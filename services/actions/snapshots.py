@@ -44,6 +44,11 @@ def prefix(live: str) -> str:
     return f"{live}_asof_" if len(live) <= 30 else f"asof{hashlib.sha1(live.encode()).hexdigest()[:10]}_"
 
 
+def name_pattern(live: str) -> str:
+    """A regular expression matching exactly the names `new_name` gives (not another schema's snapshots)."""
+    return f"^{prefix(live)}(s_[a-z0-9]{{15}}|v)_[0-9a-f]{{8}}$"
+
+
 def template_name(live: str) -> str:
     return prefix(live) + "template"
 
@@ -72,6 +77,14 @@ def ensure_template(engine: Engine, live: str) -> None:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         clone(conn, live, name, rows=False)
         conn.execute(text(f'INSERT INTO "{name}".{SENTINEL} (revision) VALUES (:v)'), {"v": current})
+
+
+def clone_template(conn: Connection, live: str, target: str) -> None:
+    """Empty tables for a view or snapshot that starts from the first event; the template cannot be
+    rebuilt under it (`ensure_template` takes the lock exclusively)."""
+    name = template_name(live)
+    conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": lock_key(name)})
+    clone(conn, name, target, rows=False)
 
 
 def sentinel(conn: Connection, schema: str) -> str | None:
