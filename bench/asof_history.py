@@ -2,8 +2,8 @@
 it in the weeks after, each step through the real processes (`ims api`, `ims relay`, `ims consume ims`):
 
   SAVE (reject, pending) · a 100,000-document return of a second supplier · a bulk accept of it · daily clock
-  events over the GSTR-2B cut-off (generation of both suppliers' documents) · SAVE after generation · the
-  GSTR-3B filing (freezes the period) · more clock events.
+  events over the GSTR-2B cut-off (generation of both suppliers' documents), with a burst of 40 one-document
+  SAVEs after the second · SAVE after generation · the GSTR-3B filing (freezes the period) · more clock events.
 
 Every step ends when the projector has applied it; its instant is kept (the live answer at that instant is
 what an as-of view must give). Quick mode shrinks the two returns.
@@ -104,6 +104,7 @@ class History:
     recipient: str
     documents: int
     steps: list[tuple[str, str, float]] = field(default_factory=list)  # (what, instant after, seconds)
+    burst: list[str] = field(default_factory=list)  # the instant after each answer of a burst of small requests
 
 
 def build(running: Stack, data_dir: Path, big: int, second: int, say: Any) -> History:
@@ -141,6 +142,8 @@ def build(running: Stack, data_dir: Path, big: int, second: int, say: Any) -> Hi
         started = time.perf_counter()
         _ok(http.post("/v1/clock", json={"date": day}))
         step(f"clock {day}", started)
+        if day == "2025-10-13":
+            _burst(running, history, 40)
     started = time.perf_counter()
     accepted = http.get(
         f"/v1/ims/{recipient}/documents", params={"stin": SECOND_SUPPLIER, "status": "A", "limit": 20}
@@ -155,6 +158,18 @@ def build(running: Stack, data_dir: Path, big: int, second: int, say: Any) -> Hi
         _ok(http.post("/v1/clock", json={"date": day}))
         step(f"clock {day}", started)
     return history
+
+
+def _burst(running: Stack, history: History, count: int) -> None:
+    """Small requests one after another (a clerk accepting documents one by one): each costs little, so
+    views between them apply several after their snapshot. Each answer's instant is kept."""
+    http, recipient = running.http, history.recipient
+    started = time.perf_counter()
+    listed = http.get(f"/v1/ims/{recipient}/documents", params={"status": "N", "limit": count}).json()
+    for record in listed["invdata"]["b2b"]:
+        _save(http, recipient, [(record, "A", None)])
+        history.burst.append(_now())
+    history.steps.append((f"{count} SAVEs of one document", running.wait_projected(), time.perf_counter() - started))
 
 
 def _save(http: httpx.Client, recipient: str, items: list[tuple[dict[str, Any], str, str | None]]) -> None:
