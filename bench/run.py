@@ -10,6 +10,7 @@ the end), runs the stages below in order, prints a table and writes bench/result
   4. counts, GSTR-2B  on the recipient with the most documents (1,000,000; 20,000 with --quick)
   5. live             `ims api` + `ims consume ims`: filing-to-visible latency under a steady load,
                       counts over HTTP, bulk accept (100,000; 10,000 with --quick)
+  6. as-of views      p99 of GET counts / documents ?as_of= at 1,100,000 documents, from snapshots (bench/asof.py)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import live, report, stages
+from bench import asof, live, report, stages
 from bench.common import CpuSnapshot, MemorySampler, Results, Sizes, bench_settings, hwm_mb
 from bench.servers import servers
 from services.common.db import make_engine
@@ -143,6 +144,7 @@ def _run_stages(ctx: stages.Context) -> None:
         ("counts", stages.counts_in_process, ("projector catch-up",)),
         ("GSTR-2B", stages.gstr2b, ("projector catch-up",)),
         ("live: latency, counts over HTTP, bulk accept", live.run, ("projector catch-up",)),
+        ("as-of views", asof.run, ()),  # a schema and recipient of its own (bench/asof.py)
     ]
     failed: set[str] = set()
     servers = list(ctx.servers.pids.values())

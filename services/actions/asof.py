@@ -1,30 +1,40 @@
-"""As-of views: a recipient's IMS as it stood at an instant, rebuilt from the durable event log.
+"""As-of views: a recipient's IMS as it stood at an instant, from a snapshot plus the tail of the log.
 
-The recipient's events (one key, so one partition, in offset order) that occurred up to the instant are
-applied by the same projection into a scratch schema, which is dropped after the answer. Costs a few
-seconds for a large recipient; it is an audit query, not a dashboard one.
+The state at an instant is the IMS projection applied to the recipient's events, in the projector's order,
+that occurred at or before it. A snapshot that holds the recipient's first N events, none of which occurred
+after the instant, is that state after N (`services/actions/snapshots.py`); the view applies the events
+after those N that occurred by the instant. It works inside one transaction on the snapshot's own tables
+and rolls it back after the answer: nothing is copied, and a process killed mid-call leaves nothing, since
+PostgreSQL undoes the transaction of a session whose client went away (checked every second). Without a
+usable snapshot the view clones the empty template inside that transaction and applies from the first event.
+
+At most `IMS_ASOF_CONCURRENCY` views run at once in an API process; the next is refused with `Busy`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
+import math
+import statistics
+import threading
+import time
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
-from kafka import TopicPartition
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, text
 
-from services.actions.projection import ImsProjection
-from services.archive.history import ArchivedMessage, history
-from services.bootstrap import Container, load_codec
-from services.common.db import make_engine
-from services.common.migrations import upgrade
-from services.common.runner import ProjectionRunner
+from services.actions import asof_log, snapshots
+from services.actions.asof_apply import Replayer
+from services.bootstrap import Container
 from services.common.settings import EVENTS_TOPIC
 
-BATCH = 2000
+APPLICATION_NAME = "ims-asof"
+
+
+def session_name(live: str) -> str:
+    """The application name of a view's database session while it runs (operators and tests find it so)."""
+    return f"{APPLICATION_NAME} {live}"[:63]
 
 
 def parse_instant(value: str) -> str:
@@ -32,39 +42,81 @@ def parse_instant(value: str) -> str:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError("as_of: include a time zone, e.g. 2025-11-20T10:00:00+05:30")
-    from datetime import UTC
-
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+class Busy(RuntimeError):
+    """As many as-of views as allowed are running; try again after `retry_after` seconds."""
+
+    def __init__(self, limit: int, retry_after: int):
+        super().__init__(f"as_of: {limit} as-of view(s) already running; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class Gate:
+    """Admits at most `limit` views at once, never queueing: a queued audit query would hold an HTTP worker."""
+
+    def __init__(self, limit: int):
+        self.limit = max(1, limit)
+        self._slots = threading.BoundedSemaphore(self.limit)
+        self._recent: deque[float] = deque(maxlen=20)
+
+    @contextlib.contextmanager
+    def enter(self) -> Iterator[None]:
+        if not self._slots.acquire(blocking=False):
+            raise Busy(self.limit, self.retry_after())
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self._recent.append(time.monotonic() - started)
+            self._slots.release()
+
+    def retry_after(self) -> int:
+        """Seconds until a slot is likely free: the median duration of recent views, at least one."""
+        return max(1, math.ceil(statistics.median(self._recent))) if self._recent else 1
+
+
 @contextlib.contextmanager
-def as_of_engine(container: Container, recipient: str, instant: str) -> Iterator[Engine]:
+def as_of(container: Container, recipient: str, instant: str, *, from_snapshots: bool = True) -> Iterator[Connection]:
+    """A connection whose search path shows the recipient's IMS tables as they stood at `instant` (UTC
+    text from `parse_instant`). `from_snapshots=False` always starts from the first event (the reference
+    the snapshots are tested against)."""
     settings = container.settings
-    assert settings.database_url
-    schema = f"asof_{uuid.uuid4().hex[:12]}"
-    engine = make_engine(settings.database_url, schema, pool_size=1)
-    try:
-        upgrade(engine, schema)
-        topic = settings.topic(EVENTS_TOPIC)
-        runner = ProjectionRunner(ImsProjection(topic), engine, load_codec(), lambda: None)  # type: ignore[arg-type,return-value]
-        polled: dict[TopicPartition, list[ArchivedMessage]] = {}
-        messages = history(
-            container.engine,
-            [topic],
-            "AND l.msg_key = :k AND l.occurred_at <= :at",
-            unplaced=True,  # committed moments ago: answered, so part of the state
-            k=recipient,
-            at=instant,
-        )
-        for position, message in enumerate(messages):  # one key: one ordered stream, numbered afresh here
-            polled.setdefault(TopicPartition(topic, 0), []).append(replace(message, partition=0, offset=position))
-            if sum(len(v) for v in polled.values()) >= BATCH:
-                runner.apply_polled(polled)  # type: ignore[arg-type]
-                polled = {}
-        if polled:
-            runner.apply_polled(polled)  # type: ignore[arg-type]
-        yield engine
-    finally:
-        engine.dispose()
-        with container.engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    live, topic = settings.db_schema, settings.topic(EVENTS_TOPIC)
+    snapshots.ensure_template(container.engine, live)
+    with container.engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        transaction = conn.begin()
+        try:
+            conn.execute(text("SELECT set_config('application_name', :n, true)"), {"n": session_name(live)})
+            conn.execute(text("SET LOCAL client_connection_check_interval = '1s'"))
+            current = asof_log.epoch(conn, live)
+            start = _snapshot(conn, live, recipient, instant, current) if from_snapshots else None
+            if start is None:
+                schema, after = snapshots.new_name(live, None), None
+                snapshots.clone_template(conn, live, schema)
+            else:
+                schema, after = start
+            tail = asof_log.positions(conn, live, topic, recipient, current, after, instant, unplaced=True)
+            if tail and start is not None:  # another view's tail on the same tables would wait on its rows
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": snapshots.lock_key(schema + "/tail")})
+            conn.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+            Replayer(conn, container, recipient, current, fresh=start is None).apply(tail)
+            yield conn
+        finally:
+            transaction.rollback()
+
+
+def _snapshot(
+    conn: Connection, live: str, recipient: str, instant: str, current: int
+) -> tuple[str, tuple[int, int]] | None:
+    """The latest snapshot usable at the instant, held for this transaction, with the placement after
+    which its tail starts."""
+    revision = snapshots.revision(conn, live)
+    for found in snapshots.candidates(conn, live, recipient, instant):
+        if snapshots.hold(conn, found, revision):
+            after = asof_log.anchor(conn, live, current, found.last_seq)
+            if after is not None:
+                return found.schema, after
+    return None

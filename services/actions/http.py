@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import Connection
 
 from services.actions import asof, handlers, history, queries, save_body, supplier
 from services.actions.handlers import CommandRefused
@@ -111,18 +114,35 @@ def _as_of(value: str) -> str:
         raise refused(f"as_of: {exc}") from None
 
 
-@router.get("/ims/{gstin}/counts", dependencies=[RECIPIENT], responses=contract.answers(None, 400, 403))
+@contextlib.contextmanager
+def _past(request: Request, recipient: str, as_of: str) -> Iterator[Connection]:
+    """The recipient's IMS at the instant, within the process's limit of concurrent as-of views (429 beyond)."""
+    instant = _as_of(as_of)
+    gate: asof.Gate = request.app.state.asof_gate
+    try:
+        with gate.enter(), asof.as_of(_container(request), recipient, instant) as conn:
+            yield conn
+    except asof.Busy as exc:
+        raise HTTPException(
+            429,
+            detail={"error_cd": "TOO_MANY_AS_OF", "error_msg": str(exc)},
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+
+
+@router.get("/ims/{gstin}/counts", dependencies=[RECIPIENT], responses=contract.answers(None, 400, 403, 429))
 def get_counts(request: Request, gstin: str, rtnprd: str | None = RTNPRD, as_of: str | None = AS_OF) -> Any:
     """GETCNT: documents per section and action, with the portal's groups and `ttl_cnt`.
 
-    `as_of` (ISO-8601 with a zone) answers with the state at that instant, rebuilt from the archive.
+    `as_of` (ISO-8601 with a zone) answers with the state at that instant: the latest snapshot before it
+    plus the events after it from the log. At most `IMS_ASOF_CONCURRENCY` at once (429 and Retry-After beyond).
     """
     if rtnprd is not None:
         _selection(gstin, None, None, None, rtnprd, None)
     container = _container(request)
     if as_of is not None:
-        with asof.as_of_engine(container, path_gstin(gstin), _as_of(as_of)) as engine:
-            return queries.counts(engine, path_gstin(gstin), rtnprd)
+        with _past(request, path_gstin(gstin), as_of) as conn:
+            return queries.counts(conn, path_gstin(gstin), rtnprd)
     return queries.counts(container.engine, path_gstin(gstin), rtnprd)
 
 
@@ -146,12 +166,12 @@ def get_documents(
 ) -> Any:
     """GETINV: live documents with a stable cursor; `format=csv|xlsx` downloads the whole selection.
 
-    `as_of` returns one page of the documents as they stood at that instant (from the archive).
+    `as_of` returns one page of the documents as they stood at that instant (as `counts` builds it).
     """
     selection = _selection(gstin, section, status, stin, rtnprd, q)
     if as_of is not None:
-        with asof.as_of_engine(_container(request), selection.recipient, _as_of(as_of)) as engine:
-            docs = queries.page(engine, selection, limit, decode_cursor(cursor))
+        with _past(request, selection.recipient, as_of) as conn:
+            docs = queries.page(conn, selection, limit, decode_cursor(cursor))
         return MoneyJSONResponse(_listing(selection, docs, limit))
     engine = _container(request).engine
     if format == "csv":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,14 +27,19 @@ STATUS_CODES = {
 }
 
 
-def counts(engine: Engine, recipient: str, rtnprd: str | None = None) -> dict[str, Any]:
+def _connected(bind: Engine | Connection) -> contextlib.AbstractContextManager[Connection]:
+    """A connection of its own from an engine; an as-of view's connection (its search path) as it is."""
+    return bind.connect() if isinstance(bind, Engine) else contextlib.nullcontext(bind)
+
+
+def counts(engine: Engine | Connection, recipient: str, rtnprd: str | None = None) -> dict[str, Any]:
     """The GETCNT shape: every group and section present, zeros included, `ttl_cnt` per group."""
     query = "SELECT section, action, sum(n) FROM ims_counts WHERE recipient = :r"
     params: dict[str, Any] = {"r": recipient}
     if rtnprd:
         query += " AND return_period = :p"
         params["p"] = rtnprd
-    with engine.connect() as conn:
+    with _connected(engine) as conn:
         found = {(s, a): int(n) for s, a, n in conn.execute(text(query + " GROUP BY section, action"), params)}
     result: dict[str, Any] = {group: {} for group in GROUPS}
     for section in SECTIONS:
@@ -76,13 +82,15 @@ class Selection:
         return " AND ".join(clauses), params
 
 
-def page(engine: Engine, selection: Selection, limit: int, cursor: tuple[str, str] | None) -> list[ImsDocument]:
+def page(
+    engine: Engine | Connection, selection: Selection, limit: int, cursor: tuple[str, str] | None
+) -> list[ImsDocument]:
     """Keyset pagination on (section, doc_key): stable while documents arrive or change."""
     where, params = selection.where()
     if cursor is not None:
         where += " AND (section, doc_key) > (:c_section, :c_key)"
         params |= {"c_section": cursor[0], "c_key": cursor[1]}
-    with engine.connect() as conn:
+    with _connected(engine) as conn:
         rows = conn.execute(
             text(
                 f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where} ORDER BY section, doc_key LIMIT :limit"

@@ -14,11 +14,14 @@ from services.bootstrap import Container
 
 
 def create_app(container: Container) -> FastAPI:
+    from services.actions.asof import Gate
+
     app = FastAPI(title="IMS backend", version="0.1.0")
     app.state.container = container
     assert container.settings.database_url, "DATABASE_URL is not set"
     probe = DatabaseProbe(container.settings.database_url, container.settings.db_probe_timeout_ms / 1000)
     availability.install(app, probe)
+    app.state.asof_gate = Gate(container.settings.asof_concurrency)
 
     @app.middleware("http")
     async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

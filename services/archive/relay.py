@@ -85,12 +85,13 @@ class Relay:
         connection hears the log's NOTIFY."""
         raw = self.engine.raw_connection()
         try:
-            raw.driver_connection.autocommit = True  # the pool's wrapper would take the attribute and ignore it
-            cursor = raw.driver_connection.cursor()
+            driver: Any = raw.driver_connection
+            driver.autocommit = True  # on the pool's wrapper the attribute would be taken and ignored
+            cursor = driver.cursor()
             cursor.execute("SELECT pg_advisory_lock(hashtextextended('ims-relay|' || current_schema(), 0))")
             cursor.execute(f'LISTEN "ims_event_log_{self.schema}"')
             cursor.close()
-            yield raw.driver_connection
+            yield driver
         finally:
             with contextlib.suppress(Exception):
                 raw.invalidate()  # closed, not pooled: that releases the lock

@@ -23,9 +23,23 @@ def _api(settings: Settings, _args: argparse.Namespace) -> int:
     from services.bootstrap import build_container
 
     container = build_container(settings, for_api=True)
+    _sweep_as_of(container)
     uvicorn.run(create_app(container), host=settings.http_host, port=settings.http_port, log_level="warning")
     container.close()
     return 0
+
+
+def _sweep_as_of(container) -> None:  # type: ignore[no-untyped-def]
+    """At start: drop snapshots a crash emptied or a migration outdated (the scheduler's step does it too)."""
+    import structlog
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.actions.snapshot_step import sweep
+
+    try:
+        sweep(container)
+    except SQLAlchemyError as exc:  # the API must start even if PostgreSQL is not there yet
+        structlog.get_logger().warning("as_of_sweep_failed", error=str(exc).splitlines()[0])
 
 
 def _consume(settings: Settings, args: argparse.Namespace) -> int:

@@ -30,8 +30,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     demo = commands.add_parser("demo", help="load a realistic synthetic data set through the ingest path")
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(handler=run_demo)
-    scheduler = commands.add_parser("scheduler", help="append ClockAdvanced once a day (run by ims up)")
+    scheduler = commands.add_parser(
+        "scheduler", help="append ClockAdvanced once a day; run the snapshot step every IMS_SNAPSHOT_INTERVAL_S"
+    )
     scheduler.set_defaults(handler=run_scheduler)
+    snapshot = commands.add_parser("snapshot", help="take the as-of snapshots due (what the scheduler runs)")
+    snapshot.add_argument("gstins", nargs="*", help="only these recipients (default: every one with new events)")
+    snapshot.add_argument("--drop", action="store_true", help="drop every snapshot instead (they are derived)")
+    snapshot.set_defaults(handler=run_snapshot)
 
 
 def _container(settings: Settings):  # type: ignore[no-untyped-def]
@@ -132,8 +138,40 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_snapshot(settings: Settings, args: argparse.Namespace) -> int:
+    from services.actions import snapshot_step
+
+    container = _container(settings)
+    try:
+        if args.drop:
+            print(f"dropped {snapshot_step.drop_all(container)} snapshot(s)")
+            return 0
+        built = snapshot_step.run_pass(container, args.gstins or None)
+    finally:
+        container.close()
+    for snapshot in built:
+        print(f"{snapshot.recipient}: snapshot after {snapshot.events} events ({snapshot.schema})")
+    print(f"{len(built)} snapshot(s) taken")
+    return 0
+
+
+def _snapshot_loop(container, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    """The snapshot step on its own thread: a long copy must not hold up the clock."""
+    import structlog
+
+    from services.actions import snapshot_step
+
+    log = structlog.get_logger()
+    while not stop.wait(container.settings.snapshot_interval_s):
+        try:
+            snapshot_step.run_pass(container)
+        except Exception as exc:  # derived state: the next pass tries again
+            log.error("snapshot_step_failed", error=str(exc).splitlines()[0])
+
+
 def run_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
-    """Time enters the system here, as events: once at start and whenever the date changes in India."""
+    """Time enters the system here, as events: once at start and whenever the date changes in India. The
+    as-of snapshot step runs beside it."""
     import structlog
 
     from services.actions.supplier import advance_clock
@@ -145,6 +183,8 @@ def run_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     container = _container(settings)
     last: date | None = None
+    snapshots = threading.Thread(target=_snapshot_loop, args=(container, stop), name="snapshots", daemon=True)
+    snapshots.start()
     try:
         while not stop.is_set():
             today = gst_today()

@@ -33,12 +33,17 @@ def run_replay(settings: Settings, args: argparse.Namespace) -> int:
     if unknown:
         print(f"ims replay: unknown projection(s) {unknown}")
         return 2
+    from services.actions.snapshot_step import drop_all
+
     container = build_container(settings)
+    answer: dict[str, object] = {"from": args.source}
     try:
-        applied = replay(container, names, args.source, args.keep_retired)
+        answer["replayed"] = replay(container, names, args.source, args.keep_retired)
+        if "ims" in names:  # as-of snapshots hold what the projection code computed when they were taken
+            answer["snapshots_dropped"] = drop_all(container)
     finally:
         container.close()
-    print(json.dumps({"replayed": applied, "from": args.source}))
+    print(json.dumps(answer))
     return 0
 
 

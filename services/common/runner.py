@@ -226,7 +226,7 @@ class ProjectionRunner:
         for tp in sorted(polled):
             for message in polled[tp]:
                 try:
-                    item = self._decode(message)
+                    item = self.decode(message)
                 except PoisonMessage as exc:
                     poisoned[tp] = (message.offset, str(exc))
                     break
@@ -282,7 +282,9 @@ class ProjectionRunner:
         )
         return len(fresh)
 
-    def _decode(self, message: Any) -> Delivered | None:
+    def decode(self, message: Any) -> Delivered | None:
+        """A consumed (or logged) message as the projection sees it; None when skipped as unknown, else
+        `PoisonMessage`: the same rule for the live consumer, a replay and an as-of view."""
         context = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
         try:
             envelope = Envelope.from_headers(message.headers)

@@ -43,6 +43,11 @@ ENV_VARS = (
     "IMS_DB_PROBE_TIMEOUT_MS",
     "IMS_API_STATEMENT_TIMEOUT_MS",
     "IMS_API_LOCK_TIMEOUT_MS",
+    "IMS_ASOF_CONCURRENCY",
+    "IMS_SNAPSHOT_BUDGET_MS",
+    "IMS_SNAPSHOT_FROM_BYTES",
+    "IMS_SNAPSHOT_KEEP",
+    "IMS_SNAPSHOT_INTERVAL_S",
 )
 
 
@@ -94,6 +99,12 @@ class Settings:
     # 1,000,000-document return or a bulk action on 100,000 documents is one long statement
     api_statement_timeout_ms: int = 0
     api_lock_timeout_ms: int = 0
+    asof_concurrency: int = 2  # as-of views at once per API process; more are answered 429
+    # the most projection work an as-of view may have to redo after its snapshot (services/actions/snapshot_step.py)
+    snapshot_budget_ms: int = 500
+    snapshot_from_bytes: int = 4 * 1024 * 1024  # recipients whose events weigh less get no snapshots
+    snapshot_keep: int = 8  # newest snapshots kept per recipient, besides the last one of each month
+    snapshot_interval_s: int = 60  # how often `ims scheduler` runs the snapshot step
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -129,6 +140,11 @@ class Settings:
             db_probe_timeout_ms=_int(env, "IMS_DB_PROBE_TIMEOUT_MS", 1500),
             api_statement_timeout_ms=_int(env, "IMS_API_STATEMENT_TIMEOUT_MS", 0),
             api_lock_timeout_ms=_int(env, "IMS_API_LOCK_TIMEOUT_MS", 0),
+            asof_concurrency=_int(env, "IMS_ASOF_CONCURRENCY", 2),
+            snapshot_budget_ms=_int(env, "IMS_SNAPSHOT_BUDGET_MS", 500),
+            snapshot_from_bytes=_int(env, "IMS_SNAPSHOT_FROM_BYTES", 4 * 1024 * 1024),
+            snapshot_keep=_int(env, "IMS_SNAPSHOT_KEEP", 8),
+            snapshot_interval_s=_int(env, "IMS_SNAPSHOT_INTERVAL_S", 60),
         )
 
     def topic(self, logical: str) -> str:
@@ -167,6 +183,11 @@ class Settings:
             "IMS_DB_PROBE_TIMEOUT_MS": str(self.db_probe_timeout_ms),
             "IMS_API_STATEMENT_TIMEOUT_MS": str(self.api_statement_timeout_ms),
             "IMS_API_LOCK_TIMEOUT_MS": str(self.api_lock_timeout_ms),
+            "IMS_ASOF_CONCURRENCY": str(self.asof_concurrency),
+            "IMS_SNAPSHOT_BUDGET_MS": str(self.snapshot_budget_ms),
+            "IMS_SNAPSHOT_FROM_BYTES": str(self.snapshot_from_bytes),
+            "IMS_SNAPSHOT_KEEP": str(self.snapshot_keep),
+            "IMS_SNAPSHOT_INTERVAL_S": str(self.snapshot_interval_s),
         }
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
