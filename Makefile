@@ -22,6 +22,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check services tests bench
+	$(BIN)/ruff format --check services tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)
