@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check services tests bench
 	$(BIN)/ruff format --check services tests bench
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:warnings tests/unit/test_import_contract.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)

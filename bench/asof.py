@@ -28,12 +28,12 @@ from sqlalchemy import text
 from bench.asof_history import History, Stack, build, stack
 from bench.common import FILED_ON, FP, Figure, median, percentile
 from bench.stages import Context, say
-from services.actions import asof, queries, snapshot_step, snapshots
+from services.actions.views import asof, queries, snapshot_step, snapshots
 from services.bootstrap import build_container
 from services.common.migrations import upgrade
 from services.common.settings import EVENTS_TOPIC, TOPICS
 from services.common.topics import ensure_topics
-from services.ingest.synthetic import large_return
+from services.demo.synthetic import large_return
 
 TARGET_MS = 2000
 
@@ -135,7 +135,7 @@ def _snapshot_step(ctx: Context, running: Stack, container: Any, history: Histor
 
 def _filing(running: Stack, recipient: str, documents: int, supplier_no: int) -> float:
     """A return of another supplier to the recipient, timed from the POST until the projector applied it."""
-    from services.common.gstin import check_character
+    from services.common.gst.gstin import check_character
 
     first14 = f"27AAACB{2230 + supplier_no:04d}M1Z"
     body = "".join(large_return(supplier_no, FP, documents, recipients=1))

@@ -26,9 +26,9 @@ from bench.common import FILED_ON, FP, run_worker, spawn_cli, stop_process, wait
 from bench.data import write_return
 from services.common import tokens
 from services.common.embedded.ports import free_port, wait_for_port
-from services.common.gstin import check_character
+from services.common.gst.gstin import check_character
 from services.common.settings import EVENTS_TOPIC, Settings
-from services.ingest.synthetic import large_return
+from services.demo.synthetic import large_return
 
 SECOND_SUPPLIER = "27AAACB2230M1Z" + check_character("27AAACB2230M1Z")
 # Events logged but not yet acknowledged by the broker (queued, or placed beyond the relay's acknowledgement).

@@ -1,4 +1,4 @@
-"""Seeded, reproducible synthetic data for the bench, built on `services.ingest.synthetic`.
+"""Seeded, reproducible synthetic data for the bench, built on `services.demo.synthetic`.
 
 - `write_return`: a one-supplier GSTR-1 of 10,000 to 1,000,000 invoices streamed to disk
   (`write_large_return`); the same (seed, documents) gives a byte-identical file, whose SHA-256 the bench
@@ -23,9 +23,9 @@ from typing import Any
 
 from bench.common import FILED_ON, FP
 from services.api.bodies import parse_json
+from services.demo.synthetic import large_return, write_large_return
 from services.ingest.domain.gstr1 import read_return
 from services.ingest.records import document_record
-from services.ingest.synthetic import large_return, write_large_return
 
 BASE_SEED = 20_250_901
 

@@ -26,7 +26,7 @@ def _where(frame: Any) -> str:
 def summarize(root: Any, top: int = 15) -> dict[str, Any]:
     """Self time (where the CPU is, or what is waited on) and inclusive time (which call paths cost) per
     file:function. Self time outside the product's code names the nearest product caller after an arrow,
-    so "sqlalchemy/.../default.py:do_execute <- services/actions/store.py:save" is SQL issued by `save`."""
+    so "sqlalchemy/.../default.py:do_execute <- services/actions/projector/store.py:save" is SQL issued by `save`."""
     total = root.time or 1e-9
     own: dict[str, float] = defaultdict(float)
     inclusive: dict[str, float] = defaultdict(float)

@@ -121,7 +121,7 @@ def crc32c_cost(report: dict[str, Any]) -> None:
 
 
 def explain_gstr2b(engine: Any, recipient: str, report: dict[str, Any]) -> None:
-    from services.common.periods import Period
+    from services.common.gst.periods import Period
     from services.gstr2b import builder
 
     period = Period.parse(FP)
@@ -194,7 +194,8 @@ def explain_kept(pg_dir: Path, schema: str, output: Path | None) -> int:
 
 
 def _bulk_api(container: Any, recipient: str) -> dict[str, Any]:
-    from services.actions import handlers, queries
+    from services.actions.commands import handlers
+    from services.actions.views import queries
 
     selection = queries.Selection(recipient)
 

@@ -31,7 +31,7 @@ from services.common.embedded.ports import free_port, wait_for_port
 from services.common.migrations import upgrade
 from services.common.settings import TOPICS, Settings
 from services.common.topics import ensure_topics
-from services.ingest.synthetic import write_large_return
+from services.demo.synthetic import write_large_return
 
 MiB = 1 << 20
 SUPPLIER, RECIPIENT = "27AAPFU0939F1ZV", "29AABCR1718E1ZL"

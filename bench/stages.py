@@ -15,8 +15,8 @@ from bench.common import FP, Figure, MemorySampler, Results, Sizes, median, perc
 from bench.data import GeneratedReturn, write_return
 from bench.raw import RawLimit
 from bench.servers import Servers
-from services.actions import queries
-from services.common.periods import Period
+from services.actions.views import queries
+from services.common.gst.periods import Period
 from services.common.settings import Settings
 from services.gstr2b import builder
 

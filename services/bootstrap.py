@@ -63,7 +63,7 @@ def load_codec() -> Codec:
 
 def projection_factories(settings: Settings) -> dict[str, Callable[[], Projection]]:
     """Every consumer `ims up` starts, by name; `ims consume NAME` runs one."""
-    from services.actions.projection import ImsProjection
+    from services.actions.projector.projection import ImsProjection
 
     return {"ims": lambda: ImsProjection(settings.topic(EVENTS_TOPIC))}
 

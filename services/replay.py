@@ -24,7 +24,7 @@ import structlog
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine, text
 
-from services.actions import outbox
+from services.actions.notifier import outbox
 from services.archive.history import history
 from services.bootstrap import Container, load_codec, projection_factories
 from services.common import checkpoints

@@ -11,22 +11,24 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import Connection
 
-from services.actions import asof, handlers, history, queries, save_body, supplier
-from services.actions.handlers import CommandRefused
-from services.actions.records import getinv_record
+from services.actions.commands import handlers, save_body
+from services.actions.views import asof, history, queries, supplier
+from services.actions.views.records import getinv_record
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import BodyRefused, parse_json, read_body, spool_body
 from services.api.common import decode_cursor, decode_position, encode_cursor, iso_date, path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
-from services.api.money_json import MoneyJSONResponse
-from services.bootstrap import Container
+from services.archive.eventlog import log_event
 from services.common import requests
+from services.common.commands import CommandRefused, check_period
+from services.common.gst.money import InvalidAmount, to_paise
+from services.common.gst.sections import SECTION_BY_KEY
 from services.common.jsonstream import MalformedJson, TooManyRecords
-from services.common.money import InvalidAmount, to_paise
+from services.common.money_json import MoneyJSONResponse
+from services.common.ports import Ports
 from services.common.quoting import shown
 from services.common.tokens import Principal
-from services.ingest.domain.sections import SECTION_BY_KEY
 
 router = APIRouter(prefix="/v1", tags=["ims"])
 RECIPIENT = Depends(require("recipient"))
@@ -85,7 +87,7 @@ COLUMNS = (
 )
 
 
-def _container(request: Request) -> Container:
+def _container(request: Request) -> Ports:
     return request.app.state.container  # type: ignore[no-any-return]
 
 
@@ -101,7 +103,7 @@ def _selection(
         raise refused(f"status: must be one of {', '.join(STATUSES)}")
     if rtnprd is not None:
         try:
-            handlers.check_period(rtnprd)
+            check_period(rtnprd)
         except CommandRefused as exc:
             raise refused(str(exc)) from None
     return queries.Selection(path_gstin(gstin), section, status, path_gstin(stin, "stin") if stin else None, rtnprd, q)
@@ -342,9 +344,9 @@ async def post_gstr3b(request: Request, gstin: str, rtnprd: str) -> Any:
     filed_on = _iso_date(body.get("filed_on") if isinstance(body, dict) else None, "filed_on")
     recipient = path_gstin(gstin)
     try:
-        period = handlers.check_period(rtnprd)
+        period = check_period(rtnprd)
         await run_in_threadpool(
-            handlers.period_event,
+            log_event,
             container,
             recipient,
             "Gstr3bFiled",

@@ -14,7 +14,7 @@ from services.bootstrap import Container
 
 
 def create_app(container: Container) -> FastAPI:
-    from services.actions.asof import Gate
+    from services.actions.views.asof import Gate
 
     app = FastAPI(title="IMS backend", version="0.1.0")
     app.state.container = container

@@ -13,7 +13,7 @@ from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from services.common import requests
-from services.common.gstin import InvalidGstin, parse_gstin
+from services.common.gst.gstin import InvalidGstin, parse_gstin
 from services.common.tokens import Principal, authenticate
 
 

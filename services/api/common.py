@@ -8,9 +8,9 @@ from datetime import date
 
 from fastapi import HTTPException
 
-from services.common.gstin import InvalidGstin, parse_gstin
+from services.common.gst.gstin import InvalidGstin, parse_gstin
+from services.common.gst.periods import GST_START, LAST_SUPPORTED_DATE
 from services.common.quoting import shown
-from services.ingest.domain.rules import GST_START, LAST_SUPPORTED_DATE
 
 
 def refused(message: str, status: int = 400, code: str = "INVALID_REQUEST") -> HTTPException:

@@ -15,7 +15,7 @@ from typing import Any
 
 import xlsxwriter
 
-from services.api.money_json import Paise, rupees_text
+from services.common.money_json import Paise, rupees_text
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -14,11 +14,15 @@ import struct
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection
 
+from services.common import requests
 from services.common.codec import Codec, Record
 from services.common.envelope import Envelope
+from services.common.ports import Ports
+from services.common.settings import EVENTS_TOPIC
 
 COLUMNS = (
     "topic",
@@ -124,3 +128,20 @@ class _CopyStream:
         return out
 
     readline = read  # psycopg2 asks for it only in text mode
+
+
+def log_event(
+    ports: Ports,
+    recipient: str,
+    event_type: str,
+    record: dict[str, Any],
+    actor: str,
+    answer: tuple[str, str, dict[str, Any]] | None = None,
+) -> None:
+    """Log one period event; `answer` (reference id, kind, REQSTS answer) is recorded in the same transaction."""
+    topic = ports.settings.topic(EVENTS_TOPIC)
+    with ports.engine.begin() as conn:
+        append_records(conn, ports.codec, topic, [(recipient, Envelope(event_type, 1, actor=actor), record)])
+        if answer is not None:
+            reference, kind, response = answer
+            requests.record(conn, reference, kind, recipient, response, None)

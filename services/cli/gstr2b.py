@@ -38,10 +38,11 @@ def _safe_output(path: Path) -> Path:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from services.actions.handlers import CommandRefused, check_period, period_event
     from services.api.downloads import csv_stream, xlsx_file
+    from services.archive.eventlog import log_event
     from services.bootstrap import build_container
-    from services.common.gstin import InvalidGstin, parse_gstin
+    from services.common.commands import CommandRefused, check_period
+    from services.common.gst.gstin import InvalidGstin, parse_gstin
     from services.gstr2b import output, queries
     from services.gstr2b.generation import recompute_refusal
     from services.gstr2b.http import SUMMARY_COLUMNS
@@ -62,7 +63,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             if refusal is not None:
                 print(f"ims gstr2b: refused: {refusal[1]}", file=sys.stderr)
                 return 1
-            period_event(
+            log_event(
                 container,
                 gstin,
                 "Gstr2bRecomputeRequested",

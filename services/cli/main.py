@@ -34,7 +34,7 @@ def _sweep_as_of(container) -> None:  # type: ignore[no-untyped-def]
     import structlog
     from sqlalchemy.exc import SQLAlchemyError
 
-    from services.actions.snapshot_step import sweep
+    from services.actions.views.snapshot_step import sweep
 
     try:
         sweep(container)
@@ -93,7 +93,7 @@ def _until_stopped(settings: Settings, loop: Callable[[Container, threading.Even
 
 
 def _notify(settings: Settings, _args: argparse.Namespace) -> int:
-    from services.actions.notifier import run
+    from services.actions.notifier.relay import run
 
     return _until_stopped(settings, run)
 

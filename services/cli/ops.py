@@ -47,7 +47,7 @@ def _container(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def run_tick(settings: Settings, args: argparse.Namespace) -> int:
-    from services.actions.supplier import advance_clock
+    from services.actions.views.supplier import advance_clock
 
     container = _container(settings)
     try:
@@ -59,7 +59,7 @@ def run_tick(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def render_counts(gstin: str, counts: dict) -> str:  # type: ignore[type-arg]
-    from services.ingest.domain.sections import SECTIONS
+    from services.common.gst.sections import SECTIONS
 
     group_titles = {
         "all_oth": "All Other ITC",
@@ -81,8 +81,8 @@ def render_counts(gstin: str, counts: dict) -> str:  # type: ignore[type-arg]
 
 
 def run_counts(settings: Settings, args: argparse.Namespace) -> int:
-    from services.actions.queries import counts
-    from services.common.gstin import InvalidGstin, parse_gstin
+    from services.actions.views.queries import counts
+    from services.common.gst.gstin import InvalidGstin, parse_gstin
 
     try:
         gstin = parse_gstin(args.gstin).value
@@ -103,8 +103,9 @@ ACTIONS = {"accept": "A", "reject": "R", "pending": "P", "reset": "N"}
 def run_act(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from services.actions import handlers, queries
-    from services.common.gstin import InvalidGstin, parse_gstin
+    from services.actions.commands import handlers
+    from services.actions.views import queries
+    from services.common.gst.gstin import InvalidGstin, parse_gstin
 
     try:
         gstin = parse_gstin(args.gstin).value
@@ -127,7 +128,7 @@ def run_act(settings: Settings, args: argparse.Namespace) -> int:
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from services.ingest.demo import load_demo
+    from services.demo.seed import load_demo
 
     container = _container(settings)
     try:
@@ -139,7 +140,7 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_snapshot(settings: Settings, args: argparse.Namespace) -> int:
-    from services.actions import snapshot_step
+    from services.actions.views import snapshot_step
 
     container = _container(settings)
     try:
@@ -159,7 +160,7 @@ def _snapshot_loop(container, stop: threading.Event) -> None:  # type: ignore[no
     """The snapshot step on its own thread: a long copy must not hold up the clock."""
     import structlog
 
-    from services.actions import snapshot_step
+    from services.actions.views import snapshot_step
 
     log = structlog.get_logger()
     while not stop.wait(container.settings.snapshot_interval_s):
@@ -174,8 +175,8 @@ def run_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     as-of snapshot step runs beside it."""
     import structlog
 
-    from services.actions.supplier import advance_clock
-    from services.common.periods import gst_today
+    from services.actions.views.supplier import advance_clock
+    from services.common.gst.periods import gst_today
 
     log = structlog.get_logger()
     stop = threading.Event()

@@ -33,7 +33,7 @@ def run_replay(settings: Settings, args: argparse.Namespace) -> int:
     if unknown:
         print(f"ims replay: unknown projection(s) {unknown}")
         return 2
-    from services.actions.snapshot_step import drop_all
+    from services.actions.views.snapshot_step import drop_all
 
     container = build_container(settings)
     answer: dict[str, object] = {"from": args.source}

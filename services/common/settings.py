@@ -100,7 +100,7 @@ class Settings:
     api_statement_timeout_ms: int = 0
     api_lock_timeout_ms: int = 0
     asof_concurrency: int = 2  # as-of views at once per API process; more are answered 429
-    # the most projection work an as-of view may have to redo after its snapshot (services/actions/snapshot_step.py)
+    # most projection work an as-of view may redo after its snapshot (services/actions/views/snapshot_step.py)
     snapshot_budget_ms: int = 500
     snapshot_from_bytes: int = 4 * 1024 * 1024  # recipients whose events weigh less get no snapshots
     snapshot_keep: int = 8  # newest snapshots kept per recipient, besides the last one of each month

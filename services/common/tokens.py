@@ -66,7 +66,7 @@ def create(
     engine: Engine, role: str, gstins: list[str], subject: str, expires: timedelta | None = None
 ) -> tuple[str, str]:
     """Returns (token_id, token); the token itself is shown once and never stored."""
-    from services.common.gstin import InvalidGstin, parse_gstin
+    from services.common.gst.gstin import InvalidGstin, parse_gstin
 
     if role not in ROLES:
         raise TokenError(f"role: must be one of {', '.join(ROLES)}, got {role!r}")

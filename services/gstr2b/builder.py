@@ -15,7 +15,7 @@ import json
 
 from sqlalchemy import Connection, text
 
-from services.common.periods import Period
+from services.common.gst.periods import Period
 from services.gstr2b import bases, reversals
 from services.gstr2b.domain.layout import (
     CREDIT_NOTES,

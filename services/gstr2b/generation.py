@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from services.common.periods import Period, gstr2b_generation_date
+from services.common.gst.periods import Period, gstr2b_generation_date
 from services.common.runner import Delivered
 from services.gstr2b import builder
 from services.gstr2b.domain.schedule import due_periods

@@ -11,14 +11,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from services.actions.handlers import CommandRefused, check_period, period_event
 from services.api import contract, limits
 from services.api.auth import actor, require
 from services.api.bodies import parse_json, read_body
 from services.api.common import path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
-from services.api.money_json import MoneyJSONResponse
-from services.bootstrap import Container
+from services.archive.eventlog import log_event
+from services.common.commands import CommandRefused, check_period
+from services.common.money_json import MoneyJSONResponse
+from services.common.ports import Ports
 from services.gstr2b import output, queries
 from services.gstr2b.generation import recompute_refusal
 
@@ -28,7 +29,7 @@ VERSION = 2**31 - 1  # versions are numbered from 1 in an integer column
 DOWNLOADS = {**contract.CSV, **contract.XLSX}
 
 
-def _container(request: Request) -> Container:
+def _container(request: Request) -> Ports:
     return request.app.state.container  # type: ignore[no-any-return]
 
 
@@ -39,7 +40,7 @@ def _period(rtnprd: str) -> str:
         raise refused(str(exc)) from None
 
 
-def _version(container: Container, gstin: str, rtnprd: str, number: int | None) -> queries.Version:
+def _version(container: Ports, gstin: str, rtnprd: str, number: int | None) -> queries.Version:
     found = queries.version(container.engine, path_gstin(gstin), _period(rtnprd), number)
     if found is None:
         what = f"version {number}" if number else "no generated GSTR-2B"
@@ -140,7 +141,7 @@ async def post_recompute(request: Request, gstin: str, rtnprd: str) -> Any:
     reference = uuid.uuid4().hex
     answer = {"reference_id": reference, "status_cd": "P", "proc_cnt": 1, "err_cnt": 0, "error_report": {}}
     await run_in_threadpool(
-        period_event,
+        log_event,
         container,
         recipient,
         "Gstr2bRecomputeRequested",
@@ -165,7 +166,7 @@ async def post_profile(request: Request, gstin: str) -> Any:
         raise refused("frequency: must be monthly or quarterly")
     recipient = path_gstin(gstin)
     await run_in_threadpool(
-        period_event,
+        log_event,
         container,
         recipient,
         "RecipientProfileSet",

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from services.actions.records import dmy
-from services.api.money_json import Paise, dumps
+from services.common.gst.periods import dmy
+from services.common.money_json import Paise, dumps
 from services.gstr2b import queries
 from services.gstr2b.domain.layout import HEADS
 

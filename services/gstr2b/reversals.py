@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, text
 
-from services.common.periods import Period
+from services.common.gst.periods import Period
 from services.common.runner import Delivered
 from services.gstr2b.domain.rule37a import REVERSED_SECTIONS, statement_period
 

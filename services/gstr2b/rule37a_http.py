@@ -19,13 +19,13 @@ from services.api.auth import actor, require, scoped_key
 from services.api.bodies import parse_json, read_body
 from services.api.common import iso_date, path_gstin, refused
 from services.archive import eventlog
-from services.bootstrap import Container
 from services.common import requests
 from services.common.envelope import Envelope
-from services.common.periods import Period
+from services.common.gst.periods import Period
+from services.common.gst.references import new_reference
+from services.common.ports import Ports
 from services.common.settings import EVENTS_TOPIC
 from services.gstr2b.domain.rule37a import report_problems
-from services.ingest.handlers import new_reference
 
 router = APIRouter(prefix="/v1", tags=["gstr2b"], dependencies=[Depends(require(gstin_param=None))])
 EVENT = "Rule37aReversalReported"
@@ -45,7 +45,7 @@ def _reported_on(value: Any) -> date:
 
 
 def report(
-    container: Container, supplier: str, periods: list[Period], reported_on: date, actor_name: str, key: str | None
+    container: Ports, supplier: str, periods: list[Period], reported_on: date, actor_name: str, key: str | None
 ) -> dict[str, Any]:
     with requests.idempotent(container.engine, key) as earlier:
         if earlier is not None:
@@ -91,7 +91,7 @@ async def post_rule37a(
     """Record that the supplier had not filed GSTR-3B for `periods` by 30 September after their financial
     year (`{"periods": ["MMYYYY", ...], "reported_on": "YYYY-MM-DD"}`); each recipient's next GSTR-2B
     reverses the ITC availed on that supplier's invoices and debit notes of those periods."""
-    container: Container = request.app.state.container
+    container: Ports = request.app.state.container
     supplier = path_gstin(gstin)
     body = parse_json(await read_body(request, limits.RULE37A.within(container.settings)))
     if not isinstance(body, dict):

@@ -15,9 +15,9 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from services.common.codec import Codec
-from services.common.gstin import parse_gstin
+from services.common.gst.gstin import parse_gstin
+from services.common.gst.periods import Period, financial_year_of
 from services.common.jsonstream import DECODER
-from services.common.periods import Period, financial_year_of
 from services.ingest.domain.gstr1 import TABLES, Entry, Locator, ReturnReader, series_key
 from services.ingest.domain.problems import Problem
 from services.ingest.numbers import series

@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from services.common.gstin import Gstin
-from services.common.periods import gstr2b_period
+from services.common.gst.gstin import Gstin
+from services.common.gst.periods import gstr2b_period
+from services.common.gst.sections import section, section_for
 from services.ingest.checking import TABLE_RANK, CheckContext, Checked, reader_of
 from services.ingest.domain.gstr1 import TABLES, Table
 from services.ingest.domain.rules import parse_gstin_field
-from services.ingest.domain.sections import section, section_for
 from services.ingest.domain.validation import AMENDMENT_TABLES, ECO_SUPPLIER_TABLES, ECO_TABLES, validate_note
 from services.ingest.numbers import series_of
 

@@ -9,21 +9,21 @@ the same Idempotency-Key returns the first answer without appending again.
 from __future__ import annotations
 
 import functools
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
 from services.archive import eventlog
-from services.bootstrap import Container
 from services.common import failpoints, requests
 from services.common.batching import Behind, batched
 from services.common.envelope import Envelope
-from services.common.periods import Period
+from services.common.gst.periods import Period
+from services.common.gst.references import new_reference
+from services.common.ports import Ports
 from services.common.settings import EVENTS_TOPIC
 from services.ingest import fastrows
 from services.ingest.body import RawReturn
@@ -33,11 +33,18 @@ from services.ingest.domain.gstr1 import Entry, Locator, ReturnReader, ReturnRej
 from services.ingest.returnstream import read_header, read_rows
 from services.ingest.settle import Settle
 from services.ingest.spill import Spill
+from services.ingest.workers import RowChecker
 
 FORMS = {"gstr1": "R1", "iff": "IFF", "gstr1a": "R1A", "gstr5": "R5", "gstr6": "R6"}
 EVENT = "DocumentsFiled"
 CLAIM_BATCH = 5000  # rows whose numbers are claimed in one statement
-REFERENCE_NAMESPACE = uuid.UUID("1d0b7c3e-8f7a-4a55-9d6e-2b1f4f6c9e21")
+
+
+class IngestPorts(Ports, Protocol):
+    """Filing a return also needs the worker processes that check a large one's rows in parallel."""
+
+    @property
+    def row_checker(self) -> RowChecker: ...
 
 
 class FilingRefused(ValueError):
@@ -66,7 +73,7 @@ def check_status(status: str, filed_on: date | None) -> None:
 
 
 def file_return(
-    container: Container,
+    container: IngestPorts,
     body: RawReturn,
     form: str,
     status: str,
@@ -114,15 +121,8 @@ def file_return(
         return _commit(container, [filing], checked_rows, filing, body, idempotency_key, "filing", filing.filer)
 
 
-def new_reference(idempotency_key: str | None = None) -> str:
-    """A retry with the same Idempotency-Key gets the same reference id, so its events are recognised."""
-    if idempotency_key:
-        return uuid.uuid5(REFERENCE_NAMESPACE, idempotency_key).hex
-    return uuid.uuid4().hex
-
-
 def _commit(
-    container: Container,
+    container: Ports,
     filings: list[Filing],
     rows: Iterable[tuple[int, Checked]],
     archived_as: Filing,
@@ -160,7 +160,7 @@ def _run(job: Callable[[], None]) -> None:
     job()
 
 
-def _entries(container: Container, filings: list[Filing], spill: Spill) -> Iterator[eventlog.Entry]:
+def _entries(container: Ports, filings: list[Filing], spill: Spill) -> Iterator[eventlog.Entry]:
     topic = container.settings.topic(EVENTS_TOPIC)
     for group, filing in enumerate(filings):
         for recipient in spill.recipients(group):
@@ -204,7 +204,7 @@ def _archive(conn: Connection, filing: Filing, body: RawReturn) -> None:
 
 
 def file_boes(
-    container: Container, payload: Any, raw: bytes, actor: str, idempotency_key: str | None = None
+    container: Ports, payload: Any, raw: bytes, actor: str, idempotency_key: str | None = None
 ) -> dict[str, Any]:
     """Bills of Entry from customs: each is filed as of its reference date (our rule for its period)."""
     rows = payload.get("boe") if isinstance(payload, dict) else None

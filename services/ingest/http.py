@@ -13,14 +13,13 @@ from services.api import contract, limits
 from services.api.auth import actor, forbidden, require, scoped_key
 from services.api.bodies import BodyRefused, check_declared_size, spool_body
 from services.api.common import iso_date
-from services.bootstrap import Container
 from services.common.jsonstream import MalformedJson, RecordRefused, TooManyRecords
 from services.common.quoting import shown
 from services.common.tokens import Principal
 from services.ingest.body import BodyTooLarge, RawReturn
 from services.ingest.boe_body import read_boes
 from services.ingest.domain.gstr1 import ReturnRejected
-from services.ingest.handlers import FilingRefused, file_boes, file_return
+from services.ingest.handlers import FilingRefused, IngestPorts, file_boes, file_return
 from services.ingest.returnstream import probe_header
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -75,7 +74,7 @@ async def post_return(
     """File or save a GSTR-1 / IFF / GSTR-1A / GSTR-5 / GSTR-6 return; answers in GSTN's REQSTS shape.
     The body is streamed: a return of any size within the limit (`IMS_MAX_BODY_BYTES`) is read with bounded
     memory."""
-    container: Container = request.app.state.container
+    container: IngestPorts = request.app.state.container
     when = _parse_filed_on(filed_on)
     with await _spool(request, container.settings.max_body_bytes) as body:
         try:
@@ -111,7 +110,7 @@ async def post_boe(
     who: Principal = FILER,
 ) -> Any:
     """Bills of Entry (imports); each reaches its importer's IMS under impg / impgsez (or amendments)."""
-    container: Container = request.app.state.container
+    container: IngestPorts = request.app.state.container
     spool = await spool_body(request, limits.BOE.within(container.settings))
     try:
         assert limits.BOE.records is not None

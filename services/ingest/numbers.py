@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
+from services.common.gst.sections import section
 from services.ingest.domain.documents import Document
-from services.ingest.domain.sections import section
 
 
 def series(doc: Document) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.common.periods import gstr2b_period
+from services.common.gst.periods import gstr2b_period
 from services.ingest.domain.classification import classify
 from services.ingest.domain.documents import Document
 from services.ingest.domain.versions import content, document_key, hash_of, original_key

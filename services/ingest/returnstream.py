@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any, Protocol
 
-from services.common.gstin import Gstin
+from services.common.gst.gstin import Gstin
+from services.common.gst.periods import Period
 from services.common.jsonstream import JsonStream
-from services.common.periods import Period
 from services.ingest.checking import Checked
 from services.ingest.domain.gstr1 import TABLES, Entry, ReturnReader, ReturnRejected, Table, validate_return_header
 from services.ingest.domain.validation import DocContext

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from services.common.gstin import check_character
+from services.common.gst.gstin import check_character
 from tests.support.gstr2b_flow import clock, gstr3b, statement, xlsx_sheets
 from tests.support.gstr2b_oracle import fresh_gstin, paise, rupees
 from tests.support.gstr2b_returns import act, file, gstr1, heads, inv, lines, money, note

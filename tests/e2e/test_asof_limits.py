@@ -15,10 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from services.actions import asof, snapshot_step, snapshots
+from services.actions.views import asof, snapshot_step, snapshots
 from services.bootstrap import build_container
 from services.common.embedded.ports import wait_for_port
-from services.ingest.synthetic import large_return
+from services.demo.synthetic import large_return
 from tests.support.ims_helpers import gstin
 from tests.support.live import spawn_cli
 from tests.support.processes import wait_until

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from services.actions import asof, queries, snapshot_step
+from services.actions.views import asof, queries, snapshot_step
 from services.bootstrap import Container, build_container
 from services.common.settings import PROJECT_ROOT
 from tests.support.ims_helpers import act, counts, documents, file_return, gstin, gstr1, invoice, note, record_of

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from services.api import limits
-from services.ingest.synthetic import write_large_return
+from services.demo.synthetic import write_large_return
 from tests.support.ims_helpers import gstin
 from tests.support.live import LiveStack
 from tests.support.memory import peak_rss

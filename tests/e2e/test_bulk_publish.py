@@ -8,9 +8,9 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from services.actions.handlers import ACTION_CHUNK
+from services.actions.commands.handlers import ACTION_CHUNK
 from services.common.embedded.ports import free_port, wait_for_port
-from services.ingest.synthetic import write_large_return
+from services.demo.synthetic import write_large_return
 from tests.support.live import spawn_cli
 
 pytestmark = pytest.mark.e2e

@@ -15,7 +15,7 @@ from services.cli.replay import SYSTEM_OF_RECORD, read_model_digests
 from services.common.digest import digests
 from services.common.embedded.ports import free_port, wait_for_port
 from services.common.embedded.postgres import EmbeddedPostgres
-from services.ingest.synthetic import Mix, dumps, gstr1_return, make_universe
+from services.demo.synthetic import Mix, dumps, gstr1_return, make_universe
 from services.replay import rebuild_only
 from tests.support.live import LiveStack, spawn_cli
 from tests.support.notifications import notifications_on_topic

@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from services.common.gstin import check_character
+from services.common.gst.gstin import check_character
 from tests.support.gstr2b_flow import clock, data_text, gstr3b, recompute, statement, xlsx_sheets
 from tests.support.gstr2b_returns import (
     D,

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from services.api import limits
 from services.common.embedded.ports import free_port, wait_for_port
-from services.ingest.domain.sections import SECTION_BY_KEY
+from services.common.gst.sections import SECTION_BY_KEY
 from tests.support.ims_helpers import gstin, invoice
 from tests.support.live import LiveStack, dumps, spawn_cli
 from tests.support.processes import stop

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from services.common.settings import PROJECT_ROOT
+from services.demo.synthetic import write_large_return
 from services.ingest.domain.gstr1 import read_return
 from services.ingest.records import document_record
-from services.ingest.synthetic import write_large_return
 from tests.support.ingest_helpers import events_of, logged_events, raw_return_count
 
 pytestmark = pytest.mark.e2e

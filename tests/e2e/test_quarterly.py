@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.common.gstin import check_character
+from services.common.gst.gstin import check_character
 
 pytestmark = pytest.mark.e2e
 

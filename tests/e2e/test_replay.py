@@ -12,12 +12,12 @@ import threading
 import httpx
 import pytest
 
-from services.actions.projection import ImsProjection
+from services.actions.projector.projection import ImsProjection
 from services.bootstrap import build_container
 from services.cli.replay import read_model_digests
 from services.common.digest import digests
 from services.common.settings import PROJECT_ROOT
-from services.ingest.synthetic import Mix, dumps, gstr1_return, make_universe
+from services.demo.synthetic import Mix, dumps, gstr1_return, make_universe
 from services.replay import rebuild_only
 from tests.support.processes import wait_until
 

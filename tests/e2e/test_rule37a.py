@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.common.periods import Period
+from services.common.gst.periods import Period
 from tests.support.gstr2b_flow import clock, file_gstr1, gstr3b, save, statement
 from tests.support.gstr2b_oracle import Action, fresh_gstin, rupees, supply
 

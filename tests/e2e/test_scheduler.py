@@ -8,7 +8,7 @@ import signal
 import pytest
 from sqlalchemy import text
 
-from services.common.periods import gst_today
+from services.common.gst.periods import gst_today
 from tests.support.ingest_helpers import read_log
 from tests.support.live import spawn_cli
 from tests.support.processes import wait_until

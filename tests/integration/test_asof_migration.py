@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from services.actions import snapshots
+from services.actions.views import snapshots
 from services.common.migrations import downgrade, upgrade
 
 pytestmark = pytest.mark.integration

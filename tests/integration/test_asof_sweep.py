@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import text
 
-from services.actions import snapshot_step, snapshots
+from services.actions.views import snapshot_step, snapshots
 from services.bootstrap import build_container
 
 pytestmark = pytest.mark.integration

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from services.actions import bulk_apply, history, outbox, store
 from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.model import ActionRequest, ImsDocument
-from services.actions.projection import ImsProjection
+from services.actions.notifier import outbox
+from services.actions.projector import bulk_apply, store
+from services.actions.projector.projection import ImsProjection
+from services.actions.views import history
 from services.common.digest import digests, table_digest
 from services.common.envelope import Envelope
 from services.common.runner import Delivered

@@ -6,7 +6,8 @@ import json
 
 from sqlalchemy import text
 
-from services.actions import history, outbox
+from services.actions.notifier import outbox
+from services.actions.views import history
 from services.common.db import make_engine
 from services.common.migrations import downgrade, upgrade
 

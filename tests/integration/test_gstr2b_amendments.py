@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import text
 
-from services.actions import store
 from services.actions.domain.model import ImsDocument
-from services.common.periods import Period
+from services.actions.projector import store
+from services.common.gst.periods import Period
 from services.gstr2b import builder
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, text
 
-from services.common.periods import Period, gst_today
-from services.ingest.synthetic import Mix, dumps, gstr1_return, make_universe
+from services.common.gst.periods import Period, gst_today
+from services.demo.synthetic import Mix, dumps, gstr1_return, make_universe
 
 PLAIN = Mix(credit_notes=0, debit_notes=0, invoice_amendments=0, note_amendments=0, reverse_charge=0,
             pos_ineligible=0, sez=0, via_operator=0)  # fmt: skip

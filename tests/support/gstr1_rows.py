@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
-from services.common.gstin import check_character
-from services.common.periods import Period
+from services.common.gst.gstin import check_character
+from services.common.gst.periods import Period
 from services.ingest.checking import CheckContext
 
 T = TypeVar("T")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from services.common.gstin import check_character
+from services.common.gst.gstin import check_character
 
 HEADS = ("igst", "cgst", "sgst", "cess")
 BLOCKS = ("itcavl", "itcunavl", "itcrev", "itcRejected")

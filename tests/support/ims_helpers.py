@@ -11,7 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from services.common.gstin import check_character
+from services.common.gst.gstin import check_character
 
 CENT = Decimal("0.01")
 _serial = itertools.count(1)

@@ -13,7 +13,7 @@ from kafka import KafkaConsumer, TopicPartition
 from services.bootstrap import load_codec
 from services.common import topics
 from services.common.envelope import Envelope
-from services.common.gstin import check_character
+from services.common.gst.gstin import check_character
 from services.common.settings import EVENTS_TOPIC, Settings
 from tests.support.processes import wait_until
 

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from services.actions.projection import ImsProjection
+from services.actions.projector.projection import ImsProjection
 from services.common import tokens
 from services.common.digest import digests
-from services.common.gstin import parse_gstin
+from services.common.gst.gstin import parse_gstin
 from services.common.settings import PROJECT_ROOT
 from tests.support.ingest_helpers import logged_events, read_events
 

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine
 from services.common.db import sqlalchemy_url
 from services.common.embedded.ports import free_port
 from services.common.settings import PROJECT_ROOT, Settings
-from services.ingest.synthetic import dumps, gstr1_return, make_universe
+from services.demo.synthetic import dumps, gstr1_return, make_universe
 from tests.e2e.test_ims_up import _healthy, _start
 from tests.support.chaos import PLAIN, quiet
 from tests.support.processes import wait_until

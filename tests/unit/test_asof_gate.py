@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.actions.asof import Busy, Gate, parse_instant
+from services.actions.views.asof import Busy, Gate, parse_instant
 from services.common.settings import ENV_VARS, Settings
 
 

@@ -1,7 +1,7 @@
 from dataclasses import replace
 from datetime import date
 
-from services.common.periods import Period
+from services.common.gst.periods import Period
 from services.ingest.domain.classification import Route, classify
 from services.ingest.domain.documents import Document
 

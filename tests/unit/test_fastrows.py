@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 
 from services.common import jsonstream
 from services.common.jsonstream import DECODER, JsonStream
+from services.demo.synthetic import demo_dataset, dumps
 from services.ingest import fastrows
 from services.ingest.checking import EVENT, FIELD, CheckContext, Checked, _codec, check_rows
 from services.ingest.domain.gstr1 import TABLES
 from services.ingest.returnstream import read_rows
-from services.ingest.synthetic import demo_dataset, dumps
 from tests.support.gstr1_rows import DECLINABLE, Draws, Lit, break_once, broken_case, valid_case, write
 
 pytestmark = pytest.mark.skipif(

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.common.gstin import (
+from services.common.gst.gstin import (
     ALPHABET,
     GSTIN_STATE_CODES,
     VALID_POS_CODES,

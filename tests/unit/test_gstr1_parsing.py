@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from services.common.periods import Period
+from services.common.gst.periods import Period
 from services.ingest.domain.gstr1 import Locator, ReturnRejected, read_return, validate_return_header
 
 EXAMPLES = Path("/work/shared/examples")

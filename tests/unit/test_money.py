@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.common.money import InvalidAmount, format_rupees, paise_to_decimal, to_paise
+from services.common.gst.money import InvalidAmount, format_rupees, paise_to_decimal, to_paise
 
 
 def test_decimal_rupees_become_exact_paise():

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.common.periods import (
+from services.common.gst.periods import (
     IMS_POLICY_START,
     InvalidPeriod,
     Period,

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from services.common import jsonstream
 from services.common.jsonstream import JsonStream, MalformedJson
+from services.demo.synthetic import demo_dataset, dumps, large_return
 from services.ingest.body import BodyTooLarge, RawReturn
 from services.ingest.domain.gstr1 import ReturnReader, ReturnRejected, read_return
 from services.ingest.returnstream import read_entries, read_header
-from services.ingest.synthetic import demo_dataset, dumps, large_return
 
 EXAMPLES = Path("/work/shared/examples")
 

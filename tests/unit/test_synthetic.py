@@ -9,12 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.common.gstin import parse_gstin
-from services.common.periods import Period, financial_year_of
-from services.ingest.domain.gstr1 import ReturnContents, read_return
-from services.ingest.domain.sections import section
-from services.ingest.domain.validation import validate_boe
-from services.ingest.synthetic import (
+from services.common.gst.gstin import parse_gstin
+from services.common.gst.periods import Period, financial_year_of
+from services.common.gst.sections import section
+from services.demo.parties import make_pan
+from services.demo.synthetic import (
     Mix,
     bills_of_entry,
     demo_dataset,
@@ -28,7 +27,8 @@ from services.ingest.synthetic import (
     make_universe,
     write_large_return,
 )
-from services.ingest.synthetic_parties import make_pan
+from services.ingest.domain.gstr1 import ReturnContents, read_return
+from services.ingest.domain.validation import validate_boe
 
 UNIVERSE = make_universe(42)
 BUSY = Mix(0.1, 0.05, 0.08, 0.04, 0.05, 0.05, 0.05, 0.05)

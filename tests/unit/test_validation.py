@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from services.common.gstin import parse_gstin
-from services.common.periods import Period
+from services.common.gst.gstin import parse_gstin
+from services.common.gst.periods import Period
 from services.ingest.domain.documents import Document
 from services.ingest.domain.gstr1 import read_return
 from services.ingest.domain.validation import (

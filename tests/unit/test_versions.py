@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from services.common.periods import Period
+from services.common.gst.periods import Period
 from services.ingest.domain.documents import Document, Item
 from services.ingest.domain.versions import document_key, original_key, version_hash
 

@@ -5,7 +5,7 @@ to jsonb: measured 40% of the statement that applies 50,000 bulk items, the larg
 path now writes one array per field (`doc_keys`, `sections`, `numbers`, `doc_dates`, `actions`,
 `remarks`, and the four liability add-backs, NULL where none applies) and leaves `record` NULL; the
 notifier turns those arrays into the very same `SupplierNotified` record when it sends
-(`services/actions/outbox.py`). Rows written item by item (small SAVE / RESET requests) keep the full
+(`services/actions/notifier/outbox.py`). Rows written item by item (small SAVE / RESET requests) keep the full
 record, which costs nothing there.
 
 Existing rows need no rewrite: each keeps its `record`, which the notifier reads as before. The check
@@ -15,11 +15,11 @@ History. Each document a set-based chunk changes still gets its own `ims_history
 (recipient, doc_key, position) finds a document's history), but only with what differs per document:
 `what`, `prev` and `remarks`, next to the event id. What the whole event shares (type, time, actor,
 reference id) is stored once, in `ims_history_events`. Such rows have no `detail`; the read side
-(`services/actions/history.py`) builds it, and the other columns, exactly as they were stored before.
+(`services/actions/views/history.py`) builds it, and the other columns, exactly as they were stored before.
 Existing rows keep their full form and are read as they are.
 
 Bulk plans. A bulk action is now published chunk by chunk, one Kafka transaction each
-(`services/actions/bulk_publish.py`); a request with an Idempotency-Key first stores its encoded chunks in
+(`services/actions/commands/bulk_publish.py`); a request with an Idempotency-Key first stores its encoded chunks in
 `bulk_plans`, so a retry after a failure part-way republishes exactly those chunks.
 
 Revision ID: 0016

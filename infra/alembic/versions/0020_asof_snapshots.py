@@ -15,7 +15,7 @@ Revision ID: 0020
 from alembic import op
 from sqlalchemy import text
 
-from services.actions.snapshots import template_name
+from services.actions.views.snapshots import template_name
 
 revision = "0020"
 down_revision = "0019"

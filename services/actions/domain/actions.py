@@ -18,7 +18,7 @@ from services.actions.domain.model import (
     evolve,
 )
 from services.actions.domain.pending import policy_period, reduction_applies
-from services.common.periods import IMS_POLICY_START
+from services.common.gst.periods import IMS_POLICY_START
 from services.common.quoting import shown
 
 MAX_REMARKS = 250

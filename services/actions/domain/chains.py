@@ -22,7 +22,7 @@ one return period a filed amendment changes no more than a filed original does.
 from __future__ import annotations
 
 from services.actions.domain.model import ImsDocument
-from services.common.periods import Period
+from services.common.gst.periods import Period
 
 SEPARATOR = "@"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 
 from services.actions.domain.model import REJECT, ImsDocument
-from services.common.periods import IMS_POLICY_START, Period, gstr3b_due_date
+from services.common.gst.periods import IMS_POLICY_START, Period, gstr3b_due_date
 
 ORIGINAL_CREDIT_NOTES = frozenset({"b2bcn", "isdcn"})
 CREDIT_NOTE_AMENDMENTS = frozenset({"b2bcna", "isdcna"})

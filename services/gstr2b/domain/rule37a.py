@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from services.common.periods import Period
+from services.common.gst.periods import Period
 
 REVERSED_SECTIONS = ("b2b", "b2ba", "cdnr", "cdnra")  # GSTR-2B sections of the nonrevsup bucket
 MAX_PERIODS = 36

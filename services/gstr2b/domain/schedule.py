@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.common.periods import Period, gstr2b_generation_date
+from services.common.gst.periods import Period, gstr2b_generation_date
 
 
 def statement_period(period: Period, quarterly: bool) -> Period:

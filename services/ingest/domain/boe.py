@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from services.common.periods import BOE_FORM, Period
+from services.common.gst.periods import BOE_FORM, Period
+from services.common.gst.sections import boe_section
 from services.ingest.domain.checker import Checker
 from services.ingest.domain.documents import Document
 from services.ingest.domain.problems import Problem, problem
@@ -21,7 +22,6 @@ from services.ingest.domain.rules import (
     parse_gstin_field,
     parse_port_code,
 )
-from services.ingest.domain.sections import boe_section
 
 FIELDS = frozenset(
     (

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.common.periods import section_16_4_deadline
+from services.common.gst.periods import section_16_4_deadline
+from services.common.gst.sections import section
 from services.ingest.domain.documents import Document
-from services.ingest.domain.sections import section
 
 TARGET_IMS = "ims"
 TARGET_GSTR2B = "gstr2b"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.common.periods import Period
+from services.common.gst.periods import Period
 
 
 @dataclass(frozen=True, slots=True)

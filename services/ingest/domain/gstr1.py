@@ -24,12 +24,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from services.common.gstin import Gstin, InvalidGstin, parse_gstin
-from services.common.periods import MONTHLY_FORMS, QUARTERLY_FORMS, Period, financial_year_of, fy_label_of
+from services.common.gst.gstin import Gstin, InvalidGstin, parse_gstin
+from services.common.gst.periods import MONTHLY_FORMS, QUARTERLY_FORMS, Period, financial_year_of, fy_label_of
+from services.common.gst.sections import section
 from services.common.quoting import shown
 from services.ingest.domain.documents import Document
 from services.ingest.domain.problems import Problem, problem
-from services.ingest.domain.sections import section
 from services.ingest.domain.validation import (
     ECO_TABLES,
     DocContext,

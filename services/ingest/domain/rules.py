@@ -11,14 +11,12 @@ from collections.abc import Collection
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from services.common.gstin import VALID_POS_CODES, Gstin, InvalidGstin, parse_gstin
-from services.common.money import InvalidAmount, to_paise
-from services.common.periods import Period
+from services.common.gst.gstin import VALID_POS_CODES, Gstin, InvalidGstin, parse_gstin
+from services.common.gst.money import InvalidAmount, to_paise
+from services.common.gst.periods import GST_START, LAST_SUPPORTED_DATE, Period
 from services.common.quoting import shown
 from services.ingest.domain.problems import Problem, problem
 
-GST_START = date(2017, 7, 1)
-LAST_SUPPORTED_DATE = date(2099, 12, 31)
 RATE_40_FROM = date(2025, 9, 22)
 VALID_RATES = frozenset(
     Decimal(rate) for rate in ("0", "0.1", "0.25", "1", "1.5", "3", "5", "6", "7.5", "12", "18", "28", "40")

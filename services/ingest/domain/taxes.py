@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.common.money import format_rupees
+from services.common.gst.money import format_rupees
 from services.ingest.domain.documents import Item
 from services.ingest.domain.problems import Problem, problem
 from services.ingest.domain.rules import DIFF_PERCENT, SEZ_INVOICE_TYPES

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-from services.common.gstin import Gstin
-from services.common.periods import Period
+from services.common.gst.gstin import Gstin
+from services.common.gst.periods import Period
+from services.common.gst.sections import section_for
 from services.ingest.domain.boe import validate_boe
 from services.ingest.domain.checker import Checker
 from services.ingest.domain.documents import Document, Item
@@ -37,7 +38,6 @@ from services.ingest.domain.rules import (
     parse_pos,
     parse_rate,
 )
-from services.ingest.domain.sections import section_for
 from services.ingest.domain.taxes import check_item_taxes, check_value
 
 __all__ = [

@@ -14,9 +14,9 @@ from datetime import date
 
 import orjson
 
-from services.common.periods import financial_year_of
+from services.common.gst.periods import financial_year_of
+from services.common.gst.sections import section
 from services.ingest.domain.documents import Document
-from services.ingest.domain.sections import section
 
 _NOT_CONTENT = frozenset({"deleted", "extra"})
 

@@ -388,7 +388,7 @@ static int alphabet_code(unsigned char ch) {
     return -1;
 }
 
-/* A GSTIN by services/common/gstin.py: state, PAN, entity code, letter, check character. */
+/* A GSTIN by services/common/gst/gstin.py: state, PAN, entity code, letter, check character. */
 static int gstin_(const unsigned char *s, Py_ssize_t n) {
     if (n != 15) return 0;
     for (int k = 0; k < 15; k++)

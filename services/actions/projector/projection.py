@@ -14,11 +14,11 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, text
 
-from services.actions import bulk_apply, filed, periods
-from services.actions.batch import Batch, Key, position
 from services.actions.domain import chains
 from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.model import REJECT, ActionRequest, ImsDocument
+from services.actions.projector import bulk_apply, filed, periods
+from services.actions.projector.batch import Batch, Key, position
 from services.common.runner import Delivered, message_context
 from services.gstr2b import generation, reversals
 

@@ -6,13 +6,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from services.actions.records import dmy, getinv_record
-from services.actions.store import COLUMNS, _from_row
+from services.actions.projector.store import COLUMNS, _from_row
+from services.actions.views.records import getinv_record
 from services.api.common import encode_cursor
-from services.api.money_json import money
 from services.archive import eventlog
-from services.bootstrap import Container
 from services.common.envelope import Envelope
+from services.common.gst.periods import dmy
+from services.common.money_json import money
+from services.common.ports import Ports
 from services.common.settings import EVENTS_TOPIC
 
 CREDIT_NOTES = ("b2bcn", "b2bcna")
@@ -101,7 +102,7 @@ def _added_back(conn: Connection, supplier: str, rtnprd: str | None) -> list[dic
     ]
 
 
-def advance_clock(container: Container, today: str, actor: str) -> int:
+def advance_clock(container: Ports, today: str, actor: str) -> int:
     with container.engine.connect() as conn:
         recipients = [
             r

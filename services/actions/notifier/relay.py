@@ -16,18 +16,18 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from services.actions import outbox
+from services.actions.notifier import outbox
 from services.archive import eventlog
-from services.bootstrap import Container
 from services.common import failpoints
 from services.common.envelope import Envelope
+from services.common.ports import Ports
 from services.common.settings import NOTIFICATIONS_TOPIC
 
 log = structlog.get_logger()
 NAMESPACE = uuid.UUID("6f1c9f4e-2f4b-4b8e-9a51-3d7f0c2f9a10")
 
 
-def relay_once(container: Container, limit: int = 1000) -> int:
+def relay_once(container: Ports, limit: int = 1000) -> int:
     """Move up to `limit` unsent outbox rows into the event log and mark them sent, in one transaction."""
     topic = container.settings.topic(NOTIFICATIONS_TOPIC)
     with container.engine.begin() as conn:
@@ -69,7 +69,7 @@ def event_id(cause: str, supplier: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{cause}|{supplier}"))
 
 
-def run(container: Container, stop: threading.Event, idle_wait: float = 0.5) -> None:
+def run(container: Ports, stop: threading.Event, idle_wait: float = 0.5) -> None:
     log.info("notifier_started")
     while not stop.is_set():
         try:

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from services.actions import store
 from services.actions.domain.model import ImsDocument
+from services.actions.projector import store
 from services.common.runner import Delivered
 
 Key = tuple[str, str]

@@ -17,8 +17,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import IO, Any
 
-from services.common.gstin import check_character
-from services.common.periods import Period
+from services.common.gst.gstin import check_character
+from services.common.gst.periods import Period
 
 STATE_ABBREVIATIONS: dict[str, str] = {
     "27": "MH", "29": "KA", "33": "TN", "07": "DL", "24": "GJ", "09": "UP", "19": "WB", "32": "KL",

@@ -16,9 +16,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from services.common.periods import Period
-from services.ingest import synthetic_parties as sp
-from services.ingest.synthetic_parties import Row, Universe, dump, dumps, make_gstin, make_universe
+from services.common.gst.periods import Period
+from services.demo import parties as sp
+from services.demo.parties import Row, Universe, dump, dumps, make_gstin, make_universe
 
 __all__ = [
     "Filing", "Mix", "Universe", "bills_of_entry", "demo_dataset", "dump", "dumps", "eco_return",

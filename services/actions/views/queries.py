@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from services.actions.bulk_apply import ALLOWED
 from services.actions.domain.model import ACTION_NAMES, ImsDocument
-from services.actions.store import COLUMNS, _from_row
-from services.ingest.domain.sections import SECTIONS
+from services.actions.projector.bulk_apply import ALLOWED
+from services.actions.projector.store import COLUMNS, _from_row
+from services.common.gst.sections import SECTIONS
 
 GROUPS = ("all_oth", "inv_supp_isd", "imp_gds")
 STATUS_CODES = {

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.actions.batch import Batch, Key
 from services.actions.domain import chains
 from services.actions.domain.filings import FilingFacts, decide_filing, supersedes
 from services.actions.domain.model import ImsDocument, evolve
+from services.actions.projector.batch import Batch, Key
 from services.common.runner import Delivered
 
 

@@ -23,17 +23,17 @@ from collections.abc import Sequence
 import structlog
 from sqlalchemy import Connection, text
 
-from services.actions import asof_log, snapshots
-from services.actions.asof_apply import Replayer
-from services.actions.asof_log import Position
-from services.actions.snapshots import Snapshot
-from services.bootstrap import Container
+from services.actions.views import asof_log, snapshots
+from services.actions.views.asof_apply import Replayer
+from services.actions.views.asof_log import Position
+from services.actions.views.snapshots import Snapshot
+from services.common.ports import Ports
 from services.common.settings import EVENTS_TOPIC
 
 log = structlog.get_logger()
 
 
-def run_pass(container: Container, recipients: Sequence[str] | None = None) -> list[Snapshot]:
+def run_pass(container: Ports, recipients: Sequence[str] | None = None) -> list[Snapshot]:
     """Sweep, then bring every recipient with new placed events (or the named ones) up to date."""
     live = container.settings.db_schema
     retired = sweep(container)
@@ -60,7 +60,7 @@ def _window(conn: Connection, live: str, reset: bool) -> tuple[int, int]:
     return watermark, max(watermark, int(top or 0))
 
 
-def _due(conn: Connection, container: Container, watermark: int, top: int) -> list[str]:
+def _due(conn: Connection, container: Ports, watermark: int, top: int) -> list[str]:
     live, settings = container.settings.db_schema, container.settings
     rows = conn.execute(
         text(
@@ -73,7 +73,7 @@ def _due(conn: Connection, container: Container, watermark: int, top: int) -> li
     return [r for (r,) in rows]
 
 
-def refresh(container: Container, recipient: str) -> list[Snapshot]:
+def refresh(container: Ports, recipient: str) -> list[Snapshot]:
     """Cut every snapshot the recipient's placed events call for; one builder per recipient at a time."""
     key = snapshots.lock_key(f"{container.settings.db_schema}/build/{recipient}")
     built: list[Snapshot] = []
@@ -89,7 +89,7 @@ def refresh(container: Container, recipient: str) -> list[Snapshot]:
     return built
 
 
-def _next(container: Container, recipient: str) -> Snapshot | None:
+def _next(container: Ports, recipient: str) -> Snapshot | None:
     """Trial on the latest snapshot's tables, then (if a cut is due) the copy. From no snapshot, the trial
     runs on a clone of the empty template, which then becomes the snapshot itself."""
     settings, live = container.settings, container.settings.db_schema
@@ -187,7 +187,7 @@ def _keep(replayer: Replayer, schema: str, base: Snapshot | None, applied: list[
     return snapshot
 
 
-def sweep(container: Container) -> int:
+def sweep(container: Ports) -> int:
     """Drop snapshots of an older migration, emptied by a crash, beyond the newest IMS_SNAPSHOT_KEEP of a
     recipient (except the last of each month), and schemas under the prefix that no catalog row names.
     Returns how many were dropped for a reason other than age (the step then looks at every recipient)."""
@@ -224,7 +224,7 @@ def sweep(container: Container) -> int:
     return len(broken | stray)
 
 
-def drop_all(container: Container) -> int:
+def drop_all(container: Ports) -> int:
     """Every snapshot goes (after `ims replay`, whose projection code may differ from theirs); the next pass
     looks at every recipient again."""
     live = container.settings.db_schema

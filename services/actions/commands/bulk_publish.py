@@ -3,7 +3,7 @@
 Older versions published a bulk action chunk by chunk, each its own Kafka transaction, and kept a keyed
 request's encoded chunks (`bulk_plans`) until its answer was recorded, so a retry could republish exactly
 those chunks. Requests now append all their chunks to the event log in the transaction that records the
-answer (services/actions/handlers.py), so nothing new is stored here; a retry of such an old request
+answer (services/actions/commands/handlers.py), so nothing new is stored here; a retry of such an old request
 appends its stored chunks to the log (the projector skips the chunks it already applied, by reference id
 and chunk number) and records the stored answer, all in one transaction.
 """

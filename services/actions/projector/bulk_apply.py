@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from services.actions import outbox, store
 from services.actions.domain.actions import IMPORT_SECTIONS, MAX_REMARKS
 from services.actions.domain.pending import CREDIT_NOTE_AMENDMENTS, ORIGINAL_CREDIT_NOTES, SUPPLY_AMENDMENTS
+from services.actions.notifier import outbox
+from services.actions.projector import store
 from services.common.copy import copy_columns
-from services.common.periods import IMS_POLICY_START
+from services.common.gst.periods import IMS_POLICY_START
 
 _EVENT_FIELDS = ("recipient", "position", "event_id", "event_type", "at", "actor", "reference")
 SQL_MIN_ITEMS = 500  # SAVE / RESET chunks this large go through SQL too; every BULK chunk does
@@ -88,7 +89,7 @@ def _of(field: str, kind: str = "text") -> str:
     return f"(CAST(:{field} AS {kind}[]))[i.m + 1]"
 
 
-# the outbox in its compact form (services/actions/outbox.py): arrays in item order, add-backs NULL but for
+# the outbox in its compact form (services/actions/notifier/outbox.py): arrays in item order, add-backs NULL but for
 # rejected credit notes; every aggregate sorts by the same key, so PostgreSQL sorts each group once
 _ADDBACKS = ", ".join(
     f"array_agg(CASE WHEN addback THEN {head} END ORDER BY idx)" for head in ("igst", "cgst", "sgst", "cess")

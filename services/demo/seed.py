@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from services.bootstrap import Container
+from services.demo.synthetic import demo_dataset, dumps
 from services.ingest.body import RawReturn
-from services.ingest.handlers import file_boes, file_return
-from services.ingest.synthetic import demo_dataset, dumps
+from services.ingest.handlers import IngestPorts, file_boes, file_return
 
 
-def load_demo(container: Container, seed: int = 7) -> Iterator[dict[str, Any]]:
+def load_demo(container: IngestPorts, seed: int = 7) -> Iterator[dict[str, Any]]:
     for filing in demo_dataset(seed):
         raw = dumps(filing.payload).encode()
         payload = json.loads(raw, parse_float=Decimal)

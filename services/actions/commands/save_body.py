@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from services.actions.handlers import CommandRefused, Item, parse_item
+from services.actions.commands.handlers import Item, parse_item
+from services.common.commands import CommandRefused
+from services.common.gst.sections import SECTION_BY_KEY
 from services.common.jsonstream import JsonStream, RecordRefused, TooManyRecords, flat_record, flat_value
 from services.common.quoting import shown
-from services.ingest.domain.sections import SECTION_BY_KEY
 
 MAX_FIELDS = 64  # a GETINV record echoed back has about 30
 MAX_VALUE_CHARS = 1 << 16  # a text value of a record (remarks: 250)

@@ -15,28 +15,26 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from services.actions import bulk_publish, queries, store
+from services.actions.commands import bulk_publish
 from services.actions.domain import chains
 from services.actions.domain.actions import check_action
 from services.actions.domain.model import ActionRequest, ImsDocument, Refusal
 from services.actions.domain.pending import reduction_applies
+from services.actions.projector import store
+from services.actions.views import queries
 from services.archive import eventlog
-from services.bootstrap import Container
 from services.common import failpoints, requests
 from services.common.envelope import Envelope
-from services.common.money import InvalidAmount, to_paise
-from services.common.periods import Period, financial_year_of, parse_gstn_date
+from services.common.gst.money import InvalidAmount, to_paise
+from services.common.gst.periods import financial_year_of, parse_gstn_date
+from services.common.gst.references import new_reference
+from services.common.gst.sections import SECTION_BY_KEY
+from services.common.ports import Ports
 from services.common.quoting import shown
 from services.common.settings import EVENTS_TOPIC
-from services.ingest.domain.sections import SECTION_BY_KEY
-from services.ingest.handlers import new_reference
 
 ACTION_CHUNK = 5000
 Key = tuple[str, str]
-
-
-class CommandRefused(ValueError):
-    """The whole request is refused (4xx); nothing was published."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +76,7 @@ LOCATOR_CHARS = {"stin": 24, "inum": 24, "nt_num": 24, "boenum": 24, "doc_id": 6
 
 def parse_item(section: str, record: dict[str, Any], reset: bool) -> Item:
     """One SAVE / RESET record as an Item: the request, or the refusal naming the field. Records are read
-    one at a time from the body (services/actions/save_body.py) and only their Items are kept."""
+    one at a time from the body (services/actions/commands/save_body.py) and only their Items are kept."""
     locator: dict[str, Any] = {
         k: (record[k] if isinstance(record[k], str) else repr(record[k]))[:limit]
         for k, limit in LOCATOR_CHARS.items()
@@ -120,13 +118,13 @@ INVALID_IDENTITY = Refusal(
 )
 
 
-def today_of(container: Container, recipient: str) -> str:
+def today_of(container: Ports, recipient: str) -> str:
     with container.engine.connect() as conn:
         value = conn.execute(text("SELECT today FROM ims_clock WHERE recipient = :r"), {"r": recipient}).scalar()
     return value.isoformat() if value else ""
 
 
-def check_items(container: Container, recipient: str, items: list[Item]) -> list[Item]:
+def check_items(container: Ports, recipient: str, items: list[Item]) -> list[Item]:
     docs = {(recipient, i.document.doc_key): i.document for i in items if i.document is not None}
     wanted = {(recipient, i.request.doc_key) for i in items if i.request and i.document is None and not i.allowed}
     if wanted:
@@ -175,7 +173,7 @@ def _live_links(conn: Connection, recipient: str, items: list[Item], docs: dict[
 
 
 def submit(
-    container: Container,
+    container: Ports,
     recipient: str,
     request_type: str,
     items: Sequence[Item],
@@ -235,7 +233,7 @@ def _errors(items: Iterable[Item]) -> dict[str, list[dict[str, Any]]]:
 
 
 def bulk_items(
-    container: Container,
+    container: Ports,
     selection: queries.Selection,
     action: str,
     remarks: str | None,
@@ -281,34 +279,8 @@ def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: di
     return Item(doc.section, {"stin": doc.supplier, "doc_id": doc.doc_key}, request, document=doc)
 
 
-def period_event(
-    container: Container,
-    recipient: str,
-    event_type: str,
-    record: dict[str, Any],
-    actor: str,
-    answer: tuple[str, str, dict[str, Any]] | None = None,
-) -> None:
-    """Log one period event; `answer` (reference id, kind, REQSTS answer) is recorded in the same transaction."""
-    topic = container.settings.topic(EVENTS_TOPIC)
-    with container.engine.begin() as conn:
-        eventlog.append_records(
-            conn, container.codec, topic, [(recipient, Envelope(event_type, 1, actor=actor), record)]
-        )
-        if answer is not None:
-            reference, kind, response = answer
-            requests.record(conn, reference, kind, recipient, response, None)
-
-
-def check_period(text_value: str, field: str = "rtnprd") -> str:
-    try:
-        return Period.parse(text_value).mmyyyy
-    except ValueError as exc:
-        raise CommandRefused(f"{field}: {exc}") from None
-
-
 def execute(
-    container: Container,
+    container: Ports,
     recipient: str,
     request_type: str,
     make_items: Callable[[], list[Item]],

@@ -10,8 +10,8 @@ import json
 
 from sqlalchemy import Connection, text
 
-from services.actions import store
-from services.actions.batch import POSITION_SCALE
+from services.actions.projector import store
+from services.actions.projector.batch import POSITION_SCALE
 from services.common.runner import Delivered
 
 

@@ -12,6 +12,8 @@ from services.common.quoting import shown
 MONTHLY_FORMS = frozenset({"R1", "R1A"})
 QUARTERLY_FORMS = frozenset({"IFF", "R5", "R6"})
 BOE_FORM = "BOE"
+GST_START = date(2017, 7, 1)  # the first day of GST; no document is dated before it
+LAST_SUPPORTED_DATE = date(2099, 12, 31)  # our rule: later dates are refused as typos
 INDIA = timezone(timedelta(hours=5, minutes=30), "IST")  # GST days, cut-offs and due dates are Indian days
 
 # ASCII digits only, here and in every period or date the API reads: `\d` and int() also take other
@@ -162,3 +164,11 @@ def gst_today(now: datetime | None = None) -> date:
     """The calendar day in India at `now` (default: this instant). Only the scheduler asks: projections
     receive time as ClockAdvanced events."""
     return (now or datetime.now(UTC)).astimezone(INDIA).date()
+
+
+def dmy(iso: str | None) -> str | None:
+    """An ISO date (YYYY-MM-DD) in GSTN's DD-MM-YYYY; None stays None."""
+    if not iso:
+        return None
+    year, month, day = iso.split("-")
+    return f"{day}-{month}-{year}"

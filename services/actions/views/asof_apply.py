@@ -17,11 +17,12 @@ from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Connection, text
 
-from services.actions.asof_log import Position
-from services.actions.projection import ImsProjection
+from services.actions.projector.projection import ImsProjection
+from services.actions.views.asof_log import Position
 from services.archive.history import ArchivedMessage
-from services.bootstrap import Container, load_codec
+from services.common.codec import Codec
 from services.common.envelope import H_EPOCH
+from services.common.ports import Ports
 from services.common.runner import Delivered, ProjectionRunner
 from services.common.settings import EVENTS_TOPIC
 
@@ -32,14 +33,14 @@ ANALYZED = ("ims_documents", "ims_counts", "gstr2b_versions", "gstr2b_lines", "i
 
 
 class Replayer:
-    def __init__(self, conn: Connection, container: Container, recipient: str, current: int, *, fresh: bool):
+    def __init__(self, conn: Connection, container: Ports, recipient: str, current: int, *, fresh: bool):
         settings = container.settings
         self.conn, self.live, self.recipient, self.current = conn, settings.db_schema, recipient, current
         self.topic = settings.topic(EVENTS_TOPIC)
         self.runner = ProjectionRunner(
             ImsProjection(self.topic),
             container.engine,
-            load_codec(),
+            Codec.from_directories(),
             lambda: None,  # type: ignore[arg-type,return-value]
             skip_unknown=settings.skip_unknown_events,
         )

@@ -6,19 +6,12 @@ from typing import Any
 
 from services.actions.domain.model import ImsDocument
 from services.actions.domain.pending import policy_period
-from services.api.money_json import money
-from services.common.periods import IMS_POLICY_START
+from services.common.gst.periods import IMS_POLICY_START, dmy
+from services.common.money_json import money
 
 NOTE_SECTIONS = frozenset({"b2bdn", "b2bdna", "b2bcn", "b2bcna", "isdcn", "isdcna"})
 IMPORT_SECTIONS = frozenset({"impg", "impga", "impgsez", "impgseza"})
 SOURCE_FORMS = {"R1": "R1", "R1A": "R1A", "IFF": "IFF", "R5": "R5", "R6": "R6", "BOE": "ICEGATE"}
-
-
-def dmy(iso: str | None) -> str | None:
-    if not iso:
-        return None
-    year, month, day = iso.split("-")
-    return f"{day}-{month}-{year}"
 
 
 def getinv_record(doc: ImsDocument) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from services.actions.projection import ImsProjection
+from services.actions.projector.projection import ImsProjection
 
 RELATIONS = (*ImsProjection.tables, "notification_outbox")
 # Written by the projection, never read by it nor by an as-of answer: emptied before a snapshot is kept.

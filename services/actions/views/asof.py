@@ -2,7 +2,7 @@
 
 The state at an instant is the IMS projection applied to the recipient's events, in the projector's order,
 that occurred at or before it. A snapshot that holds the recipient's first N events, none of which occurred
-after the instant, is that state after N (`services/actions/snapshots.py`); the view applies the events
+after the instant, is that state after N (`services/actions/views/snapshots.py`); the view applies the events
 after those N that occurred by the instant. It works inside one transaction on the snapshot's own tables
 and rolls it back after the answer: nothing is copied, and a process killed mid-call leaves nothing, since
 PostgreSQL undoes the transaction of a session whose client went away (checked every second). Without a
@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
-from services.actions import asof_log, snapshots
-from services.actions.asof_apply import Replayer
-from services.bootstrap import Container
+from services.actions.views import asof_log, snapshots
+from services.actions.views.asof_apply import Replayer
+from services.common.ports import Ports
 from services.common.settings import EVENTS_TOPIC
 
 APPLICATION_NAME = "ims-asof"
@@ -78,7 +78,7 @@ class Gate:
 
 
 @contextlib.contextmanager
-def as_of(container: Container, recipient: str, instant: str, *, from_snapshots: bool = True) -> Iterator[Connection]:
+def as_of(container: Ports, recipient: str, instant: str, *, from_snapshots: bool = True) -> Iterator[Connection]:
     """A connection whose search path shows the recipient's IMS tables as they stood at `instant` (UTC
     text from `parse_instant`). `from_snapshots=False` always starts from the first event (the reference
     the snapshots are tested against)."""
