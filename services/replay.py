@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -183,14 +182,3 @@ def replay(container: Container, names: list[str], source: str = "kafka", keep_r
             if not keep_retired:
                 conn.execute(text(f"DROP SCHEMA IF EXISTS {retired_schema} CASCADE"))
     return applied
-
-
-def rebuild_only(container: Container, names: list[str], schema: str, source: str = "kafka") -> Engine:
-    """Rebuild into a separate schema without switching (for comparisons); the caller disposes the engine."""
-    assert container.settings.database_url
-    engine = make_engine(container.settings.database_url, schema)
-    upgrade(engine, schema)
-    factories = projection_factories(replace(container.settings, db_schema=schema))
-    for name in names:
-        rebuild(container, factories[name](), engine, source)
-    return engine

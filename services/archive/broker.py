@@ -15,7 +15,6 @@ from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
 from services.common.envelope import H_EPOCH
-from services.common.producer import PublishError
 from services.common.topics import EndOffsets, ensure_topics
 
 Partition = tuple[str, int]
@@ -38,6 +37,10 @@ class Placed:
     headers: list[tuple[str, bytes]]
     payload: bytes
     timestamp_ms: int
+
+
+class PublishError(RuntimeError):
+    """The broker did not acknowledge every message of a publish call; nothing may be assumed written."""
 
 
 class Diverged(RuntimeError):

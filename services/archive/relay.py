@@ -29,11 +29,10 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from services.archive import placements
-from services.archive.broker import Broker, Diverged, Partition
+from services.archive.broker import Broker, Diverged, Partition, PublishError
 from services.archive.restore import restore
 from services.common import failpoints
 from services.common.envelope import Envelope, EnvelopeError
-from services.common.producer import PublishError
 
 log = structlog.get_logger()
 BROKER_CHECK_SECONDS = 2.0

@@ -62,10 +62,6 @@ class Codec:
     def from_directories(cls, *dirs: Path, upcasters: dict[tuple[str, int], Upcaster] | None = None) -> Codec:
         return cls([s for d in (dirs or (SCHEMA_DIR,)) for s in load_schemas(d)], upcasters)
 
-    @property
-    def event_types(self) -> dict[str, int]:
-        return {name: schema.version for name, schema in self._latest.items()}
-
     def latest(self, event_type: str) -> WriterSchema:
         try:
             return self._latest[event_type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # libpq: first probe after 30 s idle, then every 10 s, the connection is dead after 3 unanswered
@@ -56,8 +56,3 @@ def make_engine(
         pool_timeout=pool_timeout_s,
         connect_args={"options": options, "connect_timeout": connect_timeout_s, **KEEPALIVES},
     )
-
-
-def ping(engine: Engine) -> None:
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))

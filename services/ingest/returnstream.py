@@ -14,8 +14,7 @@ from services.common.gst.gstin import Gstin
 from services.common.gst.periods import Period
 from services.common.jsonstream import JsonStream
 from services.ingest.checking import Checked
-from services.ingest.domain.gstr1 import TABLES, Entry, ReturnReader, ReturnRejected, Table, validate_return_header
-from services.ingest.domain.validation import DocContext
+from services.ingest.domain.gstr1 import TABLES, ReturnRejected, Table, validate_return_header
 
 Opener = Callable[[], IO[bytes]]
 Row = tuple[Table, dict[str, Any], Mapping[str, object] | str | Checked]
@@ -54,17 +53,6 @@ def probe_header(opener: Opener) -> dict[str, Any]:
             else:
                 stream.skip()
     return found
-
-
-def read_entries(opener: Opener, reader: ReturnReader, on_read: Callable[[int], None] | None = None) -> Iterator[Entry]:
-    """Every row of the return as an Entry; raises ReturnRejected / MalformedJson part-way through, so the
-    caller must not act on the entries before the iteration has finished."""
-    last: tuple[dict[str, Any], DocContext, str] | None = None  # rows of one party entry come together
-    for table, party, row in read_rows(opener, on_read):
-        if last is None or last[0] is not party:
-            last = (party, *reader.party(table, party))
-        assert isinstance(row, Mapping)
-        yield reader.entry(table, last[1], last[2], row)
 
 
 class Natives(Protocol):

@@ -16,11 +16,11 @@ from services.cli.replay import read_model_digests
 from services.common.digest import digests
 from services.common.embedded.ports import free_port
 from services.common.settings import Settings
-from services.replay import rebuild_only
 from tests.e2e.test_ims_up import _healthy, _start, _stop_and_check_nothing_left
 from tests.support.live import dumps
 from tests.support.payloads import example
 from tests.support.processes import wait_until
+from tests.support.rebuild import rebuild_only
 
 pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"

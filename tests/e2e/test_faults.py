@@ -16,11 +16,11 @@ from services.common.digest import digests
 from services.common.embedded.ports import free_port, wait_for_port
 from services.common.embedded.postgres import EmbeddedPostgres
 from services.demo.synthetic import Mix, dumps, gstr1_return, make_universe
-from services.replay import rebuild_only
 from tests.support.live import LiveStack, spawn_cli
 from tests.support.notifications import notifications_on_topic
 from tests.support.payloads import example
 from tests.support.processes import wait_until
+from tests.support.rebuild import rebuild_only
 
 pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"
@@ -164,7 +164,7 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
         eco = example("gstr1-eco-9-5.json")
         from services.bootstrap import load_codec
         from services.common.envelope import Envelope
-        from services.common.producer import EventPublisher, Outgoing
+        from tests.support.publisher import EventPublisher, Outgoing
 
         publisher = EventPublisher(load_codec(), kafka_bootstrap)
         topic = stack.settings.topic("ims.events.v1")

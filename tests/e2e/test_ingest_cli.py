@@ -23,7 +23,7 @@ from tests.support.ingest_helpers import (
     raw_return_count,
 )
 from tests.support.live import dumps
-from tests.support.payloads import EXAMPLES, LOCAL_EXAMPLES
+from tests.support.payloads import EXAMPLES
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ def _ims_file(stack, path: Path, *options: str) -> subprocess.CompletedProcess[s
 
 def _example_path() -> Path:
     name = "gstr1-supplier.json"
-    return EXAMPLES / name if (EXAMPLES / name).exists() else LOCAL_EXAMPLES / name
+    return EXAMPLES / name
 
 
 def test_ims_file_prints_the_reqsts_answer_with_status_p_for_the_example_and_publishes_it(live_stack) -> None:  # type: ignore[no-untyped-def]

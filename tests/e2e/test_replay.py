@@ -18,8 +18,8 @@ from services.cli.replay import read_model_digests
 from services.common.digest import digests
 from services.common.settings import PROJECT_ROOT
 from services.demo.synthetic import Mix, dumps, gstr1_return, make_universe
-from services.replay import rebuild_only
 from tests.support.processes import wait_until
+from tests.support.rebuild import rebuild_only
 
 pytestmark = pytest.mark.e2e
 IMS_TABLES = ImsProjection.tables

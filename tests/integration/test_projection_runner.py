@@ -8,10 +8,10 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import text
 
-from services.common.producer import EventPublisher
 from services.common.runner import ProjectionRunner, consumer_factory
 from tests.support import counter
 from tests.support.processes import spawn, stop, wait_until
+from tests.support.publisher import EventPublisher
 
 pytestmark = pytest.mark.integration
 

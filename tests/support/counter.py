@@ -14,8 +14,8 @@ from sqlalchemy import Connection, Engine, text
 
 from services.common.codec import SCHEMA_DIR, Codec
 from services.common.envelope import Envelope
-from services.common.producer import EventPublisher, Outgoing
 from services.common.runner import Delivered
+from tests.support.publisher import EventPublisher, Outgoing
 
 TEST_SCHEMAS = Path(__file__).parent / "schemas"
 TOPIC = "ims.events.v1"

@@ -7,13 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from services.common.settings import PROJECT_ROOT
-
-EXAMPLES = PROJECT_ROOT.parent / "shared" / "examples"
-LOCAL_EXAMPLES = Path(__file__).parent / "examples"
+EXAMPLES = Path(__file__).parent / "examples"  # GSTN-shaped payloads with checksum-valid GSTINs
 
 
 def example(name: str) -> Any:
-    """From ../shared/examples when present (as in CI), else the copy kept beside the tests."""
-    path = EXAMPLES / name if (EXAMPLES / name).exists() else LOCAL_EXAMPLES / name
-    return json.loads(path.read_text(), parse_float=Decimal)
+    return json.loads((EXAMPLES / name).read_text(), parse_float=Decimal)

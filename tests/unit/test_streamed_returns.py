@@ -2,8 +2,9 @@
 
 import io
 import json
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,10 +14,21 @@ from services.common import jsonstream
 from services.common.jsonstream import JsonStream, MalformedJson
 from services.demo.synthetic import demo_dataset, dumps, large_return
 from services.ingest.body import BodyTooLarge, RawReturn
-from services.ingest.domain.gstr1 import ReturnReader, ReturnRejected, read_return
-from services.ingest.returnstream import read_entries, read_header
+from services.ingest.domain.gstr1 import Entry, ReturnReader, ReturnRejected, read_return
+from services.ingest.domain.validation import DocContext
+from services.ingest.returnstream import Opener, read_header, read_rows
+from tests.support.payloads import EXAMPLES
 
-EXAMPLES = Path("/work/shared/examples")
+
+def read_entries(opener: Opener, reader: ReturnReader, on_read: Callable[[int], None] | None = None) -> Iterator[Entry]:
+    """Every row of the return as an Entry; raises ReturnRejected / MalformedJson part-way through, so the
+    caller must not act on the entries before the iteration has finished."""
+    last: tuple[dict[str, Any], DocContext, str] | None = None  # rows of one party entry come together
+    for table, party, row in read_rows(opener, on_read):
+        if last is None or last[0] is not party:
+            last = (party, *reader.party(table, party))
+        assert isinstance(row, Mapping)
+        yield reader.entry(table, last[1], last[2], row)
 
 
 @pytest.fixture(params=[3, 17, 1 << 20], ids=["3-char blocks", "17-char blocks", "1 MiB blocks"])

@@ -1,7 +1,6 @@
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,8 @@ from services.ingest.domain.validation import (
     validate_invoice,
     validate_note,
 )
+from tests.support.payloads import EXAMPLES
 
-EXAMPLES = Path("/work/shared/examples")
 SUPPLIER = parse_gstin("27AAPFK4821M1ZT")  # Maharashtra
 OTHER_STATE = "29AABCM7710Q1ZX"  # Karnataka
 SAME_STATE = "27AAPFU0939F1ZV"  # Maharashtra

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 NO_ACTION, ACCEPT, REJECT, PENDING = "N", "A", "R", "P"
 ACTIONS = (NO_ACTION, ACCEPT, REJECT, PENDING)
@@ -111,7 +110,3 @@ class ActionRequest:
 class Refusal:
     code: str
     message: str
-
-
-def as_date(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None

@@ -46,11 +46,6 @@ def load(conn: Connection, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
     return {(doc.recipient, doc.doc_key): doc for doc in map(_from_row, rows)}
 
 
-def load_where(conn: Connection, where: str, params: dict[str, Any]) -> list[ImsDocument]:
-    rows = conn.execute(text(f"SELECT {', '.join(COLUMNS)} FROM ims_documents WHERE {where}"), params)
-    return [_from_row(row) for row in rows]
-
-
 def save(conn: Connection, documents: Sequence[ImsDocument], removed: Sequence[Key]) -> None:
     if removed:
         conn.execute(

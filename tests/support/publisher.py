@@ -1,4 +1,5 @@
-"""Publishing events: idempotent, acks=all, and a call returns only after the broker acknowledged."""
+"""Publishing test events straight to Kafka: idempotent, acks=all, and a call returns only after the broker
+acknowledged. (The product publishes only through the relay of its durable log, services/archive/relay.py.)"""
 
 from __future__ import annotations
 
@@ -13,12 +14,9 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from services.archive.broker import PublishError
 from services.common.codec import Codec, Record
 from services.common.envelope import Envelope
-
-
-class PublishError(RuntimeError):
-    """The broker did not acknowledge every message of a publish call; nothing may be assumed written."""
 
 
 @dataclass(frozen=True, slots=True)
