@@ -14,6 +14,6 @@ LOCAL_EXAMPLES = Path(__file__).parent / "examples"
 
 
 def example(name: str) -> Any:
-    """From ../shared/examples when present (as in CI), else the copy kept beside the tests."""
+    """From the examples directory beside the checkout when present (as in CI), else the copy in ./examples."""
     path = EXAMPLES / name if (EXAMPLES / name).exists() else LOCAL_EXAMPLES / name
     return json.loads(path.read_text(), parse_float=Decimal)
