@@ -39,7 +39,7 @@ def array(items: Schema, max_items: int | None = None) -> Schema:
     return found
 
 
-# GSTR-1 family (IMS-RULES section 8) ------------------------------------------------------------------------
+# GSTR-1 family (docs/rules.md §8) ------------------------------------------------------------------------
 ITEM = obj(
     {
         "num": {"type": "integer"},
@@ -113,7 +113,7 @@ def boe_body(max_rows: int) -> Schema:
     return obj({"boe": array(BOE_ROW, max_rows)}, ("boe",))
 
 
-# IMS SAVE / RESETIMS (IMS-RULES section 8) -------------------------------------------------------------------
+# IMS SAVE / RESETIMS (docs/rules.md §8) -------------------------------------------------------------------
 IMS_RECORD = obj(
     {
         "doc_id": {"type": "string", "description": "the document's id from GETINV (or stin + number + date)"},

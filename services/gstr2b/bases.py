@@ -1,5 +1,5 @@
 """What an amendment counts against in GSTR-2B: the latest earlier link of its chain that a filed GSTR-3B
-took (IMS-RULES §5; services/actions/domain/chains.py).
+took (docs/rules.md §5; services/actions/domain/chains.py).
 
 Judged when a statement is generated, not when the amendment arrives: a link a generated GSTR-2B held is
 frozen by its GSTR-3B (as that GSTR-2B counted it) even when a later link superseded it in between, and

@@ -51,7 +51,7 @@ def _amount(column: str, declared: str | None, amendment: bool) -> str:
     document counts in full, or as the difference from an original an earlier GSTR-3B already took.
 
     An invoice or debit-note amendment reduces ITC only as a difference from an original that was taken
-    (IMS-RULES §5): where the original was rejected, or never reached a filed GSTR-3B, the amendment
+    (docs/rules.md §5): where the original was rejected, or never reached a filed GSTR-3B, the amendment
     counts in full whatever the reduction answer says. A document without an original (`amendment`
     False: no `o` in the query) can never count as a difference, so its expression leaves those cases out."""
     credit = (

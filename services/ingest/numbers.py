@@ -1,4 +1,4 @@
-"""Document numbers are unique per supplier per financial year, case-insensitive (IMS-RULES §9).
+"""Document numbers are unique per supplier per financial year, case-insensitive (docs/rules.md §9).
 
 A number first used for one recipient belongs to that document; the same number reported later for a
 different recipient is refused. Re-posting the document to the same recipient (a new version, or the

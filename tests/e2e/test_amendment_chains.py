@@ -1,4 +1,4 @@
-"""Amendment chains on the live stack (IMS-RULES §5; services/actions/domain/chains.py): a supplier amends
+"""Amendment chains on the live stack (docs/rules.md §5; services/actions/domain/chains.py): a supplier amends
 the same original again in a later return, keeping the amended number or giving another. Each link is a
 document of the "(Amendments)" row, the recipient names it by number, and GSTR-2B counts it as the
 difference from the link a filed GSTR-3B took.

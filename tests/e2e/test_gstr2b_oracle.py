@@ -7,7 +7,7 @@ recipient takes random actions (No Action / Accept / Reject / Pending, credit no
 declaration, a few overwritten or reset, rejections of imports that must be refused), the clock reaches the
 14th → version 1; more actions and a recompute → version 2. Every figure of both versions (itcsumm leaves
 and buckets, GSTR-3B table 4, docdata, docRejdata, cpsumm) must equal `expected_statement`, which
-computes them from the test's own input and IMS-RULES (tests/support/gstr2b_oracle.py).
+computes them from the test's own input and docs/rules.md (tests/support/gstr2b_oracle.py).
 """
 
 from __future__ import annotations

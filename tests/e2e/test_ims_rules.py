@@ -1,4 +1,4 @@
-"""IMS rules end to end (IMS-RULES §1-§6, §8): GSTR-1 / BoE in over HTTP, recipient actions over HTTP,
+"""IMS rules end to end (docs/rules.md §1-§6, §8): GSTR-1 / BoE in over HTTP, recipient actions over HTTP,
 then the dashboard, GETINV, history, REQSTS, supplier view and outbox as the real processes left them.
 
 Every scenario builds its own suppliers and recipients (fresh checksum-valid GSTINs): suppliers in
@@ -280,7 +280,7 @@ def test_pending_blocked_amendments_cases_2_to_4_before_and_after_oct_2025(
     amendment_filed: str,
     deadline: str | None,
 ) -> None:
-    """IMS-RULES §3 Pending blocked: (2) an upward credit-note amendment, (3) a downward amendment of a
+    """docs/rules.md §3 Pending blocked: (2) an upward credit-note amendment, (3) a downward amendment of a
     rejected credit note, (4) a downward amendment of an accepted invoice whose GSTR-3B is filed. Before
     the Oct-2025 GSTR-2B period Pending is refused for them; from it, allowed until the deadline."""
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
@@ -812,9 +812,8 @@ def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqst
 def test_one_itc_reduction_answer_in_a_bulk_accept_applies_to_its_credit_notes_and_invoices_are_accepted(
     live_stack: LiveStack,
 ) -> None:
-    # IMS-RULES §3: "With several documents selected, one answer applies to all of them": the answer to
-    # "Whether ITC needs to be reduced?" is given once for the selection; documents the question does not
-    # concern (plain invoices) are simply accepted
+    # docs/rules.md §3, one answer for a selection: the answer to "Whether ITC needs to be reduced?" is given
+    # once for the selection; documents the question does not concern (plain invoices) are simply accepted
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
     file_return(
         live,

@@ -1,4 +1,4 @@
-"""Time rules through the clock (IMS-RULES §3, §4): the section 16(4) limit takes a Pending invoice out of IMS
+"""Time rules through the clock (docs/rules.md §3, §4): the section 16(4) limit takes a Pending invoice out of IMS
 into "ITC not available" (reason C, our rule), and a GSTR-2B waits for the previous period's GSTR-3B."""
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def test_a_pending_invoice_past_the_16_4_limit_leaves_ims_and_the_next_gstr2b_wa
 def test_a_credit_note_rejected_after_its_period_adds_back_liability_after_the_statement_that_took_it(
     live_stack: LiveStack,
 ) -> None:
-    """IMS-RULES §6, our rule: the liability comes back after the recipient's GSTR-3B of the period whose
+    """docs/rules.md §6, our rule: the liability comes back after the recipient's GSTR-3B of the period whose
     GSTR-2B carried the rejection, not that of the note's own period while it was still Pending."""
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
     file_return(live, gstr1(supplier, "102025", recipient, cdnr=[note("LCN-1", "10-10-2025", "100.00")]),

@@ -1,5 +1,5 @@
 """Rule 37A: a supplier's missing GSTR-3B reverses the ITC its recipient availed, in the recipient's GSTR-2B
-(itcrev, GSTR-3B 4(B)(2)), once, for invoices and debit notes only (IMS-RULES §2, §7)."""
+(itcrev, GSTR-3B 4(B)(2)), once, for invoices and debit notes only (docs/rules.md §2, §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What an accepted invoice amendment counts in GSTR-2B, by its original and the reduction answer (IMS-RULES
+"""What an accepted invoice amendment counts in GSTR-2B, by its original and the reduction answer (docs/rules.md
 §3 ITC reduction, §5 amendments), on real PostgreSQL through `builder.generate`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A reference GSTR-2B computed from a test's own input, written from IMS-RULES §2, §3, §5 and §7.
+"""A reference GSTR-2B computed from a test's own input, written from docs/rules.md §2, §3, §5 and §7.
 
 Deliberately naive and independent of the product: a document is described by what the supplier
 filed (kind, parties, place of supply, reverse charge, amounts in paise) and the recipient's last
@@ -26,7 +26,7 @@ from services.common.gst.gstin import check_character
 
 HEADS = ("igst", "cgst", "sgst", "cess")
 BLOCKS = ("itcavl", "itcunavl", "itcrev", "itcRejected")
-BUCKETS: dict[str, tuple[str, ...]] = {  # IMS-RULES §7, verbatim
+BUCKETS: dict[str, tuple[str, ...]] = {  # docs/rules.md §7, verbatim
     "nonrevsup": ("b2b", "b2ba", "cdnr", "cdnra", "ecom", "ecoma"),
     "isdsup": ("isd", "isda"),
     "revsup": ("b2b", "b2ba", "cdnr", "cdnra"),
@@ -49,7 +49,7 @@ KINDS: dict[str, tuple[str, bool, bool, bool]] = {
     "impgsez": ("impgsez", False, True, False),
 }
 
-# Where a document lands in GSTR-2B (IMS-RULES §7): (kind, reverse charge) → (bucket, leaf)
+# Where a document lands in GSTR-2B (docs/rules.md §7): (kind, reverse charge) → (bucket, leaf)
 PLACE: dict[tuple[str, bool], tuple[str, str]] = {
     ("inv", False): ("nonrevsup", "b2b"),
     ("inv", True): ("revsup", "b2b"),
@@ -148,7 +148,7 @@ class Doc:
 
     @property
     def route(self) -> str:
-        """IMS-RULES §2: "revsup" (reverse charge), "itcunavl" (POS rule, reason P) or "ims"."""
+        """docs/rules.md §2: "revsup" (reverse charge), "itcunavl" (POS rule, reason P) or "ims"."""
         if self.rchrg:
             return "revsup"
         special = KINDS[self.kind][2] or KINDS[self.kind][3]
@@ -236,7 +236,7 @@ def supply(
     cess: int = 0,
     **extra: Any,
 ) -> Doc:
-    """A document with its tax heads from the rate (IMS-RULES §9: POS ≠ supplier state → IGST, else
+    """A document with its tax heads from the rate (docs/rules.md §9: POS ≠ supplier state → IGST, else
     CGST = SGST), each rounded half-up to the paisa."""
     pos = pos or recipient[:2]
     if supplier[:2] != pos or kind in ("impg", "impgsez"):
@@ -284,7 +284,7 @@ NO_ACTION = Action("N")
 
 
 def refusal(doc: Doc, action: Action) -> str | None:
-    """IMS-RULES §2/§3: only IMS documents can be actioned; imports never rejected."""
+    """docs/rules.md §2/§3: only IMS documents can be actioned; imports never rejected."""
     if doc.route != "ims":
         return "NOT_ACTIONABLE"
     if action.code == "R" and doc.is_import:

@@ -108,7 +108,7 @@ def all_leaves(itcsumm: dict) -> dict[tuple[str, str, str], tuple[Decimal, ...]]
 
 
 def assert_itcsumm(itcsumm: dict, leaves: dict[tuple[str, str, str], tuple], buckets: dict[tuple[str, str], tuple]):
-    """Every leaf and bucket equals the hand-computed figure; the rest are zero (IMS-RULES §7 layout)."""
+    """Every leaf and bucket equals the hand-computed figure; the rest are zero (docs/rules.md §7 layout)."""
     layout = {
         "nonrevsup": {"b2b", "b2ba", "cdnr", "cdnra", "ecom", "ecoma"},
         "isdsup": {"isd", "isda"},

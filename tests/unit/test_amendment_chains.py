@@ -1,4 +1,4 @@
-"""Amendment chains (IMS-RULES §5, services/actions/domain/chains.py): a link's place in its chain, and when a
+"""Amendment chains (docs/rules.md §5, services/actions/domain/chains.py): a link's place in its chain, and when a
 report under a filed amendment's key is a later link."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""IMS-RULES §3, Pending blocked, case 4: a downward invoice amendment whose original's ITC was taken."""
+"""docs/rules.md §3, Pending blocked, case 4: a downward invoice amendment whose original's ITC was taken."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Whether a recipient's action on a document is allowed, and the document it leaves (IMS-RULES §3).
+"""Whether a recipient's action on a document is allowed, and the document it leaves (docs/rules.md §3).
 
 Used twice with the same code: by the API to answer at once, and by the projector in log order, which
 is the authority (a race with an amendment or a GSTR-3B filing is refused there, identically on replay).

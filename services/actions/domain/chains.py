@@ -1,4 +1,4 @@
-"""Amendment chains: an original, its amendment, the amendment's own amendment, and so on (IMS-RULES §5).
+"""Amendment chains: an original, its amendment, the amendment's own amendment, and so on (docs/rules.md §5).
 
 A supplier amends a document again in a later return by reporting the original's number (`oinum`,
 `ont_num`, `oboe_num`) once more in an amendment table. Every link of the chain names the same original

@@ -1,4 +1,4 @@
-"""How a supplier's report changes a recipient's IMS document (IMS-RULES §5).
+"""How a supplier's report changes a recipient's IMS document (docs/rules.md §5).
 
 Pure decisions, applied by the projector in log order, so a replay decides identically:
 - a new document starts at No Action;

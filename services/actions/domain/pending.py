@@ -1,4 +1,4 @@
-"""Which documents may not be kept Pending, and until when the one-period window lasts (IMS-RULES §3).
+"""Which documents may not be kept Pending, and until when the one-period window lasts (docs/rules.md §3).
 
 Pending is blocked where accepting *reduces* ITC: original credit notes; upward amendments of a
 credit note; downward credit-note amendments whose original was rejected; downward amendments of an

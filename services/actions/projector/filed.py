@@ -1,4 +1,4 @@
-"""IMS projector, `DocumentsFiled`: what a supplier's filing does to the recipient's documents (IMS-RULES §5).
+"""IMS projector, `DocumentsFiled`: what a supplier's filing does to the recipient's documents (docs/rules.md §5).
 
 Each document is decided in log order by `domain.filings`; an amendment is linked into its chain
 (`domain.chains`): the previous link is amended, superseded while live, and given back its place when a

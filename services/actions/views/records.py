@@ -1,4 +1,4 @@
-"""GSTN GETINV-shaped records of IMS documents (IMS-RULES §8)."""
+"""GSTN GETINV-shaped records of IMS documents (docs/rules.md §8)."""
 
 from __future__ import annotations
 

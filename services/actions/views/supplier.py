@@ -68,7 +68,7 @@ def outward(
 def _added_back(conn: Connection, supplier: str, rtnprd: str | None) -> list[dict[str, Any]]:
     """Rejected credit notes whose rejection a recipient's filed GSTR-3B carried: that of the statement
     that took the rejection in (or, for a period filed before any statement of it, the note's own
-    period); the liability comes back in the supplier's period of that filing (IMS-RULES §6, our rule)."""
+    period); the liability comes back in the supplier's period of that filing (docs/rules.md §6, our rule)."""
     # What a statement holds is read from its lines (a view, migration 0015): once per recipient that
     # rejected one of these notes, not for every recipient nor once per note, and only the notes kept.
     rows = conn.execute(

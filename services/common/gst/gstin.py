@@ -1,7 +1,7 @@
 """GSTIN: the 15-character GST identification number, validated once at the boundary.
 
 Layout: 2-digit state code, 10-character PAN, entity code, a letter (normally ``Z``), and a
-check character computed over the first 14 characters (IMS-RULES §9).
+check character computed over the first 14 characters (docs/rules.md §9).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where each IMS document lands in GSTR-2B (IMS-RULES §7), and how the summary maps to GSTR-3B table 4.
+"""Where each IMS document lands in GSTR-2B (docs/rules.md §7), and how the summary maps to GSTR-3B table 4.
 
 Blocks: `itcavl` (ITC available), `itcunavl` (not available: POS rule P, section 16(4) C), `itcrev`
 (Rule 37A reversal), `itcRejected`. Buckets inside each block: `nonrevsup`, `isdsup`, `revsup`,

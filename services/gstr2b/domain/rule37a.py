@@ -1,7 +1,7 @@
 """Rule 37A: ITC availed on a supplier's invoices and debit notes is reversed when that supplier has not
 filed GSTR-3B for the tax period by 30 September following the end of the financial year.
 
-Our rules (IMS-RULES §2 lists the reversal, GSTN's text leaves the mechanics open):
+Our rules (docs/rules.md §2 lists the reversal, GSTN's text leaves the mechanics open):
 - the reversal enters the recipient's GSTR-2B of the period holding the report date (a quarterly
   recipient's: that quarter's), or the first later one whose GSTR-3B is not yet filed;
 - what is reversed is exactly what an earlier statement made available (block `itcavl`) for the

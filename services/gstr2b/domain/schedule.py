@@ -1,4 +1,4 @@
-"""When a GSTR-2B is generated (IMS-RULES §4): on the 14th after the period (after the quarter for
+"""When a GSTR-2B is generated (docs/rules.md §4): on the 14th after the period (after the quarter for
 quarterly recipients), and only once the previous generated period's GSTR-3B is filed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where a document goes: the recipient's IMS, or straight to a GSTR-2B part (IMS-RULES §2).
+"""Where a document goes: the recipient's IMS, or straight to a GSTR-2B part (docs/rules.md §2).
 
 Precedence (our rule): reverse charge first, then the place-of-supply bar (reason P), then the
 section 16(4) time limit (reason C). A document caught by several rules is routed by the first.

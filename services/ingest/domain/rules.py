@@ -1,4 +1,4 @@
-"""Field rules for reported documents (IMS-RULES §9): each parser returns a value or a Problem.
+"""Field rules for reported documents (docs/rules.md §9): each parser returns a value or a Problem.
 
 Parsers never raise on bad input; ``None`` input means the field is absent.
 """

@@ -1,4 +1,4 @@
-"""Tax-head and value consistency of a document's items (IMS-RULES §9).
+"""Tax-head and value consistency of a document's items (docs/rules.md §9).
 
 Our rules: each head may differ from taxable value x rate by at most 1 rupee (100 paise); the
 document value may differ from taxable value plus all taxes by at most 1 rupee per item.
