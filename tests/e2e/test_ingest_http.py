@@ -284,7 +284,7 @@ def test_partly_invalid_return_answers_pe_with_exact_error_rows_and_keeps_its_va
     raw_before = raw_return_count(live_stack)
     answer = _ok(live_stack, FILED_11, payload)
 
-    assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"]) == ("PE", 3, 7)
+    assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"]) == ("PE", 4, 6)
     assert answer["error_report"] == {
         "b2b": [
             {
@@ -314,12 +314,6 @@ def test_partly_invalid_return_answers_pe_with_exact_error_rows_and_keeps_its_va
                 "error_msg": "idt: 05-11-2025 is after the last day of return period 102025",
             },
             {
-                "ctin": recipient,
-                "inum": "PI-6",
-                "error_cd": "VALUE_MISMATCH",
-                "error_msg": "val: 20000.00 does not match taxable value plus taxes 11800.00 (tolerance 1.00)",
-            },
-            {
                 "ctin": supplier,
                 "inum": "PI-9",
                 "error_cd": "SELF_SUPPLY",
@@ -337,11 +331,11 @@ def test_partly_invalid_return_answers_pe_with_exact_error_rows_and_keeps_its_va
 
     events = events_of(live_stack, answer["reference_id"])
     assert [(e.key, [doc["number"] for doc in e.record["documents"]]) for e in events] == [
-        (recipient, ["PI-2", "pi-4", "PI-8"])
+        (recipient, ["PI-2", "pi-4", "PI-6", "PI-8"])
     ]
     assert raw_return_count(live_stack) == raw_before + 1
     live_stack.wait_projected()
-    assert sorted(by_number(documents(live_stack, recipient))) == ["PI-2", "PI-8", "pi-4"]
+    assert sorted(by_number(documents(live_stack, recipient))) == ["PI-2", "PI-6", "PI-8", "pi-4"]
     assert documents(live_stack, local) == []
     assert documents(live_stack, supplier) == []
     assert documents(live_stack, good_bad_ctin) == []

@@ -182,9 +182,11 @@ EDGES = [
     ),
     ("camt on an inter-state supply", OCT, "b2b", B2B, invoice([item(camt="0.01")], val=Lit("11800.01")), REFUSE),
     ("val 1 rupee over", OCT, "b2b", B2B, invoice(val=Lit("11801.00")), TAKE),
-    ("val 1 rupee and 1 paisa over", OCT, "b2b", B2B, invoice(val=Lit("11801.01")), REFUSE),
+    ("val 1 rupee and 1 paisa over", OCT, "b2b", B2B, invoice(val=Lit("11801.01")), TAKE),
+    ("val far over (other charges)", OCT, "b2b", B2B, invoice(val=Lit("50000.00")), TAKE),
+    ("val under the taxes", OCT, "b2b", B2B, invoice(val=Lit("1.00")), TAKE),
     ("val 2 rupees over on 2 items", OCT, "b2b", B2B, invoice([item(), item()], val=Lit("23602.00")), TAKE),
-    ("val 2.01 over on 2 items", OCT, "b2b", B2B, invoice([item(), item()], val=Lit("23602.01")), REFUSE),
+    ("val 2.01 over on 2 items", OCT, "b2b", B2B, invoice([item(), item()], val=Lit("23602.01")), TAKE),
     (
         "differential 65%",
         OCT,

@@ -19,7 +19,6 @@ ERROR_CODES: dict[str, str] = {
     "INVALID_AMOUNT": "an amount is a float, negative, not finite, over 2 places or 15 digits",
     "TAX_HEAD_MISMATCH": "the wrong tax heads are used for the supply (IGST vs CGST/SGST, SEWOP)",
     "TAX_RATE_MISMATCH": "a tax head differs from taxable value x rate by more than 1 rupee",
-    "VALUE_MISMATCH": "val differs from taxable value plus taxes by more than 1 rupee per item",
     "INVALID_DIFF_PERCENT": "diff_percent is neither absent nor 0.65",
     "INVALID_PORT_CODE": "a Bill of Entry port code is not 6 letters or digits",
 }

@@ -6,7 +6,6 @@ document value may differ from taxable value plus all taxes by at most 1 rupee p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from services.common.gst.money import format_rupees
@@ -15,7 +14,6 @@ from services.ingest.domain.problems import Problem, problem
 from services.ingest.domain.rules import DIFF_PERCENT, SEZ_INVOICE_TYPES
 
 TAX_TOLERANCE_PAISE = 100
-VALUE_TOLERANCE_PAISE_PER_ITEM = 100
 
 
 def igst_only(inv_typ: str, supplier_state: str, pos: str) -> bool:
@@ -74,20 +72,6 @@ def check_item_taxes(
     else:
         problems.extend(_rate_check(prefix + "samt", item.sgst, half, basis + " / 2"))
     return problems
-
-
-def check_value(value: int, items: Sequence[Item], field: str = "val") -> Problem | None:
-    """VALUE_MISMATCH when val is off taxable value plus all taxes by more than 1 rupee per item."""
-    computed = sum(i.taxable + i.igst + i.cgst + i.sgst + i.cess for i in items)
-    tolerance = VALUE_TOLERANCE_PAISE_PER_ITEM * max(len(items), 1)
-    if abs(value - computed) <= tolerance:
-        return None
-    return problem(
-        field,
-        "VALUE_MISMATCH",
-        f"{format_rupees(value)} does not match taxable value plus taxes "
-        f"{format_rupees(computed)} (tolerance {format_rupees(tolerance)})",
-    )
 
 
 def _rate_check(field: str, amount: int, expected: Decimal, basis: str) -> list[Problem]:

@@ -38,7 +38,7 @@ from services.ingest.domain.rules import (
     parse_pos,
     parse_rate,
 )
-from services.ingest.domain.taxes import check_item_taxes, check_value
+from services.ingest.domain.taxes import check_item_taxes
 
 __all__ = [
     "ERROR_CODES",
@@ -195,21 +195,18 @@ def _validate_supply(
     doc_date = _ok(parse_date(raw.get(names.date), names.date, ctx.return_period))
     supplier = _ok(_supplier(ctx))
     items = _items(raw.get("itms"), doc_date, check)
-    if items is not None:
-        if supplier is not None and pos is not None and inv_typ is not None:
-            for index, item in enumerate(items):
-                check.add_all(
-                    check_item_taxes(
-                        item,
-                        f"itms[{index}].",
-                        inv_typ=inv_typ,
-                        supplier_state=supplier.state_code,
-                        pos=pos,
-                        diff_percent=diff_percent,
-                    )
+    if items is not None and supplier is not None and pos is not None and inv_typ is not None:
+        for index, item in enumerate(items):
+            check.add_all(
+                check_item_taxes(
+                    item,
+                    f"itms[{index}].",
+                    inv_typ=inv_typ,
+                    supplier_state=supplier.state_code,
+                    pos=pos,
+                    diff_percent=diff_percent,
                 )
-        if value is not None:
-            check.add_all([check_value(value, items)])
+            )
     deletion = _is_deletion(raw)
     problems = check.problems(_identity_fields(ctx, names) if deletion else None)
     if problems or ident is None:

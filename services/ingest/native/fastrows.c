@@ -24,7 +24,7 @@
 #define GST_START 20170701
 #define LAST_SUPPORTED 20991231
 #define RATE_40_FROM 20250922
-#define TOLERANCE 100 /* paise, per head and per item of the value */
+#define TOLERANCE 100 /* paise, per tax head */
 #define INT64_LIMIT ((__int128)9000000000000000000LL)
 
 typedef __int128 i128;
@@ -645,11 +645,9 @@ static i128 abs128(i128 v) { return v < 0 ? -v : v; }
 static int taxes_ok(const Ctx *x, const Row *r) {
     int supplier_state_ne_pos = x->supplier[0] != r->pos[0] || x->supplier[1] != r->pos[1];
     int sez = r->inv_typ == INV_SEWP || r->inv_typ == INV_SEWOP;
-    i128 total = 0;
     for (int k = 0; k < r->n_items; k++) {
         const Item *it = &r->items[k];
         if (RATES[it->rate] == 4000 && r->date < RATE_40_FROM) return 0;
-        total += (i128)it->taxable + it->igst + it->cgst + it->sgst + it->cess;
         if (r->inv_typ == INV_SEWOP) {
             if (it->igst || it->cgst || it->sgst || it->cess) return 0;
             continue;
@@ -663,7 +661,7 @@ static int taxes_ok(const Ctx *x, const Row *r) {
             if (abs128((i128)it->cgst * 2000000 - expected) > (i128)TOLERANCE * 2000000) return 0;
         }
     }
-    return abs128((i128)r->value - total) <= (i128)TOLERANCE * r->n_items;
+    return 1; /* val may differ from taxable value plus taxes (docs/rules.md 9.6) */
 }
 
 static int financial_year(int yyyymmdd) {
