@@ -173,6 +173,14 @@ REQSTS = obj(
         "proc_cnt": {"type": "integer"},
         "err_cnt": {"type": "integer"},
         "error_report": {"type": "object", "additionalProperties": array({"type": "object"})},
+        "defaulted": obj(
+            {
+                "itcRedReq": {"type": "string", "enum": ["Y"]},
+                "documents": {"type": "object", "additionalProperties": array({"type": "object"})},
+            },
+            ("itcRedReq", "documents"),
+        )
+        | {"description": "ours, beside GSTN's keys: accepts whose missing itcRedReq was taken as Y, by section"},
     },
     ("reference_id", "status_cd", "proc_cnt", "err_cnt", "error_report"),
 )

@@ -45,6 +45,7 @@ class Item:
     refusal: Refusal | None = None
     document: ImsDocument | None = None  # already read (bulk selections), so it is not loaded twice
     allowed: bool = False  # bulk selections: SQL proved the action allowed (bulk_apply.ALLOWED)
+    defaulted: bool = False  # an accept that asks "Whether ITC needs to be reduced?" came without itcRedReq
 
 
 def document_key(section: str, record: dict[str, Any]) -> str | None:
@@ -137,9 +138,17 @@ def check_items(container: Ports, recipient: str, items: list[Item]) -> list[Ite
         if item.request is None or item.allowed:
             checked.append(item)
             continue
-        refusal = check_action(docs.get((recipient, item.request.doc_key)), item.request, today)
-        checked.append(Item(item.section, item.locator, item.request, refusal))
+        doc = docs.get((recipient, item.request.doc_key))
+        refusal = check_action(doc, item.request, today)
+        defaulted = refusal is None and doc is not None and _reduction_defaulted(doc, item.request)
+        checked.append(Item(item.section, item.locator, item.request, refusal, defaulted=defaulted))
     return checked
+
+
+def _reduction_defaulted(doc: ImsDocument, request: ActionRequest) -> bool:
+    """docs/rules.md §3 (our rule): a missing `itcRedReq` on an accept that asks it means Y, and the answer
+    says so (GSTN's SAVE API refuses such an accept with IMSSAV0054; the portal defaults to Yes)."""
+    return request.action == "A" and request.itc_red_req is None and reduction_applies(doc)
 
 
 MAX_CHAIN = 100  # links followed from a number; a chain gains one a return period at most
@@ -195,6 +204,9 @@ def submit(
         for index, chunk in enumerate(chunks)
     )
     response = requests.reqsts(reference, len(accepted), _errors(items))
+    defaulted = _defaulted(accepted)
+    if defaulted:
+        response["defaulted"] = {"itcRedReq": "Y", "documents": defaulted}
     topic = container.settings.topic(EVENTS_TOPIC)
     with container.engine.begin() as conn:
         taken = ((recipient, Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor), r) for r in records)
@@ -220,6 +232,15 @@ def _item_record(item: Item) -> dict[str, Any]:
         "decl_sgst": r.decl_sgst,
         "decl_cess": r.decl_cess,
     }
+
+
+def _defaulted(items: Iterable[Item]) -> dict[str, list[dict[str, Any]]]:
+    """Ours, beside GSTN's REQSTS keys: the accepted documents whose ITC-reduction answer was taken as Y."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        if item.defaulted:
+            found.setdefault(item.section, []).append(dict(item.locator))
+    return found
 
 
 def _errors(items: Iterable[Item]) -> dict[str, list[dict[str, Any]]]:
