@@ -135,6 +135,9 @@ def parser() -> argparse.ArgumentParser:
     from services.cli.tokens import add_commands as add_token_commands
 
     add_token_commands(commands)
+    from services.cli.status import add_command as add_status_command
+
+    add_status_command(commands)
     return root
 
 
@@ -144,6 +147,10 @@ HANDLERS = {"up": _up, "api": _api, "consume": _consume, "migrate": _migrate, "n
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings.from_env()
+    if args.command != "up":  # a second terminal: the servers of the running `ims up`, unless exported
+        from services.cli.stackfile import with_running_stack
+
+        settings = with_running_stack(settings)
     configure_logging(settings.log_format, settings.log_level)
     handler = HANDLERS.get(args.command) or args.handler
     return int(handler(settings, args) or 0)

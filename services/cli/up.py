@@ -27,6 +27,7 @@ import structlog
 from sqlalchemy import text
 
 from services.bootstrap import projection_factories
+from services.cli import stackfile
 from services.cli.restarts import RestartPolicy, describe_exit
 from services.common.db import make_engine
 from services.common.embedded.broker import EmbeddedBroker
@@ -288,9 +289,11 @@ def run_up(settings: Settings) -> int:
         settings = supervisor.start_servers()
         supervisor.prepare()
         supervisor.start_children()
+        stackfile.write(settings)
         print(banner(settings, supervisor), flush=True)
         supervisor.watch()
     finally:
+        stackfile.remove(settings.home)
         supervisor.shutdown()
         print("IMS backend stopped.", flush=True)
     return 0
