@@ -16,6 +16,8 @@ import json
 from sqlalchemy import Connection, text
 
 from services.common.gst.periods import Period
+from services.common.gst.sections import sections_where
+from services.common.quoting import sql_list
 from services.gstr2b import bases, reversals
 from services.gstr2b.domain.layout import (
     CREDIT_NOTES,
@@ -33,15 +35,14 @@ def _case(mapping: dict[str, tuple[str, str]], index: int) -> str:
 
 
 def _placement(index: int) -> str:
-    rcm = ", ".join(f"'{s}'" for s in REVERSE_CHARGE)
     return (
-        f"CASE WHEN d.reverse_charge AND d.section IN ({rcm}) THEN {_case(REVERSE_CHARGE, index)} "
+        f"CASE WHEN d.reverse_charge AND d.section IN {sql_list(REVERSE_CHARGE)} THEN {_case(REVERSE_CHARGE, index)} "
         f"ELSE {_case(PLACEMENT, index)} END"
     )
 
 
-_CREDIT = ", ".join(f"'{s}'" for s in sorted(CREDIT_NOTES))
-_SUPPLY_AMENDMENTS = "'b2ba', 'b2bdna', 'ecoma', 'isda'"
+_CREDIT = sql_list(CREDIT_NOTES)
+_SUPPLY_AMENDMENTS = sql_list(sections_where(lambda s: s.amends_supply))
 _DIFF = "o.doc_key IS NOT NULL AND o.frozen AND o.action <> 'R'"
 
 
@@ -56,8 +57,8 @@ def _amount(column: str, declared: str | None, amendment: bool) -> str:
     False: no `o` in the query) can never count as a difference, so its expression leaves those cases out."""
     credit = (
         (
-            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN ({_CREDIT}) THEN 0 "
-            f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL AND d.section IN ({_CREDIT}) "
+            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN {_CREDIT} THEN 0 "
+            f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL AND d.section IN {_CREDIT} "
             f"THEN d.{declared} "
         )
         if declared
@@ -67,10 +68,10 @@ def _amount(column: str, declared: str | None, amendment: bool) -> str:
         return f"CASE {credit}ELSE d.{column} END" if credit else f"d.{column}"
     supply = (
         (
-            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN ({_SUPPLY_AMENDMENTS}) AND {_DIFF} "
+            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN {_SUPPLY_AMENDMENTS} AND {_DIFF} "
             "THEN 0 "
             f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL "
-            f"AND d.section IN ({_SUPPLY_AMENDMENTS}) AND {_DIFF} THEN -d.{declared} "
+            f"AND d.section IN {_SUPPLY_AMENDMENTS} AND {_DIFF} THEN -d.{declared} "
         )
         if declared
         else ""

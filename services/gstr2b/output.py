@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from services.common.gst.periods import dmy
+from services.common.gst.sections import SECTION_BY_KEY
 from services.common.money_json import Paise, dumps
 from services.gstr2b import queries
-from services.gstr2b.domain.layout import HEADS
+from services.gstr2b.domain.layout import BUCKETS, HEADS
 
 LIST_KEY = {
     "cdnr": "nt",
@@ -60,17 +61,17 @@ def _money_tree(node: Any) -> Any:
 def document(line: dict[str, Any]) -> dict[str, Any]:
     """One document as GSTR-2B lists it; amounts are what this statement counts (differences for amendments)."""
     doc: dict[str, Any]
-    if line["section"] in ("impg", "impga", "impgsez", "impgasez"):
+    if line["section"] in BUCKETS["imports"]:
         doc = {
             "boenum": line["number"],
             "boedt": dmy(line["doc_date"].isoformat()),
             "portcode": line["port_code"],
         }
-    elif line["section"] in ("isd", "isda"):
+    elif line["section"] in BUCKETS["isdsup"]:
         doc = {
             "docnum": line["number"],
             "docdt": dmy(line["doc_date"].isoformat()),
-            "doctyp": "C" if line["ims_section"] in ("isdcn", "isdcna") else "I",
+            "doctyp": "C" if SECTION_BY_KEY[line["ims_section"]].is_credit_note else "I",
         }
         if line["orig_number"]:
             doc |= {"odocnum": line["orig_number"], "odocdt": dmy(line["orig_date"].isoformat())}

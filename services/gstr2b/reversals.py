@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, text
 
 from services.common.gst.periods import Period
+from services.common.quoting import sql_list
 from services.common.runner import Delivered
 from services.gstr2b.domain.rule37a import REVERSED_SECTIONS, statement_period
 
@@ -28,7 +29,7 @@ JOIN gstr2b_versions v ON v.recipient = r.recipient
 JOIN gstr2b_lines l ON l.recipient = v.recipient AND l.period = v.period AND l.version = v.version
 WHERE r.recipient = :r AND r.statement_period = :p AND v.period <> :p
   AND v.version = (SELECT max(w.version) FROM gstr2b_versions w WHERE w.recipient = v.recipient AND w.period = v.period)
-  AND l.block = 'itcavl' AND l.bucket = 'nonrevsup' AND l.section IN ({", ".join(f"'{s}'" for s in REVERSED_SECTIONS)})
+  AND l.block = 'itcavl' AND l.bucket = 'nonrevsup' AND l.section IN {sql_list(REVERSED_SECTIONS)}
   AND l.supplier = r.supplier AND l.supprd = r.supplier_period
 RETURNING block, bucket, section, igst, cgst, sgst, cess
 )

@@ -17,12 +17,14 @@ from services.actions.domain.model import (
     Refusal,
     evolve,
 )
-from services.actions.domain.pending import policy_period, reduction_applies
+from services.actions.domain.pending import policy_period, reduction_applies, window_over
 from services.common.gst.periods import IMS_POLICY_START
+from services.common.gst.sections import sections_where
 from services.common.quoting import shown
 
 MAX_REMARKS = 250
-IMPORT_SECTIONS = frozenset({"impg", "impga", "impgsez", "impgseza"})
+REMARK_ACTIONS = (REJECT, PENDING)
+NOT_REJECTABLE = sections_where(lambda s: not s.may_be_rejected)
 
 
 def check_action(doc: ImsDocument | None, request: ActionRequest, today: str) -> Refusal | None:
@@ -39,12 +41,12 @@ def check_action(doc: ImsDocument | None, request: ActionRequest, today: str) ->
         return Refusal("SUPERSEDED", "an amendment of this document superseded it; act on the amendment")
     if request.version_hash is not None and request.version_hash != doc.version_hash:
         return Refusal("STALE_HASH", "hash: the document changed since it was read; fetch it again")
-    if request.action == REJECT and doc.section in IMPORT_SECTIONS:
+    if request.action == REJECT and doc.section in NOT_REJECTABLE:
         return Refusal("REJECT_NOT_ALLOWED", "action: import of goods documents can be accepted or kept pending only")
     if request.action == PENDING and doc.pending_blocked:
         if doc.pending_deadline is None:
             return Refusal("PENDING_BLOCKED", "action: Pending is not allowed for this document (ispendactblocked)")
-        if today > doc.pending_deadline:
+        if window_over(doc, today):
             return Refusal("PENDING_WINDOW_OVER", f"action: Pending was allowed until {doc.pending_deadline}")
     return _check_remarks(doc, request) or _check_reduction(doc, request)
 
@@ -52,7 +54,7 @@ def check_action(doc: ImsDocument | None, request: ActionRequest, today: str) ->
 def _check_remarks(doc: ImsDocument, request: ActionRequest) -> Refusal | None:
     if not request.remarks:
         return None
-    if request.action not in (REJECT, PENDING):
+    if request.action not in REMARK_ACTIONS:
         return Refusal("REMARKS_NOT_ALLOWED", "remarks: allowed only with Reject or Pending")
     if len(request.remarks) > MAX_REMARKS:
         return Refusal("REMARKS_TOO_LONG", f"remarks: at most {MAX_REMARKS} characters, got {len(request.remarks)}")
@@ -111,7 +113,7 @@ def apply_action(doc: ImsDocument, request: ActionRequest, actor: str, at: str) 
         doc,
         action=request.action,
         prev_action=doc.action,
-        remarks=request.remarks if request.action in (REJECT, PENDING) else None,
+        remarks=request.remarks if request.action in REMARK_ACTIONS else None,
         itc_red_req=declaration[0] if declaration else None,
         decl_igst=declaration[1] if declaration else None,
         decl_cgst=declaration[2] if declaration else None,

@@ -11,13 +11,16 @@ following tax period; before it, never.
 from __future__ import annotations
 
 import functools
+from datetime import date
 
 from services.actions.domain.model import REJECT, ImsDocument
-from services.common.gst.periods import IMS_POLICY_START, Period, gstr3b_due_date
+from services.common.gst.periods import IMS_POLICY_START, Period, gstr3b_due_date, section_16_4_deadline
+from services.common.gst.sections import sections_where
 
-ORIGINAL_CREDIT_NOTES = frozenset({"b2bcn", "isdcn"})
-CREDIT_NOTE_AMENDMENTS = frozenset({"b2bcna", "isdcna"})
-SUPPLY_AMENDMENTS = frozenset({"b2ba", "b2bdna", "ecoma", "isda"})
+ORIGINAL_CREDIT_NOTES = sections_where(lambda s: s.is_original_credit_note)
+CREDIT_NOTE_AMENDMENTS = sections_where(lambda s: s.amends_credit_note)
+SUPPLY_AMENDMENTS = sections_where(lambda s: s.amends_supply)
+ITC_TIME_LIMITED = sections_where(lambda s: s.itc_time_limited)
 
 
 def direction(amendment_value: int, original: ImsDocument | None) -> str | None:
@@ -72,6 +75,22 @@ def deadline(gstr2b_period: str | None, quarterly: bool = False) -> str | None:
         return None
     following = period.quarter_end.next() if quarterly else period.next()
     return gstr3b_due_date(following, quarterly).isoformat()
+
+
+def window_over(doc: ImsDocument, today: str) -> bool:
+    """Whether a blocked document's Pending window closed before `today` (ISO dates): Pending is refused
+    from the day after the deadline, and the clock deems a document still Pending then accepted. The
+    projector's clock restates this in SQL (services/actions/projector/periods.py, tested against it)."""
+    return doc.pending_blocked and doc.pending_deadline is not None and today > doc.pending_deadline
+
+
+def past_section_16_4(doc: ImsDocument, today: str) -> bool:
+    """Our rule (docs/rules.md §3): an invoice or debit note still Pending after its section 16(4) limit leaves
+    IMS for "ITC not available", reason C; a credit note has no such limit. The projector's clock restates
+    this in SQL (services/actions/projector/periods.py, tested against it)."""
+    if doc.section not in ITC_TIME_LIMITED:
+        return False
+    return date.fromisoformat(today) > section_16_4_deadline(date.fromisoformat(doc.doc_date))
 
 
 def reduction_applies(doc: ImsDocument) -> bool:

@@ -17,12 +17,15 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from services.actions.domain.actions import IMPORT_SECTIONS, MAX_REMARKS
+from services.actions.domain.actions import MAX_REMARKS, NOT_REJECTABLE, REMARK_ACTIONS
+from services.actions.domain.model import ACTIONS, PENDING, REJECT
 from services.actions.domain.pending import CREDIT_NOTE_AMENDMENTS, ORIGINAL_CREDIT_NOTES, SUPPLY_AMENDMENTS
 from services.actions.notifier import outbox
 from services.actions.projector import store
 from services.common.copy import copy_columns
 from services.common.gst.periods import IMS_POLICY_START
+from services.common.gst.sections import sections_where
+from services.common.quoting import sql_list
 
 _EVENT_FIELDS = ("recipient", "position", "event_id", "event_type", "at", "actor", "reference")
 SQL_MIN_ITEMS = 500  # SAVE / RESET chunks this large go through SQL too; every BULK chunk does
@@ -38,12 +41,7 @@ ITEM_FIELDS = (  # an item's section is the document's own; SQL reads it from th
     "decl_sgst",
     "decl_cess",
 )
-CREDIT_NOTES = frozenset({"b2bcn", "b2bcna"})  # a rejected one adds its tax back to the supplier's liability
-
-
-def _in(values: Any) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
-
+ADDS_BACK_WHEN_REJECTED = sections_where(lambda s: s.adds_back_when_rejected)
 
 # the period that decides (pending.policy_period) as YYYYMM text, NULL when it is not MMYYYY
 _PERIOD = "coalesce(nullif(d.gstr2b_period, ''), d.return_period)"
@@ -51,17 +49,17 @@ _POLICY = f"(CASE WHEN {_PERIOD} ~ '^[0-9]{{6}}$' THEN right({_PERIOD}, 4) || le
 _FROM_POLICY = f"({_POLICY} >= '{IMS_POLICY_START.year:04d}{IMS_POLICY_START.month:02d}')"
 # pending.reduction_applies
 REDUCTION_APPLIES = (
-    f"((d.section IN {_in(ORIGINAL_CREDIT_NOTES)} "
-    f"OR (d.section IN {_in(CREDIT_NOTE_AMENDMENTS)} AND d.amend_direction = 'up') "
-    f"OR (d.section IN {_in(SUPPLY_AMENDMENTS)} AND d.amend_direction = 'down')) AND {_FROM_POLICY})"
+    f"((d.section IN {sql_list(ORIGINAL_CREDIT_NOTES)} "
+    f"OR (d.section IN {sql_list(CREDIT_NOTE_AMENDMENTS)} AND d.amend_direction = 'up') "
+    f"OR (d.section IN {sql_list(SUPPLY_AMENDMENTS)} AND d.amend_direction = 'down')) AND {_FROM_POLICY})"
 )
 # a sufficient condition for actions.check_action(d, i, today) is None, for requests without a declaration
 ALLOWED = (
-    "coalesce(d.doc_key IS NOT NULL AND i.action IN ('N', 'A', 'R', 'P') AND d.route = 'ims' AND NOT d.frozen "
+    f"coalesce(d.doc_key IS NOT NULL AND i.action IN {sql_list(ACTIONS)} AND d.route = 'ims' AND NOT d.frozen "
     "AND d.superseded_by IS NULL AND (i.version_hash IS NULL OR i.version_hash = d.version_hash) "
-    f"AND NOT (i.action = 'R' AND d.section IN {_in(IMPORT_SECTIONS)}) "
-    "AND NOT (i.action = 'P' AND d.pending_blocked) "
-    "AND (i.remarks IS NULL OR i.remarks = '' OR (i.action IN ('R', 'P') "
+    f"AND NOT (i.action = '{REJECT}' AND d.section IN {sql_list(NOT_REJECTABLE)}) "
+    f"AND NOT (i.action = '{PENDING}' AND d.pending_blocked) "
+    f"AND (i.remarks IS NULL OR i.remarks = '' OR (i.action IN {sql_list(REMARK_ACTIONS)} "
     f"AND length(i.remarks) <= {MAX_REMARKS} AND {_FROM_POLICY})) "
     "AND i.itc_red_req IS NULL AND i.decl_igst IS NULL AND i.decl_cgst IS NULL AND i.decl_sgst IS NULL "
     "AND i.decl_cess IS NULL, false)"
@@ -72,7 +70,7 @@ _DEFAULT_YES = f"(i.action = 'A' AND {REDUCTION_APPLIES})"
 NEW_VALUES = {
     "action": "i.action",
     "prev_action": "d.action",
-    "remarks": "CASE WHEN i.action IN ('R', 'P') THEN i.remarks END",
+    "remarks": f"CASE WHEN i.action IN {sql_list(REMARK_ACTIONS)} THEN i.remarks END",
     "itc_red_req": f"CASE WHEN {_DEFAULT_YES} THEN 'Y' END",
     **{
         f"decl_{head}": f"CASE WHEN {_DEFAULT_YES} AND d.original_key IS NULL THEN d.{head} END"
@@ -120,7 +118,8 @@ WITH changed AS (
     SELECT event_id, supplier, recipient, array_agg(doc_key ORDER BY idx), array_agg(section ORDER BY idx),
         array_agg(number ORDER BY idx), array_agg(doc_date ORDER BY idx), array_agg(action ORDER BY idx),
         array_agg(remarks ORDER BY idx), {_ADDBACKS}
-    FROM (SELECT *, section IN {_in(CREDIT_NOTES)} AND action = 'R' AS addback FROM changed) AS applied
+    FROM (SELECT *, section IN {sql_list(ADDS_BACK_WHEN_REJECTED)} AND action = '{REJECT}' AS addback FROM changed)
+        AS applied
     GROUP BY m, event_id, recipient, supplier ORDER BY m, supplier
     ON CONFLICT DO NOTHING
 )

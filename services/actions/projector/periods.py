@@ -12,7 +12,29 @@ from sqlalchemy import Connection, text
 
 from services.actions.projector import store
 from services.actions.projector.batch import POSITION_SCALE
+from services.common.gst.periods import FINANCIAL_YEAR_FIRST_MONTH, SECTION_16_4_MONTH_DAY
+from services.common.gst.sections import sections_where
+from services.common.quoting import sql_list
 from services.common.runner import Delivered
+
+
+def section_16_4_deadline_sql(doc_date: str) -> str:
+    """periods.section_16_4_deadline of a date column, in SQL: generated from its constants, and
+    tests/integration/test_clock_rules_sql.py compares the two on edge-case dates."""
+    month, day = SECTION_16_4_MONTH_DAY
+    return (
+        f"make_date(extract(year FROM {doc_date})::int + CASE WHEN extract(month FROM {doc_date}) >= "
+        f"{FINANCIAL_YEAR_FIRST_MONTH} THEN 1 ELSE 0 END, {month}, {day})"
+    )
+
+
+# For a document still Pending in IMS, unfrozen, on the clock's day :d: pending.window_over and
+# pending.past_section_16_4, restated for the set-based update (tests/integration/test_clock_rules_sql.py).
+WINDOW_OVER = "pending_blocked AND pending_deadline < :d"
+PAST_SECTION_16_4 = (
+    f"section NOT IN {sql_list(sections_where(lambda s: not s.itc_time_limited))} "
+    f"AND {section_16_4_deadline_sql('doc_date')} < :d"
+)
 
 
 def _history(message: Delivered, what: str, updated_cte: str) -> str:
@@ -112,24 +134,21 @@ def advance_clock(conn: Connection, message: Delivered) -> None:
                 message,
                 "deemed_accepted",
                 "UPDATE ims_documents SET action = 'N', prev_action = 'P', deemed = true "
-                "WHERE recipient = :r AND action = 'P' AND pending_blocked AND pending_deadline < :d "
+                f"WHERE recipient = :r AND action = 'P' AND {WINDOW_OVER} "
                 "AND NOT frozen RETURNING recipient, doc_key",
             )
         ),
         _params(message, r=recipient, d=today, detail=json.dumps({"reason": "pending window over"})),
     )
     # Our rule: an invoice or debit note still Pending at its section 16(4) limit leaves IMS for
-    # "ITC not available" with reason C.
+    # "ITC not available" with reason C (pending.past_section_16_4).
     conn.execute(
         text(
             _history(
                 message,
                 "time_barred",
                 "UPDATE ims_documents SET route = 'gstr2b', part = 'itcunavl', reason = 'C' "
-                "WHERE recipient = :r AND action = 'P' AND route = 'ims' AND NOT frozen "
-                "AND section NOT IN ('b2bcn', 'b2bcna', 'isdcn', 'isdcna') "
-                "AND make_date(extract(year FROM doc_date)::int "
-                "+ CASE WHEN extract(month FROM doc_date) >= 4 THEN 1 ELSE 0 END, 11, 30) < :d "
+                f"WHERE recipient = :r AND action = 'P' AND route = 'ims' AND NOT frozen AND {PAST_SECTION_16_4} "
                 "RETURNING recipient, doc_key",
             )
         ),

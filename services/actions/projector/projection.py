@@ -230,7 +230,7 @@ def _applied_in_sql(work: Batch, messages: list[Delivered]) -> bool:
 def _notify(work: Batch, message: Delivered, applied: list[ImsDocument]) -> None:
     by_supplier: dict[str, list[dict[str, Any]]] = {}
     for doc in applied:
-        addback = doc.section in bulk_apply.CREDIT_NOTES and doc.action == REJECT
+        addback = doc.section in bulk_apply.ADDS_BACK_WHEN_REJECTED and doc.action == REJECT
         by_supplier.setdefault(doc.supplier, []).append(
             {
                 "doc_key": doc.doc_key,

@@ -7,10 +7,11 @@ from typing import Any
 from services.actions.domain.model import ImsDocument
 from services.actions.domain.pending import policy_period
 from services.common.gst.periods import IMS_POLICY_START, dmy
+from services.common.gst.sections import sections_where
 from services.common.money_json import money
 
-NOTE_SECTIONS = frozenset({"b2bdn", "b2bdna", "b2bcn", "b2bcna", "isdcn", "isdcna"})
-IMPORT_SECTIONS = frozenset({"impg", "impga", "impgsez", "impgseza"})
+NOTE_SECTIONS = sections_where(lambda s: s.is_note)
+IMPORT_SECTIONS = sections_where(lambda s: s.is_import)
 SOURCE_FORMS = {"R1": "R1", "R1A": "R1A", "IFF": "IFF", "R5": "R5", "R6": "R6", "BOE": "ICEGATE"}
 
 

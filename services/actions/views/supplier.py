@@ -12,11 +12,13 @@ from services.api.common import encode_cursor
 from services.archive import eventlog
 from services.common.envelope import Envelope
 from services.common.gst.periods import dmy
+from services.common.gst.sections import sections_where
 from services.common.money_json import money
 from services.common.ports import Ports
+from services.common.quoting import sql_list
 from services.common.settings import EVENTS_TOPIC
 
-CREDIT_NOTES = ("b2bcn", "b2bcna")
+ADDS_BACK_WHEN_REJECTED = sections_where(lambda s: s.adds_back_when_rejected)
 
 
 PAGE = 5000
@@ -75,7 +77,7 @@ def _added_back(conn: Connection, supplier: str, rtnprd: str | None) -> list[dic
         text(
             "WITH d AS MATERIALIZED (SELECT * FROM ims_documents "
             f"WHERE supplier = :s {'AND return_period = :p ' if rtnprd else ''}"
-            f"AND section IN ({', '.join(repr(s) for s in CREDIT_NOTES)}) AND action = 'R'), "
+            f"AND section IN {sql_list(ADDS_BACK_WHEN_REJECTED)} AND action = 'R'), "
             "i AS MATERIALIZED (SELECT h.* FROM (SELECT DISTINCT recipient FROM d) r "
             "CROSS JOIN LATERAL (SELECT * FROM ims_itc_periods h WHERE h.recipient = r.recipient) h "
             "WHERE h.doc_key IN (SELECT doc_key FROM d)) "

@@ -25,6 +25,8 @@ _QUARTERLY_CUTOFF_DAY = 14  # filed from the 14th of M to the 13th of M+1 -> GST
 _GSTR2B_GENERATION_DAY = 14
 _GSTR3B_MONTHLY_DUE_DAY = 20
 _GSTR3B_QUARTERLY_DUE_DAY = 22  # our rule: GSTN has 22nd or 24th by state group
+FINANCIAL_YEAR_FIRST_MONTH = 4  # April to March
+SECTION_16_4_MONTH_DAY = (11, 30)  # 30 November after the document's financial year
 
 
 class InvalidPeriod(ValueError):
@@ -80,7 +82,7 @@ class Period:
     @property
     def financial_year(self) -> int:
         """The starting calendar year of the April-March financial year."""
-        return self.year if self.month >= 4 else self.year - 1
+        return self.year if self.month >= FINANCIAL_YEAR_FIRST_MONTH else self.year - 1
 
     @property
     def fy_label(self) -> str:
@@ -112,7 +114,7 @@ IMS_POLICY_START = Period(2025, 10)
 
 def financial_year_of(day: date) -> int:
     """Starting year of the financial year containing ``day`` (Apr 2025..Mar 2026 -> 2025)."""
-    return day.year if day.month >= 4 else day.year - 1
+    return day.year if day.month >= FINANCIAL_YEAR_FIRST_MONTH else day.year - 1
 
 
 def fy_label_of(day: date) -> str:
@@ -143,8 +145,10 @@ def gstr2b_period(source_form: str, filed_on: date, quarterly_filer: bool = Fals
 
 
 def section_16_4_deadline(doc_date: date) -> date:
-    """Last day ITC may be taken on a document: 30 November after its financial year ends."""
-    return date(financial_year_of(doc_date) + 1, 11, 30)
+    """Last day ITC may be taken on a document: 30 November after its financial year ends. The one
+    definition: the C fast path and the projector's SQL restate it and are tested against it."""
+    month, day = SECTION_16_4_MONTH_DAY
+    return date(financial_year_of(doc_date) + 1, month, day)
 
 
 def gstr3b_due_date(period: Period, quarterly: bool) -> date:

@@ -1,8 +1,13 @@
-"""IMS sections: the dashboard rows a document can appear in, and how GSTR-1 tables map to them."""
+"""IMS sections: the dashboard rows a document can appear in, and how GSTR-1 tables map to them.
+
+Every rule that depends on the kind of document (credit note, import, ISD, amendment of what) is a
+predicate of `Section` here; code that needs the members asks `sections_where`, and SQL that needs them
+renders that set (`services.common.quoting.sql_list`), so no list of section keys is typed twice.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 GROUP_ALL_OTHER_ITC = "all_oth"
@@ -41,6 +46,37 @@ class Section:
     def is_isd(self) -> bool:
         return self.group == GROUP_ISD
 
+    @property
+    def is_original_credit_note(self) -> bool:
+        return self.is_credit_note and not self.is_amendment
+
+    @property
+    def amends_credit_note(self) -> bool:
+        return self.is_credit_note and self.is_amendment
+
+    @property
+    def amends_supply(self) -> bool:
+        """An amendment of an invoice, debit note or ECO document (an ISD invoice too; not a Bill of Entry):
+        a downward one reduces the ITC its original gave, so its Pending and ITC-reduction rules are those of
+        a credit note's (docs/rules.md §3)."""
+        return self.is_amendment and not self.is_credit_note and not self.is_import
+
+    @property
+    def may_be_rejected(self) -> bool:
+        """Import of Goods documents can be accepted or kept Pending only (docs/rules.md §3)."""
+        return not self.is_import
+
+    @property
+    def adds_back_when_rejected(self) -> bool:
+        """A B2B credit note: rejecting it adds its tax back to the supplier's GSTR-3B liability (docs/rules.md
+        §6). An ISD credit note is not one: the distributor has no output liability to add it to."""
+        return self.is_credit_note and self.group == GROUP_ALL_OTHER_ITC
+
+    @property
+    def itc_time_limited(self) -> bool:
+        """Whether section 16(4) limits the time to take its ITC: a credit note gives none (docs/rules.md §2)."""
+        return not self.is_credit_note
+
 
 SECTIONS: tuple[Section, ...] = (
     Section("b2b", GROUP_ALL_OTHER_ITC, "I B2B - Invoices"),
@@ -63,6 +99,12 @@ SECTIONS: tuple[Section, ...] = (
 
 SECTION_BY_KEY: Mapping[str, Section] = {section.key: section for section in SECTIONS}
 
+
+def sections_where(predicate: Callable[[Section], bool]) -> frozenset[str]:
+    """The keys of the sections the predicate holds for, e.g. ``sections_where(lambda s: s.is_import)``."""
+    return frozenset(s.key for s in SECTIONS if predicate(s))
+
+
 _BY_TABLE: Mapping[tuple[str, str | None], str] = {
     ("b2b", None): "b2b",
     ("b2ba", None): "b2ba",
@@ -84,6 +126,12 @@ _BY_TABLE: Mapping[tuple[str, str | None], str] = {
 def section(key: str) -> Section:
     """The Section for an IMS key; unknown keys raise KeyError."""
     return SECTION_BY_KEY[key]
+
+
+def tables_where(predicate: Callable[[Section], bool]) -> frozenset[str]:
+    """The GSTR-1 / GSTR-6 tables (as `section_for` names them) whose documents land in a section the
+    predicate holds for, e.g. the amendment tables."""
+    return frozenset(table for (table, _), key in _BY_TABLE.items() if predicate(SECTION_BY_KEY[key]))
 
 
 def section_for(table: str, note_type: str | None) -> str:

@@ -7,6 +7,8 @@ Blocks: `itcavl` (ITC available), `itcunavl` (not available: POS rule P, section
 
 from __future__ import annotations
 
+from services.common.gst.sections import sections_where
+
 BLOCKS = ("itcavl", "itcunavl", "itcrev", "itcRejected")
 BUCKETS: dict[str, tuple[str, ...]] = {
     "nonrevsup": ("b2b", "b2ba", "cdnr", "cdnra", "ecom", "ecoma"),
@@ -46,7 +48,7 @@ REVERSE_CHARGE: dict[str, tuple[str, str]] = {
     "ecom": ("revsup", "b2b"),
     "ecoma": ("revsup", "b2ba"),
 }
-CREDIT_NOTES = frozenset({"b2bcn", "b2bcna", "isdcn", "isdcna"})
+CREDIT_NOTES = sections_where(lambda s: s.is_credit_note)
 
 
 def placement(ims_section: str, reverse_charge: bool) -> tuple[str, str]:

@@ -50,7 +50,7 @@ def classify(doc: Document, filed_on: date | None) -> Route:
         return REVERSE_CHARGE
     if not (kind.is_import or kind.is_isd) and _pos_bars_itc(doc):
         return POS_INELIGIBLE
-    if filed_on is not None and not kind.is_credit_note and filed_on > section_16_4_deadline(doc.doc_date):
+    if filed_on is not None and kind.itc_time_limited and filed_on > section_16_4_deadline(doc.doc_date):
         return TIME_BARRED
     return TO_IMS
 

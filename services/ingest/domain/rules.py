@@ -26,7 +26,7 @@ INVOICE_TYPES = ("R", "SEWP", "SEWOP", "DE", "CBW")
 SEZ_INVOICE_TYPES = frozenset({"SEWP", "SEWOP"})
 
 _DOC_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9/-]*", re.ASCII)
-_DOC_NUMBER_MAX = 16
+DOC_NUMBER_MAX_LENGTH = 16
 _DATE_TEXT = re.compile(r"\d{2}-\d{2}-\d{4}", re.ASCII)
 _POS = re.compile(r"\d{2}", re.ASCII)
 _PORT_CODE = re.compile(r"[A-Z0-9]{6}", re.ASCII)
@@ -48,8 +48,8 @@ def parse_doc_number(raw: object, field: str) -> str | Problem:
         return missing(field)
     if not isinstance(raw, str):
         return problem(field, "INVALID_NUMBER", f"must be text, got {type(raw).__name__}")
-    if not 1 <= len(raw) <= _DOC_NUMBER_MAX:
-        return problem(field, "INVALID_NUMBER", f"must be 1-16 characters, got {len(raw)}")
+    if not 1 <= len(raw) <= DOC_NUMBER_MAX_LENGTH:
+        return problem(field, "INVALID_NUMBER", f"must be 1-{DOC_NUMBER_MAX_LENGTH} characters, got {len(raw)}")
     if not raw[0].isascii() or not raw[0].isalnum():
         return problem(field, "INVALID_NUMBER", f"must start with a letter or digit, got {shown(raw)}")
     if not _DOC_NUMBER.fullmatch(raw):

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from services.common.gst.gstin import Gstin
 from services.common.gst.periods import Period
-from services.common.gst.sections import section_for
+from services.common.gst.sections import section_for, tables_where
 from services.ingest.domain.boe import validate_boe
 from services.ingest.domain.checker import Checker
 from services.ingest.domain.documents import Document, Item
@@ -50,7 +50,7 @@ __all__ = [
     "validate_note",
 ]
 
-AMENDMENT_TABLES = frozenset({"b2ba", "cdnra", "ecoma.b2ba", "ecoma.urp2ba", "isda"})
+AMENDMENT_TABLES = tables_where(lambda s: s.is_amendment)
 ECO_TABLES = frozenset({"ecom.b2b", "ecom.urp2b", "ecoma.b2ba", "ecoma.urp2ba"})
 ECO_SUPPLIER_TABLES = frozenset({"ecom.b2b", "ecoma.b2ba"})  # rows name the actual supplier (stin)
 _HEADS = ("iamt", "camt", "samt", "csamt")
