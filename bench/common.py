@@ -261,7 +261,7 @@ def target_text(figure: Figure) -> str:
 def fmt_value(value: float, unit: str) -> str:
     if value != value:  # NaN
         return "n/a"
-    if unit in ("docs/s", "msgs/s", "documents", "rows", "MB/s"):
+    if unit in ("docs/s", "msgs/s", "events/s", "documents", "rows", "MB/s", "count"):
         return f"{value:,.0f}"
     if unit == "MB":
         return f"{value:,.0f}"

@@ -1,4 +1,6 @@
-"""Figures against the running product: a real `ims api` and `ims consume ims`, as `ims up` starts them.
+"""Figures against the running product: a real `ims api`, `ims relay` and `ims consume ims`, as `ims up`
+starts them (an answered request's events are in the durable log; the relay publishes them to the broker,
+the consumer projects them, so every latency below includes the relay's hop).
 
 - filing-to-visible latency under a steady load: returns of 100-500 invoices POSTed to /v1/returns/gstr1
   on a schedule (open loop, at most 8 requests in flight); each latency runs from just before its POST
@@ -54,7 +56,7 @@ def live_stack(ctx: Context) -> Iterator[Live]:
         token = _admin_token(ctx)
         if token:
             live.http.headers["Authorization"] = f"Bearer {token}"
-        for name, argv in (("api", ("api",)), ("consumer:ims", ("consume", "ims"))):
+        for name, argv in (("api", ("api",)), ("relay", ("relay",)), ("consumer:ims", ("consume", "ims"))):
             process = spawn_cli(settings, ctx.servers.workdir / f"{name.replace(':', '-')}.log", *argv)
             live.processes[name] = process
             ctx.sampler.watch(name, process.pid)
@@ -263,12 +265,12 @@ def run(ctx: Context) -> None:
     load = small_returns(7, int(sizes.load_rate * sizes.load_seconds * 1.2) + 1000)
     low = small_returns(8, int(sizes.low_rate * sizes.low_seconds * 1.2) + 1000) if sizes.low_rate else []
     with live_stack(ctx) as live:
-        # warm up: the consumer joins its group and both processes serve a first request end to end
+        # warm up: the consumer joins its group and the three processes serve a first request end to end
         warm = small_returns(9, 300, 300, 300)[0]
         begun = time.perf_counter()
         _post_return(live, warm.body)
         wait_visible(ctx.engine, warm.recipient, "N", warm.documents, timeout=120)
-        say(f"  api and consumer up; first filing visible after {time.perf_counter() - begun:.2f} s")
+        say(f"  api, relay and consumer up; first filing visible after {time.perf_counter() - begun:.2f} s")
 
         say(
             f"  steady load: {sizes.load_rate:,} documents/s offered for {sizes.load_seconds:.0f} s "
