@@ -29,9 +29,9 @@ from tests.support.processes import wait_until
 CHILDREN = {
     "api": "services.cli.main api",
     "relay": "services.cli.main relay",
+    "consumer": "services.cli.main consume ims",
     "notifier": "services.cli.main notify",
     "scheduler": "services.cli.main scheduler",
-    "consumer": "services.cli.main consume ims",
 }
 KINDS = (*CHILDREN, "broker", "postgres")
 
