@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from bench.common import MemorySampler, spawn_cli, stop_process, wait_until
 from services.common.settings import Settings
@@ -23,6 +23,20 @@ SELECT (SELECT count(*) FROM event_relay_queue) + (
     SELECT count(*) FROM event_placements p LEFT JOIN relay_acks a USING (epoch, topic, partition)
     WHERE p.epoch = (SELECT max(epoch) FROM broker_epochs) AND p."offset" >= coalesce(a.next_offset, 0))
 """
+
+# Keys all of whose logged events the broker acknowledged (an event not yet placed counts as not relayed).
+RELAYED_KEYS = """
+SELECT l.msg_key FROM event_log l
+LEFT JOIN event_placements p ON p.seq = l.seq AND p.epoch = (SELECT max(epoch) FROM broker_epochs)
+LEFT JOIN relay_acks a ON a.epoch = p.epoch AND a.topic = p.topic AND a.partition = p.partition
+WHERE l.topic = :t AND l.msg_key = ANY(:k)
+GROUP BY l.msg_key HAVING bool_and(coalesce(p."offset" < a.next_offset, false))
+"""
+
+
+def relayed_keys(conn: Connection, topic: str, keys: list[str]) -> set[str]:
+    """Which of these message keys (recipients) have every logged event of the topic broker-acknowledged."""
+    return {key for (key,) in conn.execute(text(RELAYED_KEYS), {"t": topic, "k": keys})}
 
 
 def unrelayed(engine: Engine) -> int:

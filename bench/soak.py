@@ -38,6 +38,7 @@ from tests.support.up import KINDS, Recovery, Up, stop_and_check_nothing_left
 
 FAULT_EVERY_S = 10.0
 FULL_MINUTES, QUICK_MINUTES = 10.0, 1.5
+SAMPLED = "ims up of the soak (every child; shared memory counted per process)"
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,12 @@ def soak(minutes: float, say: Callable[[str], None], sampler: MemorySampler | No
         up = Up(home)
         say(f"  ims up in {home}: {up.base}; load for {minutes:g} min, a kill -9 every {FAULT_EVERY_S:.0f} s")
         if sampler is not None:
-            sampler.watch("ims up (soak, with every child)", up.process.pid, with_children=True)
+            sampler.watch(SAMPLED, up.process.pid, with_children=True)
         try:
             found = _under_faults(up, minutes * 60, say)
         finally:
             if sampler is not None:
-                sampler.unwatch("ims up (soak, with every child)")
+                sampler.unwatch(SAMPLED)
             stop_and_check_nothing_left(up.process)
         kept = bool(found["lost"] or found["doubled"] or not found["replay_identical"])
         return found | {"home": str(home) if kept else None}
