@@ -94,7 +94,7 @@ def _under_faults(up: Up, seconds: float, say: Callable[[str], None]) -> dict[st
             if load.failure is not None:
                 raise RuntimeError(f"the load met an unexpected answer: {load.failure!r}")
             faults.append(_fault(up, kind))
-            say(_describe(faults[-1], time.monotonic() - began, load))
+            say(_describe(faults[-1], faults[-1].recovery.killed_at - began, load))
             due = max(due + FAULT_EVERY_S, time.monotonic() + 1.0)
         time.sleep(max(0.0, began + seconds - time.monotonic()))
         stop.set()
@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     from bench import report
-    from bench.common import Results, Sizes
+    from bench.common import CpuSnapshot, Results, Sizes
     from services.common.log import configure_logging
 
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__,
@@ -314,8 +314,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("kafka").setLevel(logging.ERROR)
     minutes = args.minutes or (QUICK_MINUTES if args.quick else FULL_MINUTES)
     results = Results("quick" if args.quick else "full", Sizes.for_mode(args.quick))
+    before = CpuSnapshot.take([])
     found = soak(minutes, _say)
+    cpu = results.cpu["soak"] = CpuSnapshot.take([]).since(before)  # `ims up` and its children counted once ended
     show(found, _say)
+    _say(
+        f"  CPU: the soak {cpu['bench_cpu_s']:.0f} s, other processes on this machine "
+        f"{cpu['other_processes_cpu_s']:.0f} s = {cpu['other_processes_cpus']:.2f} of {cpu['cpus']} CPUs "
+        f"over {cpu['wall_s']:.0f} s"
+    )
     for figure in figures(found):
         results.add(figure)
     print()
