@@ -135,13 +135,13 @@ class Up:
         finally:
             engine.dispose()
 
-    def cli(self, *argv: str) -> str:
+    def cli(self, *argv: str, timeout: float = 300) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "services.cli.main", *argv],
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=timeout,
         )
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
