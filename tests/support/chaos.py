@@ -190,9 +190,8 @@ def compare(engine: Engine, ledger: Ledger) -> dict[str, int]:
             if ledger.clock
             else 0,
         }
-    expected = {"documents": ledger.documents, "actions": sum(ledger.actions.values()) - refused}
-    return {**found, "expected_documents": expected["documents"], "expected_actions": expected["actions"],
-            "refused": refused}  # fmt: skip
+    expected = {"expected_documents": ledger.documents, "expected_actions": sum(ledger.actions.values()) - refused}
+    return found | expected | {"refused": refused}
 
 
 def differences(figures: dict[str, int]) -> dict[str, int]:

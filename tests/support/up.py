@@ -25,7 +25,7 @@ from services.ingest.synthetic import dumps, gstr1_return, make_universe
 from tests.support.chaos import PLAIN, quiet
 from tests.support.processes import wait_until
 
-# What kills each kind of process `ims up` supervises: a command line for its children, else a server.
+# The kinds of process `ims up` supervises: its children found by command line, then its two servers by name.
 CHILDREN = {
     "api": "services.cli.main api",
     "relay": "services.cli.main relay",
