@@ -40,7 +40,14 @@ WHY = {
     429: "Too many of these at once; retry after the seconds in Retry-After",
     503: "A server this request needs (the broker) is unavailable; nothing was done",
 }
-CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "NOT_ALLOWED", 429: "TOO_MANY_REQUESTS"}
+CODES = {
+    400: "INVALID_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "NOT_ALLOWED",
+    429: "TOO_MANY_REQUESTS",
+}
 MAX_SHOWN = 80
 
 
