@@ -180,10 +180,14 @@ def test_a_saved_amendment_leaves_its_filed_original_counting_until_it_is_filed_
 
     def link() -> tuple[str | None, str | None]:
         with live.engine.connect() as conn:
-            return conn.execute(
-                text("SELECT amended_by, superseded_by FROM ims_documents WHERE recipient = :r AND doc_key = :k"),
-                {"r": OTHER, "k": f"b2b|{SUPPLIER}|2025|G/1001"},
-            ).one()._tuple()
+            return (
+                conn.execute(
+                    text("SELECT amended_by, superseded_by FROM ims_documents WHERE recipient = :r AND doc_key = :k"),
+                    {"r": OTHER, "k": f"b2b|{SUPPLIER}|2025|G/1001"},
+                )
+                .one()
+                ._tuple()
+            )
 
     assert counted() == (1, 0)
     post(amendment)

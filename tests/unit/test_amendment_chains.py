@@ -8,9 +8,7 @@ from dataclasses import replace
 from services.actions.domain.chains import base_of, instance_key, link_number, reamends
 from tests.unit.test_pending_blocked import ORIGINAL
 
-AMENDMENT = replace(
-    ORIGINAL, doc_key="b2ba|x", original_key="b2b|x", section="b2ba", return_period="102025", link_no=1
-)
+AMENDMENT = replace(ORIGINAL, doc_key="b2ba|x", original_key="b2b|x", section="b2ba", return_period="102025", link_no=1)
 
 
 def test_a_link_takes_the_place_after_the_link_it_amends() -> None:
