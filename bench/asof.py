@@ -99,8 +99,9 @@ def _snapshot_step(ctx: Context, running: Stack, container: Any, history: Histor
     with container.engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT s.schema_name, s.events, s.documents, s.build_ms, (SELECT sum(pg_total_relation_size(c.oid)) "
-                "FROM pg_class c WHERE c.relnamespace = CAST(quote_ident(s.schema_name) AS regnamespace) "
+                "SELECT s.schema_name, s.events, s.documents, s.build_ms, "
+                "(SELECT CAST(sum(pg_total_relation_size(c.oid)) AS bigint) FROM pg_class c "
+                "WHERE c.relnamespace = CAST(quote_ident(s.schema_name) AS regnamespace) "
                 "AND c.relkind IN ('r', 'i', 't', 'm')) FROM ims_snapshots s ORDER BY s.events"
             )
         ).all()

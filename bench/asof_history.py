@@ -24,6 +24,7 @@ from sqlalchemy import Engine, text
 
 from bench.common import FILED_ON, FP, run_worker, spawn_cli, stop_process, wait_until
 from bench.data import write_return
+from bench.relay import UNRELAYED
 from services.common import tokens
 from services.common.embedded.ports import free_port, wait_for_port
 from services.common.gst.gstin import check_character
@@ -31,12 +32,6 @@ from services.common.settings import EVENTS_TOPIC, Settings
 from services.demo.synthetic import large_return
 
 SECOND_SUPPLIER = "27AAACB2230M1Z" + check_character("27AAACB2230M1Z")
-# Events logged but not yet acknowledged by the broker (queued, or placed beyond the relay's acknowledgement).
-UNRELAYED = """
-SELECT (SELECT count(*) FROM event_relay_queue) + (
-    SELECT count(*) FROM event_placements p LEFT JOIN relay_acks a USING (epoch, topic, partition)
-    WHERE p.epoch = (SELECT max(epoch) FROM broker_epochs) AND p."offset" >= coalesce(a.next_offset, 0))
-"""
 BEHIND = """
 SELECT count(*) FROM relay_acks a LEFT JOIN projection_checkpoints c
     ON c.projection = 'ims' AND c.topic = a.topic AND c.partition = a.partition

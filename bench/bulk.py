@@ -1,7 +1,7 @@
 """`python -m bench.bulk [DOCUMENTS] [--runs N]`: the bulk-accept figure alone, as `bench.live` measures it.
 
 Embedded servers (or DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS), one generated GSTR-1 for one recipient
-filed through the product, a real `ims api` and `ims consume ims`; then, per run, POST
+filed through the product, a real `ims api`, `ims relay` and `ims consume ims`; then, per run, POST
 /v1/ims/{gstin}/actions/bulk {"action": "A", "filter": {}} until `ims_counts` shows every document
 accepted, and a bulk reset back to No Action (timed too) between runs.
 """
@@ -43,6 +43,7 @@ def main() -> int:
         generated = write_return(srv.workdir, args.documents, 0)
         run_worker(settings, srv.workdir / "worker.log", "ingest", str(generated.path))
         api = spawn_cli(settings, srv.workdir / "api.log", "api")
+        relay = spawn_cli(settings, srv.workdir / "relay.log", "relay")
         consumer = spawn_cli(settings, srv.workdir / "consumer.log", "consume", "ims")
         from services.common import tokens
 
@@ -69,8 +70,8 @@ def main() -> int:
                     )
         finally:
             http.close()
-            stop_process(api)
-            stop_process(consumer)
+            for process in (api, relay, consumer):
+                stop_process(process)
             container.close()
     return 0
 

@@ -44,6 +44,7 @@ class Sizes:
     load_warmup_seconds: float
     low_rate: int  # a second, lighter steady load for context (0 = skip)
     low_seconds: float
+    soak_minutes: float  # the soak with faults (bench/soak.py)
     counts_calls: int = 50
 
     @classmethod
@@ -64,6 +65,7 @@ class Sizes:
                 load_warmup_seconds=2.0,
                 low_rate=0,
                 low_seconds=0.0,
+                soak_minutes=1.5,
             )
         return cls(
             quick=False,
@@ -80,6 +82,7 @@ class Sizes:
             load_warmup_seconds=5.0,
             low_rate=1_000,
             low_seconds=15.0,
+            soak_minutes=10.0,
         )
 
     def describe(self) -> str:
@@ -88,13 +91,14 @@ class Sizes:
             f"raw limit {self.raw_documents:,} documents (per-document reference {self.raw_per_document:,}); "
             f"ingest {ingest}; counts and GSTR-2B on one recipient with {self.big:,} documents; "
             f"bulk accept of {self.bulk:,}; steady load {self.load_rate:,} documents/s "
-            f"for {self.load_seconds:.0f} s"
+            f"for {self.load_seconds:.0f} s; a soak with faults of {self.soak_minutes:g} minutes"
         )
         if self.quick:
             text_ += (
                 ". QUICK MODE: sizes are smaller than the targets name (counts and GSTR-2B at "
                 f"{self.big:,} instead of 1,000,000, bulk accept of {self.bulk:,} instead of 100,000, "
-                "no 100,000 / 1,000,000-document ingest) - run without --quick for the real figures"
+                f"no 100,000 / 1,000,000-document ingest, a soak of {self.soak_minutes:g} instead of 10 minutes) - "
+                "run without --quick for the real figures"
             )
         return text_
 
@@ -261,7 +265,7 @@ def target_text(figure: Figure) -> str:
 def fmt_value(value: float, unit: str) -> str:
     if value != value:  # NaN
         return "n/a"
-    if unit in ("docs/s", "msgs/s", "documents", "rows", "MB/s"):
+    if unit in ("docs/s", "msgs/s", "events/s", "documents", "rows", "MB/s", "count"):
         return f"{value:,.0f}"
     if unit == "MB":
         return f"{value:,.0f}"

@@ -5,11 +5,15 @@ inclusive time per file:function), else cProfile. pyinstrument samples one threa
 lists the CPU seconds of every thread of the profiled process (kafka-python's producer network thread
 builds and checksums record batches off the main thread). Profiles:
 
-  ingest          a generated GSTR-1 through `file_return` (worker process, as the bench measures it)
+  ingest          a generated GSTR-1 through `file_return` to its commit in the durable event log (worker
+                  process, as the bench measures it)
+  relay           the product's `Relay` publishing what that filing logged, until the broker acknowledged it
   catch-up        a fresh `ProjectionRunner('ims')` replaying that filing from offset 0
   bulk-api        the API side of a bulk accept of every document of that recipient (in process)
-  bulk-consumer   the projector applying those ActionsTaken events
+  bulk-relay      the relay publishing those ActionsTaken events
+  bulk-consumer   the projector applying them
   filing-api      100 small returns (100-500 invoices) through `file_return`, one after the other
+  filing-relay    the relay publishing them
   filing-consumer the projector applying them
   crc32c          kafka-python's CRC-32C on a 220 KB batch: the implementation in use, per MB
   gstr2b          EXPLAIN ANALYZE of the statements `builder.generate` runs (rolled back)
@@ -34,7 +38,6 @@ from bench.common import FILED_ON, FP, bench_settings, run_worker
 from bench.data import small_returns, write_return
 from bench.hotspots import render, summarize, thread_cpu
 from bench.servers import servers
-from services.api.bodies import parse_json
 from services.bootstrap import build_container
 from services.common.log import configure_logging
 from services.common.migrations import upgrade
@@ -236,20 +239,24 @@ def main(argv: list[str] | None = None) -> int:
         generated = write_return(srv.workdir, documents, 0)
         print(f"profiling with a {documents:,}-document GSTR-1 (work dir {srv.workdir})")
         worker_profile(settings, log, out / "ingest.json", "ingest", report, "ingest", str(generated.path))
+        worker_profile(settings, log, out / "relay.json", "relay", report, "relay", str(documents))
         worker_profile(settings, log, out / "catchup.json", "catch-up", report, "catchup", str(documents))
         with profiled("bulk-api", report):
             answer = _bulk_api(container, generated.recipient)
         assert answer["proc_cnt"] == documents, answer
+        worker_profile(settings, log, out / "bulk-relay.json", "bulk-relay", report, "relay", str(documents))
         worker_profile(settings, log, out / "bulk.json", "bulk-consumer", report, "catchup", str(documents),
                        "--resume")  # fmt: skip
         load = small_returns(11, 30_000)[:100]
         with profiled("filing-api", report):
+            from services.ingest.body import RawReturn
             from services.ingest.handlers import file_return
 
             for item in load:
-                file_return(container, parse_json(item.body), item.body, "gstr1", "filed",
-                            date.fromisoformat(FILED_ON), "profile")  # fmt: skip
+                with RawReturn.of_bytes(item.body) as body:
+                    file_return(container, body, "gstr1", "filed", date.fromisoformat(FILED_ON), "profile")
         filed = sum(item.documents for item in load)
+        worker_profile(settings, log, out / "filing-relay.json", "filing-relay", report, "relay", str(filed))
         worker_profile(settings, log, out / "filing.json", "filing-consumer", report, "catchup", str(filed),
                        "--resume")  # fmt: skip
         explain_gstr2b(container.engine, generated.recipient, report)

@@ -11,7 +11,8 @@ from bench.common import Figure, Results, fmt_value, target_text
 
 RATIO_LEGEND = (
     "ratio to raw limit: 1.00 = as fast as the raw limit of this machine measured in the same run; "
-    "rates: figure / raw end-to-end (chunked) docs/s; bulk: raw time for the same documents / figure; "
+    "rates: figure / raw end-to-end (chunked) docs/s; relay alone: figure / raw produce-stage docs/s "
+    "(kafka-python, the same 1,000-document messages); bulk: raw time for the same documents / figure; "
     "latency: raw one-message p50/p99 / figure; counts: raw SELECT 1 p50/p99 / figure; "
     "GSTR-2B: raw PostgreSQL INSERT...SELECT time for the same rows / figure"
 )
@@ -23,10 +24,13 @@ def assign_ratios(results: Results) -> None:
     latency = raw.get("single_message_latency", {})
     select = raw.get("select_1", {})
     copy = raw.get("insert_select", {})
+    produce = raw.get("chunked", {}).get("stage_docs_per_s", {}).get("produce")
     for figure in results.figures:
         key = figure.key
-        if key.startswith(("ingest_docs_per_s_", "catchup_docs_per_s")) and e2e:
+        if key.startswith(("ingest_docs_per_s_", "ingest_relayed_docs_per_s_", "catchup_docs_per_s")) and e2e:
             _ratio(figure, figure.value / e2e, "figure / raw end-to-end docs/s")
+        elif key.startswith("relay_docs_per_s_") and produce:
+            _ratio(figure, figure.value / produce, "figure / raw produce-stage docs/s")
         elif key == "bulk_accept_visible_s" and e2e:
             documents = figure.details["runs"][0]["documents"]
             _ratio(figure, (documents / e2e) / figure.value, "raw time for the same documents / figure")

@@ -5,12 +5,18 @@ DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set (then in a schema and topic name
 the end), runs the stages below in order, prints a table and writes bench/results.json:
 
   1. raw limit        Avro encode -> kafka-python produce -> consume -> decode -> COPY, same servers
-  2. ingest           a generated GSTR-1 file through `file_return` to acknowledged events, a process per run
+  2. ingest           a generated GSTR-1 file through `file_return` to its commit in the durable event log, a
+                      process per run, with `ims relay` running: the relay alone (log -> broker-acknowledged),
+                      file -> relayed end to end, and what the relay costs against the raw produce limit
   3. catch-up         a fresh `ProjectionRunner` for "ims" replays everything ingested from offset 0
   4. counts, GSTR-2B  on the recipient with the most documents (1,000,000; 20,000 with --quick)
-  5. live             `ims api` + `ims consume ims`: filing-to-visible latency under a steady load,
-                      counts over HTTP, bulk accept (100,000; 10,000 with --quick)
+  5. live             `ims api` + `ims relay` + `ims consume ims`: filing-to-visible latency under a steady
+                      load, counts over HTTP, bulk accept (100,000; 10,000 with --quick)
   6. as-of views      p99 of GET counts / documents ?as_of= at 1,100,000 documents, from snapshots (bench/asof.py)
+  7. soak             a real `ims up` (embedded servers of its own) under a steady load of filings, SAVE, bulk
+                      actions and clock ticks for 10 minutes (90 s with --quick) while its processes are killed
+                      -9 in turn (api, relay, consumer, notifier, scheduler, broker, PostgreSQL): throughput,
+                      request latency, recovery per kind, retries, and nothing lost or doubled (bench/soak.py)
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import asof, live, report, stages
+from bench import asof, ingest, live, report, soak, stages
 from bench.common import CpuSnapshot, MemorySampler, Results, Sizes, bench_settings, hwm_mb
 from bench.servers import servers
 from services.common.db import make_engine
@@ -139,12 +145,13 @@ def main(argv: list[str] | None = None) -> int:
 def _run_stages(ctx: stages.Context) -> None:
     plan: list[tuple[str, Callable[[stages.Context], None], tuple[str, ...]]] = [
         ("raw limit", stages.raw_limit, ()),
-        ("ingest", stages.ingest, ()),
+        ("ingest", ingest.run, ()),
         ("projector catch-up", stages.catchup, ("ingest",)),
         ("counts", stages.counts_in_process, ("projector catch-up",)),
         ("GSTR-2B", stages.gstr2b, ("projector catch-up",)),
         ("live: latency, counts over HTTP, bulk accept", live.run, ("projector catch-up",)),
         ("as-of views", asof.run, ()),  # a schema and recipient of its own (bench/asof.py)
+        ("soak with faults", soak.stage, ()),  # an `ims up` of its own (bench/soak.py)
     ]
     failed: set[str] = set()
     servers = list(ctx.servers.pids.values())

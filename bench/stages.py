@@ -1,8 +1,7 @@
-"""The bench stages that need no running API: raw limit, ingest, projector catch-up, counts, GSTR-2B."""
+"""The bench stages that need no running API: raw limit, projector catch-up, counts, GSTR-2B (ingest: ingest.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -12,8 +11,9 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from bench.common import FP, Figure, MemorySampler, Results, Sizes, median, percentile, run_worker
-from bench.data import GeneratedReturn, write_return
+from bench.data import GeneratedReturn
 from bench.raw import RawLimit
+from bench.relay import unrelayed
 from bench.servers import Servers
 from services.actions.views import queries
 from services.common.gst.periods import Period
@@ -21,7 +21,6 @@ from services.common.settings import Settings
 from services.gstr2b import builder
 
 GSTR2B_GENDT = "2025-10-14"
-PYTHON_PATH_RUN = 99  # a run index no size uses: documents of their own
 
 
 @dataclass
@@ -138,108 +137,14 @@ def _print_pipeline(title: str, summary: dict[str, Any]) -> None:
     )
 
 
-# --- ingest ----------------------------------------------------------------------------------------------
-
-
-def ingest(ctx: Context) -> None:
-    sizes, results = ctx.sizes, ctx.results
-    ctx.data_dir.mkdir(parents=True, exist_ok=True)
-    # reproducibility: the same seed writes the same bytes
-    first = write_return(ctx.data_dir, sizes.ingest_sizes[0][0], 0)
-    (ctx.data_dir / "again").mkdir(exist_ok=True)
-    again = write_return(ctx.data_dir / "again", sizes.ingest_sizes[0][0], 0)
-    reproducible = first.sha256 == again.sha256
-    again.path.unlink()
-    first.path.unlink()
-    results.environment["generator_reproducible"] = reproducible
-    say(f"  generator: same seed, same bytes: {'yes' if reproducible else 'NO'} (sha256 {first.sha256[:16]}...)")
-    for documents, runs in sizes.ingest_sizes:
-        per_run = []
-        for run in range(runs):
-            generated = write_return(ctx.data_dir, documents, run)
-            ctx.generated.append(generated)
-            answer = run_worker(ctx.settings, ctx.log, "ingest", str(generated.path))
-            generated.path.unlink()
-            if answer["documents"] != documents or answer["errors"]:
-                raise RuntimeError(f"ingest of {documents} documents answered {answer}")
-            ctx.ingested_documents += documents
-            per_run.append(answer | {"generator": generated.to_json()})
-            say(
-                f"  {documents:>9,} documents, run {run + 1}/{runs}: {answer['docs_per_s']:>8,.0f} docs/s "
-                f"({answer['seconds']:.2f} s, hash+gzip {answer['hash_compress_s']:.2f} s), "
-                f"peak RSS {answer['peak_rss_mb']:,.0f} MB; generated in {generated.seconds:.2f} s"
-            )
-            if documents == sizes.big and ctx.big is None:
-                ctx.big = generated
-            elif documents == sizes.bulk and ctx.bulk is None:
-                ctx.bulk = generated
-        rate = median([r["docs_per_s"] for r in per_run])
-        rss = max(r["peak_rss_mb"] for r in per_run)
-        results.add(
-            Figure(
-                f"ingest_docs_per_s_{documents}",
-                f"ingest {documents:,}-document GSTR-1",
-                rate,
-                "docs/s",
-                target=50_000,
-                group="ingest",
-                details={"runs": per_run, "statistic": f"median of {runs}"},
-            )
-        )
-        results.add(
-            Figure(
-                f"ingest_peak_rss_{documents}",
-                f"  peak RSS of ingest ({documents:,} docs)",
-                rss,
-                "MB",
-                group="memory",
-            )
-        )
-        ctx.sampler.record(f"ingest worker ({documents:,} docs)", rss)
-    _ingest_python_path(ctx, min(100_000, max(documents for documents, _ in sizes.ingest_sizes)))
-    big = max(ctx.generated, key=lambda g: g.documents)
-    results.add(
-        Figure(
-            "generator_docs_per_s",
-            f"synthetic generator ({big.documents:,} docs)",
-            big.documents / big.seconds,
-            "docs/s",
-            group="data",
-            details={"returns": [g.to_json() for g in ctx.generated]},
-        )
-    )
-
-
-def _ingest_python_path(ctx: Context, documents: int) -> None:
-    """For context: the same filing with the native fast path off (every row through the Python rules, in
-    the worker processes), as on a machine where services/ingest/_fastrows could not be built."""
-    generated = write_return(ctx.data_dir, documents, PYTHON_PATH_RUN)
-    answer = run_worker(dataclasses.replace(ctx.settings, native_rows=False), ctx.log, "ingest", str(generated.path))
-    generated.path.unlink()
-    if answer["documents"] != documents or answer["errors"]:
-        raise RuntimeError(f"ingest of {documents} documents (Python path) answered {answer}")
-    ctx.ingested_documents += documents
-    say(
-        f"  {documents:>9,} documents, native fast path off: {answer['docs_per_s']:>8,.0f} docs/s "
-        f"({answer['seconds']:.2f} s), peak RSS {answer['peak_rss_mb']:,.0f} MB"
-    )
-    ctx.results.add(
-        Figure(
-            f"ingest_python_path_docs_per_s_{documents}",
-            f"  ingest {documents:,} docs, Python rules only",
-            answer["docs_per_s"],
-            "docs/s",
-            group="ingest",
-            details=answer,
-        )
-    )
-
-
 # --- projector catch-up ------------------------------------------------------------------------------------
 
 
 def catchup(ctx: Context) -> None:
     documents = ctx.ingested_documents
+    left = unrelayed(ctx.engine)
+    if left:  # the ingest stage's relay publishes everything it logged before that stage ends
+        raise RuntimeError(f"{left} logged events were never relayed to the broker: nothing to catch up from")
     say(f"  fresh ProjectionRunner('ims') from offset 0 over {documents:,} documents ...")
     answer = run_worker(ctx.settings, ctx.log, "catchup", str(documents))
     with ctx.engine.connect() as conn:

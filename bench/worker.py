@@ -1,8 +1,12 @@
 """Measurements that run in a process of their own, so peak RSS (getrusage) belongs to one run.
 
-`python -m bench.worker ingest FILE` files a GSTR-1 from disk through `file_return` (read + parse +
-validate + publish + acknowledged) and `python -m bench.worker catchup DOCUMENTS` replays the IMS
-projection from offset 0 with a fresh `ProjectionRunner`. Settings come from the environment
+`python -m bench.worker ingest FILE [--until-relayed]` files a GSTR-1 from disk through `file_return` (read +
+parse + validate + commit to the durable event log) and, with `--until-relayed`, then waits until the running
+`ims relay` has the broker acknowledge what it logged (the relay alone: the filing commits in one
+transaction, so the relay starts on it only then); `python -m bench.worker relay DOCUMENTS` runs the
+product's `Relay` in this process until everything logged is acknowledged (for a profile);
+`python -m bench.worker catchup DOCUMENTS` replays the IMS projection from offset 0 with a fresh
+`ProjectionRunner`. Settings come from the environment
 (`Settings.from_env`, as the product's own processes read them); the result is one JSON line on stdout.
 """
 
@@ -39,6 +43,7 @@ def ingest(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     from services.ingest.handlers import file_return
 
     container = build_container(settings)
+    logged_before = _last_seq(container.engine)
     baseline = peak_rss_mb()
     profiler = _profiler(args.profile)
     started = time.perf_counter()
@@ -47,9 +52,8 @@ def ingest(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
         answer = file_return(container, body, "gstr1", "filed", date.fromisoformat(FILED_ON), "bench")
     finished = time.perf_counter()
     _stop_profiler(profiler, args.profile)
-    container.close()
     documents = int(answer["proc_cnt"])
-    return {
+    found = {
         "documents": documents,
         "errors": int(answer["err_cnt"]),
         "status_cd": answer["status_cd"],
@@ -59,6 +63,70 @@ def ingest(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
         "docs_per_s": documents / (finished - started),
         "peak_rss_mb": peak_rss_mb(),
         "baseline_rss_mb": baseline,
+    }
+    if args.until_relayed:
+        from bench.relay import wait_relayed
+
+        relayed = wait_relayed(container.engine, timeout=3600, interval=0.005)
+        events = _last_seq(container.engine) - logged_before
+        found |= {
+            "events": events,
+            "relay_s": relayed - finished,
+            "relay_docs_per_s": documents / (relayed - finished),
+            "relay_events_per_s": events / (relayed - finished),
+            "relayed_s": relayed - started,
+            "relayed_docs_per_s": documents / (relayed - started),
+        }
+    container.close()
+    return found
+
+
+def _last_seq(engine: Any) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT coalesce(max(seq), 0) FROM event_log")).scalar_one())
+
+
+def relay(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    """The product's relay in this process (where a profiler sees it) until the broker acknowledged the log."""
+    from bench.relay import unrelayed
+    from services.bootstrap import build_container, build_relay
+
+    container = build_container(settings)
+    events = unrelayed(container.engine)
+    log_relay = build_relay(container)
+    stop = threading.Event()
+    finished: list[float] = []
+
+    def watch() -> None:
+        while not stop.is_set():
+            if unrelayed(container.engine) == 0:
+                finished.append(time.perf_counter())
+                stop.set()
+                return
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch, name="relayed", daemon=True)
+    profiler = _profiler(args.profile)
+    started = time.perf_counter()
+    watcher.start()
+    try:
+        log_relay.run(stop, idle_wait=0.05)
+    finally:
+        stop.set()
+    _stop_profiler(profiler, args.profile)
+    container.close()
+    if not finished:
+        raise RuntimeError("the relay stopped before the broker acknowledged the log")
+    seconds = finished[0] - started
+    return {
+        "documents": args.documents,
+        "events": events,
+        "seconds": seconds,
+        "docs_per_s": args.documents / seconds,
+        "events_per_s": events / seconds,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -171,15 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     one = commands.add_parser("ingest")
     one.add_argument("file")
     one.add_argument("--profile", default=None, help="write a profile of the measured section here")
+    one.add_argument("--until-relayed", action="store_true", help="then time a running `ims relay` publishing it")
     two = commands.add_parser("catchup")
     two.add_argument("documents", type=int)
     two.add_argument("--resume", action="store_true", help="continue from the stored checkpoints")
     two.add_argument("--profile", default=None)
+    three = commands.add_parser("relay")
+    three.add_argument("documents", type=int, help="documents in what is logged and not yet relayed")
+    three.add_argument("--profile", default=None)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     configure_logging(settings.log_format, "warning")
     logging.getLogger("kafka").setLevel(logging.ERROR)  # kafka-python's event-loop timing warnings
-    result = ingest(settings, args) if args.command == "ingest" else catchup(settings, args)
+    result = {"ingest": ingest, "relay": relay, "catchup": catchup}[args.command](settings, args)
     print(json.dumps(result))
     return 0
 

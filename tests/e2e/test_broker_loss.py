@@ -16,11 +16,11 @@ from services.cli.replay import read_model_digests
 from services.common.digest import digests
 from services.common.embedded.ports import free_port
 from services.common.settings import Settings
-from tests.e2e.test_ims_up import _healthy, _start, _stop_and_check_nothing_left
 from tests.support.live import dumps
 from tests.support.payloads import example
 from tests.support.processes import wait_until
 from tests.support.rebuild import rebuild_only
+from tests.support.up import healthy, start_up, stop_and_check_nothing_left
 
 pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"
@@ -110,9 +110,9 @@ def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(l
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    up = _start(server_home, port)
+    up = start_up(server_home, port)
     try:
-        wait_until(lambda: _healthy(base), timeout=120, what="ims up healthy")
+        wait_until(lambda: healthy(base), timeout=120, what="ims up healthy")
         banner = (server_home / "up.out").read_text()
         settings = Settings(
             database_url=re.search(r"PostgreSQL (\S+)", banner).group(1),  # type: ignore[union-attr]
@@ -132,7 +132,7 @@ def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(l
         broker = next(p for p in psutil.Process(up.pid).children(recursive=True) if "tansu" in p.name())
         broker.send_signal(signal.SIGKILL)
         wait_until(lambda: "republished" in (server_home / "up.out").read_text(), timeout=120, what="restore")
-        wait_until(lambda: _healthy(base), timeout=120, what="healthy after the broker restart")
+        wait_until(lambda: healthy(base), timeout=120, what="healthy after the broker restart")
         phase_two(client)
         assert outcome(client) == expected
 
@@ -148,4 +148,4 @@ def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(l
         actions = probe.scalar("SELECT count(*) FROM ims_history WHERE what LIKE 'action_%'")
         assert actions == 4, "every action applied exactly once"
     finally:
-        _stop_and_check_nothing_left(up)
+        stop_and_check_nothing_left(up)

@@ -5,43 +5,19 @@ notification was logged and published once, and a replay rebuilds the same read 
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 
-import psutil
 import pytest
 from sqlalchemy import create_engine
 
 from services.common.db import sqlalchemy_url
-from tests.e2e.test_ims_up import _healthy, _stop_and_check_nothing_left
 from tests.support.chaos import Load, check, quiet
 from tests.support.notifications import notifications_on_topic
 from tests.support.processes import wait_until
-from tests.support.up import Up
+from tests.support.up import KINDS, Up, stop_and_check_nothing_left
 
 pytestmark = pytest.mark.e2e
-PROCESSES = {
-    "api": "services.cli.main api",
-    "relay": "services.cli.main relay",
-    "notifier": "services.cli.main notify",
-    "scheduler": "services.cli.main scheduler",
-    "consumer": "services.cli.main consume ims",
-}
-
-
-def _victim(up: Up, kind: str) -> psutil.Process | None:
-    tree = psutil.Process(up.process.pid).children(recursive=True)
-    if kind == "broker":
-        return next((p for p in tree if "tansu" in p.name()), None)
-    if kind == "postgres":  # the postmaster: the postgres process whose parent is `ims up`
-        return next((p for p in psutil.Process(up.process.pid).children() if p.name() == "postgres"), None)
-    return next((p for p in tree if PROCESSES[kind] in " ".join(p.cmdline())), None)
-
-
-def _running(up: Up, kind: str) -> bool:
-    victim = _victim(up, kind)
-    return victim is not None and victim.is_running() and victim.status() != psutil.STATUS_ZOMBIE
 
 
 def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(server_home) -> None:  # type: ignore[no-untyped-def]
@@ -54,17 +30,10 @@ def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(serve
     try:
         worker.start()
         wait_until(lambda: load.ledger.documents > 0, timeout=60, what="load running")
-        for kind in ("api", "relay", "consumer", "notifier", "scheduler", "broker", "postgres"):
+        for kind in KINDS:
             time.sleep(2.0)
             assert load.failure is None, f"the load met an unexpected answer: {load.failure!r}"
-            victim = _victim(up, kind)
-            assert victim is not None, f"no {kind} process under ims up"
-            killed = time.monotonic()
-            victim.send_signal(signal.SIGKILL)
-            victim.wait(30)
-            wait_until(lambda: _healthy(up.base), timeout=120, what=f"healthy after killing {kind}")
-            wait_until(lambda k=kind: _running(up, k), timeout=120, what=f"{kind} running again")
-            recovery[kind] = round(time.monotonic() - killed, 2)
+            recovery[kind] = round(up.kill(kind).seconds, 2)
         time.sleep(2.0)
         stop.set()
         worker.join(120)
@@ -84,4 +53,4 @@ def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(serve
     finally:
         stop.set()
         engine.dispose()
-        _stop_and_check_nothing_left(up.process)
+        stop_and_check_nothing_left(up.process)

@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 import psutil
 import pytest
 
-from tests.e2e.test_ims_up import _healthy, _stop_and_check_nothing_left
 from tests.support.processes import wait_until
-from tests.support.up import Up
+from tests.support.up import Up, healthy, stop_and_check_nothing_left
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +34,7 @@ def test_filings_answered_while_nothing_reads_them_survive_the_loss_of_the_broke
             third = up.file(43, 3)
             broker = [p for p in psutil.Process(up.process.pid).children(recursive=True) if "tansu" in p.name()]
             broker[0].send_signal(signal.SIGKILL)
-            wait_until(lambda: _healthy(up.base), timeout=120, what="a broker again")
+            wait_until(lambda: healthy(up.base), timeout=120, what="a broker again")
         finally:
             for process in frozen:
                 if process.is_running():
@@ -46,7 +45,7 @@ def test_filings_answered_while_nothing_reads_them_survive_the_loss_of_the_broke
         up.cli("replay", "--all")
         assert [up.count(r) for r in (first, second, third)] == [7, 50, 3], "replay keeps every answered document"
     finally:
-        _stop_and_check_nothing_left(up.process)
+        stop_and_check_nothing_left(up.process)
 
 
 def test_replay_after_broker_restarts_changes_neither_the_log_nor_what_as_of_answers(server_home) -> None:  # type: ignore[no-untyped-def]
@@ -71,4 +70,4 @@ def test_replay_after_broker_restarts_changes_neither_the_log_nor_what_as_of_ans
         assert [up.count(r) for r in (early, late, more)] == [20, 30, 10]
         assert "event_log" in before and "event_placements" in before, "verify digests the system of record"
     finally:
-        _stop_and_check_nothing_left(up.process)
+        stop_and_check_nothing_left(up.process)

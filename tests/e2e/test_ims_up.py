@@ -17,45 +17,18 @@ from services.common.settings import PROJECT_ROOT
 from tests.support.live import dumps, spawn_cli
 from tests.support.payloads import example
 from tests.support.processes import wait_until
+from tests.support.up import healthy, start_up, stop_and_check_nothing_left
 
 pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"
 
 
-def _start(home, port: int) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
-    env |= {"IMS_HOME": str(home), "IMS_HTTP_PORT": str(port), "PYTHONPATH": str(PROJECT_ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "services.cli.main", "up"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=open(home / "up.out", "ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _stop_and_check_nothing_left(up: subprocess.Popen[bytes]) -> None:
-    children = psutil.Process(up.pid).children(recursive=True)
-    assert len(children) >= 6, "postgres, broker, api, notifier, scheduler and the consumers"
-    up.send_signal(signal.SIGINT)
-    assert up.wait(60) == 0
-    _, alive = psutil.wait_procs(children, timeout=20)
-    assert alive == [], f"left running: {[p.pid for p in alive]}"
-
-
 def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_everything(server_home) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    up = _start(server_home, port)
+    up = start_up(server_home, port)
     try:
-        wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200")
+        wait_until(lambda: healthy(base), timeout=120, what="/healthz = 200")
         banner = (server_home / "up.out").read_text()
         assert "IMS backend is up" in banner and f"http://127.0.0.1:{port}" in banner
         token_file = server_home / "admin-token"
@@ -78,16 +51,16 @@ def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_ev
             what="documents projected",
         )
     finally:
-        _stop_and_check_nothing_left(up)
+        stop_and_check_nothing_left(up)
     assert (server_home / "pg" / "PG_VERSION").exists()
 
-    again = _start(server_home, port)
+    again = start_up(server_home, port)
     try:
-        wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200 after restart")
+        wait_until(lambda: healthy(base), timeout=120, what="/healthz = 200 after restart")
         counts = httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts", headers=auth).json()
         assert counts["all_oth"]["ttl_cnt"] == 5, "the read model lives in PostgreSQL and survives a restart"
     finally:
-        _stop_and_check_nothing_left(again)
+        stop_and_check_nothing_left(again)
 
 
 def test_healthz_answers_503_naming_the_broker_when_it_is_unreachable(stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -120,7 +93,7 @@ def test_ims_up_uses_external_servers_named_by_the_environment_and_starts_no_emb
         [sys.executable, "-m", "services.cli.main", "up"], env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log
     )
     try:
-        wait_until(lambda: _healthy(base), timeout=120, what="/healthz = 200 on external servers")
+        wait_until(lambda: healthy(base), timeout=120, what="/healthz = 200 on external servers")
         names = {p.name() for p in psutil.Process(up.pid).children(recursive=True)}
         assert not any("postgres" in n or "tansu" in n for n in names), names
         banner = (tmp_path / "up.out").read_text()

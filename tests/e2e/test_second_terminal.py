@@ -11,8 +11,7 @@ import sys
 
 import pytest
 
-from tests.e2e.test_ims_up import _stop_and_check_nothing_left
-from tests.support.up import Up
+from tests.support.up import Up, stop_and_check_nothing_left
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +47,7 @@ def test_other_commands_find_the_running_stack_without_exported_servers(server_h
         elsewhere = ims("counts", recipients[0], env={**bare, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"})
         assert elsewhere.returncode != 0, "an exported DATABASE_URL wins over the stack file"
     finally:
-        _stop_and_check_nothing_left(up.process)
+        stop_and_check_nothing_left(up.process)
     assert not (server_home / "stack.json").exists()
     gone = ims("status")
     assert gone.returncode == 1 and "not running" in gone.stdout

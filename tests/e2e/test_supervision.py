@@ -19,10 +19,10 @@ import pytest
 
 from services.common.embedded.ports import free_port
 from tests.conftest import private_dir
-from tests.e2e.test_ims_up import _healthy, _start, _stop_and_check_nothing_left
 from tests.support.live import dumps
 from tests.support.payloads import example
 from tests.support.processes import freeze_tree, thaw, wait_until
+from tests.support.up import healthy, start_up, stop_and_check_nothing_left
 
 pytestmark = pytest.mark.e2e
 RECIPIENT = "29AABCM7710Q1ZX"
@@ -70,16 +70,16 @@ class Up:
 def up() -> Iterator[Up]:
     with private_dir("ims-test-up-") as home:
         port = free_port()
-        process = _start(home, port)
+        process = start_up(home, port)
         try:
             stack = Up(process, home, f"http://127.0.0.1:{port}", {})
-            wait_until(lambda: _healthy(stack.base), timeout=120, what="/healthz = 200")
+            wait_until(lambda: healthy(stack.base), timeout=120, what="/healthz = 200")
             stack.auth = {"Authorization": f"Bearer {(home / 'admin-token').read_text().strip()}"}
             assert stack.file("gstr1-supplier.json").json()["status_cd"] == "P"
             wait_until(lambda: stack.counts().json()["all_oth"]["ttl_cnt"] == 5, timeout=60, what="projected")
             yield stack
         finally:
-            _stop_and_check_nothing_left(process)
+            stop_and_check_nothing_left(process)
 
 
 def _timed(call) -> tuple[httpx.Response, float]:  # type: ignore[no-untyped-def]
@@ -122,7 +122,7 @@ def test_postgresql_killed_under_ims_up_is_restarted_and_what_was_filed_before_i
     finally:
         supervisor.resume()
     wait_until(lambda: not postmaster.is_running(), timeout=10, what="the dead postmaster reaped")
-    wait_until(lambda: _healthy(up.base), timeout=60, what="healthy after the restart")
+    wait_until(lambda: healthy(up.base), timeout=60, what="healthy after the restart")
     assert up.postmaster().pid != postmaster.pid
     log = up.log()
     assert re.search(r"process_exited .*process=postgres reason='signal SIGKILL'", log), log[-3000:]
@@ -155,7 +155,7 @@ def test_a_frozen_postgresql_makes_v1_and_healthz_answer_503_json_within_five_se
         thaw(frozen)
     wait_until(lambda: up.counts().status_code == 200, timeout=30, what="/v1 answers again")
     assert up.counts().json() == before
-    assert _healthy(up.base)
+    assert healthy(up.base)
 
 
 def test_a_child_killed_twice_is_restarted_each_time_after_a_longer_pause(up: Up) -> None:
