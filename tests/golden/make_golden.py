@@ -32,6 +32,7 @@ from sqlalchemy import Engine, text
 
 import services
 from services.common.db import make_engine
+from services.common.log import configure_logging
 from services.common.migrations import upgrade
 from services.common.settings import EVENTS_TOPIC, TOPICS, Settings
 from services.common.topics import ensure_topics
@@ -162,7 +163,7 @@ class Scenario:
         answer = self.client.post(path, json=body)
         assert answer.status_code == 200, (path, answer.status_code, answer.text[:500])
         self.journal.append([path, body, answer.json()])
-        print(f"{time.strftime('%X')} {path} {json.dumps(answer.json())[:160]}", file=sys.stderr)
+        print(f"{time.strftime('%X')} {path} {json.dumps(answer.json())[:120]}", file=sys.stderr)
         if settle:
             wait_settled(self.engine, self.settings)
         return answer.json()
@@ -275,6 +276,7 @@ def make(outdir: Path, url: str, bootstrap: str, home: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
+    configure_logging("console", "warning")
     outdir = Path(argv[0]).resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="ims-golden-home-"))
