@@ -66,4 +66,5 @@ def test_the_old_log_replayed_by_this_code_reads_back_byte_identical(
     }
     assert sorted(produced) == sorted(expected), "the same recipients, periods and versions are read"
     differences = [_first_difference(n, expected[n], produced[n]) for n in expected if produced[n] != expected[n]]
-    assert not differences, f"{len(differences)} of {len(expected)} outputs differ:\n" + "\n".join(differences)
+    if differences:
+        pytest.fail(f"{len(differences)} of {len(expected)} outputs differ:\n" + "\n".join(differences), pytrace=False)
