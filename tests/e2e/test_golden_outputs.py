@@ -1,0 +1,70 @@
+"""The log written by the code before the rooms refactor (tests/golden/README.md), replayed by today's code,
+reads back byte for byte as it did then: `ims verify` (the durable log's digests included), every GSTR-2B
+version as JSON, CSV and XLSX cells, GETCNT, GETINV and SUPVIEW of every recipient and supplier."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from services.cli.main import parser
+from services.common.db import make_engine
+from services.common.migrations import upgrade
+from services.common.settings import EVENTS_TOPIC, TOPICS
+from services.common.topics import ensure_topics
+from tests.golden import logdump, outputs
+from tests.golden.make_golden import settings_for
+
+pytestmark = pytest.mark.e2e
+GOLDEN = Path(__file__).parents[1] / "golden" / "data"
+
+
+def _first_difference(name: str, expected: bytes, actual: bytes) -> str:
+    at = next((i for i, (a, b) in enumerate(zip(expected, actual, strict=False)) if a != b), None)
+    if at is None:
+        return f"{name}: {len(expected)} bytes expected, {len(actual)} read (one is a prefix of the other)"
+    line = expected.count(b"\n", 0, at) + 1
+    window = slice(max(0, at - 80), at + 80)
+    return f"{name}: differs at byte {at} (line {line})\n  golden: {expected[window]!r}\n  now:    {actual[window]!r}"
+
+
+def test_the_old_log_replayed_by_this_code_reads_back_byte_identical(
+    pg_url: str, kafka_bootstrap: str, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    manifest = json.loads((GOLDEN / "manifest.json").read_text())
+    schema = f"golden_{uuid.uuid4().hex[:10]}"
+    settings = settings_for(pg_url, kafka_bootstrap, tmp_path, schema, manifest["topic_namespace"])
+    engine = make_engine(pg_url, schema)
+    try:
+        upgrade(engine, schema)
+        ensure_topics(kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
+        logdump.load(engine, GOLDEN / "log")
+        assert logdump.counts(engine) == manifest["log_rows"]
+
+        replay = parser().parse_args(["replay", "--all", "--from", "archive"])
+        assert replay.handler(settings, replay) == 0
+        answer = json.loads(capsys.readouterr().out.splitlines()[-1])
+        with engine.connect() as conn:
+            placed = conn.execute(
+                text("SELECT count(*) FROM event_placements WHERE topic = :t"), {"t": settings.topic(EVENTS_TOPIC)}
+            ).scalar_one()
+        assert answer["replayed"] == {"ims": placed}, "every event of the log replayed"
+
+        produced = outputs.all_outputs(settings, engine)
+    finally:
+        engine.dispose()
+        with make_engine(pg_url).begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    expected = {
+        str(path.relative_to(GOLDEN / "outputs")): path.read_bytes()
+        for path in sorted((GOLDEN / "outputs").rglob("*"))
+        if path.is_file()
+    }
+    assert sorted(produced) == sorted(expected), "the same recipients, periods and versions are read"
+    differences = [_first_difference(n, expected[n], produced[n]) for n in expected if produced[n] != expected[n]]
+    if differences:
+        pytest.fail(f"{len(differences)} of {len(expected)} outputs differ:\n" + "\n".join(differences), pytrace=False)
