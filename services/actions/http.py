@@ -22,6 +22,7 @@ from services.api.downloads import csv_stream, file_chunks, xlsx_file
 from services.archive.eventlog import log_event
 from services.common import requests
 from services.common.commands import CommandRefused, check_period
+from services.common.events import Gstr3bFiledV1
 from services.common.gst.money import InvalidAmount, to_paise
 from services.common.gst.sections import SECTION_BY_KEY
 from services.common.jsonstream import MalformedJson, TooManyRecords
@@ -349,8 +350,7 @@ async def post_gstr3b(request: Request, gstin: str, rtnprd: str) -> Any:
             log_event,
             container,
             recipient,
-            "Gstr3bFiled",
-            {"recipient": recipient, "period": period, "filed_on": filed_on},
+            Gstr3bFiledV1(recipient, period, filed_on),
             actor(request),
         )
     except CommandRefused as exc:

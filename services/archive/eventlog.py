@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from services.common import requests
-from services.common.codec import Codec, Record
+from services.common.codec import Codec
 from services.common.envelope import Envelope
+from services.common.events import Event
 from services.common.ports import Ports
 from services.common.settings import EVENTS_TOPIC
 
@@ -53,11 +54,12 @@ class Entry:
     payload: bytes
 
 
-def append_records(conn: Connection, codec: Codec, topic: str, events: Iterable[tuple[str, Envelope, Record]]) -> int:
-    """Encode (key, envelope, record) triples with the envelope's event type and append them (`append`)."""
+def append_events(conn: Connection, codec: Codec, topic: str, events: Iterable[tuple[str, Envelope, Event]]) -> int:
+    """Encode (key, envelope, event) triples and append them (`append`); an envelope that names another type
+    or version than its event's is refused (`EnvelopeError`) and nothing is appended."""
     return append(
         conn,
-        (Entry(topic, key, envelope, codec.encode(envelope.event_type, record)) for key, envelope, record in events),
+        (Entry(topic, key, envelope, codec.encode(envelope.checked(event))) for key, envelope, event in events),
     )
 
 
@@ -133,15 +135,14 @@ class _CopyStream:
 def log_event(
     ports: Ports,
     recipient: str,
-    event_type: str,
-    record: dict[str, Any],
+    event: Event,
     actor: str,
     answer: tuple[str, str, dict[str, Any]] | None = None,
 ) -> None:
     """Log one period event; `answer` (reference id, kind, REQSTS answer) is recorded in the same transaction."""
     topic = ports.settings.topic(EVENTS_TOPIC)
     with ports.engine.begin() as conn:
-        append_records(conn, ports.codec, topic, [(recipient, Envelope(event_type, 1, actor=actor), record)])
+        append_events(conn, ports.codec, topic, [(recipient, Envelope.of(event, actor=actor), event)])
         if answer is not None:
             reference, kind, response = answer
             requests.record(conn, reference, kind, recipient, response, None)

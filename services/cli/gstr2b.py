@@ -42,6 +42,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from services.archive.eventlog import log_event
     from services.bootstrap import build_container
     from services.common.commands import CommandRefused, check_period
+    from services.common.events import Gstr2bRecomputeRequestedV1
     from services.common.gst.gstin import InvalidGstin, parse_gstin
     from services.gstr2b import output, queries
     from services.gstr2b.generation import recompute_refusal
@@ -63,13 +64,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             if refusal is not None:
                 print(f"ims gstr2b: refused: {refusal[1]}", file=sys.stderr)
                 return 1
-            log_event(
-                container,
-                gstin,
-                "Gstr2bRecomputeRequested",
-                {"recipient": gstin, "period": period, "reference_id": uuid.uuid4().hex},
-                "cli",
-            )
+            log_event(container, gstin, Gstr2bRecomputeRequestedV1(gstin, period, uuid.uuid4().hex), "cli")
             print(
                 "recompute requested; the new version appears once the IMS projector applies it",
                 file=sys.stderr,

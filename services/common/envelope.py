@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from services.common.events import Event
+
 H_TYPE = "ims-event-type"
 H_VERSION = "ims-schema-version"
 H_ID = "ims-event-id"
@@ -30,6 +32,20 @@ class Envelope:
     correlation_id: str = ""
     causation_id: str = ""
     actor: str = "system"
+
+    @classmethod
+    def of(cls, event: type[Event] | Event, **fields: str) -> Envelope:
+        """The envelope of an event of this class: its type name and version travel in the headers."""
+        return cls(event.EVENT_TYPE, event.VERSION, **fields)
+
+    def checked(self, event: Event) -> Event:
+        """`event`, once it is known to be what the headers say: consumers route by the headers and refuse a
+        payload of another type."""
+        if (self.event_type, self.schema_version) != (event.EVENT_TYPE, event.VERSION):
+            raise EnvelopeError(
+                f"headers say {self.event_type} v{self.schema_version}, the event is {type(event).__name__}"
+            )
+        return event
 
     def to_headers(self) -> list[tuple[str, bytes]]:
         values = (

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
@@ -29,27 +29,31 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from services.common import checkpoints
-from services.common.codec import Codec, CodecError, Record
+from services.common.codec import Codec, CodecError
 from services.common.envelope import H_EPOCH, Envelope, EnvelopeError
+from services.common.events import Event
 
 log = structlog.get_logger()
+E = TypeVar("E", bound=Event, covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
-class Delivered:
+class Delivered(Generic[E]):
+    """A consumed message as projections see it; `Delivered[ActionsTakenV1]` is one carrying that event."""
+
     topic: str
     partition: int
     offset: int
     key: str
     envelope: Envelope
-    record: Record
+    event: E
     value: bytes  # the payload as received, for the archive
     headers: tuple[tuple[str, bytes], ...]
     timestamp_ms: int
     epoch: int | None = None  # the broker epoch the relay sent it in; None for messages of older versions
 
 
-def message_context(message: Delivered) -> contextlib.AbstractContextManager[None]:
+def message_context(message: Delivered[Event]) -> contextlib.AbstractContextManager[None]:
     """Bind the message's coordinates to every log line emitted while it is handled."""
     return structlog.contextvars.bound_contextvars(
         topic=message.topic,
@@ -66,7 +70,7 @@ class Projection(Protocol):
     topics: tuple[str, ...]  # physical topic names
     tables: tuple[str, ...]  # the read-model tables it owns, rebuilt by a replay
 
-    def apply(self, conn: Connection, batch: Sequence[Delivered]) -> None:
+    def apply(self, conn: Connection, batch: Sequence[Delivered[Event]]) -> None:
         """Apply a batch in log order inside the caller's transaction; must be set-based."""
 
 
@@ -221,7 +225,7 @@ class ProjectionRunner:
         """
         started = time.perf_counter()
         raw: list[Any] = []
-        decoded: list[Delivered | None] = []
+        decoded: list[Delivered[Event] | None] = []
         poisoned: dict[TopicPartition, tuple[int, str]] = {}
         for tp in sorted(polled):
             for message in polled[tp]:
@@ -282,13 +286,13 @@ class ProjectionRunner:
         )
         return len(fresh)
 
-    def decode(self, message: Any) -> Delivered | None:
+    def decode(self, message: Any) -> Delivered[Event] | None:
         """A consumed (or logged) message as the projection sees it; None when skipped as unknown, else
         `PoisonMessage`: the same rule for the live consumer, a replay and an as-of view."""
         context = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
         try:
             envelope = Envelope.from_headers(message.headers)
-            _, record = self._codec.decode(message.value, expected_type=envelope.event_type)
+            event = self._codec.decode(message.value, expected_type=envelope.event_type)
         except (CodecError, EnvelopeError) as exc:
             if self._skip_unknown:
                 log.warning("message_skipped", projection=self.projection.name, reason=str(exc), **context)
@@ -302,7 +306,7 @@ class ProjectionRunner:
             message.offset,
             key,
             envelope,
-            record,
+            event,
             message.value,
             tuple(message.headers or ()),
             message.timestamp,

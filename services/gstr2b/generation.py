@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from services.common.events import Event, Gstr2bRecomputeRequestedV1
 from services.common.gst.periods import Period, gstr2b_generation_date
 from services.common.runner import Delivered
 from services.gstr2b import builder
@@ -19,7 +20,7 @@ def _periods(conn: Connection, sql: str, recipient: str) -> set[Period]:
     return {Period.parse(p) for (p,) in conn.execute(text(sql), {"r": recipient})}
 
 
-def generate_due(conn: Connection, recipient: str, today: str, message: Delivered) -> list[int]:
+def generate_due(conn: Connection, recipient: str, today: str, message: Delivered[Event]) -> list[int]:
     if not today:
         return []
     quarterly = is_quarterly(conn, recipient)
@@ -67,15 +68,15 @@ def recompute_refusal(conn: Connection, recipient: str, period: str) -> tuple[st
     return None
 
 
-def recompute(conn: Connection, message: Delivered, today: str) -> int | None:
-    record = message.record
-    if recompute_refusal(conn, record["recipient"], record["period"]) is not None:
+def recompute(conn: Connection, message: Delivered[Gstr2bRecomputeRequestedV1], today: str) -> int | None:
+    event = message.event
+    if recompute_refusal(conn, event.recipient, event.period) is not None:
         return None
     gendt = today or message.envelope.occurred_at[:10]
     return builder.generate(
         conn,
-        record["recipient"],
-        Period.parse(record["period"]),
+        event.recipient,
+        Period.parse(event.period),
         gendt,
         "recompute",
         message.envelope.event_id,

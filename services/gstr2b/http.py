@@ -18,6 +18,7 @@ from services.api.common import path_gstin, refused
 from services.api.downloads import csv_stream, file_chunks, xlsx_file
 from services.archive.eventlog import log_event
 from services.common.commands import CommandRefused, check_period
+from services.common.events import Gstr2bRecomputeRequestedV1, RecipientProfileSetV1
 from services.common.money_json import MoneyJSONResponse
 from services.common.ports import Ports
 from services.gstr2b import output, queries
@@ -144,8 +145,7 @@ async def post_recompute(request: Request, gstin: str, rtnprd: str) -> Any:
         log_event,
         container,
         recipient,
-        "Gstr2bRecomputeRequested",
-        {"recipient": recipient, "period": period, "reference_id": reference},
+        Gstr2bRecomputeRequestedV1(recipient, period, reference),
         actor(request),
         (reference, "recompute", answer),
     )
@@ -169,8 +169,7 @@ async def post_profile(request: Request, gstin: str) -> Any:
         log_event,
         container,
         recipient,
-        "RecipientProfileSet",
-        {"recipient": recipient, "quarterly": frequency == "quarterly"},
+        RecipientProfileSetV1(recipient, frequency == "quarterly"),
         actor(request),
     )
     return {"rtin": recipient, "frequency": frequency}

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, text
 
+from services.common.events import Rule37aReversalReportedV1
 from services.common.gst.periods import Period
 from services.common.quoting import sql_list
-from services.common.runner import Delivered
 from services.gstr2b.domain.rule37a import REVERSED_SECTIONS, statement_period
 
 _COPIED = (
@@ -38,15 +38,14 @@ GROUP BY block, bucket, section
 """
 
 
-def record_report(conn: Connection, message: Delivered, quarterly: bool) -> None:
+def record_report(conn: Connection, event: Rule37aReversalReportedV1, quarterly: bool) -> None:
     """Idempotent: the first report of a (recipient, supplier, supplier period) decides its statement."""
-    record = message.record
-    recipient = record["recipient"]
+    recipient = event.recipient
     filed = {
         Period.parse(p)
         for (p,) in conn.execute(text("SELECT period FROM ims_periods WHERE recipient = :r"), {"r": recipient})
     }
-    target = statement_period(date.fromisoformat(record["reported_on"]), quarterly, filed)
+    target = statement_period(date.fromisoformat(event.reported_on), quarterly, filed)
     conn.execute(
         text(
             "INSERT INTO ims_rule37a (recipient, supplier, supplier_period, reported_on, statement_period, "
@@ -55,11 +54,11 @@ def record_report(conn: Connection, message: Delivered, quarterly: bool) -> None
         ),
         {
             "r": recipient,
-            "s": record["supplier"],
-            "d": record["reported_on"],
+            "s": event.supplier,
+            "d": event.reported_on,
             "t": target.mmyyyy,
-            "ref": record["reference_id"],
-            "periods": list(record["periods"]),
+            "ref": event.reference_id,
+            "periods": list(event.periods),
         },
     )
 

@@ -21,6 +21,7 @@ from services.api.common import iso_date, path_gstin, refused
 from services.archive import eventlog
 from services.common import requests
 from services.common.envelope import Envelope
+from services.common.events import Rule37aReversalReportedV1
 from services.common.gst.periods import Period
 from services.common.gst.references import new_reference
 from services.common.ports import Ports
@@ -28,7 +29,6 @@ from services.common.settings import EVENTS_TOPIC
 from services.gstr2b.domain.rule37a import report_problems
 
 router = APIRouter(prefix="/v1", tags=["gstr2b"], dependencies=[Depends(require(gstin_param=None))])
-EVENT = "Rule37aReversalReported"
 
 
 def _periods(value: Any) -> list[Period]:
@@ -67,12 +67,16 @@ def report(
             "reported_on": reported_on.isoformat(),
         }
         answer = {"reference_id": reference, "status_cd": "P", **record, "recipients": len(recipients)}
+        reports = (
+            Rule37aReversalReportedV1(reference, r, supplier, [p.mmyyyy for p in periods], reported_on.isoformat())
+            for r in recipients
+        )
         with container.engine.begin() as conn:
-            eventlog.append_records(
+            eventlog.append_events(
                 conn,
                 container.codec,
                 topic,
-                ((r, Envelope(EVENT, 1, actor=actor_name), {**record, "recipient": r}) for r in recipients),
+                ((e.recipient, Envelope.of(Rule37aReversalReportedV1, actor=actor_name), e) for e in reports),
             )
             requests.record(conn, reference, "rule37a", supplier, answer, key)
         return answer

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from services.common.codec import Codec
+from services.common.events import DocumentsFiledV1
 from services.common.gst.gstin import parse_gstin
 from services.common.gst.periods import Period, financial_year_of
 from services.common.jsonstream import DECODER
@@ -23,7 +24,7 @@ from services.ingest.domain.problems import Problem
 from services.ingest.numbers import series
 from services.ingest.records import document_record
 
-EVENT, FIELD = "DocumentsFiled", "documents"
+EVENT, FIELD = DocumentsFiledV1, "documents"  # the event whose array items are encoded here, one by one
 TABLE_RANK = {table.name: rank for rank, table in enumerate(TABLES)}
 _BY_NAME = {table.name: table for table in TABLES}
 
@@ -31,6 +32,9 @@ RawRow = tuple[str, dict[str, Any], "Mapping[str, object] | str | Checked"]  # t
 
 
 class Checked(NamedTuple):
+    """Built by keyword here; the C fast path allocates it as a tuple in this field order (fastrows.c `build`),
+    and tests/unit/test_fastrows.py compares the two field by field."""
+
     table: str
     party_field: str
     party: str
@@ -66,25 +70,32 @@ def checked(entry: Entry, filed_on: date | None, quarterly_filer: bool, codec: C
     where = entry.locator
     doc = entry.document
     if doc is None:
-        return Checked(where.table, where.party_field, where.party, where.number_field, where.number, entry.problems)
+        return Checked(
+            table=where.table,
+            party_field=where.party_field,
+            party=where.party,
+            number_field=where.number_field,
+            reported_number=where.number,
+            problems=entry.problems,
+        )
     record = document_record(doc, filed_on, quarterly_filer)
     return Checked(
-        where.table,
-        where.party_field,
-        where.party,
-        where.number_field,
-        where.number,
-        (),
-        doc.recipient,
-        doc.section,
-        doc.supplier,
-        doc.number,
-        doc.doc_date.isoformat(),
-        series_key(doc) if within_return else "",
-        (doc.supplier, financial_year_of(doc.doc_date), series(doc), doc.number.upper()),
-        TABLE_RANK.get(where.table, 0),
-        codec.array_item(EVENT, FIELD, record),
-        doc.deleted,
+        table=where.table,
+        party_field=where.party_field,
+        party=where.party,
+        number_field=where.number_field,
+        reported_number=where.number,
+        problems=(),
+        recipient=doc.recipient,
+        section=doc.section,
+        supplier=doc.supplier,
+        number=doc.number,
+        doc_date=doc.doc_date.isoformat(),
+        series=series_key(doc) if within_return else "",
+        claim=(doc.supplier, financial_year_of(doc.doc_date), series(doc), doc.number.upper()),
+        rank=TABLE_RANK.get(where.table, 0),
+        item=codec.array_item(EVENT, FIELD, record),
+        deleted=doc.deleted,
     )
 
 

@@ -9,6 +9,7 @@ compiler) or `Settings.native_rows` is off, every row goes through Python, with 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -37,6 +38,35 @@ if _native is not None:
         _native = None
 
 Scan = Callable[[str, int, Any], tuple[list[Checked], int, bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class NativeContext:
+    """What the C module knows of one party entry; `arguments()` gives the fields in the order `context` in
+    fastrows.c parses them (tests/unit/test_native_context.py holds the two against each other)."""
+
+    table: str
+    party_field: str
+    party: str  # the party's GSTIN as reported
+    number_field: str
+    rank: int  # the table's place in a return
+    note: bool
+    amendment: bool
+    eco: bool
+    sections: tuple[str, str]  # invoice or credit note, debit note
+    orig_sections: tuple[str | None, ...]  # the pair of sections amended, for an amendment table
+    supplier: str
+    recipient: str
+    ecom_operator: str | None
+    source_form: str
+    return_period: str  # MMYYYY
+    period_last: int  # yyyymmdd
+    filed_on: int  # yyyymmdd; 0 while saved
+    gstr2b_period: str | None
+    claim_series: str
+
+    def arguments(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
 
 
 def available() -> bool:
@@ -82,28 +112,29 @@ class FastRows:
             sections = (section_for(table.name, None),) * 2
         originals = tuple(section(key).original_key for key in sections) if amendment else (None, None)
         period = ctx.return_period
-        assert _native is not None
-        return _native.context(
-            table.name,
-            table.party_field,
-            party_text,
-            table.number_field,
-            TABLE_RANK[table.name],
-            note,
-            amendment,
-            table.name in ECO_TABLES,
-            sections,
-            originals,
-            supplier.value,
-            recipient.value,
-            ctx.ecom_operator,
-            ctx.source_form,
-            period.mmyyyy,
-            _yyyymmdd(period.last_day),
-            _yyyymmdd(self._context.filed_on),
-            self._gstr2b,
-            series_of(sections[0]),
+        native = NativeContext(
+            table=table.name,
+            party_field=table.party_field,
+            party=party_text,
+            number_field=table.number_field,
+            rank=TABLE_RANK[table.name],
+            note=note,
+            amendment=amendment,
+            eco=table.name in ECO_TABLES,
+            sections=sections,
+            orig_sections=originals,
+            supplier=supplier.value,
+            recipient=recipient.value,
+            ecom_operator=ctx.ecom_operator,
+            source_form=ctx.source_form,
+            return_period=period.mmyyyy,
+            period_last=_yyyymmdd(period.last_day),
+            filed_on=_yyyymmdd(self._context.filed_on),
+            gstr2b_period=self._gstr2b,
+            claim_series=series_of(sections[0]),
         )
+        assert _native is not None
+        return _native.context(*native.arguments())
 
 
 def check_text(context: CheckContext, table: str, party: Mapping[str, object], row_text: str) -> Checked | None:

@@ -21,13 +21,14 @@ from services.archive import eventlog
 from services.common import failpoints, requests
 from services.common.batching import Behind, batched
 from services.common.envelope import Envelope
+from services.common.events import DocumentsFiledV1
 from services.common.gst.periods import Period
 from services.common.gst.references import new_reference
 from services.common.ports import Ports
 from services.common.settings import EVENTS_TOPIC
 from services.ingest import fastrows
 from services.ingest.body import RawReturn
-from services.ingest.checking import CheckContext, Checked, checked
+from services.ingest.checking import FIELD, CheckContext, Checked, checked
 from services.ingest.domain.boe import validate_boe
 from services.ingest.domain.gstr1 import Entry, Locator, ReturnReader, ReturnRejected
 from services.ingest.returnstream import read_header, read_rows
@@ -36,7 +37,6 @@ from services.ingest.spill import Spill
 from services.ingest.workers import RowChecker
 
 FORMS = {"gstr1": "R1", "iff": "IFF", "gstr1a": "R1A", "gstr5": "R5", "gstr6": "R6"}
-EVENT = "DocumentsFiled"
 CLAIM_BATCH = 5000  # rows whose numbers are claimed in one statement
 
 
@@ -166,19 +166,20 @@ def _entries(container: Ports, filings: list[Filing], spill: Spill) -> Iterator[
         for recipient in spill.recipients(group):
             chunks = spill.chunks(group, recipient)
             for index, blocks in enumerate(chunks):
-                envelope = Envelope(EVENT, 1, correlation_id=filing.reference_id, actor=filing.actor)
-                head = {
-                    "reference_id": filing.reference_id,
-                    "form": filing.form,
-                    "filer": filing.filer,
-                    "return_period": filing.return_period,
-                    "status": filing.status,
-                    "filed_on": filing.filed_on.isoformat() if filing.filed_on else None,
-                    "recipient": recipient,
-                    "chunk": index,
-                    "chunks": len(chunks),
-                }
-                value = container.codec.encode_with_blocks(EVENT, head, "documents", spill.read(blocks))
+                envelope = Envelope.of(DocumentsFiledV1, correlation_id=filing.reference_id, actor=filing.actor)
+                head = DocumentsFiledV1(
+                    reference_id=filing.reference_id,
+                    form=filing.form,
+                    filer=filing.filer,
+                    return_period=filing.return_period,
+                    status=filing.status,
+                    filed_on=filing.filed_on.isoformat() if filing.filed_on else None,
+                    recipient=recipient,
+                    chunk=index,
+                    chunks=len(chunks),
+                    documents=[],  # written from the spilled blocks
+                )
+                value = container.codec.encode_with_blocks(head, FIELD, spill.read(blocks))
                 yield eventlog.Entry(topic, recipient, envelope, value)
 
 

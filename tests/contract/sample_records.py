@@ -123,7 +123,7 @@ def write_missing(codec: Codec) -> list[Path]:
     for (event_type, version), record in RECORDS.items():
         path = SAMPLES / f"{event_type}.v{version}.bin"
         if not path.exists():
-            path.write_bytes(codec.encode(event_type, record, version=version))
+            path.write_bytes(codec.encode_record(event_type, record, version=version))
             written.append(path)
     return written
 

@@ -30,7 +30,7 @@ def test_stored_sample_decodes_with_the_current_reader_schema(path) -> None:  # 
     codec = Codec.from_directories()
     payload = path.read_bytes()
     assert payload[:2] == MAGIC
-    latest, record = codec.decode(payload)
+    latest, record = codec.decode_record(payload)
     event_type, version = path.stem.rsplit(".v", 1)
     assert latest.event_type == event_type
     original = RECORDS[(event_type, int(version))]
@@ -50,7 +50,7 @@ def test_released_schemas_are_never_edited() -> None:
 def test_unknown_event_type_and_foreign_payload_fail_loudly() -> None:
     codec = Codec.from_directories()
     with pytest.raises(CodecError, match="unknown event type"):
-        codec.encode("NoSuchEvent", {})
+        codec.encode_record("NoSuchEvent", {})
     with pytest.raises(CodecError, match="single-object"):
         codec.decode(b'{"json": true}')
     with pytest.raises(CodecError, match="unknown writer schema fingerprint"):
@@ -65,8 +65,8 @@ def test_an_added_field_with_default_is_read_from_old_payloads(tmp_path) -> None
     (tmp_path / "Probe.v1.avsc").write_text(json.dumps(v1))
     (tmp_path / "Probe.v2.avsc").write_text(json.dumps(v2))
     codec = Codec.from_directories(tmp_path)
-    old = codec.encode("Probe", {"a": "x"}, version=1)
-    latest, record = codec.decode(old)
+    old = codec.encode_record("Probe", {"a": "x"}, version=1)
+    latest, record = codec.decode_record(old)
     assert latest.version == 2 and record == {"a": "x", "b": 7}
 
 
@@ -86,5 +86,5 @@ def test_an_upcaster_turns_a_v1_record_into_v2(tmp_path) -> None:  # type: ignor
         return {"paise": int(whole) * 100 + int((fraction + "00")[:2])}
 
     codec = Codec.from_directories(tmp_path, upcasters={("Probe", 1): upcast_v1_to_v2})
-    _, record = codec.decode(codec.encode("Probe", {"rupees": "12.5"}, version=1))
+    _, record = codec.decode_record(codec.encode_record("Probe", {"rupees": "12.5"}, version=1))
     assert record == {"paise": 1250}

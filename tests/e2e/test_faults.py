@@ -164,6 +164,7 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
         eco = example("gstr1-eco-9-5.json")
         from services.bootstrap import load_codec
         from services.common.envelope import Envelope
+        from services.common.events import ClockAdvancedV1
         from tests.support.publisher import EventPublisher, Outgoing
 
         publisher = EventPublisher(load_codec(), kafka_bootstrap)
@@ -173,8 +174,8 @@ def test_postgresql_restarted_under_running_consumers_they_reconnect_and_catch_u
                 Outgoing(
                     topic,
                     RECIPIENT,
-                    Envelope("ClockAdvanced", 1, actor="test"),
-                    {"recipient": RECIPIENT, "date": "2025-11-14"},
+                    Envelope.of(ClockAdvancedV1, actor="test"),
+                    ClockAdvancedV1(RECIPIENT, "2025-11-14"),
                 )
             ]
         )

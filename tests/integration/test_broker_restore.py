@@ -72,10 +72,10 @@ def test_a_restore_interrupted_part_way_resumes_and_every_event_lands_once_in_th
 
 
 def _message(settings, offset: int, epoch: int | None, amount: int):  # type: ignore[no-untyped-def]
-    headers = Envelope("CounterIncremented", 1).to_headers()
+    headers = Envelope.of(counter.CounterIncrementedV1).to_headers()
     if epoch is not None:
         headers.append((H_EPOCH, str(epoch).encode()))
-    payload = counter.codec().encode("CounterIncremented", {"key": "k", "amount": amount})
+    payload = counter.codec().encode(counter.CounterIncrementedV1("k", amount))
     return SimpleNamespace(
         topic=settings.topic(counter.TOPIC), partition=0, offset=offset, key=b"k", value=payload,
         headers=headers, timestamp=0,
@@ -118,11 +118,10 @@ def test_a_projector_holds_back_a_newer_epoch_until_its_checkpoint_moves_and_ski
 
 def _log_increments(engine, settings, start: int, count: int) -> int:  # type: ignore[no-untyped-def]
     """`count` CounterIncremented events on eight keys, appended to the log; their total."""
-    events = [
-        (f"k{i % 8}", Envelope("CounterIncremented", 1), {"key": "k", "amount": i}) for i in range(start, start + count)
-    ]
+    increment = counter.CounterIncrementedV1
+    events = [(f"k{i % 8}", Envelope.of(increment), increment("k", i)) for i in range(start, start + count)]
     with engine.begin() as conn:
-        eventlog.append_records(conn, counter.codec(), settings.topic(counter.TOPIC), events)
+        eventlog.append_events(conn, counter.codec(), settings.topic(counter.TOPIC), events)
     return sum(range(start, start + count))
 
 

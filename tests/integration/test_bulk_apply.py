@@ -16,6 +16,7 @@ from services.actions.projector.projection import ImsProjection
 from services.actions.views import history
 from services.common.digest import digests, table_digest
 from services.common.envelope import Envelope
+from services.common.events import ActionsTakenV1
 from services.common.runner import Delivered
 
 RECIPIENT = "29AAAAA0000A1Z5"
@@ -117,12 +118,11 @@ def test_where_sql_allows_an_action_the_domain_allows_it_and_leaves_the_same_val
     assert allowed > 80  # the predicate is not vacuous
 
 
-def _message(items: list[dict[str, Any]], offset: int) -> Delivered:
-    envelope = Envelope("ActionsTaken", 1, event_id=f"event-{offset}", occurred_at="2025-11-20T10:00:00+00:00",
-                        actor="tester")  # fmt: skip
-    record = {"reference_id": f"ref-{offset}", "recipient": RECIPIENT, "request_type": "BULK", "chunk": 0,
-              "chunks": 1, "items": items}  # fmt: skip
-    return Delivered("events", 0, offset, RECIPIENT, envelope, record, b"", (), 0)
+def _message(items: list[Any], offset: int) -> Delivered[ActionsTakenV1]:
+    envelope = Envelope.of(ActionsTakenV1, event_id=f"event-{offset}", occurred_at="2025-11-20T10:00:00+00:00",
+                           actor="tester")  # fmt: skip
+    event = ActionsTakenV1(f"ref-{offset}", RECIPIENT, "BULK", 0, 1, items)
+    return Delivered("events", 0, offset, RECIPIENT, envelope, event, b"", (), 0)
 
 
 @pytest.mark.parametrize("seed", range(3))

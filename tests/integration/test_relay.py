@@ -15,6 +15,7 @@ from services.archive.broker import Broker
 from services.archive.relay import Relay
 from services.bootstrap import load_codec
 from services.common.envelope import H_EPOCH, Envelope
+from services.common.events import ClockAdvancedV1
 from services.common.settings import EVENTS_TOPIC, TOPICS
 from services.common.topics import end_offsets
 from tests.support.live import spawn_cli
@@ -29,13 +30,13 @@ def log_clock_events(engine, settings, count: int) -> list[str]:  # type: ignore
     events = [
         (
             RECIPIENTS[i % 3],
-            Envelope("ClockAdvanced", 1),
-            {"recipient": RECIPIENTS[i % 3], "date": f"2025-11-{1 + i % 28:02d}"},
+            Envelope.of(ClockAdvancedV1),
+            ClockAdvancedV1(RECIPIENTS[i % 3], f"2025-11-{1 + i % 28:02d}"),
         )
         for i in range(count)
     ]
     with engine.begin() as conn:
-        eventlog.append_records(conn, load_codec(), settings.topic(EVENTS_TOPIC), events)
+        eventlog.append_events(conn, load_codec(), settings.topic(EVENTS_TOPIC), events)
     return [envelope.event_id for _, envelope, _ in events]
 
 
@@ -123,8 +124,8 @@ def test_messages_another_producer_wrote_to_our_topic_join_the_log_where_they_ar
     try:
         drain(relay)
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
-        stray = Envelope("ClockAdvanced", 1)
-        payload = load_codec().encode("ClockAdvanced", {"recipient": RECIPIENTS[0], "date": "2025-11-30"})
+        stray = Envelope.of(ClockAdvancedV1)
+        payload = load_codec().encode(ClockAdvancedV1(RECIPIENTS[0], "2025-11-30"))
         producer.send(
             settings.topic(EVENTS_TOPIC), key=RECIPIENTS[0].encode(), value=payload, headers=stray.to_headers()
         ).get(30)

@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import Connection, Engine, text
 
 from services.common.codec import SCHEMA_DIR, Codec
 from services.common.envelope import Envelope
+from services.common.events import REGISTRY, Event
 from services.common.runner import Delivered
 from tests.support.publisher import EventPublisher, Outgoing
 
@@ -21,8 +24,17 @@ TEST_SCHEMAS = Path(__file__).parent / "schemas"
 TOPIC = "ims.events.v1"
 
 
+@dataclass(frozen=True, slots=True)
+class CounterIncrementedV1(Event):
+    EVENT_TYPE: ClassVar[str] = "CounterIncremented"
+    VERSION: ClassVar[int] = 1
+    key: str
+    amount: int
+
+
 def codec() -> Codec:
-    return Codec.from_directories(SCHEMA_DIR, TEST_SCHEMAS)
+    events = {**REGISTRY, (CounterIncrementedV1.EVENT_TYPE, CounterIncrementedV1.VERSION): CounterIncrementedV1}
+    return Codec.from_directories(SCHEMA_DIR, TEST_SCHEMAS, events=events)
 
 
 def create_tables(engine: Engine) -> None:
@@ -45,10 +57,12 @@ class CounterProjection:
         self._delay = delay_s
         self._marker = marker
 
-    def apply(self, conn: Connection, batch: Sequence[Delivered]) -> None:
+    def apply(self, conn: Connection, batch: Sequence[Delivered[Event]]) -> None:
         totals: dict[str, int] = {}
         for message in batch:
-            totals[message.record["key"]] = totals.get(message.record["key"], 0) + message.record["amount"]
+            event = message.event
+            assert isinstance(event, CounterIncrementedV1)
+            totals[event.key] = totals.get(event.key, 0) + event.amount
         conn.execute(
             text(
                 "INSERT INTO counter_totals (key, total) "
@@ -83,8 +97,8 @@ def publish_increments(publisher: EventPublisher, topic: str, count: int, keys: 
     for i in range(count):
         key, amount = f"k{i % keys}", i + 1
         expected[key] = expected.get(key, 0) + amount
-        envelope = Envelope("CounterIncremented", 1, actor="test")
-        messages.append(Outgoing(topic, key, envelope, {"key": key, "amount": amount}))
+        envelope = Envelope.of(CounterIncrementedV1, actor="test")
+        messages.append(Outgoing(topic, key, envelope, CounterIncrementedV1(key, amount)))
     for start in range(0, count, 500):
         publisher.publish(messages[start : start + 500])
     return expected

@@ -93,7 +93,11 @@ def read_log(engine: Any) -> list[Event]:
         rows = conn.execute(text("SELECT seq, msg_key, headers, payload FROM event_log ORDER BY seq")).all()
     return [
         Event(
-            -1, seq, key, Envelope.from_headers([(k, v.encode()) for k, v in headers]), _CODEC.decode(bytes(payload))[1]
+            -1,
+            seq,
+            key,
+            Envelope.from_headers([(k, v.encode()) for k, v in headers]),
+            _CODEC.decode_record(bytes(payload))[1],
         )
         for seq, key, headers, payload in rows
     ]
@@ -126,7 +130,7 @@ def read_events(stack: Any) -> list[Event]:
         def drained() -> bool:
             for tp, messages in consumer.poll(200).items():
                 for m in messages:
-                    _, record = _CODEC.decode(m.value)
+                    _, record = _CODEC.decode_record(m.value)
                     envelope = Envelope.from_headers(m.headers)
                     found.append(Event(tp.partition, m.offset, m.key.decode(), envelope, record))
             return all(consumer.position(tp) >= end for tp, end in ends.items())

@@ -8,6 +8,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.bootstrap import load_codec
 from services.common.envelope import Envelope
+from services.common.events import SupplierNotifiedV1
 from services.common.topics import end_offsets
 
 
@@ -31,9 +32,10 @@ def notifications_on_topic(live_stack: Any) -> list[tuple[str, str]]:
             for messages in consumer.poll(500).values():
                 for message in messages:
                     envelope = Envelope.from_headers(message.headers)
-                    _, record = load_codec().decode(message.value)
-                    assert message.key.decode() == record["supplier"]
-                    seen.append((envelope.causation_id, record["supplier"]))
+                    event = load_codec().decode(message.value)
+                    assert isinstance(event, SupplierNotifiedV1)
+                    assert message.key.decode() == event.supplier
+                    seen.append((envelope.causation_id, event.supplier))
     finally:
         consumer.close()
     return seen

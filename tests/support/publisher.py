@@ -15,8 +15,9 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from services.archive.broker import PublishError
-from services.common.codec import Codec, Record
+from services.common.codec import Codec
 from services.common.envelope import Envelope
+from services.common.events import Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class Outgoing:
     topic: str
     key: str
     envelope: Envelope
-    record: Record
+    event: Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class EventPublisher:
     def publish(self, messages: Sequence[Outgoing], timeout: float = 60.0) -> list[Any]:
         if not messages:
             return []
-        encoded = [self.encoded(m, self._codec.encode(m.envelope.event_type, m.record)) for m in messages]
+        encoded = [self.encoded(m, self._codec.encode(m.envelope.checked(m.event))) for m in messages]
         return self.publish_encoded(encoded, timeout)
 
     @staticmethod

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from services.archive import eventlog
 from services.common.envelope import Envelope
+from services.common.events import ActionsTakenV1
 
 
 def resume(conn: Connection, topic: str, recipient: str, reference: str) -> dict[str, Any] | None:
@@ -30,7 +31,7 @@ def resume(conn: Connection, topic: str, recipient: str, reference: str) -> dict
         conn,
         (
             eventlog.Entry(
-                topic, recipient, Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor), bytes(p)
+                topic, recipient, Envelope.of(ActionsTakenV1, correlation_id=reference, actor=actor), bytes(p)
             )
             for p in payloads
         ),

@@ -25,6 +25,7 @@ from services.actions.views import queries
 from services.archive import eventlog
 from services.common import failpoints, requests
 from services.common.envelope import Envelope
+from services.common.events import ActionItem, ActionsTakenV1
 from services.common.gst.money import InvalidAmount, to_paise
 from services.common.gst.periods import financial_year_of, parse_gstn_date
 from services.common.gst.references import new_reference
@@ -192,15 +193,8 @@ def submit(
     reference = new_reference(idempotency_key)
     accepted = [i for i in items if i.refusal is None and i.request is not None]
     chunks = [accepted[i : i + ACTION_CHUNK] for i in range(0, len(accepted), ACTION_CHUNK)]
-    records = (
-        {
-            "reference_id": reference,
-            "recipient": recipient,
-            "request_type": request_type,
-            "chunk": index,
-            "chunks": len(chunks),
-            "items": [_item_record(i) for i in chunk],
-        }
+    events = (
+        ActionsTakenV1(reference, recipient, request_type, index, len(chunks), [_item_record(i) for i in chunk])
         for index, chunk in enumerate(chunks)
     )
     response = requests.reqsts(reference, len(accepted), _errors(items))
@@ -209,15 +203,15 @@ def submit(
         response["defaulted"] = {"itcRedReq": "Y", "documents": defaulted}
     topic = container.settings.topic(EVENTS_TOPIC)
     with container.engine.begin() as conn:
-        taken = ((recipient, Envelope("ActionsTaken", 1, correlation_id=reference, actor=actor), r) for r in records)
-        eventlog.append_records(conn, container.codec, topic, taken)
+        taken = ((recipient, Envelope.of(ActionsTakenV1, correlation_id=reference, actor=actor), e) for e in events)
+        eventlog.append_events(conn, container.codec, topic, taken)
         requests.record(conn, reference, "actions", recipient, response, idempotency_key)
         failpoints.hit("before_commit")
     failpoints.hit("after_commit")
     return response
 
 
-def _item_record(item: Item) -> dict[str, Any]:
+def _item_record(item: Item) -> ActionItem:
     r = item.request
     assert r is not None
     return {

@@ -12,6 +12,7 @@ Pure decisions, applied by the projector in log order, so a replay decides ident
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ class FilingOutcome:
 
 
 def incoming_document(
-    record: dict[str, Any],
+    record: Mapping[str, Any],
     facts: FilingFacts,
     original: ImsDocument | None = None,
     current: ImsDocument | None = None,
@@ -95,7 +96,7 @@ def incoming_document(
 
 
 def decide_filing(
-    current: ImsDocument | None, record: dict[str, Any], facts: FilingFacts, original: ImsDocument | None
+    current: ImsDocument | None, record: Mapping[str, Any], facts: FilingFacts, original: ImsDocument | None
 ) -> FilingOutcome:
     if record["deleted"]:
         return _delete(current)

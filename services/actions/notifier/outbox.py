@@ -1,4 +1,4 @@
-"""The two forms of a notification outbox row, and the one `SupplierNotified` record both stand for.
+"""The two forms of a notification outbox row, and the one `SupplierNotified` event both stand for.
 
 Rows written item by item hold the record as JSON (`record`). Rows of set-based action chunks hold one
 array per document field instead (migration 0016): building 50,000 JSON objects inside the statement
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
+from services.common.events import NotifiedDocument, SupplierNotifiedV1
 
 # array columns in the order `documents` reads them; NULL add-backs mean 0 (not a rejected credit note)
 ARRAYS = (
@@ -27,19 +29,14 @@ ARRAYS = (
 COLUMNS = ("cause_event_id", "supplier", "recipient", "record", *ARRAYS)
 
 
-def notification(cause: str, supplier: str, recipient: str, record: Any, *arrays: Any) -> dict[str, Any]:
-    """The `SupplierNotified` record of an outbox row, whichever form it was stored in."""
+def notification(cause: str, supplier: str, recipient: str, record: Any, *arrays: Any) -> SupplierNotifiedV1:
+    """The notification of an outbox row, whichever form it was stored in."""
     if record is not None:
-        return dict(record)
-    return {
-        "supplier": supplier,
-        "recipient": recipient,
-        "cause_event_id": cause,
-        "documents": documents(*arrays),
-    }
+        return SupplierNotifiedV1.from_record(record)
+    return SupplierNotifiedV1(supplier, recipient, cause, documents(*arrays))
 
 
-def documents(*arrays: Any) -> list[dict[str, Any]]:
+def documents(*arrays: Any) -> list[NotifiedDocument]:
     return [
         {
             "doc_key": doc_key,

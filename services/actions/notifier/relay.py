@@ -20,6 +20,7 @@ from services.actions.notifier import outbox
 from services.archive import eventlog
 from services.common import failpoints
 from services.common.envelope import Envelope
+from services.common.events import SupplierNotifiedV1
 from services.common.ports import Ports
 from services.common.settings import NOTIFICATIONS_TOPIC
 
@@ -43,9 +44,8 @@ def relay_once(container: Ports, limit: int = 1000) -> int:
         notified = (
             (
                 supplier,
-                Envelope(
-                    "SupplierNotified",
-                    1,
+                Envelope.of(
+                    SupplierNotifiedV1,
                     event_id=event_id(cause, supplier),
                     causation_id=cause,
                     correlation_id=cause,
@@ -55,7 +55,7 @@ def relay_once(container: Ports, limit: int = 1000) -> int:
             )
             for _, cause, supplier, *rest in rows
         )
-        eventlog.append_records(conn, container.codec, topic, notified)
+        eventlog.append_events(conn, container.codec, topic, notified)
         failpoints.hit("notifier_after_publish")
         conn.execute(
             text("UPDATE notification_outbox SET sent = true WHERE seq = ANY(:s)"),

@@ -16,13 +16,14 @@ from sqlalchemy import Connection
 
 from services.actions.domain.model import ImsDocument
 from services.actions.projector import store
+from services.common.events import Event, SupplierNotifiedV1
 from services.common.runner import Delivered
 
 Key = tuple[str, str]
 POSITION_SCALE = 1_000_000
 
 
-def position(message: Delivered, index: int = 0) -> int:
+def position(message: Delivered[Event], index: int = 0) -> int:
     """A total order of everything one partition did: offset, then the item's place in the event."""
     return message.offset * POSITION_SCALE + index
 
@@ -35,7 +36,7 @@ class Batch:
         self.deltas: Counter[tuple[str, str, str, str]] = Counter()
         self.history: list[list[Any]] = []
         self.refusals: list[list[Any]] = []
-        self.outbox: list[tuple[str, str, str, dict[str, Any]]] = []
+        self.outbox: list[SupplierNotifiedV1] = []  # one per (applied action event, supplier)
         self.quarterly: dict[str, bool] = {}  # recipients' filing profiles, for pending windows
 
     def preload(self, keys: set[Key]) -> None:
@@ -58,7 +59,7 @@ class Batch:
         self.state[key] = document
         self.dirty.add(key)
 
-    def note(self, message: Delivered, index: int, key: Key, what: str, detail: dict[str, Any]) -> None:
+    def note(self, message: Delivered[Event], index: int, key: Key, what: str, detail: dict[str, Any]) -> None:
         envelope = message.envelope
         self.history.append(
             [
@@ -75,7 +76,7 @@ class Batch:
         )
 
     def refuse(
-        self, message: Delivered, index: int, reference: str, key: Key, section: str, code: str, text: str
+        self, message: Delivered[Event], index: int, reference: str, key: Key, section: str, code: str, text: str
     ) -> None:
         self.refusals.append([reference, key[0], key[1], section, code, text, position(message, index)])
 

@@ -12,7 +12,7 @@ takes the same one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -23,6 +23,7 @@ from services.actions.domain.pending import CREDIT_NOTE_AMENDMENTS, ORIGINAL_CRE
 from services.actions.notifier import outbox
 from services.actions.projector import store
 from services.common.copy import copy_columns
+from services.common.events import ActionItem, ActionsTakenV1
 from services.common.gst.periods import IMS_POLICY_START
 from services.common.gst.sections import sections_where
 from services.common.quoting import sql_list
@@ -127,18 +128,18 @@ SELECT count(*) FROM changed
 """
 
 
-def eligible(record: dict[str, Any]) -> bool:
-    items = record["items"]
-    if record["request_type"] != "BULK" and len(items) < SQL_MIN_ITEMS:
+def eligible(event: ActionsTakenV1) -> bool:
+    items = event.items
+    if event.request_type != "BULK" and len(items) < SQL_MIN_ITEMS:
         return False
     return len({item["doc_key"] for item in items}) == len(items)
 
 
-def stage(conn: Connection, items: list[dict[str, Any]]) -> None:
+def stage(conn: Connection, items: list[ActionItem]) -> None:
     stage_chunks(conn, [items])
 
 
-def stage_chunks(conn: Connection, chunks: list[list[dict[str, Any]]]) -> None:
+def stage_chunks(conn: Connection, chunks: list[list[ActionItem]]) -> None:
     """Stage the items of consecutive chunks, numbered `m` = 0, 1, ... in log order, then `idx` in the chunk."""
     conn.execute(
         text(
@@ -152,8 +153,9 @@ def stage_chunks(conn: Connection, chunks: list[list[dict[str, Any]]]) -> None:
         "m": [str(m) for m, items in enumerate(chunks) for _ in items],
         "idx": [str(index) for items in chunks for index in range(len(items))],
     }
+    staged: list[Mapping[str, Any]] = [item for items in chunks for item in items]
     for field in ITEM_FIELDS:  # columns null in every item stay out (bulk items carry no remarks or declaration)
-        values = [item[field] for items in chunks for item in items]
+        values = [item[field] for item in staged]
         if values.count(None) < len(values):
             columns[field] = values
     copy_columns(conn, STAGE, columns)

@@ -13,22 +13,23 @@ from services.actions.domain import chains
 from services.actions.domain.filings import FilingFacts, decide_filing, supersedes
 from services.actions.domain.model import ImsDocument, evolve
 from services.actions.projector.batch import Batch, Key
+from services.common.events import DocumentsFiledV1, FiledDocument
 from services.common.runner import Delivered
 
 
-def on_documents_filed(work: Batch, message: Delivered, _clock: dict[str, str]) -> None:
-    record = message.record
-    recipient = record["recipient"]
+def on_documents_filed(work: Batch, message: Delivered[DocumentsFiledV1], _clock: dict[str, str]) -> None:
+    event = message.event
+    recipient = event.recipient
     facts = FilingFacts(
         recipient,
-        record["status"],
-        record["filed_on"],
-        record["reference_id"],
-        record["return_period"],
+        event.status,
+        event.filed_on,
+        event.reference_id,
+        event.return_period,
         work.quarterly.get(recipient, False),
     )
-    _preload_chains(work, recipient, record["documents"], facts.return_period)
-    for index, doc in enumerate(record["documents"]):
+    _preload_chains(work, recipient, event.documents, facts.return_period)
+    for index, doc in enumerate(event.documents):
         key = (recipient, doc["key"])
         current = work.get(key)
         if doc["original_key"] and chains.reamends(current, facts.return_period):
@@ -57,7 +58,7 @@ def on_documents_filed(work: Batch, message: Delivered, _clock: dict[str, str]) 
             _relink(work, message, index, prior_key, prior, key, current, outcome.document)
 
 
-def _preload_chains(work: Batch, recipient: str, documents: list[dict[str, Any]], return_period: str) -> None:
+def _preload_chains(work: Batch, recipient: str, documents: list[FiledDocument], return_period: str) -> None:
     """Everything the filing can touch, a query per chain depth: its keys, where a re-amendment would be
     kept, the originals, and the links that follow them."""
     amendments = [doc for doc in documents if doc["original_key"]]
@@ -65,7 +66,7 @@ def _preload_chains(work: Batch, recipient: str, documents: list[dict[str, Any]]
         {(recipient, doc["key"]) for doc in documents}
         | {(recipient, chains.instance_key(doc["key"], return_period)) for doc in amendments}
     )
-    frontier = {(recipient, doc["original_key"]) for doc in amendments}
+    frontier = {(recipient, original) for doc in amendments if (original := doc["original_key"])}
     while frontier:
         work.preload(frontier)
         frontier = {
@@ -96,7 +97,7 @@ def _prior_link(
 
 def _relink(
     work: Batch,
-    message: Delivered,
+    message: Delivered[DocumentsFiledV1],
     index: int,
     prior_key: Key,
     prior: ImsDocument,

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from services.actions.projector import store
 from services.actions.projector.batch import POSITION_SCALE
+from services.common.events import ClockAdvancedV1, Event, Gstr3bFiledV1
 from services.common.gst.periods import FINANCIAL_YEAR_FIRST_MONTH, SECTION_16_4_MONTH_DAY
 from services.common.gst.sections import sections_where
 from services.common.quoting import sql_list
@@ -37,7 +38,7 @@ PAST_SECTION_16_4 = (
 )
 
 
-def _history(message: Delivered, what: str, updated_cte: str) -> str:
+def _history(message: Delivered[Event], what: str, updated_cte: str) -> str:
     """SQL that records `what` for every row the CTE `changed` returned."""
     return (
         f"WITH changed AS ({updated_cte}) "
@@ -47,7 +48,7 @@ def _history(message: Delivered, what: str, updated_cte: str) -> str:
     )
 
 
-def _params(message: Delivered, **extra: object) -> dict[str, object]:
+def _params(message: Delivered[Event], **extra: object) -> dict[str, object]:
     return {
         "pos": message.offset * POSITION_SCALE,
         "eid": message.envelope.event_id,
@@ -58,7 +59,7 @@ def _params(message: Delivered, **extra: object) -> dict[str, object]:
     }
 
 
-def freeze(conn: Connection, message: Delivered) -> None:
+def freeze(conn: Connection, message: Delivered[Gstr3bFiledV1]) -> None:
     """The first GSTR-3B filing of a period freezes what its latest GSTR-2B holds, as that GSTR-2B counted
     it: an action taken after generation without a recompute did not reach the filed return, so the
     document freezes with the action its line carries (history `frozen` says `counted_as`), and the
@@ -67,7 +68,7 @@ def freeze(conn: Connection, message: Delivered) -> None:
     kept Pending at generation and decided afterwards without a recompute, stays in IMS and is carried
     into the next GSTR-2B, so its ITC is not lost. A period filed before any GSTR-2B of it was generated
     freezes its own decided documents."""
-    recipient, period, filed_on = (message.record[k] for k in ("recipient", "period", "filed_on"))
+    recipient, period, filed_on = message.event.recipient, message.event.period, message.event.filed_on
     first = conn.execute(
         text(
             "INSERT INTO ims_periods (recipient, period, gstr3b_filed_on) VALUES (:r, :p, :d) "
@@ -119,8 +120,8 @@ FROM changed
 """
 
 
-def advance_clock(conn: Connection, message: Delivered) -> None:
-    recipient, today = message.record["recipient"], message.record["date"]
+def advance_clock(conn: Connection, message: Delivered[ClockAdvancedV1]) -> None:
+    recipient, today = message.event.recipient, message.event.date
     conn.execute(
         text(
             "INSERT INTO ims_clock (recipient, today) VALUES (:r, :d) "

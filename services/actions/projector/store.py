@@ -14,6 +14,7 @@ from sqlalchemy import Connection, text
 
 from services.actions.domain.model import ImsDocument
 from services.common.copy import copy_rows
+from services.common.events import SupplierNotifiedV1
 
 COLUMNS = tuple(f.name for f in fields(ImsDocument))
 _as_row = operator.attrgetter(*COLUMNS)
@@ -134,9 +135,9 @@ def append_refusals(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
     copy_rows(conn, "ims_refusals", REFUSAL_COLUMNS, rows)
 
 
-def add_outbox(conn: Connection, rows: Sequence[tuple[str, str, str, dict[str, Any]]]) -> None:
+def add_outbox(conn: Connection, notifications: Sequence[SupplierNotifiedV1]) -> None:
     """Notifications to send, keyed by (cause event, supplier): a replay re-inserts nothing."""
-    if not rows:
+    if not notifications:
         return
     conn.execute(
         text(
@@ -145,9 +146,9 @@ def add_outbox(conn: Connection, rows: Sequence[tuple[str, str, str, dict[str, A
             "ON CONFLICT DO NOTHING"
         ),
         {
-            "e": [r[0] for r in rows],
-            "s": [r[1] for r in rows],
-            "r": [r[2] for r in rows],
-            "j": [json.dumps(r[3]) for r in rows],
+            "e": [n.cause_event_id for n in notifications],
+            "s": [n.supplier for n in notifications],
+            "r": [n.recipient for n in notifications],
+            "j": [json.dumps(n.to_record()) for n in notifications],
         },
     )

@@ -22,13 +22,14 @@ from services.actions.views.asof_log import Position
 from services.archive.history import ArchivedMessage
 from services.common.codec import Codec
 from services.common.envelope import H_EPOCH
+from services.common.events import CLOCK_ADVANCED, DOCUMENTS_FILED, GSTR2B_RECOMPUTE_REQUESTED, GSTR3B_FILED, Event
 from services.common.ports import Ports
 from services.common.runner import Delivered, ProjectionRunner
 from services.common.settings import EVENTS_TOPIC
 
 PAGE_BYTES = 16 * 1024 * 1024  # about what one poll of the live consumer hands the projection
 PAGE_EVENTS = 2000
-PERIOD_EVENTS = frozenset({"ClockAdvanced", "Gstr3bFiled", "Gstr2bRecomputeRequested"})
+PERIOD_EVENTS = frozenset({CLOCK_ADVANCED, GSTR3B_FILED, GSTR2B_RECOMPUTE_REQUESTED})
 ANALYZED = ("ims_documents", "ims_counts", "gstr2b_versions", "gstr2b_lines", "ims_periods", "ims_rule37a")
 
 
@@ -54,7 +55,7 @@ class Replayer:
             batch = self._delivered(page)
             if batch:
                 self.runner.projection.apply(self.conn, batch)
-            self._filed |= any(p.event_type == "DocumentsFiled" for p in page)
+            self._filed |= any(p.event_type == DOCUMENTS_FILED for p in page)
 
     def analyze(self) -> None:
         self.conn.execute(text(f"ANALYZE {', '.join(ANALYZED)}"))
@@ -75,7 +76,7 @@ class Replayer:
         if page:
             yield page
 
-    def _delivered(self, page: list[Position]) -> list[Delivered]:
+    def _delivered(self, page: list[Position]) -> list[Delivered[Event]]:
         stored = {
             seq: (bytes(payload), int(logged_ms))
             for seq, payload, logged_ms in self.conn.execute(

@@ -11,6 +11,7 @@ from services.actions.views.records import getinv_record
 from services.api.common import encode_cursor
 from services.archive import eventlog
 from services.common.envelope import Envelope
+from services.common.events import ClockAdvancedV1
 from services.common.gst.periods import dmy
 from services.common.gst.sections import sections_where
 from services.common.money_json import money
@@ -114,10 +115,10 @@ def advance_clock(container: Ports, today: str, actor: str) -> int:
         ]
     topic = container.settings.topic(EVENTS_TOPIC)
     with container.engine.begin() as conn:
-        eventlog.append_records(
+        eventlog.append_events(
             conn,
             container.codec,
             topic,
-            ((r, Envelope("ClockAdvanced", 1, actor=actor), {"recipient": r, "date": today}) for r in recipients),
+            ((r, Envelope.of(ClockAdvancedV1, actor=actor), ClockAdvancedV1(r, today)) for r in recipients),
         )
     return len(recipients)

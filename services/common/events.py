@@ -1,0 +1,203 @@
+"""The event registry: one frozen dataclass per (event type, version) of `schemas/`, and the only home of the
+type names (a unit test refuses them as string literals anywhere else under services/).
+
+Fields are those of the `.avsc`, in its order (tests/contract checks both ways). The items of an event's
+array (a filing's documents, a request's action items, a notification's documents) stay plain dicts, typed
+by `TypedDict`s: a filing carries thousands of documents, and a dataclass per document cost more than half
+again of their Avro decode (docs/adr-004-typed-events.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Self, TypedDict
+
+DOCUMENTS_FILED = "DocumentsFiled"
+ACTIONS_TAKEN = "ActionsTaken"
+GSTR3B_FILED = "Gstr3bFiled"
+CLOCK_ADVANCED = "ClockAdvanced"
+GSTR2B_RECOMPUTE_REQUESTED = "Gstr2bRecomputeRequested"
+RECIPIENT_PROFILE_SET = "RecipientProfileSet"
+RULE37A_REVERSAL_REPORTED = "Rule37aReversalReported"
+SUPPLIER_NOTIFIED = "SupplierNotified"
+
+
+class Event:
+    """A decoded event of one type and version; `from_record` / `to_record` are the Avro record's form."""
+
+    __slots__ = ()
+    EVENT_TYPE: ClassVar[str]
+    VERSION: ClassVar[int]
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Self:
+        return cls(**record)
+
+    def to_record(self) -> dict[str, Any]:
+        """The record the schema writes; array items are the event's own (not copied)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+
+class FiledItem(TypedDict):
+    rate: str
+    taxable: int
+    igst: int
+    cgst: int
+    sgst: int
+    cess: int
+
+
+class FiledDocument(TypedDict):
+    key: str
+    original_key: str | None
+    version_hash: str
+    section: str
+    supplier: str
+    number: str
+    doc_date: str
+    source_form: str
+    inv_typ: str
+    pos: str
+    reverse_charge: bool
+    value: int
+    taxable: int
+    igst: int
+    cgst: int
+    sgst: int
+    cess: int
+    note_type: str | None
+    orig_number: str | None
+    orig_date: str | None
+    ecom_operator: str | None
+    diff_percent: str | None
+    port_code: str | None
+    items: list[FiledItem]
+    route: str
+    part: str
+    reason: str
+    gstr2b_period: str | None
+    deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsFiledV1(Event):
+    EVENT_TYPE: ClassVar[str] = DOCUMENTS_FILED
+    VERSION: ClassVar[int] = 1
+    reference_id: str
+    form: str
+    filer: str
+    return_period: str  # MMYYYY
+    status: str  # saved or filed
+    filed_on: str | None  # ISO date, when filed
+    recipient: str
+    chunk: int
+    chunks: int
+    documents: list[FiledDocument]
+
+
+class ActionItem(TypedDict):
+    doc_key: str
+    section: str
+    action: str
+    version_hash: str | None
+    remarks: str | None
+    itc_red_req: str | None
+    decl_igst: int | None
+    decl_cgst: int | None
+    decl_sgst: int | None
+    decl_cess: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionsTakenV1(Event):
+    EVENT_TYPE: ClassVar[str] = ACTIONS_TAKEN
+    VERSION: ClassVar[int] = 1
+    reference_id: str
+    recipient: str
+    request_type: str  # SAVE, RESET or BULK
+    chunk: int
+    chunks: int
+    items: list[ActionItem]
+
+
+@dataclass(frozen=True, slots=True)
+class Gstr3bFiledV1(Event):
+    EVENT_TYPE: ClassVar[str] = GSTR3B_FILED
+    VERSION: ClassVar[int] = 1
+    recipient: str
+    period: str  # MMYYYY
+    filed_on: str  # ISO date
+
+
+@dataclass(frozen=True, slots=True)
+class ClockAdvancedV1(Event):
+    EVENT_TYPE: ClassVar[str] = CLOCK_ADVANCED
+    VERSION: ClassVar[int] = 1
+    recipient: str
+    date: str  # ISO date
+
+
+@dataclass(frozen=True, slots=True)
+class Gstr2bRecomputeRequestedV1(Event):
+    EVENT_TYPE: ClassVar[str] = GSTR2B_RECOMPUTE_REQUESTED
+    VERSION: ClassVar[int] = 1
+    recipient: str
+    period: str  # MMYYYY
+    reference_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientProfileSetV1(Event):
+    EVENT_TYPE: ClassVar[str] = RECIPIENT_PROFILE_SET
+    VERSION: ClassVar[int] = 1
+    recipient: str
+    quarterly: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rule37aReversalReportedV1(Event):
+    EVENT_TYPE: ClassVar[str] = RULE37A_REVERSAL_REPORTED
+    VERSION: ClassVar[int] = 1
+    reference_id: str
+    recipient: str
+    supplier: str
+    periods: list[str]  # MMYYYY
+    reported_on: str  # ISO date
+
+
+class NotifiedDocument(TypedDict):
+    doc_key: str
+    section: str
+    number: str
+    doc_date: str
+    action: str
+    remarks: str | None
+    liability_addback_igst: int
+    liability_addback_cgst: int
+    liability_addback_sgst: int
+    liability_addback_cess: int
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierNotifiedV1(Event):
+    EVENT_TYPE: ClassVar[str] = SUPPLIER_NOTIFIED
+    VERSION: ClassVar[int] = 1
+    supplier: str
+    recipient: str
+    cause_event_id: str
+    documents: list[NotifiedDocument]
+
+
+EVENTS: tuple[type[Event], ...] = (
+    DocumentsFiledV1,
+    ActionsTakenV1,
+    Gstr3bFiledV1,
+    ClockAdvancedV1,
+    Gstr2bRecomputeRequestedV1,
+    RecipientProfileSetV1,
+    Rule37aReversalReportedV1,
+    SupplierNotifiedV1,
+)
+REGISTRY: Mapping[tuple[str, int], type[Event]] = {(e.EVENT_TYPE, e.VERSION): e for e in EVENTS}
+NAMES = frozenset(name for name, _ in REGISTRY)
