@@ -57,7 +57,7 @@ def _history(conn) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
 
 def _rows(conn) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]
     rows = conn.execute(text(f"SELECT {', '.join(outbox.COLUMNS)} FROM notification_outbox")).all()
-    return {row[0]: outbox.notification(*row) for row in rows}
+    return {row[0]: outbox.notification(*row).to_record() for row in rows}
 
 
 def test_rows_from_before_the_compact_forms_read_unchanged_and_a_downgrade_restores_full_rows(
