@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.actions.domain.filings import FilingFacts
 from services.actions.domain.model import ImsDocument
 
 RECIPIENT = "29AABCM7710Q1ZX"
@@ -47,3 +48,19 @@ def amendment(of: ImsDocument, value: int, **changes: Any) -> ImsDocument:
         "link_no": 1,
     }
     return ims_document(section + of.doc_key[of.doc_key.index("|") :], **(fields | changes))
+
+
+RECORD_FIELDS = ("section", "supplier", "number", "doc_date", "note_type", "orig_number", "orig_date", "inv_typ",
+                 "pos", "reverse_charge", "source_form", "value", "taxable", "igst", "cgst", "sgst", "cess",
+                 "version_hash", "route", "part", "reason", "gstr2b_period", "ecom_operator", "diff_percent",
+                 "port_code", "original_key")  # fmt: skip
+
+
+def filed_record(doc: ImsDocument, deleted: bool = False) -> dict[str, Any]:
+    """The `DocumentsFiled` document record that reports `doc` (as services/ingest/records.py writes it)."""
+    return {f: getattr(doc, f) for f in RECORD_FIELDS} | {"key": doc.doc_key, "deleted": deleted}
+
+
+def facts_of(doc: ImsDocument, quarterly_recipient: bool = False) -> FilingFacts:
+    """The facts of the filing that reports `doc`: its status, filing day and return period."""
+    return FilingFacts(doc.recipient, doc.filing_status, doc.filed_on, "ref-1", doc.return_period, quarterly_recipient)
