@@ -116,6 +116,8 @@ def test_yes_without_amounts_on_an_amendment_leaves_the_difference_to_gstr2b() -
     downward = amendment(ims_document(action="A", frozen=True), 70_800)
     assert declaration(accepted(downward, itc_red_req="Y")) == ("Y", None, None, None, None)
     assert declaration(accepted(downward, itc_red_req="Y", decl_igst=5_000)) == ("Y", 5_000, 0, 0, 0)
+    upward_note = amendment(credit_note(action="A", frozen=True), 177_000)
+    assert declaration(accepted(upward_note)) == ("Y", None, None, None, None)  # GSTR-2B counts the increase
 
 
 def test_no_records_no_reduction() -> None:
