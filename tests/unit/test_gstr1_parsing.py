@@ -8,7 +8,7 @@ import pytest
 from services.common.gst.periods import Period
 from services.ingest.domain.gstr1 import Locator, ReturnRejected, read_return, validate_return_header
 
-EXAMPLES = Path("/work/shared/examples")
+EXAMPLES = Path(__file__).parents[1] / "support" / "examples"  # the copy kept with the tests
 FILER = "27AAPFK4821M1ZT"
 RECIPIENT = "29AABCM7710Q1ZX"
 OPERATOR = "07AAFCE1049J1C0"

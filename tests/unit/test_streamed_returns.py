@@ -16,7 +16,7 @@ from services.ingest.body import BodyTooLarge, RawReturn
 from services.ingest.domain.gstr1 import ReturnReader, ReturnRejected, read_return
 from services.ingest.returnstream import read_entries, read_header
 
-EXAMPLES = Path("/work/shared/examples")
+EXAMPLES = Path(__file__).parents[1] / "support" / "examples"  # the copy kept with the tests
 
 
 @pytest.fixture(params=[3, 17, 1 << 20], ids=["3-char blocks", "17-char blocks", "1 MiB blocks"])
