@@ -35,7 +35,8 @@ from services.ingest.checking import EVENT, FIELD, CheckContext, Checked, _codec
 from services.ingest.domain.gstr1 import TABLES
 from services.ingest.returnstream import read_rows
 from tests.support.fastrows_edges import B2B, EDGES, OCT, REFUSE, TAKE, invoice, item
-from tests.support.gstr1_rows import DECLINABLE, Draws, Lit, break_once, broken_case, valid_case, write
+from tests.support.gstr1_broken_rows import break_once, broken_case
+from tests.support.gstr1_rows import DECLINABLE, Draws, Lit, valid_case, write
 
 pytestmark = pytest.mark.skipif(
     not fastrows.available(),
