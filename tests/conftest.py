@@ -19,6 +19,50 @@ from tests.support import servers
 
 configure_logging("console", "warning")
 
+# The slowest modules of a `--durations` run, slowest first. `make test` hands whole files to two workers
+# (`--dist loadfile`); starting these first, and the many short files after them, keeps both workers busy to
+# the end instead of leaving one running a long file alone. Order only: no test depends on it.
+SLOWEST_FIRST = (
+    "tests/e2e/test_asof_limits.py",
+    "tests/e2e/test_body_memory.py",
+    "tests/e2e/test_asof_snapshots.py",
+    "tests/e2e/test_durability.py",
+    "tests/e2e/test_faults.py",
+    "tests/e2e/test_contract_fuzz.py",
+    "tests/e2e/test_operator_cli.py",
+    "tests/e2e/test_large_returns.py",
+    "tests/unit/test_fastrows.py",
+    "tests/e2e/test_chaos.py",
+    "tests/e2e/test_replay.py",
+    "tests/e2e/test_hostile_bodies.py",
+    "tests/e2e/test_hostile_queries.py",
+    "tests/e2e/test_ims_up.py",
+    "tests/e2e/test_audit.py",
+    "tests/e2e/test_bulk_publish.py",
+    "tests/e2e/test_access_control.py",
+    "tests/e2e/test_supervision.py",
+    "tests/e2e/test_ingest_cli.py",
+    "tests/integration/test_projection_runner.py",
+)
+TIERS = ("tests/e2e/", "tests/integration/", "tests/contract/", "tests/unit/")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):  # xdist would order files by their number of tests
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files in the order above, then by tier (end to end first, unit last); tests keep their order in a file."""
+    ranks = {path: n for n, path in enumerate(SLOWEST_FIRST)}
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        path = item.nodeid.split("::", 1)[0]
+        tier = next((n for n, prefix in enumerate(TIERS) if path.startswith(prefix)), len(TIERS))
+        return ranks.get(path, len(ranks)), tier
+
+    items.sort(key=rank)
+
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:

@@ -187,10 +187,17 @@ def test_example_gstr1_appends_one_documents_filed_event_per_recipient_with_exac
         b2b_counts["b2bcn"]["noaction"],
         b2b_counts["b2bdna"]["noaction"],
     ) == (1, 1, 1)
+    assert b2b_counts["ttl_cnt"] == 5
     assert sorted(by_number(documents(live_stack, EXAMPLE_RECIPIENT, "b2b"))) == [
         "MH/25-26/0001",
         "MH/25-26/0002",
     ]
+    # the dashboard's answers as a client parses them (tests/e2e/test_filing_to_dashboard.py, folded in here)
+    listing = live_stack.http.get(f"/v1/ims/{EXAMPLE_RECIPIENT}/documents", params={"section": "b2b"}).json()
+    second = next(r for r in listing["invdata"]["b2b"] if r["inum"] == "MH/25-26/0002")
+    assert second["val"] == 26250.53 and second["iamt"] == 1250.03
+    assert second["srcfilstatus"] == "Filed" and second["rtnprd"] == "102025" and len(second["hash"]) == 64
+    assert '"val":26250.53' in live_stack.http.get(f"/v1/ims/{EXAMPLE_RECIPIENT}/documents").text
 
 
 # --- partly invalid returns ----------------------------------------------------------------------------
