@@ -34,8 +34,8 @@ SLOWEST_FIRST = (
     "tests/unit/test_fastrows.py",
     "tests/e2e/test_chaos.py",
     "tests/e2e/test_replay.py",
-    "tests/e2e/test_hostile_bodies.py",
-    "tests/e2e/test_hostile_queries.py",
+    "tests/e2e/hostile/test_bodies.py",
+    "tests/e2e/hostile/test_queries.py",
     "tests/e2e/test_ims_up.py",
     "tests/e2e/test_audit.py",
     "tests/e2e/test_bulk_publish.py",
@@ -110,16 +110,29 @@ def _settings_for(pg_url: str, kafka_bootstrap: str, home) -> Settings:  # type:
     )
 
 
-@pytest.fixture(scope="module")
-def live_stack(pg_url: str, kafka_bootstrap: str, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """The real processes of `ims up` (API + every consumer) on the shared servers, one per test module."""
+@pytest.fixture(scope="session")
+def start_live_stack(pg_url: str, kafka_bootstrap: str, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Starts the real processes of `ims up` (API + every consumer) on the shared servers, in a schema and
+    topic namespace of their own, and stops them all on leaving."""
     from tests.support.live import LiveStack
 
-    home = tmp_path_factory.mktemp("live")
-    stack = LiveStack(_settings_for(pg_url, kafka_bootstrap, home))
-    stack.start()
-    yield stack
-    stack.stop()
+    @contextlib.contextmanager
+    def start() -> Iterator[LiveStack]:
+        stack = LiveStack(_settings_for(pg_url, kafka_bootstrap, tmp_path_factory.mktemp("live")))
+        try:
+            stack.start()
+            yield stack
+        finally:
+            stack.stop()
+
+    return start
+
+
+@pytest.fixture(scope="module")
+def live_stack(start_live_stack):  # type: ignore[no-untyped-def]
+    """One live stack per test module (a directory of files that were one module shares one: its conftest)."""
+    with start_live_stack() as stack:
+        yield stack
 
 
 @pytest.fixture

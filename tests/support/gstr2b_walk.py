@@ -1,4 +1,4 @@
-"""The GSTR-2B walk of tests/e2e/test_gstr2b_scenario.py (its docstring tells the story and the figures):
+"""The GSTR-2B walk of tests/e2e/gstr2b/test_scenario.py (its docstring tells the story and the figures):
 one monthly and one quarterly recipient through every section, two months, a recompute and a GSTR-3B."""
 
 from __future__ import annotations

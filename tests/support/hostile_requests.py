@@ -1,4 +1,4 @@
-"""Random requests of one recipient for the property-based hostile-input test (tests/e2e/test_hostile_queries.py)."""
+"""Random requests of one recipient for the property-based hostile-input test (tests/e2e/hostile/test_queries.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.support.hostile_scene import Scene
 
 # Text in URLs may hold any character but surrogates (they cannot be percent-encoded as UTF-8). Text in JSON
 # bodies may hold anything but NUL: a NUL that reaches the projector stops it for every recipient, which the
-# last test of tests/e2e/test_hostile_queries.py pins on its own; here it would only hide what else the random
+# last test of tests/e2e/hostile/test_queries.py pins on its own; here it would only hide what else the random
 # requests find.
 URL_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=24)
 BODY_TEXT = st.text(st.characters(blacklist_characters="\x00"), max_size=24)

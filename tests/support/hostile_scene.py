@@ -1,4 +1,4 @@
-"""The scene of the hostile-input tests (tests/e2e/test_hostile_*.py): one supplier's October GSTR-1 to a
+"""The scene of the hostile-input tests (tests/e2e/hostile/): one supplier's October GSTR-1 to a
 recipient A, whose token the hostile requests carry, and a recipient B that must never be touched."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """GSTR-2B bucketing (docs/rules.md §7; services/gstr2b/domain/layout.py): where each IMS section lands, the
 summary's full shape, buckets adding their leaves, a block netting its credit notes off, and the mapping to
-GSTR-3B table 4. The figures of the walk in tests/e2e/test_gstr2b_scenario.py are checked here from its
+GSTR-3B table 4. The figures of the walk in tests/e2e/gstr2b/test_scenario.py are checked here from its
 leaves; which leaves the documents make is the builder's SQL, checked there."""
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def rupees(*values: str | int) -> dict[str, int]:
     return dict(zip(HEADS, (round(float(v) * 100) for v in values), strict=True))
 
 
-# the leaves of October version 1 in tests/e2e/test_gstr2b_scenario.py (rupees: igst, cgst, sgst, cess)
+# the leaves of October version 1 in tests/e2e/gstr2b/test_scenario.py (rupees: igst, cgst, sgst, cess)
 WALK_LEAVES = {
     ("itcavl", "nonrevsup", "b2b"): rupees("36000.00", "9000.00", "9000.00", "1000.00"),
     ("itcavl", "nonrevsup", "b2ba"): rupees("7200.00", 0, 0, 0),

@@ -218,7 +218,7 @@ def test_a_credit_note_is_accepted_with_a_partial_itc_reduction_and_bad_declarat
 
 
 def test_a_bulk_rejection_of_bills_of_entry_is_refused_and_changes_nothing(live_stack: LiveStack) -> None:
-    """A SAVE rejecting a Bill of Entry is refused in tests/e2e/test_ingest_http.py; the bulk path decides
+    """A SAVE rejecting a Bill of Entry is refused in tests/e2e/ingest/test_sources.py; the bulk path decides
     through its own SQL selection and must refuse it too."""
     live, importer = live_stack, gstin("29")
     answer = live.post("/v1/imports/boe", {"boe": [boe(importer, "4512001", "10-10-2025", "15-10-2025", "10000.00")]})
