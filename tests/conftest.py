@@ -19,6 +19,50 @@ from tests.support import servers
 
 configure_logging("console", "warning")
 
+# The slowest modules of a `--durations` run, slowest first. `make test` hands whole files to two workers
+# (`--dist loadfile`); starting these first, and the many short files after them, keeps both workers busy to
+# the end instead of leaving one running a long file alone. Order only: no test depends on it.
+SLOWEST_FIRST = (
+    "tests/e2e/test_asof_limits.py",
+    "tests/e2e/test_body_memory.py",
+    "tests/e2e/test_asof_snapshots.py",
+    "tests/e2e/test_durability.py",
+    "tests/e2e/test_faults.py",
+    "tests/e2e/test_contract_fuzz.py",
+    "tests/e2e/test_operator_cli.py",
+    "tests/e2e/test_large_returns.py",
+    "tests/unit/test_fastrows.py",
+    "tests/e2e/test_chaos.py",
+    "tests/e2e/test_replay.py",
+    "tests/e2e/hostile/test_bodies.py",
+    "tests/e2e/hostile/test_queries.py",
+    "tests/e2e/test_ims_up.py",
+    "tests/e2e/test_audit.py",
+    "tests/e2e/test_bulk_publish.py",
+    "tests/e2e/test_access_control.py",
+    "tests/e2e/test_supervision.py",
+    "tests/e2e/test_ingest_cli.py",
+    "tests/integration/test_projection_runner.py",
+)
+TIERS = ("tests/e2e/", "tests/integration/", "tests/contract/", "tests/unit/")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):  # xdist would order files by their number of tests
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files in the order above, then by tier (end to end first, unit last); tests keep their order in a file."""
+    ranks = {path: n for n, path in enumerate(SLOWEST_FIRST)}
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        path = item.nodeid.split("::", 1)[0]
+        tier = next((n for n, prefix in enumerate(TIERS) if path.startswith(prefix)), len(TIERS))
+        return ranks.get(path, len(ranks)), tier
+
+    items.sort(key=rank)
+
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
@@ -66,16 +110,29 @@ def _settings_for(pg_url: str, kafka_bootstrap: str, home) -> Settings:  # type:
     )
 
 
-@pytest.fixture(scope="module")
-def live_stack(pg_url: str, kafka_bootstrap: str, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """The real processes of `ims up` (API + every consumer) on the shared servers, one per test module."""
+@pytest.fixture(scope="session")
+def start_live_stack(pg_url: str, kafka_bootstrap: str, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Starts the real processes of `ims up` (API + every consumer) on the shared servers, in a schema and
+    topic namespace of their own, and stops them all on leaving."""
     from tests.support.live import LiveStack
 
-    home = tmp_path_factory.mktemp("live")
-    stack = LiveStack(_settings_for(pg_url, kafka_bootstrap, home))
-    stack.start()
-    yield stack
-    stack.stop()
+    @contextlib.contextmanager
+    def start() -> Iterator[LiveStack]:
+        stack = LiveStack(_settings_for(pg_url, kafka_bootstrap, tmp_path_factory.mktemp("live")))
+        try:
+            stack.start()
+            yield stack
+        finally:
+            stack.stop()
+
+    return start
+
+
+@pytest.fixture(scope="module")
+def live_stack(start_live_stack):  # type: ignore[no-untyped-def]
+    """One live stack per test module (a directory of files that were one module shares one: its conftest)."""
+    with start_live_stack() as stack:
+        yield stack
 
 
 @pytest.fixture

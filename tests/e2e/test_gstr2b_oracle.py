@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.gstr2b_answers import compare
 from tests.support.gstr2b_flow import (
     clock,
     data_text,
@@ -32,7 +33,6 @@ from tests.support.gstr2b_flow import (
 from tests.support.gstr2b_oracle import (
     Action,
     Doc,
-    compare,
     expected_statement,
     fresh_gstin,
     refusal,

@@ -73,3 +73,35 @@ def test_an_amendment_reduces_itc_only_against_an_original_that_was_taken(stack)
             ).all()
         )
     assert counted == {f"b2ba|{name}": igst for name, (*_, igst) in CASES.items()}
+
+
+def test_an_upward_credit_note_amendment_counts_only_the_increase_accepted_or_left_alone(stack) -> None:  # type: ignore[no-untyped-def]
+    """A September credit note (IGST 1,800.00) accepted and frozen, amended upward in October to 2,700.00:
+    accepted with the default "Yes" (no amounts) or left at No Action, the October GSTR-2B reduces ITC by
+    the increase, 900.00, as the September one already reduced the 1,800.00."""
+    _, engine = stack
+    note = replace(ORIGINAL, section="b2bcn", note_type="C", value=1_180_000, igst=180_000)
+    documents = []
+    for name, answer in (("accepted", {"action": "A", "itc_red_req": "Y"}), ("left-alone", {"action": "N"})):
+        original = replace(note, doc_key=f"b2bcn|{name}", number=name)
+        amendment = replace(
+            note, doc_key=f"b2bcna|{name}", original_key=original.doc_key, section="b2bcna", number=name,
+            orig_number=name, orig_date="2025-09-10", return_period="102025", gstr2b_period="102025",
+            filed_on="2025-11-11", value=1_770_000, taxable=1_500_000, igst=270_000, amend_direction="up",
+            frozen=False, link_no=1, **answer,
+        )  # fmt: skip
+        documents += [replace(original, amended_by=amendment.doc_key), amendment]
+    with engine.begin() as conn:
+        store.save(conn, documents, [])
+        version = builder.generate(conn, RECIPIENT, Period.parse("102025"), "2025-11-14", "test", "event-1")
+        counted = conn.execute(
+            text(
+                "SELECT doc_key, block, bucket, section, igst FROM gstr2b_lines "
+                "WHERE recipient = :r AND period = '102025' AND version = :v"
+            ),
+            {"r": RECIPIENT, "v": version},
+        ).all()
+    assert sorted(tuple(row) for row in counted) == [
+        ("b2bcna|accepted", "itcavl", "othersup", "cdnra", 90_000),
+        ("b2bcna|left-alone", "itcavl", "othersup", "cdnra", 90_000),
+    ]

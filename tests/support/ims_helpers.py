@@ -203,3 +203,38 @@ def boe(recipient: str, number: str, boe_dt: str, refdt: str, txval: str, **extr
         "amd": "N",
         **extra,
     }
+
+
+ZERO = {"noaction": 0, "accept": 0, "reject": 0, "pending": 0}
+
+
+def tally(noaction: int = 0, accept: int = 0, reject: int = 0, pending: int = 0) -> dict[str, int]:
+    return {"noaction": noaction, "accept": accept, "reject": reject, "pending": pending}
+
+
+def answer_of(response: Any) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def file_gstr3b(live: Any, recipient: str, period: str, filed_on: str, actor: str | None = None) -> None:
+    headers = {"Authorization": f"Bearer {live.token('admin', subject=actor)}"} if actor else {}
+    answer = live.post(f"/v1/ims/{recipient}/gstr3b/{period}", {"filed_on": filed_on}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    live.wait_projected()
+
+
+def advance_clock(live: Any, day: str) -> None:
+    """POST /v1/clock: every known recipient's "today" becomes `day` (deadlines and cut-offs fire)."""
+    answer = live.post("/v1/clock", {"date": day})
+    assert answer.status_code == 200, answer.text
+    live.wait_projected()
+
+
+def outbox(live: Any, recipient: str) -> list[dict[str, Any]]:
+    rows = live.scalar(
+        "SELECT coalesce(json_agg(json_build_object('cause_event_id', cause_event_id, 'supplier', supplier, "
+        "'record', record) ORDER BY seq), '[]') FROM notification_outbox WHERE recipient = :r",
+        r=recipient,
+    )
+    return json.loads(rows) if isinstance(rows, str) else rows  # type: ignore[no-any-return]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -177,3 +178,40 @@ def party(state: str, tag: str, n: int = 1, entity: str = "1") -> str:
 
 def by_number(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r.get("inum") or r.get("nt_num") or r.get("boenum"): r for r in records}
+
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+FILED_11 = "/v1/returns/gstr1?status=filed&filed_on=2025-11-11"
+FILED_12 = "/v1/returns/gstr1?status=filed&filed_on=2025-11-12"
+SAVED = "/v1/returns/gstr1?status=saved"
+ZERO = {"noaction": 0, "accept": 0, "reject": 0, "pending": 0}
+
+
+def ok(stack, path: str, body, **kwargs) -> dict:  # type: ignore[no-untyped-def]
+    response = stack.post(path, body, **kwargs)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def accepted(answer: dict, count: int) -> None:
+    assert answer["status_cd"] == "P", answer
+    assert (answer["proc_cnt"], answer["err_cnt"], answer["error_report"]) == (count, 0, {})
+    assert re.fullmatch(r"[0-9a-f]{32}", answer["reference_id"])
+
+
+def act(stack, rtin: str, section: str, record: dict, action: str) -> dict:  # type: ignore[no-untyped-def]
+    """SAVE one action on a GETINV record (identified by stin + number + date, with its hash)."""
+    ident = {k: record[k] for k in ("stin", "inum", "idt", "nt_num", "nt_dt", "boenum", "boedt") if k in record}
+    body = {
+        "rtin": rtin,
+        "reqtyp": "SAVE",
+        "invdata": {section: [{**ident, "hash": record["hash"], "action": action}]},
+    }
+    response = stack.post(f"/v1/ims/{rtin}/actions", body)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def section_counts(stack, rtin: str, group: str = "all_oth") -> dict:  # type: ignore[no-untyped-def]
+    found = counts(stack, rtin)[group]
+    return {k: v for k, v in found.items() if k != "ttl_cnt" and v != ZERO}

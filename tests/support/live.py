@@ -21,7 +21,7 @@ from services.common.embedded.ports import free_port, wait_for_port
 from services.common.migrations import upgrade
 from services.common.settings import PROJECT_ROOT, TOPICS, Settings
 from services.common.topics import ensure_topics
-from tests.support.processes import stop, wait_until
+from tests.support.processes import stop, stop_all, wait_until
 
 UNRELAYED = """
 SELECT (SELECT count(*) FROM event_relay_queue) + (
@@ -65,8 +65,8 @@ class LiveStack:
         return stop(self.processes.pop(name))
 
     def stop(self) -> None:
-        for name in list(self.processes):
-            self.stop_process(name)
+        stop_all(list(self.processes.values()))
+        self.processes.clear()
         self.http.close()
         self.engine.dispose()
 

@@ -1,13 +1,14 @@
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from services.common.gst.periods import Period
 from services.ingest.domain.gstr1 import Locator, ReturnRejected, read_return, validate_return_header
-from tests.support.payloads import EXAMPLES
 
+EXAMPLES = Path(__file__).parents[1] / "support" / "examples"  # the copy kept with the tests
 FILER = "27AAPFK4821M1ZT"
 RECIPIENT = "29AABCM7710Q1ZX"
 OPERATOR = "07AAFCE1049J1C0"

@@ -4,6 +4,7 @@ import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from services.ingest.body import BodyTooLarge, RawReturn
 from services.ingest.domain.gstr1 import Entry, ReturnReader, ReturnRejected, read_return
 from services.ingest.domain.validation import DocContext
 from services.ingest.returnstream import Opener, read_header, read_rows
-from tests.support.payloads import EXAMPLES
+
+EXAMPLES = Path(__file__).parents[1] / "support" / "examples"  # the copy kept with the tests
 
 
 def read_entries(opener: Opener, reader: ReturnReader, on_read: Callable[[int], None] | None = None) -> Iterator[Entry]:

@@ -1,69 +1,30 @@
+"""Validation of invoices (docs/rules.md §9): numbers, dates, places of supply, rates, heads and values."""
+
 import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from services.common.gst.gstin import parse_gstin
 from services.common.gst.periods import Period
 from services.ingest.domain.documents import Document
 from services.ingest.domain.gstr1 import read_return
 from services.ingest.domain.validation import (
-    ERROR_CODES,
-    DocContext,
     Problem,
-    validate_boe,
     validate_invoice,
-    validate_note,
 )
-from tests.support.payloads import EXAMPLES
-
-SUPPLIER = parse_gstin("27AAPFK4821M1ZT")  # Maharashtra
-OTHER_STATE = "29AABCM7710Q1ZX"  # Karnataka
-SAME_STATE = "27AAPFU0939F1ZV"  # Maharashtra
-DROP = object()
-
-
-OCTOBER = Period(2025, 10)
-
-
-def ctx(table="b2b", recipient=OTHER_STATE, period=OCTOBER):
-    return DocContext(SUPPLIER, recipient, period, "R1", table)
-
-
-def item(rt=18, txval="10000", iamt="1800", camt=0, samt=0, csamt=0):
-    det = {"rt": rt, "txval": txval, "iamt": iamt, "camt": camt, "samt": samt, "csamt": csamt}
-    return {"num": 1, "itm_det": {k: v if k == "rt" else _dec(v) for k, v in det.items()}}
-
-
-def _dec(value):
-    return Decimal(value) if isinstance(value, str) else value
-
-
-def invoice(**changes):
-    raw = {
-        "inum": "INV/1",
-        "idt": "03-10-2025",
-        "val": Decimal("11800"),
-        "pos": "29",
-        "rchrg": "N",
-        "inv_typ": "R",
-        "itms": [item()],
-    }
-    raw.update(changes)
-    return {k: v for k, v in raw.items() if v is not DROP}
-
-
-def intra(**changes):
-    return invoice(**{"pos": "27", "itms": [item(iamt=0, camt="900", samt="900")], **changes})
-
-
-def codes(result):
-    assert isinstance(result, list), f"expected problems, got {result}"
-    for found in result:
-        assert found.code in ERROR_CODES
-        assert found.message.startswith(f"{found.field}: ")
-    return {found.field: found.code for found in result}
+from tests.support.validation_rows import (
+    DROP,
+    EXAMPLES,
+    OTHER_STATE,
+    SAME_STATE,
+    SUPPLIER,
+    codes,
+    ctx,
+    intra,
+    invoice,
+    item,
+)
 
 
 @pytest.mark.parametrize("name", ["gstr1-supplier.json", "gstr1-eco-9-5.json"])
@@ -311,103 +272,6 @@ def test_all_problems_of_a_document_are_kept_one_per_field():
         "itms[0].rt": "INVALID_RATE",
         "itms[0].txval": "INVALID_AMOUNT",
     }
-
-
-def test_credit_note_goes_to_the_credit_note_section():
-    raw = invoice(inum=DROP, idt=DROP, ntty="C", nt_num="CN/1", nt_dt="20-10-2025")
-    doc = validate_note(raw, ctx("cdnr"))
-    assert isinstance(doc, Document) and (doc.section, doc.note_type, doc.number) == ("b2bcn", "C", "CN/1")
-
-
-def test_debit_note_amendment_carries_the_original_note():
-    raw = invoice(inum=DROP, idt=DROP, ntty="D", nt_num="DN/2", nt_dt="20-10-2025", ont_num="DN/1", ont_dt="25-09-2025")
-    doc = validate_note(raw, ctx("cdnra"))
-    assert isinstance(doc, Document) and (doc.section, doc.orig_number) == ("b2bdna", "DN/1")
-
-
-@pytest.mark.parametrize(("ntty", "code"), [(DROP, "MISSING_FIELD"), ("X", "INVALID_FIELD")])
-def test_note_type_is_required(ntty, code):
-    raw = invoice(inum=DROP, idt=DROP, ntty=ntty, nt_num="CN/1", nt_dt="20-10-2025")
-    assert codes(validate_note(raw, ctx("cdnr"))) == {"ntty": code}
-
-
-def test_deletion_checks_only_the_identity_of_the_document():
-    doc = validate_invoice({"inum": "INV/1", "idt": "03-10-2025", "flag": "D", "pos": "99"}, ctx())
-    assert isinstance(doc, Document) and doc.deleted and doc.number == "INV/1"
-    assert doc.pos == "29" and doc.value == 0
-
-
-def test_deletion_with_a_bad_identity_is_refused():
-    raw = {"inum": "INV 1", "idt": "03-10-2025", "flag": "D"}
-    assert codes(validate_invoice(raw, ctx())) == {"inum": "INVALID_NUMBER"}
-    assert codes(validate_invoice({**raw, "inum": "INV/1"}, ctx(recipient="X"))) == {"ctin": "INVALID_GSTIN"}
-
-
-def boe(**changes):
-    raw = {
-        "rtin": OTHER_STATE,
-        "port_code": "INNSA1",
-        "boe_num": "1234567",
-        "boe_dt": "05-10-2025",
-        "refdt": "10-10-2025",
-        "txval": Decimal("100000"),
-        "iamt": Decimal("18000"),
-        "csamt": 0,
-        "is_sez": "N",
-        "amd": "N",
-    }
-    raw.update(changes)
-    return {k: v for k, v in raw.items() if v is not DROP}
-
-
-def test_bill_of_entry_is_a_self_import_in_the_month_of_its_reference_date():
-    doc = validate_boe(boe())
-    assert isinstance(doc, Document)
-    assert (doc.section, doc.supplier, doc.recipient, doc.pos, doc.inv_typ) == (
-        "impg",
-        OTHER_STATE,
-        OTHER_STATE,
-        "29",
-        "IMPG",
-    )
-    assert (doc.return_period, doc.source_form, doc.value, doc.port_code) == (
-        Period(2025, 10),
-        "BOE",
-        11800000,
-        "INNSA1",
-    )
-    assert not doc.reverse_charge and doc.cgst == doc.sgst == 0
-
-
-def test_sez_bill_of_entry_amendment_goes_to_impgseza_with_its_original():
-    doc = validate_boe(boe(is_sez="Y", amd="Y", oboe_num="7654321", oboe_dt="01-09-2025"))
-    assert isinstance(doc, Document)
-    assert (doc.section, doc.inv_typ, doc.orig_number, doc.orig_date) == (
-        "impgseza",
-        "IMPGSEZ",
-        "7654321",
-        date(2025, 9, 1),
-    )
-
-
-@pytest.mark.parametrize(
-    ("changes", "expected"),
-    [
-        ({"port_code": "INNSA"}, {"port_code": "INVALID_PORT_CODE"}),
-        ({"boe_num": "12345678"}, {"boe_num": "INVALID_NUMBER"}),
-        ({"boe_dt": "01-11-2025"}, {"boe_dt": "DATE_OUT_OF_RANGE"}),
-        ({"refdt": "2025-10-10"}, {"refdt": "INVALID_DATE"}),
-        ({"iamt": DROP}, {"iamt": "MISSING_FIELD"}),
-        ({"txval": 1.5}, {"txval": "INVALID_AMOUNT"}),
-        ({"rtin": "29AABCM7710Q1Z"}, {"rtin": "INVALID_GSTIN"}),
-        ({"is_sez": "X"}, {"is_sez": "INVALID_FIELD"}),
-        ({"amd": "Y"}, {"oboe_num": "MISSING_FIELD", "oboe_dt": "MISSING_FIELD"}),
-        ({"boe_dt": "11-10-2025"}, {"boe_dt": "DATE_OUT_OF_RANGE"}),  # after its reference date
-        ({"amd": "Y", "oboe_num": "7654321", "oboe_dt": "01-11-2025"}, {"oboe_dt": "DATE_OUT_OF_RANGE"}),
-    ],
-)
-def test_bad_bills_of_entry_are_refused(changes, expected):
-    assert codes(validate_boe(boe(**changes))) == expected
 
 
 def test_rate_and_head_checks_still_run_when_the_recipient_is_invalid():
