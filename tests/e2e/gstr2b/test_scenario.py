@@ -1,4 +1,4 @@
-"""GSTR-2B "done when": one walk through every section with hand-computed figures (IMS-RULES §3-§7).
+"""GSTR-2B "done when": one walk through every section with hand-computed figures (docs/rules.md §3-§7).
 
 Monthly recipient R (Karnataka, 29):
 - 092025: S1 (Maharashtra) invoices S1/0901 (IGST 18,000.00, accepted) and S1/0902 (9,000.00, rejected),
@@ -240,7 +240,7 @@ def test_isd_invoices_and_isd_credit_notes_are_told_apart_in_docdata(walk: Simpl
 
 
 def test_october_counterparty_summary(walk: SimpleNamespace) -> None:
-    """cpsumm: per supplier (and note type for notes, IMS-RULES §7) the ITC-available totals."""
+    """cpsumm: per supplier (and note type for notes, docs/rules.md §7) the ITC-available totals."""
     rows = {
         (section, r["ctin"], r.get("nttyp")): (r["ttldocs"], D(str(r["txval"])), *heads(r))
         for section, section_rows in walk.v1["data"]["cpsumm"].items()
@@ -311,7 +311,7 @@ def test_pending_document_is_carried_into_the_next_statement(walk: SimpleNamespa
 
 
 def test_docdata_groups_a_suppliers_documents_by_return_period(walk: SimpleNamespace) -> None:
-    """`supfildt` / `supprd` describe the supplier's return a document came from (IMS-RULES §7)."""
+    """`supfildt` / `supprd` describe the supplier's return a document came from (docs/rules.md §7)."""
     nov = lines(walk.nov["data"]["docdata"])
     assert (nov[("b2b", "S1/1003")]["supprd"], nov[("b2b", "S1/1003")]["supfildt"]) == (
         "102025",

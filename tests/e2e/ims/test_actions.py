@@ -254,7 +254,7 @@ def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqst
 def test_one_itc_reduction_answer_in_a_bulk_accept_applies_to_its_credit_notes_and_invoices_are_accepted(
     live_stack: LiveStack,
 ) -> None:
-    # IMS-RULES §3: "With several documents selected, one answer applies to all of them": the answer to
+    # docs/rules.md §3: "With several documents selected, one answer applies to all of them": the answer to
     # "Whether ITC needs to be reduced?" is given once for the selection; documents the question does not
     # concern (plain invoices) are simply accepted
     live, supplier, recipient = live_stack, gstin("27"), gstin("29")
