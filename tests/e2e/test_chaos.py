@@ -55,7 +55,7 @@ def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(serve
         worker.start()
         wait_until(lambda: load.ledger.documents > 0, timeout=60, what="load running")
         for kind in ("api", "relay", "consumer", "notifier", "scheduler", "broker", "postgres"):
-            time.sleep(2.0)
+            time.sleep(1.0)  # the load runs on in its thread; a second of it before each kill
             assert load.failure is None, f"the load met an unexpected answer: {load.failure!r}"
             victim = _victim(up, kind)
             assert victim is not None, f"no {kind} process under ims up"
@@ -65,7 +65,7 @@ def test_every_process_killed_in_turn_under_load_loses_and_doubles_nothing(serve
             wait_until(lambda: _healthy(up.base), timeout=120, what=f"healthy after killing {kind}")
             wait_until(lambda k=kind: _running(up, k), timeout=120, what=f"{kind} running again")
             recovery[kind] = round(time.monotonic() - killed, 2)
-        time.sleep(2.0)
+        time.sleep(1.0)
         stop.set()
         worker.join(120)
         assert not worker.is_alive(), "the load finished its last request"
