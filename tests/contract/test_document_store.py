@@ -16,6 +16,7 @@ import pytest
 
 from services.actions.domain.model import ImsDocument, evolve
 from services.common.db import make_engine
+from services.common.events import SupplierNotifiedV1
 from services.common.migrations import upgrade
 from tests.support.document_store import InMemoryDocumentStore, PostgresDocumentStore
 from tests.support.ims_documents import RECIPIENT, SUPPLIER, ims_document
@@ -131,7 +132,10 @@ def test_a_recount_rebuilds_the_counts_the_deltas_kept_from_the_counted_document
 def test_an_outbox_row_is_kept_once_per_cause_event_and_supplier(document_store: Any) -> None:
     record = {"supplier": SUPPLIER, "recipient": RECIPIENT, "cause_event_id": "e-1", "documents": []}
     other = "27AAPFU0939F1ZV"
-    document_store.add_outbox([("e-1", SUPPLIER, RECIPIENT, record)])
-    document_store.add_outbox([("e-1", SUPPLIER, RECIPIENT, record), ("e-1", other, RECIPIENT, record)])  # replay
+    first, second = SupplierNotifiedV1(SUPPLIER, RECIPIENT, "e-1", []), SupplierNotifiedV1(other, RECIPIENT, "e-1", [])
+    document_store.add_outbox([first])
+    document_store.add_outbox([first, second])  # replay
     document_store.add_outbox([])
-    assert document_store.outbox(RECIPIENT) == sorted([("e-1", SUPPLIER, record), ("e-1", other, record)])
+    assert document_store.outbox(RECIPIENT) == sorted(
+        [("e-1", SUPPLIER, record), ("e-1", other, {**record, "supplier": other})]
+    )

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 
 from services.actions.domain.model import ImsDocument
 from services.actions.projector import store
+from services.common.events import SupplierNotifiedV1
 
 Key = tuple[str, str]
 CountKey = tuple[str, str, str]  # return period, section, action
@@ -63,9 +64,11 @@ class InMemoryDocumentStore:
     def append_refusals(self, rows: Sequence[Sequence[Any]]) -> None:
         self.refusals.extend(list(row) for row in rows)
 
-    def add_outbox(self, rows: Sequence[tuple[str, str, str, dict[str, Any]]]) -> None:
-        for row in rows:
-            self.outbox_rows.setdefault((row[0], row[1]), row)
+    def add_outbox(self, notifications: Sequence[SupplierNotifiedV1]) -> None:
+        for n in notifications:
+            self.outbox_rows.setdefault(
+                (n.cause_event_id, n.supplier), (n.cause_event_id, n.supplier, n.recipient, n.to_record())
+            )
 
     def counts(self, recipient: str) -> dict[CountKey, int]:
         return {k[1:]: n for k, n in self.count_rows.items() if k[0] == recipient}
@@ -113,8 +116,8 @@ class PostgresDocumentStore:
     def append_refusals(self, rows: Sequence[Sequence[Any]]) -> None:
         store.append_refusals(self.conn, rows)
 
-    def add_outbox(self, rows: Sequence[tuple[str, str, str, dict[str, Any]]]) -> None:
-        store.add_outbox(self.conn, rows)
+    def add_outbox(self, notifications: Sequence[SupplierNotifiedV1]) -> None:
+        store.add_outbox(self.conn, notifications)
 
     def counts(self, recipient: str) -> dict[CountKey, int]:
         rows = self.conn.execute(
