@@ -26,7 +26,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -199,17 +199,18 @@ def explain_kept(pg_dir: Path, schema: str, output: Path | None) -> int:
 def _bulk_api(container: Any, recipient: str) -> dict[str, Any]:
     from services.actions.commands import handlers
     from services.actions.views import queries
+    from services.bootstrap import command_ports
 
     selection = queries.Selection(recipient)
-
-    def make_items() -> list[Any]:
-        return handlers.bulk_items(container, selection, "A", None, None)
-
-    execute: Callable[..., dict[str, Any]] | None = getattr(handlers, "execute", None)
-    if execute is not None:
-        return execute(container, recipient, "BULK", make_items, "profile", None)
-    checked = handlers.check_items(container, recipient, make_items())
-    return handlers.submit(container, recipient, "BULK", checked, "profile", None)
+    ports = command_ports(container)
+    return handlers.execute(
+        ports,
+        recipient,
+        "BULK",
+        lambda: handlers.bulk_items(ports.documents, selection, "A", None, None),
+        "profile",
+        None,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from services.common.runner import Projection
 from services.common.settings import EVENTS_TOPIC, TOPICS, Settings
 
 if TYPE_CHECKING:
+    from services.actions.commands.ports import CommandPorts
     from services.archive.relay import Relay
     from services.ingest.workers import RowChecker
 
@@ -66,6 +67,13 @@ def projection_factories(settings: Settings) -> dict[str, Callable[[], Projectio
     from services.actions.projector.projection import ImsProjection
 
     return {"ims": lambda: ImsProjection(settings.topic(EVENTS_TOPIC))}
+
+
+def command_ports(container: Container) -> CommandPorts:
+    """The ports of the recipient commands (services/actions/commands/ports.py) over this container."""
+    from services.actions.commands.postgres import command_ports as over_postgres
+
+    return over_postgres(container.engine, container.codec, container.settings.topic(EVENTS_TOPIC))
 
 
 def build_relay(container: Container) -> Relay:

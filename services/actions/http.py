@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import Connection
 
 from services.actions.commands import handlers, save_body
+from services.actions.commands.ports import CommandPorts
 from services.actions.views import asof, history, queries, supplier
 from services.actions.views.records import getinv_record
 from services.api import contract, limits
@@ -90,6 +91,11 @@ COLUMNS = (
 
 def _container(request: Request) -> Ports:
     return request.app.state.container  # type: ignore[no-any-return]
+
+
+def _commands(request: Request) -> CommandPorts:
+    """The command ports services/bootstrap.py wired for this app (services/api/app.py)."""
+    return request.app.state.commands  # type: ignore[no-any-return]
 
 
 def _selection(
@@ -234,7 +240,7 @@ async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
     try:
         answer = await run_in_threadpool(
             handlers.execute,
-            container,
+            _commands(request),
             recipient,
             reqtyp,
             lambda: items,
@@ -296,13 +302,14 @@ async def post_bulk(request: Request, gstin: str) -> Any:
             except InvalidAmount as exc:
                 raise refused(str(exc)) from None
     selection = _selection(gstin, flt.get("section"), flt.get("status"), flt.get("stin"), flt.get("rtnprd"), None)
+    ports = _commands(request)
     try:
         answer = await run_in_threadpool(
             handlers.execute,
-            container,
+            ports,
             selection.recipient,
             "BULK",
-            lambda: handlers.bulk_items(container, selection, body["action"], remarks, reduction),
+            lambda: handlers.bulk_items(ports.documents, selection, body["action"], remarks, reduction),
             actor(request),
             scoped_key(request, selection.recipient),
         )

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.api import availability
 from services.api.dbprobe import DatabaseProbe
-from services.bootstrap import Container
+from services.bootstrap import Container, command_ports
 
 
 def create_app(container: Container) -> FastAPI:
@@ -18,6 +18,7 @@ def create_app(container: Container) -> FastAPI:
 
     app = FastAPI(title="IMS backend", version="0.1.0")
     app.state.container = container
+    app.state.commands = command_ports(container)
     assert container.settings.database_url, "DATABASE_URL is not set"
     probe = DatabaseProbe(container.settings.database_url, container.settings.db_probe_timeout_ms / 1000)
     availability.install(app, probe)

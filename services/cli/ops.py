@@ -105,6 +105,7 @@ def run_act(settings: Settings, args: argparse.Namespace) -> int:
 
     from services.actions.commands import handlers
     from services.actions.views import queries
+    from services.bootstrap import command_ports
     from services.common.gst.gstin import InvalidGstin, parse_gstin
 
     try:
@@ -116,9 +117,10 @@ def run_act(settings: Settings, args: argparse.Namespace) -> int:
     container = _container(settings)
     try:
         selection = queries.Selection(gstin, args.section, None, supplier, args.rtnprd)
-        items = handlers.bulk_items(container, selection, ACTIONS[args.action], args.remarks, None)
-        checked = handlers.check_items(container, gstin, items)
-        answer = handlers.submit(container, gstin, "BULK", checked, "cli", None)
+        ports = command_ports(container)
+        items = handlers.bulk_items(ports.documents, selection, ACTIONS[args.action], args.remarks, None)
+        checked = handlers.check_items(ports.documents, ports.clock, gstin, items)
+        answer = handlers.submit(ports.log, gstin, "BULK", checked, "cli", None)
     finally:
         container.close()
     print(json.dumps(answer, indent=1))

@@ -1,14 +1,22 @@
 """A clone inside a private directory (a 0700 home or `mktemp -d` folder) run as root: PostgreSQL runs as a
 system user of its own, which cannot enter that directory, so it gets a copy of the binaries it can reach
-(services/common/embedded/postgres.py, `reachable_binaries`); a reachable installation is used in place."""
+(services/common/embedded/postgres.py, `reachable_binaries`); a reachable installation is used in place.
+The system user itself is created once even when several processes start servers at the same moment."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import pwd
 import stat
+import subprocess
 import tempfile
+import time
 from pathlib import Path
 
-from services.common.embedded.postgres import open_for_search, reachable_binaries, traversable_by_others
+import pytest
+
+from services.common.embedded.postgres import open_for_search, reachable_binaries, system_user, traversable_by_others
 
 
 def _wheel(site: Path) -> Path:
@@ -71,3 +79,30 @@ def test_directories_above_the_data_get_search_permission_only(tmp_path: Path) -
     assert stat.S_IMODE((private / "clone").stat().st_mode) == 0o751
     assert traversable_by_others(data)
     assert open_for_search(data) == []
+
+
+def _create(name: str, locks: str, start: float) -> int:
+    time.sleep(max(0.0, start - time.time()))
+    return system_user(name, Path(locks)).pw_uid
+
+
+def test_an_existing_system_user_is_taken_without_useradd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no useradd to run
+    me = pwd.getpwuid(os.geteuid())
+    assert system_user(me.pw_name, tmp_path).pw_uid == me.pw_uid
+
+
+def test_processes_starting_servers_at_once_on_a_new_machine_make_the_system_user_once(tmp_path: Path) -> None:
+    """As root (CI and the machines here): four processes race to create a new user; each gets it."""
+    if os.geteuid() != 0:  # only root creates the user (services/common/embedded/postgres.py); nothing to race
+        with pytest.raises(RuntimeError, match="could not create the system user"):
+            system_user(f"ims_race_{os.getpid()}", tmp_path)
+        return
+    name = f"ims_race_{os.getpid()}"
+    start = time.time() + 0.5
+    try:
+        with multiprocessing.get_context("fork").Pool(4) as pool:
+            uids = pool.starmap(_create, [(name, str(tmp_path), start)] * 4)
+        assert len(set(uids)) == 1 and uids[0] == pwd.getpwnam(name).pw_uid
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)

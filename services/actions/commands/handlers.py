@@ -5,6 +5,9 @@ answers at once in the REQSTS shape; the projector, applying in log order, is th
 any item that became invalid in between (GET .../requests/{reference_id} then shows it). A request's
 events (a bulk action's chunks, 5,000 documents each) are appended to the durable event log in the
 transaction that records its answer: all or none, before the answer.
+
+Each function takes the ports it uses (services/actions/commands/ports.py): the documents it checks
+against, the clock that says the recipient's day, the log its events and answer go to.
 """
 
 from __future__ import annotations
@@ -13,26 +16,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, text
-
-from services.actions.commands import bulk_publish
+from services.actions.commands.ports import ActionLog, Clock, CommandPorts, Documents
 from services.actions.domain import chains
 from services.actions.domain.actions import check_action
 from services.actions.domain.model import ActionRequest, ImsDocument, Refusal
 from services.actions.domain.pending import reduction_applies
-from services.actions.projector import store
 from services.actions.views import queries
-from services.archive import eventlog
-from services.common import failpoints, requests
-from services.common.envelope import Envelope
+from services.common import requests
 from services.common.events import ActionItem, ActionsTakenV1
 from services.common.gst.money import InvalidAmount, to_paise
 from services.common.gst.periods import financial_year_of, parse_gstn_date
 from services.common.gst.references import new_reference
 from services.common.gst.sections import SECTION_BY_KEY
-from services.common.ports import Ports
 from services.common.quoting import shown
-from services.common.settings import EVENTS_TOPIC
 
 ACTION_CHUNK = 5000
 Key = tuple[str, str]
@@ -120,20 +116,13 @@ INVALID_IDENTITY = Refusal(
 )
 
 
-def today_of(container: Ports, recipient: str) -> str:
-    with container.engine.connect() as conn:
-        value = conn.execute(text("SELECT today FROM ims_clock WHERE recipient = :r"), {"r": recipient}).scalar()
-    return value.isoformat() if value else ""
-
-
-def check_items(container: Ports, recipient: str, items: list[Item]) -> list[Item]:
+def check_items(documents: Documents, clock: Clock, recipient: str, items: list[Item]) -> list[Item]:
     docs = {(recipient, i.document.doc_key): i.document for i in items if i.document is not None}
     wanted = {(recipient, i.request.doc_key) for i in items if i.request and i.document is None and not i.allowed}
     if wanted:
-        with container.engine.connect() as conn:
-            docs |= store.load(conn, wanted)
-            items = _live_links(conn, recipient, items, docs)
-    today = today_of(container, recipient)
+        docs |= documents.load(wanted)
+        items = _live_links(documents, recipient, items, docs)
+    today = clock.today(recipient)
     checked = []
     for item in items:
         if item.request is None or item.allowed:
@@ -155,7 +144,7 @@ def _reduction_defaulted(doc: ImsDocument, request: ActionRequest) -> bool:
 MAX_CHAIN = 100  # links followed from a number; a chain gains one a return period at most
 
 
-def _live_links(conn: Connection, recipient: str, items: list[Item], docs: dict[Key, ImsDocument]) -> list[Item]:
+def _live_links(documents: Documents, recipient: str, items: list[Item], docs: dict[Key, ImsDocument]) -> list[Item]:
     """An amendment named by its number means the live link of its chain: a later amendment that kept the
     number lives under that key plus the period that reported it (domain/chains.py). `docs` gains the
     links it loads; a `doc_id` names one link exactly and is left alone."""
@@ -172,7 +161,7 @@ def _live_links(conn: Connection, recipient: str, items: list[Item], docs: dict[
                 moves[asked] = doc.amended_by
         if not moves:
             break
-        docs |= store.load(conn, {(recipient, k) for k in moves.values()} - docs.keys())
+        docs |= documents.load({(recipient, k) for k in moves.values()} - docs.keys())
         latest.update(moves)
     return [
         replace(i, request=replace(i.request, doc_key=latest[i.request.doc_key]))
@@ -183,7 +172,7 @@ def _live_links(conn: Connection, recipient: str, items: list[Item], docs: dict[
 
 
 def submit(
-    container: Ports,
+    log: ActionLog,
     recipient: str,
     request_type: str,
     items: Sequence[Item],
@@ -201,13 +190,7 @@ def submit(
     defaulted = _defaulted(accepted)
     if defaulted:
         response["defaulted"] = {"itcRedReq": "Y", "documents": defaulted}
-    topic = container.settings.topic(EVENTS_TOPIC)
-    with container.engine.begin() as conn:
-        taken = ((recipient, Envelope.of(ActionsTakenV1, correlation_id=reference, actor=actor), e) for e in events)
-        eventlog.append_events(conn, container.codec, topic, taken)
-        requests.record(conn, reference, "actions", recipient, response, idempotency_key)
-        failpoints.hit("before_commit")
-    failpoints.hit("after_commit")
+    log.append(recipient, reference, events, actor, response, idempotency_key)
     return response
 
 
@@ -248,7 +231,7 @@ def _errors(items: Iterable[Item]) -> dict[str, list[dict[str, Any]]]:
 
 
 def bulk_items(
-    container: Ports,
+    documents: Documents,
     selection: queries.Selection,
     action: str,
     remarks: str | None,
@@ -257,12 +240,11 @@ def bulk_items(
     """Every selected document in cursor order. Without an ITC-reduction answer, SQL reads only what the request
     needs and proves most items allowed; the rest are read whole and checked by `check_items` as usual."""
     if reduction:
-        return [_bulk_item(doc, action, remarks, reduction) for doc in queries.stream(container.engine, selection)]
-    rows = queries.bulk_selection(container.engine, selection, action, remarks)
+        return [_bulk_item(doc, action, remarks, reduction) for doc in documents.stream(selection)]
+    rows = documents.select(selection, action, remarks)
     doubtful: dict[tuple[str, str], ImsDocument] = {}
-    if not all(row[4] for row in rows):
-        with container.engine.connect() as conn:
-            doubtful = store.load(conn, {(selection.recipient, row[2]) for row in rows if not row[4]})
+    if not all(row.allowed for row in rows):
+        doubtful = documents.load({(selection.recipient, row.doc_key) for row in rows if not row.allowed})
     return [
         Item(
             section,
@@ -295,7 +277,7 @@ def _bulk_item(doc: ImsDocument, action: str, remarks: str | None, reduction: di
 
 
 def execute(
-    container: Ports,
+    ports: CommandPorts,
     recipient: str,
     request_type: str,
     make_items: Callable[[], list[Item]],
@@ -303,15 +285,12 @@ def execute(
     idempotency_key: str | None,
 ) -> dict[str, Any]:
     """Check and publish one SAVE / RESET / BULK request; a retry with the same key gets the first answer."""
-    with requests.idempotent(container.engine, idempotency_key) as earlier:
+    with ports.log.earlier(idempotency_key) as earlier:
         if earlier is not None:
             return earlier
-        if request_type == "BULK" and idempotency_key:
-            reference = new_reference(idempotency_key)
-            with container.engine.begin() as conn:  # an old version's attempt failed part-way: its chunks
-                resumed = bulk_publish.resume(conn, container.settings.topic(EVENTS_TOPIC), recipient, reference)
-                if resumed is not None:
-                    requests.record(conn, reference, "actions", recipient, resumed, idempotency_key)
-                    return resumed
-        checked = check_items(container, recipient, make_items())
-        return submit(container, recipient, request_type, checked, actor, idempotency_key)
+        if request_type == "BULK" and idempotency_key:  # an old version's attempt failed part-way: its chunks
+            resumed = ports.log.resume(recipient, new_reference(idempotency_key), idempotency_key)
+            if resumed is not None:
+                return resumed
+        checked = check_items(ports.documents, ports.clock, recipient, make_items())
+        return submit(ports.log, recipient, request_type, checked, actor, idempotency_key)

