@@ -64,3 +64,36 @@ def test_a_credit_note_accepted_without_itc_red_req_is_taken_as_yes_and_the_answ
 
     again = _answer(save(live, recipient, [("b2b", record_of(document(live, recipient, "DINV-1"), "R"))]))
     assert "defaulted" not in again, "nothing defaulted: GSTN's keys only"
+
+
+def test_a_bulk_accept_without_itc_reduction_lists_the_credit_notes_it_took_as_yes(live_stack: LiveStack) -> None:
+    live = live_stack
+    supplier, recipient = gstin("27"), gstin("29")
+    file_return(
+        live,
+        gstr1(
+            supplier,
+            "102025",
+            recipient,
+            cdnr=[note("BDCN-1", "10-10-2025", "1000.00")],
+            b2b=[invoice("BDINV-1", "11-10-2025", "1000.00")],
+        ),
+        "2025-11-11",
+    )
+    live.wait_projected()
+    cn = document(live, recipient, "BDCN-1")
+
+    response = live.post(
+        f"/v1/ims/{recipient}/actions/bulk",
+        {"action": "A", "filter": {"stin": supplier}},
+        headers={"Authorization": f"Bearer {live.token('recipient', recipient)}"},
+    )
+    answer = _answer(response)
+
+    assert (answer["status_cd"], answer["proc_cnt"]) == ("P", 2)
+    assert answer["defaulted"] == {
+        "itcRedReq": "Y",
+        "documents": {"b2bcn": [{"stin": supplier, "doc_id": cn["doc_id"]}]},
+    }
+    live.wait_projected()
+    assert document(live, recipient, "BDCN-1")["itcRedReq"] == "Y"

@@ -44,7 +44,9 @@ class InMemoryDocuments:
 
     def select(self, selection: Selection, action: str, remarks: str | None) -> Sequence[Selected]:
         """Proves nothing allowed in advance (that is SQL's shortcut), so the handler checks every document."""
-        return [Selected(d.section, d.supplier, d.doc_key, d.version_hash, False) for d in self.stream(selection)]
+        return [
+            Selected(d.section, d.supplier, d.doc_key, d.version_hash, False, False) for d in self.stream(selection)
+        ]
 
 
 @dataclass

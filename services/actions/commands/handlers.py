@@ -252,8 +252,9 @@ def bulk_items(
             ActionRequest(key, action, version_hash, remarks),
             document=None if allowed else doubtful.get((selection.recipient, key)),
             allowed=allowed,
+            defaulted=allowed and defaulted,  # the others are checked whole, and defaulted there
         )
-        for section, supplier, key, version_hash, allowed in rows
+        for section, supplier, key, version_hash, allowed, defaulted in rows
     ]
 
 

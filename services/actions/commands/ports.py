@@ -21,13 +21,15 @@ Key = tuple[str, str]  # (recipient, doc_key)
 
 
 class Selected(NamedTuple):
-    """One document a bulk selection names, and whether SQL already proved the action allowed on it."""
+    """One document a bulk selection names, whether SQL already proved the action allowed on it, and whether
+    that action takes the ITC-reduction answer as Yes (docs/rules.md §3.12)."""
 
     section: str
     supplier: str
     doc_key: str
     version_hash: str
     allowed: bool
+    defaulted: bool
 
 
 class Documents(Protocol):

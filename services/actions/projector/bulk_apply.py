@@ -67,14 +67,14 @@ ALLOWED = (
 )
 # actions.apply_action for such a request: an accept the reduction question concerns takes the default
 # full-reduction "Yes" (the original's whole tax; an amendment's difference is computed at GSTR-2B)
-_DEFAULT_YES = f"(i.action = 'A' AND {REDUCTION_APPLIES})"
+DEFAULT_YES = f"(i.action = 'A' AND {REDUCTION_APPLIES})"
 NEW_VALUES = {
     "action": "i.action",
     "prev_action": "d.action",
     "remarks": f"CASE WHEN i.action IN {sql_list(REMARK_ACTIONS)} THEN i.remarks END",
-    "itc_red_req": f"CASE WHEN {_DEFAULT_YES} THEN 'Y' END",
+    "itc_red_req": f"CASE WHEN {DEFAULT_YES} THEN 'Y' END",
     **{
-        f"decl_{head}": f"CASE WHEN {_DEFAULT_YES} AND d.original_key IS NULL THEN d.{head} END"
+        f"decl_{head}": f"CASE WHEN {DEFAULT_YES} AND d.original_key IS NULL THEN d.{head} END"
         for head in ("igst", "cgst", "sgst", "cess")
     },
     "deemed": "false",

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from services.actions.domain.model import ACTION_NAMES, ImsDocument
-from services.actions.projector.bulk_apply import ALLOWED
+from services.actions.projector.bulk_apply import ALLOWED, DEFAULT_YES
 from services.actions.projector.store import COLUMNS, _from_row
 from services.common.gst.sections import SECTIONS
 
@@ -112,8 +112,9 @@ def stream(engine: Engine, selection: Selection, chunk: int = 5000) -> Iterator[
 
 
 def bulk_selection(engine: Engine, selection: Selection, action: str, remarks: str | None) -> list[tuple[Any, ...]]:
-    """(section, supplier, doc_key, version_hash, surely allowed) of every selected document in cursor order:
-    the last is `bulk_apply.ALLOWED` for the action a bulk request (without ITC-reduction answer) builds."""
+    """(section, supplier, doc_key, version_hash, surely allowed, defaulted) of every selected document in cursor
+    order: `bulk_apply.ALLOWED` for the action a bulk request (without ITC-reduction answer) builds, and
+    `bulk_apply.DEFAULT_YES`, whether that action takes the ITC-reduction answer as Yes (docs/rules.md §3.12)."""
     where, params = selection.where()
     request = (
         "SELECT CAST(:action AS text) AS action, d.version_hash, CAST(:remarks AS text) AS remarks, "
@@ -123,7 +124,7 @@ def bulk_selection(engine: Engine, selection: Selection, action: str, remarks: s
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                f"SELECT d.section, d.supplier, d.doc_key, d.version_hash, {ALLOWED} "
+                f"SELECT d.section, d.supplier, d.doc_key, d.version_hash, {ALLOWED}, {DEFAULT_YES} "
                 f"FROM (SELECT * FROM ims_documents WHERE {where}) AS d CROSS JOIN LATERAL ({request}) AS i "
                 "ORDER BY d.section, d.doc_key"
             ),
