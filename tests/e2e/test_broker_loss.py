@@ -51,7 +51,7 @@ class Client:
         self.wait()
         return answer
 
-    def get(self, path: str, **params: object) -> httpx.Response:
+    def get(self, path: str, **params: str | int) -> httpx.Response:
         return httpx.get(self.base + path, params=params, headers=self.auth, timeout=60)
 
     def act(self, section: str, number: str, action: str, **extra: object) -> None:
@@ -114,10 +114,9 @@ def test_broker_restart_mid_scenario_ends_in_the_state_of_an_uninterrupted_run(l
     try:
         wait_until(lambda: healthy(base), timeout=120, what="ims up healthy")
         banner = (server_home / "up.out").read_text()
-        settings = Settings(
-            database_url=re.search(r"PostgreSQL (\S+)", banner).group(1),  # type: ignore[union-attr]
-            kafka_bootstrap=re.search(r"Kafka +(\S+)", banner).group(1),
-        )  # type: ignore[union-attr]
+        database, kafka = re.search(r"PostgreSQL (\S+)", banner), re.search(r"Kafka +(\S+)", banner)
+        assert database and kafka, banner
+        settings = Settings(database_url=database.group(1), kafka_bootstrap=kafka.group(1))
         from tests.support.live import LiveStack
 
         probe = LiveStack.__new__(LiveStack)

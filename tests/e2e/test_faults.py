@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import signal
+import subprocess
 from dataclasses import replace
 
 import httpx
@@ -81,7 +82,7 @@ def test_api_killed_after_its_commit_then_retried_with_the_same_key_has_exactly_
 ) -> None:  # type: ignore[no-untyped-def]
     dying = replace(live_stack.settings, http_port=free_port())
 
-    def dying_api() -> tuple[object, str]:
+    def dying_api() -> tuple[subprocess.Popen[bytes], str]:
         process = spawn_cli(dying, tmp_path / f"dying-{free_port()}.log", "api", IMS_FAILPOINTS="after_commit")
         wait_for_port("127.0.0.1", dying.http_port, 60, lambda: process.poll() is None)
         return process, f"http://127.0.0.1:{dying.http_port}"

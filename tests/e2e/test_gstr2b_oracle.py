@@ -33,6 +33,7 @@ from tests.support.gstr2b_flow import (
 from tests.support.gstr2b_oracle import (
     Action,
     Doc,
+    TaxHeads,
     expected_statement,
     fresh_gstin,
     refusal,
@@ -98,7 +99,9 @@ def build_documents(rng: random.Random, recipient: str) -> dict[str, Any]:
         for n in range(rng.randint(1, 4)):
             kind = "isdcn" if n and rng.random() < 0.45 else "isd"
             credit = rng.randint(1_000, 5_000_000)
-            heads = {"cgst": credit // 2, "sgst": credit // 2} if isd[:2] == RECIPIENT_STATE else {"igst": credit}
+            heads: TaxHeads = (
+                {"cgst": credit // 2, "sgst": credit // 2} if isd[:2] == RECIPIENT_STATE else {"igst": credit}
+            )
             isd_docs.append(
                 Doc(
                     kind,

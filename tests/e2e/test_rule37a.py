@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_a_missing_supplier_gstr3b_reverses_the_itc_availed_on_its_invoices_and_
     live_stack,
 ) -> None:  # type: ignore[no-untyped-def]
     recipient, defaulter, good = fresh_gstin("29"), fresh_gstin("27"), fresh_gstin("29")
-    kept = dict(supfildt="11-04-2025", supprd=MARCH)
+    kept: dict[str, Any] = dict(supfildt="11-04-2025", supprd=MARCH)
     invoice = supply("inv", defaulter, recipient, "D/1", "10-03-2025", 100_000_00, **kept)  # IGST 18,000
     debit = supply("dn", defaulter, recipient, "D/DN1", "12-03-2025", 10_000_00, **kept)  # IGST 1,800
     credit = supply("cn", defaulter, recipient, "D/CN1", "13-03-2025", 5_000_00, **kept)  # reduces, not reversed

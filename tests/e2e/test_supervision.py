@@ -162,11 +162,12 @@ def test_a_child_killed_twice_is_restarted_each_time_after_a_longer_pause(up: Up
     for _ in range(2):
         scheduler = wait_until(lambda: up.child("scheduler"), timeout=30, what="a scheduler running")
         scheduler.kill()
-        wait_until(
-            lambda dead=scheduler: (found := up.child("scheduler")) is not None and found.pid != dead.pid,
-            timeout=30,
-            what="the scheduler restarted",
-        )
+
+        def restarted(dead: psutil.Process = scheduler) -> bool:
+            found = up.child("scheduler")
+            return found is not None and found.pid != dead.pid
+
+        wait_until(restarted, timeout=30, what="the scheduler restarted")
     pauses = re.findall(r"process_exited +next_start_in_s=(\S+) process=scheduler reason='signal SIGKILL'", up.log())
     assert [float(p) for p in pauses] == [0.5, 1.0]
     assert "process=scheduler restarts=2" in up.log()

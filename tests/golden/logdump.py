@@ -42,7 +42,9 @@ def dump(engine: Engine, directory: Path) -> dict[str, int]:
             cursor.copy_expert(query, buffer)
             _file(directory, table).write_bytes(gzip.compress(buffer.getvalue(), compresslevel=9, mtime=0))
             cursor.execute(f"SELECT count(*) FROM {table}")
-            rows[table] = int(cursor.fetchone()[0])
+            row = cursor.fetchone()
+            assert row is not None  # count(*) answers one row
+            rows[table] = int(row[0])
         raw.rollback()
     finally:
         raw.close()

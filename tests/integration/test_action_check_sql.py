@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.model import PENDING, ActionRequest, ImsDocument
 from services.actions.projector import bulk_apply, store
+from services.common.events import ActionItem
 from services.common.gst.sections import SECTIONS
 
 RECIPIENT = "29AAAAA0000A1Z5"
@@ -31,7 +32,11 @@ PERIODS = (
 )
 BLOCKED = ((False, None), (True, None), (True, "2025-12-20"))
 AMENDED = ((None, None), ("orig", "up"), ("orig", "down"), ("orig", "same"))
-GATES = ({"route": "gstr2b", "part": "itcunavl", "reason": "C"}, {"frozen": True}, {"superseded_by": "later"})
+GATES: tuple[dict[str, Any], ...] = (
+    {"route": "gstr2b", "part": "itcunavl", "reason": "C"},
+    {"frozen": True},
+    {"superseded_by": "later"},
+)
 ACTIONS = ("N", "A", "R", "P", "X")
 REMARKS = (None, "", "wrong rate", "r" * 250, "r" * 251, "\N{GRINNING FACE}" * 250, "\N{GRINNING FACE}" * 251)
 
@@ -64,25 +69,45 @@ def documents() -> Iterator[ImsDocument]:
         yield document(next(index), kind.key, **gate)
 
 
-def items(docs: list[ImsDocument]) -> Iterator[dict[str, Any]]:
-    plain = {"itc_red_req": None, "decl_igst": None, "decl_cgst": None, "decl_sgst": None, "decl_cess": None}
+class Declaration(TypedDict, total=False):
+    itc_red_req: str | None
+    decl_igst: int | None
+
+
+DECLARATIONS: tuple[Declaration, ...] = ({"itc_red_req": "Y"}, {"itc_red_req": "N"}, {"decl_igst": 0})
+
+
+def items(docs: list[ImsDocument]) -> Iterator[ActionItem]:
+    def plain(doc_key: str, section: str) -> ActionItem:
+        return {
+            "doc_key": doc_key, "section": section, "action": "A", "version_hash": None, "remarks": None,
+            "itc_red_req": None, "decl_igst": None, "decl_cgst": None, "decl_sgst": None, "decl_cess": None,
+        }  # fmt: skip
+
     for doc in docs:
+        item = plain(doc.doc_key, doc.section)
         for action, remarks in itertools.product(ACTIONS, REMARKS):
-            yield {"doc_key": doc.doc_key, "action": action, "version_hash": None, "remarks": remarks, **plain}
+            yield item | {"action": action, "remarks": remarks}
         for action, version in itertools.product(ACTIONS, (doc.version_hash, "f" * 64)):
-            yield {"doc_key": doc.doc_key, "action": action, "version_hash": version, "remarks": "why", **plain}
-        for declaration in ({"itc_red_req": "Y"}, {"itc_red_req": "N"}, {"decl_igst": 0}):
-            yield {"doc_key": doc.doc_key, "action": "A", "version_hash": None, "remarks": None, **plain, **declaration}
-    yield {"doc_key": "b2b|nowhere", "action": "A", "version_hash": None, "remarks": None, **plain}
+            yield item | {"action": action, "version_hash": version, "remarks": "why"}
+        for declaration in DECLARATIONS:
+            yield item | declaration
+    yield plain("b2b|nowhere", "b2b")
 
 
-def request_of(item: dict[str, Any]) -> ActionRequest:
-    return ActionRequest(**{k: v for k, v in item.items() if k in ActionRequest.__dataclass_fields__})
+def request_of(item: ActionItem) -> ActionRequest:
+    return ActionRequest(
+        item["doc_key"], item["action"], item["version_hash"], item["remarks"], item["itc_red_req"],
+        item["decl_igst"], item["decl_cgst"], item["decl_sgst"], item["decl_cess"],
+    )  # fmt: skip
 
 
-def claimed_by_sql(item: dict[str, Any], doc: ImsDocument | None) -> bool:
+def claimed_by_sql(item: ActionItem, doc: ImsDocument | None) -> bool:
     """Whether the SQL path claims to decide this item exactly (else it must refuse it)."""
-    declared = any(item[f] is not None for f in ("itc_red_req", "decl_igst", "decl_cgst", "decl_sgst", "decl_cess"))
+    declared = any(
+        value is not None
+        for value in (item["itc_red_req"], item["decl_igst"], item["decl_cgst"], item["decl_sgst"], item["decl_cess"])
+    )
     return not declared and not (item["action"] == PENDING and doc is not None and doc.pending_blocked)
 
 

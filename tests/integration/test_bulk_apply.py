@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from services.actions.projector.projection import ImsProjection
 from services.actions.views import history
 from services.common.digest import digests, table_digest
 from services.common.envelope import Envelope
-from services.common.events import ActionsTakenV1
+from services.common.events import ActionItem, ActionsTakenV1
 from services.common.runner import Delivered
 
 RECIPIENT = "29AAAAA0000A1Z5"
@@ -73,7 +74,7 @@ def random_document(rng: random.Random, index: int) -> ImsDocument:
     )
 
 
-def random_item(rng: random.Random, doc: ImsDocument) -> dict[str, Any]:
+def random_item(rng: random.Random, doc: ImsDocument) -> ActionItem:
     declared = rng.random() < 0.1
     return {
         "doc_key": doc.doc_key if rng.random() < 0.95 else doc.doc_key + "-missing",
@@ -89,7 +90,7 @@ def random_item(rng: random.Random, doc: ImsDocument) -> dict[str, Any]:
     }
 
 
-def request_of(item: dict[str, Any]) -> ActionRequest:
+def request_of(item: Mapping[str, Any]) -> ActionRequest:
     return ActionRequest(*(item[f] for f in ("doc_key", "action", "version_hash", "remarks", "itc_red_req",
                                              "decl_igst", "decl_cgst", "decl_sgst", "decl_cess")))  # fmt: skip
 

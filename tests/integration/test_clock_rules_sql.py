@@ -76,12 +76,13 @@ def test_the_clock_time_bars_the_pending_documents_past_section_16_4_and_no_othe
 
 def test_the_clock_deems_accepted_the_blocked_documents_whose_window_is_over_and_no_others(stack) -> None:  # type: ignore[no-untyped-def]
     _, engine = stack
-    deadlines = [None, "2025-12-20", "2026-01-22", "2026-02-28", "2026-03-20"]
+    dated = ["2025-12-20", "2026-01-22", "2026-02-28", "2026-03-20"]
+    deadlines = [None, *dated]
     docs = [
         document(i, kind.key, "2025-10-15", pending_blocked=blocked, pending_deadline=deadline)
         for i, (kind, blocked, deadline) in enumerate(itertools.product(SECTIONS, (False, True), deadlines))
     ]
-    todays = sorted({today for deadline in deadlines[1:] for today in around(date.fromisoformat(deadline))})
+    todays = sorted({today for deadline in dated for today in around(date.fromisoformat(deadline))})
     with engine.begin() as conn:
         store.save(conn, docs, [])
         over = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import text
 
@@ -91,7 +92,9 @@ def test_rows_from_before_the_compact_forms_read_unchanged_and_a_downgrade_resto
 
         downgrade(engine, settings.db_schema, "0015")
         with engine.begin() as conn:
-            records = dict(conn.execute(text("SELECT cause_event_id, record FROM notification_outbox")).all())
+            records: dict[str, Any] = dict(
+                conn.execute(text("SELECT cause_event_id, record FROM notification_outbox")).all()
+            )
         assert records == {"event-1": RECORD, "event-2": {**RECORD, "cause_event_id": "event-2"}}
         with engine.begin() as conn:
             assert _history(conn) == HISTORY

@@ -20,7 +20,10 @@ def test_column_wise_copy_stores_the_rows_row_wise_copy_stores(stack) -> None:  
         for table in ("by_rows", "by_columns"):
             conn.execute(text(f"CREATE TEMP TABLE {table} (n integer, a text, b text, c bigint, d boolean)"))
         copy_rows(conn, "by_rows", ("n", "a", "b", "c", "d"), [(i, *row) for i, row in enumerate(ROWS)])
-        columns = {"n": [str(i) for i in range(len(ROWS))], **{k: [r[j] for r in ROWS] for j, k in enumerate("abcd")}}
+        columns: dict[str, list[object]] = {
+            "n": [str(i) for i in range(len(ROWS))],
+            **{k: [r[j] for r in ROWS] for j, k in enumerate("abcd")},
+        }
         assert copy_columns(conn, "by_columns", columns) == len(ROWS)
         assert copy_columns(conn, "by_columns", {"n": [], "a": []}) == 0
         by_rows = conn.execute(text("SELECT * FROM by_rows ORDER BY n")).all()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypedDict, Unpack
 
 import pytest
 from sqlalchemy import text
@@ -27,7 +28,15 @@ ORIGINAL = ImsDocument(
 )  # fmt: skip
 
 
-def _pair(name: str, original_action: str, original_frozen: bool = True, **answer: object) -> list[ImsDocument]:
+class Answer(TypedDict, total=False):
+    """What acting on an amendment sets on it: the action and an accept's ITC-reduction answer."""
+
+    action: str
+    itc_red_req: str | None
+    decl_igst: int | None
+
+
+def _pair(name: str, original_action: str, original_frozen: bool = True, **answer: Unpack[Answer]) -> list[ImsDocument]:
     """An original of September (taken or rejected by its GSTR-3B, or still open) and its downward
     October amendment (IGST 1,000.00 -> 600.00), accepted with `answer`."""
     original = replace(ORIGINAL, doc_key=f"b2b|{name}", number=name, action=original_action, frozen=original_frozen)
@@ -42,7 +51,7 @@ def _pair(name: str, original_action: str, original_frozen: bool = True, **answe
     return [replace(original, amended_by=amendment.doc_key), replace(amendment, link_no=1)]
 
 
-CASES = {
+CASES: dict[str, tuple[str, bool, Answer, int]] = {
     # name: (original's action, original frozen, the answer on accepting the amendment, IGST counted)
     "taken-default": ("A", True, {"itc_red_req": "Y"}, -40_000),  # the difference from what was taken
     "taken-no": ("A", True, {"itc_red_req": "N"}, 0),  # "No": never availed or already reversed
@@ -82,7 +91,11 @@ def test_an_upward_credit_note_amendment_counts_only_the_increase_accepted_or_le
     _, engine = stack
     note = replace(ORIGINAL, section="b2bcn", note_type="C", value=1_180_000, igst=180_000)
     documents = []
-    for name, answer in (("accepted", {"action": "A", "itc_red_req": "Y"}), ("left-alone", {"action": "N"})):
+    answers: tuple[tuple[str, Answer], ...] = (
+        ("accepted", {"action": "A", "itc_red_req": "Y"}),
+        ("left-alone", {"action": "N"}),
+    )
+    for name, answer in answers:
         original = replace(note, doc_key=f"b2bcn|{name}", number=name)
         amendment = replace(
             note, doc_key=f"b2bcna|{name}", original_key=original.doc_key, section="b2bcna", number=name,

@@ -50,10 +50,10 @@ def create_tables(engine: Engine) -> None:
 
 class CounterProjection:
     name = "counter"
-    tables = ("counter_totals", "counter_log")
+    tables: tuple[str, ...] = ("counter_totals", "counter_log")
 
     def __init__(self, topic: str, delay_s: float = 0.0, marker: Path | None = None):
-        self.topics = (topic,)
+        self.topics: tuple[str, ...] = (topic,)
         self._delay = delay_s
         self._marker = marker
 

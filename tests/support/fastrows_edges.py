@@ -30,7 +30,8 @@ def invoice(items: list[dict[str, Any]] | None = None, **fields: Any) -> str:
 
 
 def note(**fields: Any) -> str:
-    return invoice(**{"inum": ..., "idt": ..., "ntty": "C", "nt_num": "CN/1", "nt_dt": "15-10-2025"} | fields)
+    as_note: dict[str, Any] = {"inum": ..., "idt": ..., "ntty": "C", "nt_num": "CN/1", "nt_dt": "15-10-2025"}
+    return invoice(**(as_note | fields))
 
 
 B2B, TO_MH = {"ctin": KA}, {"ctin": MH}

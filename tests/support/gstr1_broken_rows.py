@@ -61,10 +61,12 @@ def _put(row: dict[str, Any], path: tuple[Any, ...], value: Any, drop: bool = Fa
         node[path[-1]] = value
 
 
-BAD_AMOUNTS = (Lit("-1"), Lit("-0.01"), Lit("-0"), Lit("-0.0"), Lit("12.345"), Lit("12.340"), Lit("0.001"),
-               Lit("0.000"), Lit("1000000000000000"), Lit("999999999999999.99"), Lit("1e3"), Lit("1E+2"),
-               Lit("1.5e1"), Lit("125E-1"), Lit("1e-3"), "12.50", "12", "-5", "+5", " 5", "1e3", "", "١٢٣",
-               "１２", True, None, [], {}, Lit("100000000000000000000"))  # fmt: skip
+BAD_AMOUNTS: tuple[object, ...] = (
+    Lit("-1"), Lit("-0.01"), Lit("-0"), Lit("-0.0"), Lit("12.345"), Lit("12.340"), Lit("0.001"), Lit("0.000"),
+    Lit("1000000000000000"), Lit("999999999999999.99"), Lit("1e3"), Lit("1E+2"), Lit("1.5e1"), Lit("125E-1"),
+    Lit("1e-3"), "12.50", "12", "-5", "+5", " 5", "1e3", "", "١٢٣", "１２", True, None, [], {},
+    Lit("100000000000000000000"),
+)  # fmt: skip
 BAD_DATES = ("31-02-2025", "2025-09-01", "1-09-2025", "01/07/2017", "30-06-2017", "01-07-2017", "29-02-2023",
              "29-02-2024", "00-01-2020", "32-01-2020", "٠١-٠٧-٢٠١٧", "01-07-2017 ", 1072017, "", None)  # fmt: skip
 BAD_NUMBERS = ("A" * 17, "A" * 16, "-A1", "/1", "A 1", "A_1", "", 123, "Ä1", "AÄ", "a/b-c", "x\n", None)
@@ -79,7 +81,7 @@ BAD_CHOICES = {
 }  # fmt: skip
 BAD_RATES = (Lit("17"), Lit("0.5"), Lit("2"), Lit("100"), Lit("-18"), "18", Lit("18.000"), Lit("1.50"),
              Lit("0.10"), Lit("1.8e1"), Lit("40"), Lit("40.0"), Lit("0.0"), "", True, None)  # fmt: skip
-TYPE_ZOO = (5, Lit("5.5"), "x", True, False, [], {}, [1], {"a": 1}, None)
+TYPE_ZOO: tuple[object, ...] = (5, Lit("5.5"), "x", True, False, [], {}, [1], {"a": 1}, None)
 
 
 def bad_gstin(d: Draws, good: str, supplier: str) -> Any:

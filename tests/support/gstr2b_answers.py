@@ -78,9 +78,10 @@ def compare(expected: Expected, body: dict[str, Any]) -> list[str]:
             if want.get(key) != have.get(key):
                 problems.append(f"{name}{list(key)}: expected {want.get(key)}, got {have.get(key)}")
     have_cp = service_cpsumm(body["data"]["cpsumm"])
-    for key in sorted(set(expected.cpsumm) | set(have_cp), key=str):
-        if expected.cpsumm.get(key) != have_cp.get(key):
+    for cp_key in sorted(set(expected.cpsumm) | set(have_cp), key=str):
+        if expected.cpsumm.get(cp_key) != have_cp.get(cp_key):
             problems.append(
-                f"cpsumm{list(key)} (section, ctin, nttyp): expected {expected.cpsumm.get(key)}, got {have_cp.get(key)}"
+                f"cpsumm{list(cp_key)} (section, ctin, nttyp): expected {expected.cpsumm.get(cp_key)}, "
+                f"got {have_cp.get(cp_key)}"
             )
     return problems

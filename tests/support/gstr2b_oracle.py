@@ -20,7 +20,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from services.common.gst.gstin import check_character
 
@@ -98,6 +98,14 @@ def zero() -> dict[str, int]:
 
 def add(a: dict[str, int], b: dict[str, int], sign: int = 1) -> dict[str, int]:
     return {h: a[h] + sign * b[h] for h in HEADS}
+
+
+class TaxHeads(TypedDict, total=False):
+    """The tax heads a document is given by name (`Doc`'s fields): IGST, or CGST and SGST."""
+
+    igst: int
+    cgst: int
+    sgst: int
 
 
 @dataclass
@@ -239,6 +247,7 @@ def supply(
     """A document with its tax heads from the rate (docs/rules.md §9: POS ≠ supplier state → IGST, else
     CGST = SGST), each rounded half-up to the paisa."""
     pos = pos or recipient[:2]
+    heads: TaxHeads
     if supplier[:2] != pos or kind in ("impg", "impgsez"):
         heads = {"igst": (txval * rate + 50) // 100}
     else:

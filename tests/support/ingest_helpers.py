@@ -176,8 +176,14 @@ def party(state: str, tag: str, n: int = 1, entity: str = "1") -> str:
     return gstin(state, f"AAC{tag}{n:04d}X", entity)
 
 
+def document_number(record: dict[str, Any]) -> str:
+    number = record.get("inum") or record.get("nt_num") or record.get("boenum")
+    assert isinstance(number, str), f"a document record without its number: {record}"
+    return number
+
+
 def by_number(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {r.get("inum") or r.get("nt_num") or r.get("boenum"): r for r in records}
+    return {document_number(r): r for r in records}
 
 
 HEX64 = re.compile(r"[0-9a-f]{64}")

@@ -5,6 +5,7 @@ what a saved, filed, deleted or refused link leaves of the chain and the dashboa
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypedDict
 
 from services.actions.domain.chains import base_of, instance_key, link_number, reamends
 from services.actions.domain.filings import supersedes
@@ -13,7 +14,15 @@ from tests.support.ims_in_memory import InMemoryIms
 
 ORIGINAL = ims_document("b2b|x|2025|INV-1")  # October, filed 11-Nov, IGST 180.00
 AMENDMENT = amendment(ORIGINAL, 141_600)  # November, filed 11-Dec, value 1,416.00 (IGST 216.00)
-SAVED = {"filing_status": "saved", "filed_on": None, "gstr2b_period": None}
+
+
+class Unfiled(TypedDict):
+    filing_status: str
+    filed_on: str | None
+    gstr2b_period: str | None
+
+
+SAVED: Unfiled = {"filing_status": "saved", "filed_on": None, "gstr2b_period": None}
 
 
 def test_a_link_takes_the_place_after_the_link_it_amends() -> None:

@@ -16,7 +16,7 @@ def test_batched_keeps_order_and_the_short_tail() -> None:
 
 def test_behind_consumes_every_item_in_order_on_another_thread() -> None:
     seen: list[tuple[int, str]] = []
-    with Behind(lambda item: seen.append((item, threading.current_thread().name)), depth=2) as stage:
+    with Behind[int](lambda item: seen.append((item, threading.current_thread().name)), depth=2) as stage:
         for item in range(50):
             stage.put(item)
     assert [item for item, _ in seen] == list(range(50))

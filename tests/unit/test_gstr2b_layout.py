@@ -59,8 +59,10 @@ def test_the_summary_holds_every_block_bucket_and_leaf_with_four_heads_even_when
         assert set(node) == set(HEADS) | set(BUCKETS)
         assert of(node) == heads(0)
         for bucket, leaves in BUCKETS.items():
-            assert set(node[bucket]) == set(HEADS) | set(leaves)  # type: ignore[arg-type]
-            assert all(node[bucket][leaf] == heads(0) for leaf in leaves)  # type: ignore[index]
+            child = node[bucket]
+            assert isinstance(child, dict)
+            assert set(child) == set(HEADS) | set(leaves)
+            assert all(child[leaf] == heads(0) for leaf in leaves)
     assert set(BUCKETS["imports"]) == {"impg", "impga", "impgsez", "impgasez"}
     assert set(BUCKETS["othersup"]) == {"cdnr", "cdnra", "cdnrrev", "cdnrarev", "isd", "isda"}
 

@@ -4,6 +4,8 @@ reduced?", which answers are refused, and what an accepted answer records for GS
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pytest
 
 from services.actions.domain.actions import apply_action, check_action
@@ -11,7 +13,15 @@ from services.actions.domain.model import ActionRequest, ImsDocument
 from tests.support.ims_documents import amendment, credit_note, ims_document
 
 TODAY = "2025-11-20"
-INTRA = {"igst": 0, "cgst": 9_000, "sgst": 9_000}  # a credit note within Karnataka: CGST = SGST
+
+
+class Heads(TypedDict):
+    igst: int
+    cgst: int
+    sgst: int
+
+
+INTRA: Heads = {"igst": 0, "cgst": 9_000, "sgst": 9_000}  # a credit note within Karnataka: CGST = SGST
 
 
 def refusal_of(doc: ImsDocument, action: str = "A", **answer: object) -> str | None:

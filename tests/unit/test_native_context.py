@@ -15,7 +15,7 @@ from services.ingest.fastrows import NativeContext
 
 SOURCE = (PROJECT_ROOT / "services" / "ingest" / "native" / "fastrows.c").read_text()
 # PyArg_ParseTuple units and the Python types each accepts here (O! is a tuple, O is text or None)
-UNITS = {"U": {str}, "i": {int, bool}, "O!": {tuple}, "O": {str, type(None)}}
+UNITS: dict[str, set[type]] = {"U": {str}, "i": {int, bool}, "O!": {tuple}, "O": {str, type(None)}}
 
 
 def _comment_names(signature: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,7 @@ def _typed_section_lists(path: Path) -> list[str]:
     return found
 
 
-def _ims_only_list(names: set[object]) -> bool:
+def _ims_only_list(names: AbstractSet[object]) -> bool:
     return names <= SECTION_BY_KEY.keys() and not names <= SHARED_NAMES
 
 

@@ -27,6 +27,7 @@ from services.demo.synthetic import (
     make_universe,
     write_large_return,
 )
+from services.ingest.domain.documents import Document
 from services.ingest.domain.gstr1 import ReturnContents, read_return
 from services.ingest.domain.validation import validate_boe
 
@@ -166,7 +167,7 @@ def test_document_numbers_are_unique_per_supplier_per_financial_year_across_retu
     september = gstr1_return(UNIVERSE, 1, supplier, "092025", 300, mix=BUSY)
     october = gstr1_return(UNIVERSE, 2, supplier, "102025", 300, mix=BUSY, amend_from=september)
     gstr1a = gstr1_return(UNIVERSE, 3, supplier, "102025", 50, mix=BUSY, amend_from=october, first_seq=301)
-    seen = Counter()
+    seen: Counter[tuple[int, bool, str]] = Counter()
     for payload in (september, october, gstr1a):
         for doc in valid(payload).documents:
             assert NUMBER.fullmatch(doc.number) and len(doc.number) <= 16
@@ -228,13 +229,16 @@ def test_the_large_return_is_produced_in_bounded_chunks():
 
 
 def test_the_demo_dataset_covers_every_section_family_with_valid_documents():
-    sections, documents = Counter(), []
+    sections: Counter[str] = Counter()
+    documents: list[Document] = []
     for filing in demo_dataset():
         if filing.form == "boe":
             found = valid_boes(filing.payload)
         else:
             found = list(valid(filing.payload, filing.source_form).documents)
-            assert filing.status == "saved" or filing.filed_on > Period.parse(filing.payload["fp"]).last_day
+            assert filing.status == "saved" or (
+                filing.filed_on is not None and filing.filed_on > Period.parse(filing.payload["fp"]).last_day
+            )
         sections.update(doc.section for doc in found)
         documents += found
     expected = {"b2b", "b2ba", "b2bcn", "b2bdn", "b2bcna", "ecom", "ecoma", "isd", "isdcn", "isda", "impg"}

@@ -140,7 +140,7 @@ def test_rate_40_before_22_september_2025_is_refused():
     raw = invoice(idt="21-09-2025", val=Decimal("14000"), itms=[item(rt=40, iamt="4000")])
     result = validate_invoice(raw, ctx(period=Period(2025, 9)))
     assert codes(result) == {"itms[0].rt": "INVALID_RATE"}
-    assert "22-09-2025" in result[0].message
+    assert isinstance(result, list) and "22-09-2025" in result[0].message
 
 
 def test_rate_40_from_22_september_2025_is_accepted():
@@ -159,6 +159,7 @@ def test_rate_40_from_22_september_2025_is_accepted():
 def test_bad_amounts_are_refused_naming_the_field(txval, reason):
     result = validate_invoice(invoice(itms=[item(txval=txval)]), ctx())
     assert codes(result)["itms[0].txval"] == "INVALID_AMOUNT"
+    assert isinstance(result, list)
     assert reason in result[0].message and result[0].message.startswith("itms[0].txval: ")
 
 
@@ -200,7 +201,7 @@ def test_cgst_must_equal_sgst():
 def test_tax_off_by_more_than_one_rupee_is_a_rate_mismatch():
     result = validate_invoice(invoice(val=Decimal("11798.99"), itms=[item(iamt="1798.99")]), ctx())
     assert codes(result) == {"itms[0].iamt": "TAX_RATE_MISMATCH"}
-    assert "expected 1800.00" in result[0].message
+    assert isinstance(result, list) and "expected 1800.00" in result[0].message
 
 
 def test_tax_within_one_rupee_is_accepted():
@@ -250,7 +251,8 @@ def test_items_are_required(itms, code):
 
 def test_invalid_recipient_gstin_is_refused_with_its_reason():
     result = validate_invoice(invoice(), ctx(recipient="29AABCM7710Q1ZY"))
-    assert codes(result) == {"ctin": "INVALID_GSTIN"} and "check character should be X" in result[0].message
+    assert codes(result) == {"ctin": "INVALID_GSTIN"}
+    assert isinstance(result, list) and "check character should be X" in result[0].message
 
 
 def test_supplier_cannot_be_its_own_recipient():

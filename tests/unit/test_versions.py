@@ -1,5 +1,6 @@
 from dataclasses import fields, replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ DOC = Document(
     items=(Item("18", 10000000, 1800000, 0, 0, 0),),
 )
 
-CHANGES = {
+CHANGES: dict[str, Any] = {  # a changed value per field, of that field's type
     "section": "b2ba",
     "supplier": "27AAPFU0939F1ZV",
     "recipient": "33AAGCN3302H1ZX",

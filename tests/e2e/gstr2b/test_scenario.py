@@ -47,7 +47,8 @@ pytestmark = pytest.mark.e2e
 
 # ---- hand-computed figures ---------------------------------------------------------------------------------
 # 102025 version 1 (rupees: igst, cgst, sgst, cess)
-V1_LEAVES = {
+Figures = tuple[str | int, str | int, str | int, str | int]
+V1_LEAVES: dict[tuple[str, str, str], Figures] = {
     ("itcavl", "nonrevsup", "b2b"): ("36000.00", "9000.00", "9000.00", "1000.00"),  # S1/1001 + S2/1001
     ("itcavl", "nonrevsup", "b2ba"): ("7200.00", 0, 0, 0),  # -3600.00 (S1/0901) + 10800.00 (S1/0902)
     ("itcavl", "nonrevsup", "cdnr"): ("900.00", 0, 0, 0),  # debit note S1/DN/1001
@@ -68,7 +69,7 @@ V1_LEAVES = {
     ("itcunavl", "nonrevsup", "b2b"): (0, "900.00", "900.00", 0),  # S1/1004, POS 27
     ("itcRejected", "nonrevsup", "b2b"): ("2000.00", 0, 0, 0),  # S1/1002
 }
-V1_BUCKETS = {
+V1_BUCKETS: dict[tuple[str, str], Figures] = {
     ("itcavl", "nonrevsup"): ("44200.00", "9000.00", "9000.00", "1000.00"),
     ("itcavl", "isdsup"): ("5000.00", 0, 0, 0),
     ("itcavl", "revsup"): (0, "1800.00", "1800.00", 0),
@@ -77,7 +78,7 @@ V1_BUCKETS = {
     ("itcunavl", "nonrevsup"): (0, "900.00", "900.00", 0),
     ("itcRejected", "nonrevsup"): ("2000.00", 0, 0, 0),
 }
-V1_TABLE4 = {
+V1_TABLE4: dict[str, Figures] = {
     "4A1": ("27000.00", 0, 0, 0),
     "4A3": (0, "1550.00", "1550.00", 0),  # 1800.00 - 250.00
     "4A4": ("4500.00", 0, 0, 0),  # 5000.00 - 500.00

@@ -49,7 +49,7 @@ def test_bodies_over_the_configured_limit_are_refused_413_whether_declared_or_st
         base = f"http://127.0.0.1:{small.http_port}"
         scene.settle()
         before = snapshot(stack)
-        bodies = {
+        bodies: dict[str, dict[str, Any]] = {
             "/v1/returns/gstr1?status=saved": {"gstin": scene.supplier, "fp": "102025"},
             "/v1/imports/boe": {"boe": []},
             f"/v1/ims/{a}/actions": save_body(a),
