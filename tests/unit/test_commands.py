@@ -117,7 +117,8 @@ def test_a_bulk_itc_reduction_answer_applies_to_credit_notes_only() -> None:
 def test_an_unfinished_old_bulk_request_is_completed_not_repeated() -> None:
     ports = in_memory_ports(INVOICE)
     assert isinstance(ports.log, InMemoryActionLog)
-    old = {"reference_id": handlers.new_reference("bulk-7"), "status_cd": "P", "proc_cnt": 9}
-    ports.log.unfinished[old["reference_id"]] = old
+    reference = handlers.new_reference("bulk-7")
+    old: dict[str, Any] = {"reference_id": reference, "status_cd": "P", "proc_cnt": 9}
+    ports.log.unfinished[reference] = old
     answer = handlers.execute(ports, RECIPIENT, "BULK", lambda: [], "bob", "bulk-7")
     assert answer == old and logged(ports) == []
