@@ -119,7 +119,7 @@ def build(running: Stack, data_dir: Path, big: int, second: int, say: Any) -> Hi
     step(f"file {big:,} documents", started)
     started = time.perf_counter()
     listed = http.get(f"/v1/ims/{recipient}/documents", params={"section": "b2b", "limit": 100}).json()
-    records = listed["invdata"]["b2b"]
+    records = listed["b2b"]
     _save(http, recipient, [(r, "R", None) for r in records[:50]])  # remarks: from the 102025 period
     _save(http, recipient, [(r, "P", None) for r in records[50:]])
     step("SAVE 100 (reject, pending)", started)
@@ -142,7 +142,7 @@ def build(running: Stack, data_dir: Path, big: int, second: int, say: Any) -> Hi
     started = time.perf_counter()
     accepted = http.get(
         f"/v1/ims/{recipient}/documents", params={"stin": SECOND_SUPPLIER, "status": "A", "limit": 20}
-    ).json()["invdata"]["b2b"]
+    ).json()["b2b"]
     _save(http, recipient, [(r, "R", None) for r in accepted])
     step("SAVE 20 after generation", started)
     started = time.perf_counter()
@@ -161,7 +161,7 @@ def _burst(running: Stack, history: History, count: int) -> None:
     http, recipient = running.http, history.recipient
     started = time.perf_counter()
     listed = http.get(f"/v1/ims/{recipient}/documents", params={"status": "N", "limit": count}).json()
-    for record in listed["invdata"]["b2b"]:
+    for record in listed["b2b"]:
         _save(http, recipient, [(record, "A", None)])
         history.burst.append(_now())
     history.steps.append((f"{count} SAVEs of one document", running.wait_projected(), time.perf_counter() - started))

@@ -41,7 +41,8 @@ STATUSES = ("N", "A", "R", "P", "noaction", "accept", "reject", "pending")
 SECTIONS = sorted(SECTION_BY_KEY)
 RTNPRD = Query(None, max_length=16, description="MMYYYY")
 AS_OF = Query(None, max_length=64, description="ISO-8601 instant with a zone")
-CURSOR = Query(None, max_length=1024, description="next_cursor of the previous page")
+CURSOR = Query(None, max_length=1024, description="the previous page's next cursor (GETINV: its X-Next-Cursor header)")
+NEXT_CURSOR = "X-Next-Cursor"
 DECLARED = ("declIgst", "declCgst", "declSgst", "declCess")
 COLUMNS = (
     "doc_id",
@@ -181,7 +182,7 @@ def get_documents(
     if as_of is not None:
         with _past(request, selection.recipient, as_of) as conn:
             docs = queries.page(conn, selection, limit, decode_cursor(cursor))
-        return MoneyJSONResponse(_listing(selection, docs, limit))
+        return _listing(request, docs, limit)
     engine = _container(request).engine
     if format == "csv":
         rows = (getinv_record(d) for d in queries.stream(engine, selection))
@@ -198,15 +199,21 @@ def get_documents(
             headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.xlsx"'},
         )
     docs = queries.page(engine, selection, limit, decode_cursor(cursor))
-    return MoneyJSONResponse(_listing(selection, docs, limit))
+    return _listing(request, docs, limit)
 
 
-def _listing(selection: queries.Selection, docs: list[Any], limit: int) -> dict[str, Any]:
-    next_cursor = encode_cursor(docs[-1].section, docs[-1].doc_key) if len(docs) == limit else None
+def _listing(request: Request, docs: list[Any], limit: int) -> MoneyJSONResponse:
+    """GETINV: the body is GSTN's data exactly, its records by section; the page's continuation goes in
+    headers (docs/rules.md §8): `X-Next-Cursor` and a `Link: <...>; rel="next"`, absent on the last page."""
     by_section: dict[str, list[dict[str, Any]]] = {}
     for doc in docs:
         by_section.setdefault(doc.section, []).append(getinv_record(doc))
-    return {"rtin": selection.recipient, "invdata": by_section, "next_cursor": next_cursor}
+    headers = {}
+    if len(docs) == limit:
+        cursor = encode_cursor(docs[-1].section, docs[-1].doc_key)
+        following = request.url.include_query_params(cursor=cursor)
+        headers = {NEXT_CURSOR: cursor, "Link": f'<{following.path}?{following.query}>; rel="next"'}
+    return MoneyJSONResponse(by_section, headers=headers)
 
 
 @router.get(

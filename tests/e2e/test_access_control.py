@@ -322,7 +322,7 @@ def test_history_names_the_subject_of_the_token_that_acted(world: World) -> None
     assert created.returncode == 0, created.stderr
     alice = bearer(created.stdout.strip())
     bob = bearer(stack.token("recipient", R1, subject="bob@buyer"))
-    docs = world.anon.get(f"/v1/ims/{R1}/documents", params={"section": "b2b"}, headers=alice).json()["invdata"]["b2b"]
+    docs = world.anon.get(f"/v1/ims/{R1}/documents", params={"section": "b2b"}, headers=alice).json()["b2b"]
     doc = docs[-1]
     record = {"doc_id": doc["doc_id"], "hash": doc["hash"], "action": "R", "remarks": "rate is wrong"}
     acted = world.anon.post(
@@ -332,7 +332,7 @@ def test_history_names_the_subject_of_the_token_that_acted(world: World) -> None
     )
     assert acted.status_code == 200 and acted.json()["status_cd"] == "P", acted.text
     stack.wait_projected()
-    fresh = world.anon.get(f"/v1/ims/{R1}/documents", params={"section": "b2b"}, headers=bob).json()["invdata"]["b2b"]
+    fresh = world.anon.get(f"/v1/ims/{R1}/documents", params={"section": "b2b"}, headers=bob).json()["b2b"]
     current = next(d for d in fresh if d["doc_id"] == doc["doc_id"])
     reset = world.anon.post(
         f"/v1/ims/{R1}/actions/reset",

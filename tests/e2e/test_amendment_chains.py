@@ -133,7 +133,7 @@ def test_the_excel_download_shows_each_links_difference(chains: dict[str, Any]) 
 
 
 def test_the_recipient_sees_and_names_only_the_live_link(chains: dict[str, Any]) -> None:
-    listed = chains["listed"]["invdata"]["b2ba"]
+    listed = chains["listed"]["b2ba"]
     assert sorted((d["inum"], d["rtnprd"], d["action"]) for d in listed) == [
         ("C/0901", "112025", "N"),
         ("E/0901-N", "112025", "N"),

@@ -37,7 +37,7 @@ def test_counts_and_documents_as_of_an_instant_show_what_the_recipient_saw_then(
     time.sleep(0.01)
     before_action = datetime.now(UTC).isoformat()
     listing = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b"}).json()
-    record = listing["invdata"]["b2b"][0]
+    record = listing["b2b"][0]
     live_stack.post(
         f"/v1/ims/{RECIPIENT}/actions",
         {
@@ -64,7 +64,7 @@ def test_counts_and_documents_as_of_an_instant_show_what_the_recipient_saw_then(
     assert then["all_oth"]["b2b"]["reject"] == 0 and then["all_oth"]["b2b"]["noaction"] == now["noaction"] + 1
     old_docs = live_stack.http.get(
         f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b", "as_of": before_action}
-    ).json()["invdata"]["b2b"]
+    ).json()["b2b"]
     assert {d["doc_id"]: d["action"] for d in old_docs}[record["doc_id"]] == "N"
     empty = live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts", params={"as_of": "2000-01-01T00:00:00Z"}).json()
     assert empty["all_oth"]["ttl_cnt"] == 0
@@ -75,9 +75,7 @@ def test_counts_and_documents_as_of_an_instant_show_what_the_recipient_saw_then(
 def test_history_lists_every_event_that_touched_a_document_in_order(live_stack) -> None:  # type: ignore[no-untyped-def]
     live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json"))
     live_stack.wait_projected()
-    record = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()["invdata"][
-        "b2ba"
-    ][0]
+    record = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()["b2ba"][0]
     live_stack.post(
         f"/v1/ims/{RECIPIENT}/actions",
         {

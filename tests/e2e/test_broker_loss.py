@@ -55,7 +55,7 @@ class Client:
         return httpx.get(self.base + path, params=params, headers=self.auth, timeout=60)
 
     def act(self, section: str, number: str, action: str, **extra: object) -> None:
-        records = self.get(f"/v1/ims/{RECIPIENT}/documents", section=section).json()["invdata"][section]
+        records = self.get(f"/v1/ims/{RECIPIENT}/documents", section=section).json()[section]
         record = next(r for r in records if (r.get("inum") or r.get("nt_num")) == number)
         self.post(
             f"/v1/ims/{RECIPIENT}/actions",
@@ -84,7 +84,7 @@ def phase_two(client: Client) -> None:
 
 def outcome(client: Client) -> dict[str, object]:
     """The business state: counts, every document's decision, and each GSTR-2B version's figures."""
-    documents = client.get(f"/v1/ims/{RECIPIENT}/documents", limit=5000).json()["invdata"]
+    documents = client.get(f"/v1/ims/{RECIPIENT}/documents", limit=5000).json()
     decided = {
         r["doc_id"]: (r["action"], r["hash"], r.get("remarks"), r.get("declIgst"))
         for records in documents.values()

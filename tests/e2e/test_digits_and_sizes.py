@@ -47,7 +47,7 @@ def world(live_stack: LiveStack) -> Iterator[World]:
     filed = live_stack.post("/v1/returns/gstr1?status=filed&filed_on=2025-11-11", body)
     assert filed.status_code == 200 and filed.json()["status_cd"] == "P", filed.text
     live_stack.wait_projected()
-    doc = live_stack.http.get(f"/v1/ims/{recipient}/documents").json()["invdata"]["b2b"][0]
+    doc = live_stack.http.get(f"/v1/ims/{recipient}/documents").json()["b2b"][0]
     yield World(live_stack, supplier, recipient, doc)
 
 

@@ -118,7 +118,7 @@ def test_api_killed_after_its_commit_then_retried_with_the_same_key_has_exactly_
     assert live_stack.scalar("SELECT count(*) FROM raw_returns WHERE reference_id = :r", r=reference) == 1
     assert live_stack.http.get(f"/v1/ims/{RECIPIENT}/counts").json()["all_oth"]["ttl_cnt"] == 5
 
-    doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b"}).json()["invdata"]["b2b"][0]
+    doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2b"}).json()["b2b"][0]
     body = {
         "rtin": RECIPIENT,
         "reqtyp": "SAVE",
@@ -232,7 +232,7 @@ def test_a_notifier_killed_after_the_broker_ack_does_not_send_twice(live_stack, 
     live_stack.stop_process("notifier")
     live_stack.post("/v1/returns/gstr1?filed_on=2025-11-11", example("gstr1-supplier.json"))
     live_stack.wait_projected()
-    doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()["invdata"]["b2ba"][0]
+    doc = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2ba"}).json()["b2ba"][0]
     live_stack.post(
         f"/v1/ims/{RECIPIENT}/actions",
         {

@@ -15,7 +15,7 @@ RECIPIENT = "29AABCM7710Q1ZX"
 
 def _docs(live_stack, section: str) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     body = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": section}).json()
-    return {r.get("inum") or r.get("nt_num"): r for r in body["invdata"].get(section, [])}
+    return {r.get("inum") or r.get("nt_num"): r for r in body.get(section, [])}
 
 
 def _act(live_stack, section: str, doc: dict, action: str, **extra: object) -> None:  # type: ignore[no-untyped-def]

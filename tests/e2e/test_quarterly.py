@@ -55,7 +55,7 @@ def credit_note_return(number: str) -> dict:
 
 
 def note(live_stack, number: str) -> dict:  # type: ignore[no-untyped-def]
-    records = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2bcn"}).json()["invdata"]
+    records = live_stack.http.get(f"/v1/ims/{RECIPIENT}/documents", params={"section": "b2bcn"}).json()
     return next(r for r in records["b2bcn"] if r["nt_num"] == number)
 
 

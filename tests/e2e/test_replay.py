@@ -35,7 +35,7 @@ def _file(live_stack, payload: dict, filed_on: str) -> None:  # type: ignore[no-
 
 
 def _random_actions(live_stack, rng: random.Random, recipient: str) -> None:  # type: ignore[no-untyped-def]
-    listing = live_stack.http.get(f"/v1/ims/{recipient}/documents", params={"limit": 5000}).json()["invdata"]
+    listing = live_stack.http.get(f"/v1/ims/{recipient}/documents", params={"limit": 5000}).json()
     invdata: dict[str, list[dict]] = {}
     for section, records in listing.items():
         for record in rng.sample(records, k=len(records) // 2):

@@ -65,7 +65,7 @@ def made(live_stack: LiveStack) -> Iterator[Requests]:
     )
     assert filed.status_code == 200 and filed.json()["status_cd"] == "P", filed.text
     stack.wait_projected()
-    doc = stack.http.get(f"/v1/ims/{recipient}/documents").json()["invdata"]["b2b"][0]
+    doc = stack.http.get(f"/v1/ims/{recipient}/documents").json()["b2b"][0]
     saved = stack.post(
         f"/v1/ims/{recipient}/actions",
         {"rtin": recipient, "reqtyp": "SAVE", "invdata": {"b2b": [{"doc_id": doc["doc_id"], "action": "A"}]}},

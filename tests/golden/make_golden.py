@@ -171,7 +171,7 @@ class Scenario:
     def documents(self, recipient: str) -> dict[str, list[dict[str, Any]]]:
         answer = self.client.get(f"/v1/ims/{recipient}/documents", params={"limit": 5000})
         assert answer.status_code == 200, answer.text[:500]
-        return {s: sorted(docs, key=lambda d: d["doc_id"]) for s, docs in sorted(answer.json()["invdata"].items())}
+        return {s: sorted(docs, key=lambda d: d["doc_id"]) for s, docs in sorted(answer.json().items())}
 
     def save(self, recipient: str, offset: int, per_section: int = 5, settle: bool = True) -> None:
         """Accept / reject / pending / accept in turn over the first documents of each section; October

@@ -44,7 +44,7 @@ class World:
 def _first_b2b(stack: LiveStack, recipient: str) -> dict[str, Any]:
     answer = stack.http.get(f"/v1/ims/{recipient}/documents", params={"section": "b2b"})
     assert answer.status_code == 200, answer.text
-    return answer.json()["invdata"]["b2b"][0]  # type: ignore[no-any-return]
+    return answer.json()["b2b"][0]  # type: ignore[no-any-return]
 
 
 def save_body(rtin: str, reqtyp: str, doc: dict[str, Any], **fields: Any) -> dict[str, Any]:

@@ -127,7 +127,7 @@ class Load:
     def save(self) -> None:
         recipient = self.rng.choice(self.universe.recipients)
         listing = self.request("list", "GET", f"/v1/ims/{recipient}/documents", section="b2b", status="N", limit=5)
-        records = listing["invdata"].get("b2b", [])
+        records = listing.get("b2b", [])
         if not records:
             return
         action = self.rng.choice("ARP")

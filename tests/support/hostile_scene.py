@@ -42,7 +42,7 @@ class Scene:
 def _docs(stack: LiveStack, recipient: str) -> dict[str, dict[str, Any]]:
     answer = stack.http.get(f"/v1/ims/{recipient}/documents")
     assert answer.status_code == 200, answer.text
-    return {r["inum"]: r for records in answer.json()["invdata"].values() for r in records}
+    return {r["inum"]: r for records in answer.json().values() for r in records}
 
 
 def make_scene(live_stack: LiveStack) -> Scene:

@@ -111,9 +111,7 @@ def documents(live: Any, recipient: str, **params: Any) -> list[dict[str, Any]]:
     """Every GETINV record of one page, sections flattened, each with its `section` added."""
     answer = live.http.get(f"/v1/ims/{recipient}/documents", params=params)
     assert answer.status_code == 200, answer.text
-    return [
-        {**record, "section": section} for section, records in parsed(answer)["invdata"].items() for record in records
-    ]
+    return [{**record, "section": section} for section, records in parsed(answer).items() for record in records]
 
 
 def document(live: Any, recipient: str, number: str) -> dict[str, Any]:

@@ -155,7 +155,7 @@ def documents(stack: Any, rtin: str, section: str | None = None) -> list[dict[st
     params = {"section": section} if section else {}
     response = stack.http.get(f"/v1/ims/{rtin}/documents", params=params)
     assert response.status_code == 200, response.text
-    invdata = exact_json(response)["invdata"]
+    invdata = exact_json(response)
     return [record for records in invdata.values() for record in records]
 
 

@@ -60,10 +60,10 @@ def test_sql_injection_in_query_parameters_and_path_segments_reads_nothing_extra
     failures = []
     with scene.as_a() as client:
         control = client.get(f"/v1/ims/{a}/documents", params={"q": "hx/"})
-        assert control.status_code == 200 and len(control.json()["invdata"]["b2b"]) == 6, control.text
+        assert control.status_code == 200 and len(control.json()["b2b"]) == 6, control.text
         for q in ("' OR 1=1--", "' OR '1'='1", "%", "_", "\\", "%' OR 1=1;--", "'; DROP TABLE x"):
             answer = client.get(f"/v1/ims/{a}/documents", params={"q": q})
-            if answer.status_code != 200 or answer.json()["invdata"] != {}:
+            if answer.status_code != 200 or answer.json() != {}:
                 failures.append(f"q={q!r}: {answer.status_code} {answer.text[:200]}")
         for cursor in (
             "' OR 1=1 --",
@@ -154,7 +154,7 @@ def test_sql_injection_in_document_numbers_is_refused_and_in_remarks_is_stored_a
     assert saved.status_code == 200 and saved.json()["status_cd"] == "P", saved.text
     stack.wait_projected()
     with scene.as_a() as client:
-        listing = client.get(f"/v1/ims/{a}/documents", params={"q": "HX/1"}).json()["invdata"]["b2b"]
+        listing = client.get(f"/v1/ims/{a}/documents", params={"q": "HX/1"}).json()["b2b"]
     assert [(d["inum"], d["action"], d["remarks"]) for d in listing] == [("HX/1", "R", remark)]
     assert stack.scalar("SELECT count(*) FROM ims_documents") == documents
     assert recipient_digest(stack, scene.b) == b_before
@@ -174,7 +174,7 @@ def test_csv_and_xlsx_downloads_neutralise_formulas_in_remarks_and_numbers_canno
 ) -> None:
     stack, a = scene.stack, scene.a
     with scene.as_a() as client:
-        current = {d["inum"]: d for d in client.get(f"/v1/ims/{a}/documents").json()["invdata"]["b2b"]}
+        current = {d["inum"]: d for d in client.get(f"/v1/ims/{a}/documents").json()["b2b"]}
         records = [
             {"doc_id": current[n]["doc_id"], "hash": current[n]["hash"], "action": "P" if i % 2 else "R", "remarks": r}
             for i, (n, r) in enumerate(FORMULAS.items())
@@ -346,7 +346,7 @@ def test_a_nul_character_in_remarks_is_refused_or_stored_and_the_projector_keeps
     consumer = stack.processes["consumer:ims"]
     assert consumer.poll() is None, "the IMS consumer had already exited before this test"
     with scene.as_a() as client:
-        current = {d["inum"]: d for d in client.get(f"/v1/ims/{a}/documents").json()["invdata"]["b2b"]}
+        current = {d["inum"]: d for d in client.get(f"/v1/ims/{a}/documents").json()["b2b"]}
         doc = current["HX/6"]
         remark, action = "late\x00payment", "P" if doc["action"] == "R" else "R"
         answer = client.post(
@@ -366,7 +366,7 @@ def test_a_nul_character_in_remarks_is_refused_or_stored_and_the_projector_keeps
     # Accepted: then the projector must apply it, and keep applying everyone else's events afterwards.
     b_doc = scene.b_docs["HB/1"]
     with fresh_client(stack, scene.recipient_b) as as_b:
-        fresh_b = {d["inum"]: d for d in as_b.get(f"/v1/ims/{b}/documents").json()["invdata"]["b2b"]}["HB/1"]
+        fresh_b = {d["inum"]: d for d in as_b.get(f"/v1/ims/{b}/documents").json()["b2b"]}["HB/1"]
         by_b = as_b.post(
             f"/v1/ims/{b}/actions",
             content=dumps(save_body(b, {"doc_id": b_doc["doc_id"], "hash": fresh_b["hash"], "action": "A"})),
@@ -376,9 +376,7 @@ def test_a_nul_character_in_remarks_is_refused_or_stored_and_the_projector_keeps
         deadline = time.monotonic() + 20
         b_action = "N"
         while time.monotonic() < deadline and consumer.poll() is None:
-            b_action = {d["inum"]: d for d in as_b.get(f"/v1/ims/{b}/documents").json()["invdata"]["b2b"]}["HB/1"][
-                "action"
-            ]
+            b_action = {d["inum"]: d for d in as_b.get(f"/v1/ims/{b}/documents").json()["b2b"]}["HB/1"]["action"]
             if b_action == "A":
                 break
             time.sleep(0.3)

@@ -77,14 +77,14 @@ def test_the_supplier_sees_each_action_with_its_remark_and_a_rejected_credit_not
     outward = parsed(live.http.get(f"/v1/suppliers/{supplier}/outward"))
     assert outward["stin"] == supplier and [r["ctin"] for r in outward["recipients"]] == [recipient]
     seen = {d.get("inum") or d.get("nt_num"): d for d in outward["recipients"][0]["docs"]}
-    assert (seen["RJ-0"]["imsactn"], seen["RJ-0"]["remarks"]) == ("", None)
-    assert (seen["RJ-1"]["imsactn"], seen["RJ-1"]["remarks"]) == (
+    assert (seen["RJ-0"]["imsactn"], seen["RJ-0"].get("remarks")) == ("", None)
+    assert (seen["RJ-1"]["imsactn"], seen["RJ-1"].get("remarks")) == (
         "R",
         "Rate does not match the purchase order",
     )
-    assert (seen["RJ-2"]["imsactn"], seen["RJ-2"]["remarks"]) == ("P", longest)
-    assert (seen["RJ-3"]["imsactn"], seen["RJ-3"]["remarks"]) == ("A", None)
-    assert (seen["RJC-1"]["imsactn"], seen["RJC-1"]["remarks"]) == ("R", "goods were never returned")
+    assert (seen["RJ-2"]["imsactn"], seen["RJ-2"].get("remarks")) == ("P", longest)
+    assert (seen["RJ-3"]["imsactn"], seen["RJ-3"].get("remarks")) == ("A", None)
+    assert (seen["RJC-1"]["imsactn"], seen["RJC-1"].get("remarks")) == ("R", "goods were never returned")
     assert {n: d["actionable"] for n, d in seen.items()} == {n: "N" if n == "RJ-RC" else "Y" for n in seen}
     assert outward["addbacklblty"] == [] and outward["next_cursor"] is None
 
@@ -285,4 +285,4 @@ def test_one_itc_reduction_answer_in_a_bulk_accept_applies_to_its_credit_notes_a
     for number in ("BRC-1", "BRC-2"):
         credit = document(live, recipient, number)
         assert (credit["itcRedReq"], credit["declIgst"]) == ("N", money(0)), number
-    assert document(live, recipient, "BR-1")["itcRedReq"] is None
+    assert "itcRedReq" not in document(live, recipient, "BR-1")

@@ -240,17 +240,24 @@ def test_getinv_pages_with_a_cursor_through_every_document_exactly_once(live_sta
 
     seen: list[str] = []
     sizes: list[int] = []
+    following: list[str | None] = []
     params: dict[str, Any] = {"limit": 2}
     for _ in range(10):  # bounded: a cursor that never ends fails the test instead of hanging it
-        page = parsed(live.http.get(f"/v1/ims/{recipient}/documents", params=params))
-        ids = [r["doc_id"] for records in page["invdata"].values() for r in records]
+        answer = live.http.get(f"/v1/ims/{recipient}/documents", params=params)
+        page = parsed(answer)
+        assert set(page) <= {"b2b", "b2bcn", "b2bdn"}, "the body is GSTN's GETINV data: sections only"
+        ids = [r["doc_id"] for records in page.values() for r in records]
         seen.extend(ids)
         sizes.append(len(ids))
-        if page["next_cursor"] is None:
+        following.append(answer.headers.get("Link"))
+        if "X-Next-Cursor" not in answer.headers:
             break
-        params["cursor"] = page["next_cursor"]
+        params["cursor"] = answer.headers["X-Next-Cursor"]
     assert sorted(seen) == sorted(everything) and len(seen) == len(set(seen)) == 5
     assert sizes == [2, 2, 1]
+    first_cursor = following[0].split("cursor=")[1].split(">")[0] if following[0] else None
+    assert following[0] == f'</v1/ims/{recipient}/documents?limit=2&cursor={first_cursor}>; rel="next"'
+    assert following[-1] is None and len(following) == 3
     sections = [d["section"] for d in documents(live, recipient, limit=2)]
     assert sections == ["b2b", "b2b"]
     bad = live.http.get(f"/v1/ims/{recipient}/documents", params={"cursor": "not-a-cursor!"})

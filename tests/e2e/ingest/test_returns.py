@@ -194,7 +194,7 @@ def test_example_gstr1_appends_one_documents_filed_event_per_recipient_with_exac
     ]
     # money in GETINV is a bare JSON number with its two decimals, as a client parses it
     listing = live_stack.http.get(f"/v1/ims/{EXAMPLE_RECIPIENT}/documents", params={"section": "b2b"}).json()
-    second = next(r for r in listing["invdata"]["b2b"] if r["inum"] == "MH/25-26/0002")
+    second = next(r for r in listing["b2b"] if r["inum"] == "MH/25-26/0002")
     assert second["val"] == 26250.53 and second["iamt"] == 1250.03
     assert second["srcfilstatus"] == "Filed" and second["rtnprd"] == "102025" and len(second["hash"]) == 64
     assert '"val":26250.53' in live_stack.http.get(f"/v1/ims/{EXAMPLE_RECIPIENT}/documents").text
