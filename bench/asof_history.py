@@ -174,7 +174,7 @@ def _save(http: httpx.Client, recipient: str, items: list[tuple[dict[str, Any], 
     answer = _ok(
         http.post(f"/v1/ims/{recipient}/actions", json={"rtin": recipient, "reqtyp": "SAVE", "invdata": {"b2b": rows}})
     )
-    assert answer["err_cnt"] == 0, str(answer)[:500]
+    assert int(answer["err_cnt"]) == 0, str(answer)[:500]
 
 
 def _ok(answer: httpx.Response) -> Any:

@@ -61,7 +61,9 @@ def main() -> int:
                     started = time.perf_counter()
                     answer = http.post(f"/v1/ims/{generated.recipient}/actions/bulk", json={"action": action})
                     answered = time.perf_counter()
-                    assert answer.status_code == 200 and answer.json()["proc_cnt"] == args.documents, answer.text[:300]
+                    assert answer.status_code == 200 and int(answer.json()["proc_cnt"]) == args.documents, answer.text[
+                        :300
+                    ]
                     visible = wait_visible(container.engine, generated.recipient, action, args.documents)
                     print(
                         f"run {run + 1} bulk {action} of {args.documents:,}: answered {answered - started:.2f} s, "

@@ -260,7 +260,7 @@ def bulk(ctx: Context, live: Live, recipient: str, action: str, documents: int) 
         headers={"X-Actor": "bench"},
     )
     answered = time.perf_counter()
-    if answer.status_code != 200 or answer.json().get("proc_cnt") != documents:
+    if answer.status_code != 200 or int(answer.json().get("proc_cnt", -1)) != documents:
         raise RuntimeError(f"bulk {action} answered {answer.status_code}: {answer.text[:500]}")
     visible = wait_visible(ctx.engine, recipient, action, documents, timeout=600)
     return {

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from services.actions.commands import handlers, save_body
 from services.actions.commands.ports import CommandPorts
-from services.actions.views import asof, history, queries, supplier
+from services.actions.views import asof, history, queries, reqsts, supplier
 from services.actions.views.records import getinv_record
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
@@ -256,7 +256,7 @@ async def _command(request: Request, gstin: str, reqtyp: str) -> Any:
         )
     except CommandRefused as exc:
         raise refused(str(exc)) from None
-    return JSONResponse(answer)
+    return JSONResponse(reqsts.gstn_answer(answer))
 
 
 def _save_route(reqtyp: str) -> dict[str, Any]:
@@ -264,7 +264,7 @@ def _save_route(reqtyp: str) -> dict[str, Any]:
     schema = contract.save_body(reqtyp, limits.SAVE.records, SECTIONS)
     return {
         "dependencies": [RECIPIENT],
-        "responses": contract.answers(contract.REQSTS, 400, 403, 413, 503),
+        "responses": contract.answers(contract.IMS_REQSTS, 400, 403, 413, 503),
         "openapi_extra": contract.request_body(schema, limits.SAVE.bytes),
     }
 
@@ -285,7 +285,7 @@ async def post_reset(request: Request, gstin: str) -> Any:
 @router.post(
     "/ims/{gstin}/actions/bulk",
     dependencies=[RECIPIENT],
-    responses=contract.answers(contract.REQSTS, 400, 403, 413, 503),
+    responses=contract.answers(contract.IMS_REQSTS, 400, 403, 413, 503),
     openapi_extra=contract.request_body(contract.BULK, limits.BULK.bytes),
 )
 async def post_bulk(request: Request, gstin: str) -> Any:
@@ -322,10 +322,13 @@ async def post_bulk(request: Request, gstin: str) -> Any:
         )
     except (CommandRefused, InvalidAmount) as exc:
         raise refused(str(exc)) from None
-    return JSONResponse(answer)
+    return JSONResponse(reqsts.gstn_answer(answer))
 
 
-@router.get("/ims/{gstin}/requests/{reference_id}", responses=contract.answers(contract.REQSTS, 400, 403, 404))
+@router.get(
+    "/ims/{gstin}/requests/{reference_id}",
+    responses=contract.answers({"oneOf": [contract.IMS_REQSTS, contract.REQSTS]}, 400, 403, 404),
+)
 def get_request(
     request: Request,
     gstin: str,
@@ -343,7 +346,8 @@ def get_request(
     logged = requests.find(engine, reference_id)
     if logged is None or not requests.may_read(logged, who, owner):
         raise refused(f"reference_id: no request {reference_id} readable by this token for {owner}", 404, "NOT_FOUND")
-    return history.request_status(engine, logged)
+    status = history.request_status(engine, logged)
+    return reqsts.gstn_answer(status) if logged.kind == "actions" else status
 
 
 @router.post(

@@ -166,6 +166,15 @@ PROFILE = obj({"frequency": {"type": "string", "enum": ["monthly", "quarterly"]}
 RULE37A = obj({"periods": array(MMYYYY), "reported_on": ISO_DATE}, ("periods", "reported_on"))
 
 # Answers -------------------------------------------------------------------------------------------------------
+DEFAULTED = obj(
+    {
+        "itcRedReq": {"type": "string", "enum": ["Y"]},
+        "documents": {"type": "object", "additionalProperties": array({"type": "object"})},
+    },
+    ("itcRedReq", "documents"),
+) | {"description": "ours, beside GSTN's keys: accepts whose missing itcRedReq was taken as Y, by section"}
+# A filing's or a recompute's answer (ours, in the manner of GSTN's request status): counts as numbers,
+# one error row per refused record.
 REQSTS = obj(
     {
         "reference_id": TEXT,
@@ -173,16 +182,31 @@ REQSTS = obj(
         "proc_cnt": {"type": "integer"},
         "err_cnt": {"type": "integer"},
         "error_report": {"type": "object", "additionalProperties": array({"type": "object"})},
-        "defaulted": obj(
-            {
-                "itcRedReq": {"type": "string", "enum": ["Y"]},
-                "documents": {"type": "object", "additionalProperties": array({"type": "object"})},
-            },
-            ("itcRedReq", "documents"),
-        )
-        | {"description": "ours, beside GSTN's keys: accepts whose missing itcRedReq was taken as Y, by section"},
     },
     ("reference_id", "status_cd", "proc_cnt", "err_cnt", "error_report"),
+)
+# IMS SAVE / RESETIMS / REQSTS exactly as GSTN answers them (services/actions/views/reqsts.py)
+IMS_REQSTS = obj(
+    {
+        "reference_id": TEXT | {"description": "ours, beside GSTN's keys"},
+        "status_cd": {"type": "string", "enum": ["P", "PE", "ER", "IP"]},
+        "transTypCd": {"type": "string", "enum": ["SAV", "RST"]},
+        "proc_cnt": {"type": "string", "pattern": "^[0-9]+$"},
+        "err_cnt": {"type": "string", "pattern": "^[0-9]+$"},
+        "err_cd": TEXT,
+        "err_msg": TEXT,
+        "error_report": {
+            "type": "object",
+            "additionalProperties": array(
+                obj(
+                    {"stin": TEXT, "error_cd": TEXT, "error_msg": TEXT, "inv": array({"type": "object"})},
+                    ("stin", "error_cd", "error_msg", "inv"),
+                )
+            ),
+        },
+        "defaulted": DEFAULTED,
+    },
+    ("status_cd", "transTypCd", "proc_cnt", "err_cnt", "err_cd", "err_msg", "error_report"),
 )
 JSON_OBJECT: Schema = {"type": "object"}
 CSV = {"text/csv": {"schema": {"type": "string"}}}

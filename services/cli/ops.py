@@ -104,7 +104,7 @@ def run_act(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
     from services.actions.commands import handlers
-    from services.actions.views import queries
+    from services.actions.views import queries, reqsts
     from services.bootstrap import command_ports
     from services.common.gst.gstin import InvalidGstin, parse_gstin
 
@@ -120,7 +120,7 @@ def run_act(settings: Settings, args: argparse.Namespace) -> int:
         ports = command_ports(container)
         items = handlers.bulk_items(ports.documents, selection, ACTIONS[args.action], args.remarks, None)
         checked = handlers.check_items(ports.documents, ports.clock, gstin, items)
-        answer = handlers.submit(ports.log, gstin, "BULK", checked, "cli", None)
+        answer = reqsts.gstn_answer(handlers.submit(ports.log, gstin, "BULK", checked, "cli", None))
     finally:
         container.close()
     print(json.dumps(answer, indent=1))

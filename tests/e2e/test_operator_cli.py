@@ -55,7 +55,7 @@ def test_counts_act_tick_and_gstr2b_commands_work_like_the_api(live_stack, tmp_p
     assert b2b_row.split()[-4:] == ["2", "0", "0", "0"]
 
     acted = ims(live_stack, "act", RECIPIENT, "accept", "--supplier", SUPPLIER, "--section", "b2b")
-    assert acted.returncode == 0 and json.loads(acted.stdout)["proc_cnt"] == 2
+    assert acted.returncode == 0 and json.loads(acted.stdout)["proc_cnt"] == "2"
     live_stack.wait_projected()
     b2b_row = next(
         line for line in ims(live_stack, "counts", RECIPIENT).stdout.splitlines() if "I B2B - Invoices" in line
@@ -113,7 +113,7 @@ def test_act_rejects_with_remarks_keeps_pending_and_resets(live_stack) -> None: 
     )
     for argv, expected, remarks in steps:
         done = ims(live_stack, "act", recipient, argv[0], "--supplier", supplier, "--section", "b2b", *argv[1:])
-        assert done.returncode == 0 and json.loads(done.stdout)["proc_cnt"] == 1, done.stderr[-2000:]
+        assert done.returncode == 0 and json.loads(done.stdout)["proc_cnt"] == "1", done.stderr[-2000:]
         live_stack.wait_projected()
         tally = {k: v for k, v in section_counts(counts(live_stack, recipient), "b2b").items() if v}
         assert tally == expected, argv

@@ -75,7 +75,7 @@ def world_on(live_stack: LiveStack) -> Iterator[World]:
             save_body(recipient, "SAVE", doc),
             headers=bearer(minted.live("recipient", recipient)),
         )
-        assert answer.status_code == 200 and answer.json()["err_cnt"] == 1, answer.text
+        assert answer.status_code == 200 and answer.json()["err_cnt"] == "1", answer.text
         refs[recipient] = answer.json()["reference_id"]
     stack.wait_projected()
     stack.wait_relayed()

@@ -137,13 +137,13 @@ class Load:
             "invdata": {"b2b": [{"doc_id": r["doc_id"], "hash": r["hash"], "action": action} for r in records]},
         }
         answer = self.request("save", "POST", f"/v1/ims/{recipient}/actions", body)
-        self.ledger.actions[answer["reference_id"]] = answer["proc_cnt"]
+        self.ledger.actions[answer["reference_id"]] = int(answer["proc_cnt"])
 
     def bulk(self) -> None:
         recipient = self.rng.choice(self.universe.recipients)
         body = {"action": "A", "filter": {"stin": self.universe.suppliers[0], "status": "N"}}
         answer = self.request("bulk", "POST", f"/v1/ims/{recipient}/actions/bulk", body)
-        self.ledger.actions[answer["reference_id"]] = answer["proc_cnt"]
+        self.ledger.actions[answer["reference_id"]] = int(answer["proc_cnt"])
 
     def tick(self) -> None:
         day = (self.today + timedelta(days=next(self._day))).isoformat()

@@ -66,12 +66,13 @@ def save(live: Any, recipient: str, items: list[tuple[Doc, Action]]) -> dict[str
 
 
 def errors(answer: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(section, number, error_cd) of every refused item."""
+    """(section, number, error_cd) of every refused item (GSTN's nesting: entries of `inv`)."""
     out = []
     for section, rows in answer.get("error_report", {}).items():
         for row in rows:
-            number = row.get("inum") or row.get("nt_num") or row.get("boenum") or row.get("doc_id")
-            out.append((section, number, row["error_cd"]))
+            for inv in row["inv"]:
+                number = inv.get("inum") or inv.get("nt_num") or inv.get("boenum") or inv.get("doc_id")
+                out.append((section, number, row["error_cd"]))
     return sorted(out)
 
 

@@ -83,7 +83,10 @@ def act(live: Any, rtin: str, invdata: dict[str, list[dict]], refused: list[tupl
     assert answer.status_code == 200, answer.text
     report = answer.json()["error_report"]
     got = sorted(
-        (r.get("inum") or r.get("nt_num") or r.get("boenum"), r["error_cd"]) for rows in report.values() for r in rows
+        (i.get("inum") or i.get("nt_num") or i.get("boenum"), r["error_cd"])
+        for rows in report.values()
+        for r in rows
+        for i in r["inv"]
     )
     assert got == sorted(refused or []), answer.json()
 

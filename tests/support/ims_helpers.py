@@ -162,14 +162,15 @@ def act(
     answer = save(live, recipient, records, reqtyp, actor)
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["status_cd"] == "P" and body["err_cnt"] == 0, body
+    assert body["status_cd"] == "P" and body["err_cnt"] == "0", body
     live.wait_projected()
     return body  # type: ignore[no-any-return]
 
 
 def errors(answer: dict[str, Any]) -> list[tuple[str, str]]:
-    """(section, error_cd) of every item a REQSTS answer refused."""
-    return sorted((section, row["error_cd"]) for section, rows in answer["error_report"].items() for row in rows)
+    """(section, error_cd) of every item a REQSTS answer refused (GSTN's nesting: entries of `inv`)."""
+    report = answer["error_report"]
+    return sorted((section, row["error_cd"]) for section, rows in report.items() for row in rows for _ in row["inv"])
 
 
 def section_counts(counts_: dict[str, Any], section: str) -> dict[str, int]:

@@ -69,7 +69,8 @@ def _amount(record: dict[str, Any], field: str) -> int | None:
 # Identifying fields echoed in the error report, each at most this long: a doc_id is about 55 characters,
 # a GSTIN 15, a document number 16; a longer value is refused anyway, and echoing it whole for each of
 # 20,000 records would cost the answer several times the body.
-LOCATOR_CHARS = {"stin": 24, "inum": 24, "nt_num": 24, "boenum": 24, "doc_id": 64}
+LOCATOR_CHARS = {"stin": 24, "inum": 24, "nt_num": 24, "boenum": 24, "rtnprd": 8, "doc_id": 64}
+TRANSACTION = {"SAVE": "SAV", "BULK": "SAV", "RESET": "RST"}  # GSTN's transTypCd of each request
 
 
 def parse_item(section: str, record: dict[str, Any], reset: bool) -> Item:
@@ -131,8 +132,16 @@ def check_items(documents: Documents, clock: Clock, recipient: str, items: list[
         doc = docs.get((recipient, item.request.doc_key))
         refusal = check_action(doc, item.request, today)
         defaulted = refusal is None and doc is not None and _reduction_defaulted(doc, item.request)
-        checked.append(Item(item.section, item.locator, item.request, refusal, defaulted=defaulted))
+        locator = item.locator if refusal is None or doc is None else _named(item.section, item.locator, doc)
+        checked.append(Item(item.section, locator, item.request, refusal, defaulted=defaulted))
     return checked
+
+
+def _named(section: str, locator: dict[str, Any], doc: ImsDocument) -> dict[str, Any]:
+    """A refused record named by doc_id only (a bulk selection) gets its number and period for the report."""
+    if any(k in locator for k in ("inum", "nt_num", "boenum")):
+        return locator
+    return {**locator, SECTION_BY_KEY[section].number_key: doc.number, "rtnprd": doc.return_period}
 
 
 def _reduction_defaulted(doc: ImsDocument, request: ActionRequest) -> bool:
@@ -186,7 +195,7 @@ def submit(
         ActionsTakenV1(reference, recipient, request_type, index, len(chunks), [_item_record(i) for i in chunk])
         for index, chunk in enumerate(chunks)
     )
-    response = requests.reqsts(reference, len(accepted), _errors(items))
+    response = requests.reqsts(reference, len(accepted), _errors(items)) | {"transTypCd": TRANSACTION[request_type]}
     defaulted = _defaulted(accepted)
     if defaulted:
         response["defaulted"] = {"itcRedReq": "Y", "documents": defaulted}

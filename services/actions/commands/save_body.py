@@ -1,6 +1,7 @@
 """SAVE / RESETIMS bodies read one record at a time, so a body's cost in memory is its Items, never a tree.
 
-GSTN's shape is `{"rtin", "reqtyp", "invdata": {section: [record, ...]}}`. The body is spooled (memory, then
+GSTN's shape is `{"rtin", "reqtyp", "invdata": {section: [record, ...]}}`, alone or in GSTN's envelope
+`{"action": "SAVE" | "RESETIMS", "data": {...}}` (both are taken, docs/rules.md §8). The body is spooled (memory, then
 disk), walked token by token, and each record is decoded flat (GSTN's records are;
 `services.common.jsonstream.flat_record`: a nested value refuses the request, naming it) and turned into its
 `Item` at once. A request holds at most
@@ -32,6 +33,10 @@ class SaveBody:
     items: list[Item] = field(default_factory=list)
     problem: str | None = None  # the first thing wrong with `invdata`, reported after rtin and reqtyp
     seen_invdata: bool = False
+    action: Any = None  # the envelope's
+    enveloped: bool = False  # `action` or `data` at the top
+    bare: bool = False  # `rtin`, `reqtyp` or `invdata` at the top
+    seen_data: bool = False
 
 
 def read_save(source: IO[bytes], reset: bool, max_records: int) -> SaveBody:
@@ -45,17 +50,40 @@ def read_save(source: IO[bytes], reset: bool, max_records: int) -> SaveBody:
         body.problem = "body: expected a JSON object"
         return body
     for key in stream.members():
-        if key == "rtin":
-            body.rtin = flat_value(stream, key)
-        elif key == "reqtyp":
-            body.reqtyp = flat_value(stream, key)
-        elif key == "invdata":
-            body.seen_invdata = True
-            _read_invdata(stream, body, reset, max_records)
+        if key == "action":
+            body.enveloped = True
+            body.action = flat_value(stream, key)
+        elif key == "data":
+            body.enveloped = body.seen_data = True
+            if stream.peek() != "{":
+                stream.skip()
+                body.problem = body.problem or "data: expected an object {rtin, reqtyp, invdata}"
+            else:
+                _read_members(stream, body, reset, max_records, "data.")
+        elif key in ("rtin", "reqtyp", "invdata"):
+            body.bare = True
+            _read_member(stream, body, key, reset, max_records, "")
         else:
             stream.skip()
     stream.end()
     return body
+
+
+def _read_members(stream: JsonStream, body: SaveBody, reset: bool, max_records: int, where: str) -> None:
+    for key in stream.members():
+        _read_member(stream, body, key, reset, max_records, where)
+
+
+def _read_member(stream: JsonStream, body: SaveBody, key: str, reset: bool, max_records: int, where: str) -> None:
+    if key == "rtin":
+        body.rtin = flat_value(stream, where + key)
+    elif key == "reqtyp":
+        body.reqtyp = flat_value(stream, where + key)
+    elif key == "invdata":
+        body.seen_invdata = True
+        _read_invdata(stream, body, reset, max_records)
+    else:
+        stream.skip()
 
 
 def _read_invdata(stream: JsonStream, body: SaveBody, reset: bool, max_records: int) -> None:
@@ -88,11 +116,27 @@ def _read_invdata(stream: JsonStream, body: SaveBody, reset: bool, max_records: 
         body.problem = body.problem or "invdata: expected an object of section → list of records"
 
 
+ENVELOPE_ACTION = {"SAVE": "SAVE", "RESET": "RESETIMS"}
+
+
 def refusal(body: SaveBody, recipient: str, reqtyp: str) -> tuple[int, str] | None:
-    """What refuses the whole request, as (status, message): the first of a wrong recipient, request type,
-    or `invdata` shape."""
+    """What refuses the whole request, as (status, message): the first of a body of neither GSTN shape, a
+    wrong envelope action, recipient, request type, or `invdata` shape."""
     if body.problem == "body: expected a JSON object":
         return 400, body.problem
+    if body.enveloped and body.bare:
+        return 400, "body: either GSTN's envelope {action, data} or its data {rtin, reqtyp, invdata}, not both"
+    if not (body.enveloped or body.bare):
+        return 400, "body: expected GSTN's SAVE data {rtin, reqtyp, invdata} or its envelope {action, data}"
+    if body.enveloped:
+        if body.action != ENVELOPE_ACTION[reqtyp]:
+            return 400, f"action: must be {ENVELOPE_ACTION[reqtyp]!r}, got {shown(body.action)}"
+        if not body.seen_data:
+            return 400, "data: expected an object {rtin, reqtyp, invdata}"
+        if body.problem and body.problem.startswith("data:"):
+            return 400, body.problem
+    if body.rtin is None:
+        return 400, "rtin: required, the recipient GSTIN"
     if body.rtin != recipient:
         return 403, f"rtin: must be the recipient in the path ({recipient})"
     if body.reqtyp != reqtyp:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from services.common import requests
+from services.common.gst.sections import SECTION_BY_KEY
 
 # Every history row in its full form. Rows of set-based action chunks store only what differs per document
 # (`what`, `prev`, `remarks`) and share the rest through `ims_history_events` (migration 0016); this builds
@@ -48,14 +49,19 @@ def request_status(engine: Engine, logged: requests.Logged) -> dict[str, Any]:
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT section, doc_key, error_cd, error_msg FROM ims_refusals WHERE reference_id = :r "
-                "ORDER BY position"
+                "SELECT r.section, r.doc_key, r.error_cd, r.error_msg, d.supplier, d.number, d.return_period "
+                "FROM ims_refusals r LEFT JOIN ims_documents d ON d.recipient = r.recipient AND d.doc_key = r.doc_key "
+                "WHERE r.reference_id = :r ORDER BY r.position"
             ),
             {"r": logged.reference_id},
         ).all()
     if not rows:
         return answer
     report = {k: list(v) for k, v in answer["error_report"].items()}
-    for section, doc_key, code, message in rows:
-        report.setdefault(section, []).append({"doc_id": doc_key, "error_cd": code, "error_msg": message})
-    return requests.reqsts(logged.reference_id, max(0, answer["proc_cnt"] - len(rows)), report)
+    for section, doc_key, code, message, supplier, number, period in rows:
+        row = {"doc_id": doc_key, "error_cd": code, "error_msg": message}
+        if supplier is not None:
+            row |= {"stin": supplier, SECTION_BY_KEY[section].number_key: number, "rtnprd": period}
+        report.setdefault(section, []).append(row)
+    status = requests.reqsts(logged.reference_id, max(0, answer["proc_cnt"] - len(rows)), report)
+    return answer | status

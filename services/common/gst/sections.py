@@ -47,6 +47,11 @@ class Section:
         return self.group == GROUP_ISD
 
     @property
+    def number_key(self) -> str:
+        """The GETINV / SAVE key of the document's number: `boenum`, `nt_num` or `inum` (docs/rules.md §8)."""
+        return "boenum" if self.is_import else "nt_num" if self.is_note else "inum"
+
+    @property
     def is_original_credit_note(self) -> bool:
         return self.is_credit_note and not self.is_amendment
 

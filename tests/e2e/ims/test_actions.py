@@ -130,7 +130,7 @@ def test_a_recipient_may_act_only_on_documents_addressed_to_it(live_stack: LiveS
     by_number = {"stin": supplier, "inum": "AD-1", "idt": "11-10-2025", "action": "A"}
     answer = answer_of(save(live, mine, [("b2b", by_number), ("b2b", record_of(other, "R"))]))
     assert errors(answer) == [("b2b", "NOT_FOUND"), ("b2b", "NOT_FOUND")]
-    assert (answer["status_cd"], answer["proc_cnt"]) == ("ER", 0)
+    assert (answer["status_cd"], answer["proc_cnt"]) == ("ER", "0")
 
     forged = live.post(
         f"/v1/ims/{mine}/actions",
@@ -229,8 +229,8 @@ def test_a_bulk_accept_of_one_suppliers_documents_moves_them_to_accept_and_reqst
     )
     assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"], answer["error_report"]) == (
         "P",
-        3,
-        0,
+        "3",
+        "0",
         {},
     )
     live.wait_projected()
@@ -277,7 +277,7 @@ def test_one_itc_reduction_answer_in_a_bulk_accept_applies_to_its_credit_notes_a
             {"action": "A", "filter": {"stin": supplier}, "itc_reduction": {"itcRedReq": "N"}},
         )
     )
-    assert errors(answer) == [] and (answer["status_cd"], answer["proc_cnt"]) == ("P", 3), answer
+    assert errors(answer) == [] and (answer["status_cd"], answer["proc_cnt"]) == ("P", "3"), answer
     live.wait_projected()
     dashboard = counts(live, recipient)
     assert section_counts(dashboard, "b2b") == tally(accept=1)
