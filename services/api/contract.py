@@ -182,6 +182,8 @@ REQSTS = obj(
         "proc_cnt": {"type": "integer"},
         "err_cnt": {"type": "integer"},
         "error_report": {"type": "object", "additionalProperties": array({"type": "object"})},
+        "warnings": {"type": "object", "additionalProperties": array({"type": "object"})}
+        | {"description": "ours, beside the report: documents accepted as reported, each with warn_cd and warn_msg"},
     },
     ("reference_id", "status_cd", "proc_cnt", "err_cnt", "error_report"),
 )

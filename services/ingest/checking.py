@@ -21,6 +21,7 @@ from services.common.gst.periods import Period, financial_year_of
 from services.common.jsonstream import DECODER
 from services.ingest.domain.gstr1 import TABLES, Entry, Locator, ReturnReader, series_key
 from services.ingest.domain.problems import Problem
+from services.ingest.domain.taxes import value_warnings
 from services.ingest.numbers import series
 from services.ingest.records import document_record
 
@@ -51,6 +52,7 @@ class Checked(NamedTuple):
     rank: int = 0  # the table's place in a return, which orders a recipient's documents
     item: bytes = b""  # the FiledDocument, Avro
     deleted: bool = False  # a "flag": "D" row: its number is released if no filed return claimed it
+    warnings: tuple[Problem, ...] = ()  # doubts about an accepted document (the fast path takes none such)
 
     @property
     def locator(self) -> Locator:
@@ -96,6 +98,7 @@ def checked(entry: Entry, filed_on: date | None, quarterly_filer: bool, codec: C
         rank=TABLE_RANK.get(where.table, 0),
         item=codec.array_item(EVENT, FIELD, record),
         deleted=doc.deleted,
+        warnings=value_warnings(doc),
     )
 
 

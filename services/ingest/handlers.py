@@ -147,6 +147,8 @@ def _commit(
             except ReturnRejected as exc:
                 raise FilingRefused(str(exc)) from None
             response = requests.reqsts(archived_as.reference_id, settle.accepted, settle.report)
+            if settle.warnings:  # ours, beside the report: documents accepted as reported (docs/rules.md §9.6)
+                response["warnings"] = dict(settle.warnings)
             requests.record(conn, archived_as.reference_id, kind, subject, response, idempotency_key)
             eventlog.append(conn, _entries(container, filings, spill))
             failpoints.hit("before_commit")

@@ -30,6 +30,7 @@ class Settle:
         self.spill = spill
         self.filed = filed  # claims of a filed return are never released
         self.report: dict[str, list[dict[str, str]]] = defaultdict(list)
+        self.warnings: dict[str, list[dict[str, str]]] = defaultdict(list)  # beside the report, accepted rows
         self.accepted = 0
         self.errors = 0
         self._seen: set[str] = set()
@@ -73,6 +74,8 @@ class Settle:
                 continue
             accepted += 1
             add(group, row.recipient, row.rank, row.item)
+            if row.warnings:
+                self.warnings[row.table].append(warning_row(row.locator, row.warnings))
         self.accepted += accepted
 
 
@@ -96,6 +99,15 @@ def _taken(row: Checked) -> Problem:
         "this financial year (numbers are case-insensitive)"
     )
     return problem(row.number_field, "DUPLICATE_NUMBER", message)
+
+
+def warning_row(locator: Locator, warnings: tuple[Problem, ...]) -> dict[str, str]:
+    return {
+        locator.party_field: locator.party,
+        locator.number_field: locator.number,
+        "warn_cd": warnings[0].code,
+        "warn_msg": "; ".join(w.message for w in warnings),
+    }
 
 
 def error_row(locator: Locator, problems: tuple[Problem, ...]) -> dict[str, str]:

@@ -79,7 +79,9 @@ EDGES = [
     ("val 1 rupee over", OCT, "b2b", B2B, invoice(val=Lit("11801.00")), TAKE),
     ("val 1 rupee and 1 paisa over", OCT, "b2b", B2B, invoice(val=Lit("11801.01")), TAKE),
     ("val far over (other charges)", OCT, "b2b", B2B, invoice(val=Lit("50000.00")), TAKE),
-    ("val under the taxes", OCT, "b2b", B2B, invoice(val=Lit("1.00")), TAKE),
+    ("val far under the taxes (taken with a warning)", OCT, "b2b", B2B, invoice(val=Lit("1.00")), MAY),
+    ("val 1 rupee under", OCT, "b2b", B2B, invoice(val=Lit("11799.00")), TAKE),
+    ("val 1 rupee and 1 paisa under (taken with a warning)", OCT, "b2b", B2B, invoice(val=Lit("11798.99")), MAY),
     ("val 2 rupees over on 2 items", OCT, "b2b", B2B, invoice([item(), item()], val=Lit("23602.00")), TAKE),
     ("val 2.01 over on 2 items", OCT, "b2b", B2B, invoice([item(), item()], val=Lit("23602.01")), TAKE),
     (

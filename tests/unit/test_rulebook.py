@@ -114,3 +114,16 @@ def test_nothing_in_the_repository_names_the_external_rules_or_the_directory_bes
         if needle.encode() in path.read_bytes()
     ]
     assert found == []
+
+
+def test_every_error_code_is_listed_with_whose_it_is() -> None:
+    """docs/rules.md §9.9 lists every code a filing or an action can be refused with, GSTN's or ours."""
+    from services.ingest.domain.problems import ERROR_CODES
+
+    refusals = set()
+    for path in (ROOT / "services").rglob("*.py"):
+        refusals |= set(re.findall(r'Refusal\(\s*"([A-Z_]+)"', path.read_text()))
+    table = RULEBOOK.read_text().split("**9.9 Whose refusal is it.**")[1].split("## §10")[0]
+    listed = set(re.findall(r"^\| ([^|]+) \|", table, re.MULTILINE))
+    codes = {code for cell in listed for code in re.findall(r"`([A-Z_]+)`", cell)}
+    assert (set(ERROR_CODES) | refusals) - codes == set()

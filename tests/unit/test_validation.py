@@ -9,6 +9,7 @@ import pytest
 from services.common.gst.periods import Period
 from services.ingest.domain.documents import Document
 from services.ingest.domain.gstr1 import read_return
+from services.ingest.domain.taxes import value_warnings
 from services.ingest.domain.validation import (
     Problem,
     validate_invoice,
@@ -230,6 +231,16 @@ def test_an_invoice_value_off_taxable_value_plus_taxes_is_accepted_as_reported()
         found = validate_invoice(invoice(val=Decimal(value)), ctx())
         assert isinstance(found, Document), found
         assert found.value == int(Decimal(value) * 100)
+
+
+def test_a_value_below_taxable_value_plus_taxes_by_more_than_a_rupee_is_accepted_with_a_warning():
+    """docs/rules.md §9.6: 1,000 taxable + 180 IGST; 1,179.00 is within the rupee, 1,178.99 is not."""
+    within, below = (validate_invoice(invoice(val=Decimal(v)), ctx()) for v in ("11799.00", "11798.99"))
+    assert isinstance(within, Document) and isinstance(below, Document)
+    assert value_warnings(within) == ()
+    (warning,) = value_warnings(below)
+    assert (warning.field, warning.code) == ("val", "VALUE_BELOW_TAXES")
+    assert warning.message == "val: 11798.99 is below taxable value plus taxes 11800.00; accepted as reported"
 
 
 def test_missing_value_is_a_missing_field():

@@ -24,16 +24,23 @@ ERROR_CODES: dict[str, str] = {
 }
 
 
+# What is reported beside an accepted document, never refusing it (the answer's `warnings`, docs/rules.md §9.6)
+WARNING_CODES: dict[str, str] = {
+    "VALUE_BELOW_TAXES": "the document value is below its taxable value plus taxes by more than 1 rupee",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One reason a document was refused; ``message`` starts with the field name."""
+    """One reason a document was refused (or, with a warning code, a doubt about one accepted as reported);
+    ``message`` starts with the field name."""
 
     field: str
     code: str
     message: str
 
     def __post_init__(self) -> None:
-        if self.code not in ERROR_CODES:
+        if self.code not in ERROR_CODES and self.code not in WARNING_CODES:
             raise ValueError(f"unregistered error code {self.code!r}")
 
 

@@ -1,7 +1,8 @@
 """Tax-head and value consistency of a document's items (docs/rules.md §9).
 
-Our rules: each head may differ from taxable value x rate by at most 1 rupee (100 paise); the
-document value may differ from taxable value plus all taxes by at most 1 rupee per item.
+Our rules: each head may differ from taxable value x rate by at most 1 rupee (100 paise). The document
+value is kept as reported whatever it is (other charges, TCS and rounding move it, §9.6); one below taxable
+value plus taxes by more than that rupee cannot be right, and the answer warns of it.
 """
 
 from __future__ import annotations
@@ -9,11 +10,27 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from services.common.gst.money import format_rupees
-from services.ingest.domain.documents import Item
+from services.common.gst.sections import SECTION_BY_KEY
+from services.ingest.domain.documents import Document, Item
 from services.ingest.domain.problems import Problem, problem
 from services.ingest.domain.rules import DIFF_PERCENT, SEZ_INVOICE_TYPES
 
 TAX_TOLERANCE_PAISE = 100
+
+
+def value_warnings(doc: Document) -> tuple[Problem, ...]:
+    """docs/rules.md §9.6: a value below taxable value plus taxes (by more than the tolerance) is accepted as
+    reported, with a warning. ISD documents and Bills of Entry carry no such relation."""
+    section = SECTION_BY_KEY[doc.section]
+    if section.is_isd or section.is_import:
+        return ()
+    total = doc.taxable + doc.igst + doc.cgst + doc.sgst + doc.cess
+    if doc.value + TAX_TOLERANCE_PAISE >= total:
+        return ()
+    reason = (
+        f"{format_rupees(doc.value)} is below taxable value plus taxes {format_rupees(total)}; accepted as reported"
+    )
+    return (problem("val", "VALUE_BELOW_TAXES", reason),)
 
 
 def igst_only(inv_typ: str, supplier_state: str, pos: str) -> bool:

@@ -224,6 +224,7 @@ def test_partly_invalid_return_answers_pe_with_exact_error_rows_and_keeps_its_va
                 inter_state("PI-5", "05-11-2025", "29"),
                 invoice("PI-6", "06-10-2025", "20000.00", "29", item(18, "10000.00", iamt="1800.00")),
                 invoice("PI-8", "22-09-2025", "1400.00", "29", item(40, "1000.00", iamt="400.00")),
+                invoice("PI-10", "09-10-2025", "100.00", "29", item(18, "10000.00", iamt="1800.00")),
             ),
             b2b(supplier, inter_state("PI-9", "08-10-2025", "29")),
             b2b(
@@ -241,7 +242,17 @@ def test_partly_invalid_return_answers_pe_with_exact_error_rows_and_keeps_its_va
     raw_before = raw_return_count(live_stack)
     answer = ok(live_stack, FILED_11, payload)
 
-    assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"]) == ("PE", 4, 6)
+    assert (answer["status_cd"], answer["proc_cnt"], answer["err_cnt"]) == ("PE", 5, 6)
+    assert answer["warnings"] == {  # accepted as reported, beside the report (docs/rules.md §9.6)
+        "b2b": [
+            {
+                "ctin": recipient,
+                "inum": "PI-10",
+                "warn_cd": "VALUE_BELOW_TAXES",
+                "warn_msg": "val: 100.00 is below taxable value plus taxes 11800.00; accepted as reported",
+            }
+        ]
+    }
     assert answer["error_report"] == {
         "b2b": [
             {
@@ -288,11 +299,11 @@ def test_partly_invalid_return_answers_pe_with_exact_error_rows_and_keeps_its_va
 
     events = events_of(live_stack, answer["reference_id"])
     assert [(e.key, [doc["number"] for doc in e.record["documents"]]) for e in events] == [
-        (recipient, ["PI-2", "pi-4", "PI-6", "PI-8"])
+        (recipient, ["PI-2", "pi-4", "PI-6", "PI-8", "PI-10"])
     ]
     assert raw_return_count(live_stack) == raw_before + 1
     live_stack.wait_projected()
-    assert sorted(by_number(documents(live_stack, recipient))) == ["PI-2", "PI-6", "PI-8", "pi-4"]
+    assert sorted(by_number(documents(live_stack, recipient))) == ["PI-10", "PI-2", "PI-6", "PI-8", "pi-4"]
     assert documents(live_stack, local) == []
     assert documents(live_stack, supplier) == []
     assert documents(live_stack, good_bad_ctin) == []

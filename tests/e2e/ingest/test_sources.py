@@ -174,14 +174,14 @@ def test_bill_of_entry_lands_in_impg_and_can_be_accepted_but_not_rejected(live_s
         "ICEGATE",
     )
     rejected = act(live_stack, importer, "impg", record, "R")
-    assert rejected["status_cd"] == "ER" and rejected["proc_cnt"] == 0
+    assert rejected["status_cd"] == "ER" and rejected["proc_cnt"] == "0"
     assert rejected["error_report"] == {
         "impg": [
             {
                 "stin": importer,
-                "boenum": "7654321",
                 "error_cd": "REJECT_NOT_ALLOWED",
                 "error_msg": "action: import of goods documents can be accepted or kept pending only",
+                "inv": [{"boenum": "7654321"}],
             }
         ]
     }
