@@ -5,6 +5,7 @@ version as JSON, CSV and XLSX cells, GETCNT, GETINV and SUPVIEW of every recipie
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 
@@ -64,7 +65,21 @@ def test_the_old_log_replayed_by_this_code_reads_back_byte_identical(
         for path in sorted((GOLDEN / "outputs").rglob("*"))
         if path.is_file()
     }
+    if os.environ.get("GOLDEN_REWRITE") == "1":  # a documented behaviour change: tests/golden/README.md
+        expected = _rewrite(produced)
     assert sorted(produced) == sorted(expected), "the same recipients, periods and versions are read"
     differences = [_first_difference(n, expected[n], produced[n]) for n in expected if produced[n] != expected[n]]
     if differences:
         pytest.fail(f"{len(differences)} of {len(expected)} outputs differ:\n" + "\n".join(differences), pytrace=False)
+
+
+def _rewrite(produced: dict[str, bytes]) -> dict[str, bytes]:
+    """The outputs read from the same old log by this code become the goldens (the log is never rewritten)."""
+    folder = GOLDEN / "outputs"
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file():
+            path.unlink()
+    for name, content in produced.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    return dict(produced)
