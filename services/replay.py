@@ -16,15 +16,16 @@ is read and never written, so `ims verify` digests of it are the same before and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import structlog
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 from sqlalchemy import Engine, text
 
 from services.actions.notifier import outbox
-from services.archive.history import history
+from services.archive.history import current_epoch, history
 from services.bootstrap import Container, load_codec, projection_factories
 from services.common import checkpoints
 from services.common.db import make_engine
@@ -78,7 +79,37 @@ def _archive_batches(
         yield polled, {}
 
 
-def rebuild(container: Container, projection: Projection, engine: Engine, source: str) -> int:
+Progress = Callable[[str, int | None], Callable[[int], None]]  # (projection, events in all) -> advance(n)
+
+
+def events_in(container: Container, topics: tuple[str, ...], source: str) -> int | None:
+    """How many events a rebuild from `source` reads (for its progress), or None when the broker cannot say."""
+    if source == "archive":
+        with container.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text("SELECT count(*) FROM event_placements WHERE epoch = :e AND topic = ANY(:t)"),
+                    {"e": current_epoch(container.engine), "t": list(topics)},
+                ).scalar_one()
+            )
+    try:
+        consumer = KafkaConsumer(bootstrap_servers=container.settings.kafka_bootstrap or "")
+        try:
+            parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        finally:
+            consumer.close()
+        return sum(end_offsets(container.settings.kafka_bootstrap or "", parts).values())
+    except (KafkaError, OSError):  # progress is a courtesy: a broker that cannot say leaves the total open
+        return None
+
+
+def rebuild(
+    container: Container,
+    projection: Projection,
+    engine: Engine,
+    source: str,
+    advance: Callable[[int], None] | None = None,
+) -> int:
     """Apply the whole history of the projection's topics into `engine`'s schema; returns events applied."""
     runner = ProjectionRunner(
         projection,
@@ -94,7 +125,10 @@ def rebuild(container: Container, projection: Projection, engine: Engine, source
     )
     analyze_at = FIRST_ANALYZE
     for polled, positions in batches:
+        before = runner.applied
         runner.apply_polled(polled, positions)
+        if advance is not None:
+            advance(runner.applied - before)
         if runner.applied >= analyze_at:
             _analyze(engine, projection.tables)
             analyze_at = 2 * runner.applied
@@ -169,7 +203,13 @@ def _carry_notifications(conn: Any, fresh_schema: str, live_schema: str) -> None
     )
 
 
-def replay(container: Container, names: list[str], source: str = "kafka", keep_retired: bool = False) -> dict[str, int]:
+def replay(
+    container: Container,
+    names: list[str],
+    source: str = "kafka",
+    keep_retired: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Rebuild the named projections and switch each over; returns events applied per projection."""
     settings = container.settings
     assert settings.database_url
@@ -182,7 +222,8 @@ def replay(container: Container, names: list[str], source: str = "kafka", keep_r
         upgrade(engine, fresh_schema)
         for name in names:
             projection = factories[name]()
-            applied[name] = rebuild(container, projection, engine, source)
+            advance = progress(name, events_in(container, projection.topics, source)) if progress else None
+            applied[name] = rebuild(container, projection, engine, source, advance)
             log.info("projection_rebuilt", projection=name, source=source, events=applied[name])
             for _attempt in range(20):
                 catch_up(container, projection, engine)

@@ -130,12 +130,15 @@ def run_act(settings: Settings, args: argparse.Namespace) -> int:
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from services.demo.seed import load_demo
+    from services.cli.progress import bar
+    from services.demo.seed import filings_of, load_demo
 
     container = _container(settings)
     try:
-        for line in load_demo(container, args.seed):
-            print(json.dumps(line))
+        with bar(filings_of(args.seed), "demo filings", "filing") as shown:
+            for line in load_demo(container, args.seed):
+                shown.write(json.dumps(line), file=sys.stdout)
+                shown.update(1)
     finally:
         container.close()
     return 0

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import text
 
+from services.cli.progress import bar
 from services.common.settings import Settings
 
 
@@ -38,7 +41,19 @@ def run_replay(settings: Settings, args: argparse.Namespace) -> int:
     container = build_container(settings)
     answer: dict[str, object] = {"from": args.source}
     try:
-        answer["replayed"] = replay(container, names, args.source, args.keep_retired)
+        bars: list[Any] = []
+
+        def progress(name: str, total: int | None) -> Callable[[int], None]:
+            for done in bars:
+                done.close()
+            bars.append(bar(total, f"replay {name}", "event"))
+            return bars[-1].update  # type: ignore[no-any-return]
+
+        try:
+            answer["replayed"] = replay(container, names, args.source, args.keep_retired, progress)
+        finally:
+            for done in bars:
+                done.close()
         if "ims" in names:  # as-of snapshots hold what the projection code computed when they were taken
             answer["snapshots_dropped"] = drop_all(container)
     finally:

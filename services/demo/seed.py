@@ -12,6 +12,11 @@ from services.ingest.body import RawReturn
 from services.ingest.handlers import IngestPorts, file_boes, file_return
 
 
+def filings_of(seed: int = 7) -> int:
+    """How many filings `load_demo` makes (the data set is generated again: cheap, and deterministic)."""
+    return sum(1 for _ in demo_dataset(seed))
+
+
 def load_demo(container: IngestPorts, seed: int = 7) -> Iterator[dict[str, Any]]:
     for filing in demo_dataset(seed):
         raw = dumps(filing.payload).encode()

@@ -35,6 +35,8 @@ def test_demo_loads_every_kind_of_document_through_the_ingest_path(live_stack) -
     assert done.returncode == 0, done.stderr[-2000:]
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert answers and all(a["status_cd"] == "P" for a in answers), answers
+    last = done.stderr.replace("\r", "\n").splitlines()[-1]  # the progress bar, on stderr
+    assert last.startswith("demo filings: 100%") and f"{len(answers)}/{len(answers)}" in last, done.stderr[-500:]
     assert {a["form"] for a in answers} >= {"gstr1", "iff", "gstr6", "boe"}
     live_stack.wait_projected()
     with live_stack.engine.connect() as conn:

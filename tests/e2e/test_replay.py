@@ -122,7 +122,11 @@ def test_replay_gives_identical_state_from_kafka_and_from_the_durable_log(live_s
         stop.set()
         asker.join()
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1])["replayed"]["ims"] > 0
+    replayed = json.loads(done.stdout.strip().splitlines()[-1])["replayed"]["ims"]
+    assert replayed > 0
+    shown = done.stderr.replace("\r", "\n").splitlines()
+    last = [line for line in shown if line.startswith("replay ims:")][-1]  # tqdm: done/total, rate, ETA
+    assert "100%" in last and f"{replayed}/{replayed}" in last and "event/s" in last, done.stderr[-1000:]
     assert answers and set(answers) == {200}, "the API kept answering during the replay"
     assert read_model_digests(live_stack.settings) == live
 
