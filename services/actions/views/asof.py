@@ -26,6 +26,7 @@ from sqlalchemy import Connection, text
 
 from services.actions.views import asof_log, snapshots
 from services.actions.views.asof_apply import Replayer
+from services.common import failpoints
 from services.common.ports import Ports
 from services.common.settings import EVENTS_TOPIC
 
@@ -103,6 +104,7 @@ def as_of(container: Ports, recipient: str, instant: str, *, from_snapshots: boo
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": snapshots.lock_key(schema + "/tail")})
             conn.execute(text(f'SET LOCAL search_path TO "{schema}"'))
             Replayer(conn, container, recipient, current, fresh=start is None).apply(tail)
+            failpoints.stall("asof_view")  # tests: a view under way, holding its tables
             yield conn
         finally:
             transaction.rollback()
