@@ -58,4 +58,5 @@ def request_status(engine: Engine, logged: requests.Logged) -> dict[str, Any]:
     report = {k: list(v) for k, v in answer["error_report"].items()}
     for section, doc_key, code, message in rows:
         report.setdefault(section, []).append({"doc_id": doc_key, "error_cd": code, "error_msg": message})
-    return requests.reqsts(logged.reference_id, max(0, answer["proc_cnt"] - len(rows)), report)
+    refolded = requests.reqsts(logged.reference_id, max(0, answer["proc_cnt"] - len(rows)), report)
+    return {**answer, **refolded}  # keys of ours beside GSTN's (`defaulted`, `upload`) stay as answered
