@@ -67,7 +67,7 @@ def read_rows(source: IO[bytes], kind: str, max_rows: int) -> Iterator[SheetRow]
                 if columns is None and number >= HEADER_ROWS:
                     break
                 continue
-            cells = {key: values[i] for i, key in columns.items() if i < len(values)}
+            cells = {key: values[i] if i < len(values) else None for i, key in columns.items()}
             read += 1
             documents += any(v is not None and str(v).strip() for v in cells.values())
             if documents > max_rows or read > max_rows * (1 + BLANK_ROWS_PER_ROW):

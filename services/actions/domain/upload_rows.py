@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -105,24 +105,17 @@ def read_row(row: int, cells: Mapping[str, object], recipient: str) -> RowReadin
     reading = RowReading(row, known, doc_id, None, None, None, None)
     try:
         supplier, number = _identity(cells, recipient, doc_id, section)
-        reading = RowReading(row, section, doc_id, supplier, number, None, None)
+        reading = replace(reading, supplier=supplier, number=number)
         hash_ = _text(cells.get("hash"))
         if hash_ is None or not _HEX64.fullmatch(hash_):
             raise _Refused("hash", "INVALID_IDENTITY", f"must be the document's 64-hex hash, got {shown(hash_)}")
-        reading = RowReading(row, section, doc_id, supplier, number, hash_, None)
+        reading = replace(reading, hash=hash_)
         before = _downloaded_as(cells.get("downloaded_as"))
         now = _edits(cells, before)
     except _Refused as exc:
         header = COLUMN_BY_KEY[exc.key].header
-        return _with(reading, Problem(header, exc.code, f"row {row}, column {header}: {exc.reason}"))
-    if now == before:
-        return reading
-    return RowReading(row, section, doc_id, supplier, number, hash_, _sent(before, now))
-
-
-def _with(reading: RowReading, problem: Problem) -> RowReading:
-    return RowReading(reading.row, reading.section, reading.doc_id, reading.supplier, reading.number,
-                      reading.hash, None, problem)  # fmt: skip
+        return replace(reading, problem=Problem(header, exc.code, f"row {row}, column {header}: {exc.reason}"))
+    return reading if now == before else replace(reading, sent=_sent(before, now))
 
 
 def _identity(cells: Mapping[str, object], recipient: str, doc_id: str | None, section: str | None) -> tuple[str, str]:
