@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from services.actions.commands.upload_file import (
+    MAX_PART,
     MAX_UNPACKED,
     XLSX_MEDIA,
     SheetRow,
@@ -156,6 +157,11 @@ def test_a_workbook_that_would_unpack_past_the_limit_or_is_damaged_is_refused_be
     assert len(buffer.getvalue()) < 1 << 20, "a small body"
     with pytest.raises(UploadRefused, match="unpacks to"):
         rows_of(buffer.getvalue(), "xlsx")
+    strings = io.BytesIO()
+    with zipfile.ZipFile(strings, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<sst>" + b" " * MAX_PART + b"</sst>")
+    with pytest.raises(UploadRefused, match=r"sharedStrings\.xml"):
+        rows_of(strings.getvalue(), "xlsx")
     damaged = io.BytesIO()
     with zipfile.ZipFile(damaged, "w") as archive:
         archive.writestr("[Content_Types].xml", b"<not xml")

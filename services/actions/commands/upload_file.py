@@ -1,8 +1,9 @@
 """Reading an uploaded documents workbook (XLSX) or its CSV, row by row, in bounded memory (docs/rules.md §8.4).
 
 An XLSX is opened read-only (openpyxl streams each sheet) after its ZIP directory is checked: the members may
-unpack to at most `MAX_UNPACKED` bytes in all, and ZIP reading never goes past a member's declared size, so a
-small body cannot unpack into gigabytes. A CSV is UTF-8 (with or without the BOM spreadsheets write) or, as
+unpack to at most `MAX_UNPACKED` bytes in all, and a part openpyxl reads whole (shared strings, styles) to at
+most `MAX_PART`; ZIP reading never goes past a member's declared size, so a small body cannot unpack into
+gigabytes. A CSV is UTF-8 (with or without the BOM spreadsheets write) or, as
 Excel saves "CSV" on Windows, Windows-1252; its delimiter is the header line's comma, semicolon or tab.
 
 Each sheet's header row is looked for among its first rows (services/actions/domain/upload_rows.py says
@@ -27,6 +28,7 @@ from services.common.jsonstream import TooManyRecords
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA = "text/csv"
 MAX_UNPACKED = 256 << 20  # a 20,000-row download unpacks to about 40 MiB
+MAX_PART = 32 << 20  # a part other than a sheet (shared strings, styles) is read whole: about 10 MiB at 20,000 rows
 MAX_MEMBERS = 1000
 BLANK_ROWS_PER_ROW = 4  # blank rows read (formatting left below the data) per document row allowed
 
@@ -89,6 +91,9 @@ def _xlsx_sheets(source: IO[bytes]) -> Iterator[tuple[str, Iterator[list[Any]]]]
     unpacked = sum(m.file_size for m in members)
     if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED:
         raise UploadRefused(f"body: the workbook unpacks to {unpacked} bytes in {len(members)} parts; too large")
+    for member in members:
+        if member.file_size > MAX_PART and not member.filename.startswith("xl/worksheets/"):
+            raise UploadRefused(f"body: the workbook's {member.filename[:64]!r} unpacks to {member.file_size} bytes")
     source.seek(0)
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=False)
