@@ -13,13 +13,13 @@ from sqlalchemy import Connection
 
 from services.actions.commands import handlers, save_body
 from services.actions.commands.ports import CommandPorts
-from services.actions.views import asof, history, queries, reqsts, supplier
+from services.actions.views import asof, downloads, history, queries, reqsts, supplier
 from services.actions.views.records import getinv_record
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import BodyRefused, parse_json, read_body, spool_body
 from services.api.common import decode_cursor, decode_position, encode_cursor, iso_date, path_gstin, refused
-from services.api.downloads import csv_stream, file_chunks, xlsx_file
+from services.api.downloads import file_chunks
 from services.archive.eventlog import log_event
 from services.common import requests
 from services.common.commands import CommandRefused, check_period
@@ -44,50 +44,6 @@ AS_OF = Query(None, max_length=64, description="ISO-8601 instant with a zone")
 CURSOR = Query(None, max_length=1024, description="the previous page's next cursor (GETINV: its X-Next-Cursor header)")
 NEXT_CURSOR = "X-Next-Cursor"
 DECLARED = ("declIgst", "declCgst", "declSgst", "declCess")
-COLUMNS = (
-    "doc_id",
-    "stin",
-    "inum",
-    "idt",
-    "nt_num",
-    "nt_dt",
-    "oinum",
-    "oidt",
-    "ont_num",
-    "ont_dt",
-    "oboenum",
-    "oboedt",
-    "ntty",
-    "boenum",
-    "boedt",
-    "portcode",
-    "etin",
-    "inv_typ",
-    "srcform",
-    "rtnprd",
-    "srcfilstatus",
-    "val",
-    "txval",
-    "iamt",
-    "camt",
-    "samt",
-    "cess",
-    "pos",
-    "gstr2bprd",
-    "action",
-    "prev_status",
-    "deemed",
-    "ispendactblocked",
-    "pendactdeadline",
-    "isRemarksBlocked",
-    "hash",
-    "remarks",
-    "itcRedReq",
-    "declIgst",
-    "declCgst",
-    "declSgst",
-    "declCess",
-)
 
 
 def _container(request: Request) -> Ports:
@@ -174,7 +130,8 @@ def get_documents(
     format: str = Query("json", pattern="^(json|csv|xlsx)$"),
     as_of: str | None = AS_OF,
 ) -> Any:
-    """GETINV: live documents with a stable cursor; `format=csv|xlsx` downloads the whole selection.
+    """GETINV: live documents with a stable cursor; `format=csv|xlsx` downloads the whole selection as the
+    documents workbook (human headers, an Action and a Remarks column; POST .../actions/upload reads it back).
 
     `as_of` returns one page of the documents as they stood at that instant (as `counts` builds it).
     """
@@ -185,14 +142,13 @@ def get_documents(
         return _listing(request, docs, limit)
     engine = _container(request).engine
     if format == "csv":
-        rows = (getinv_record(d) for d in queries.stream(engine, selection))
         return StreamingResponse(
-            csv_stream(COLUMNS, rows),
+            downloads.documents_csv(queries.stream(engine, selection)),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.csv"'},
         )
     if format == "xlsx":
-        path = xlsx_file([("IMS", COLUMNS, (getinv_record(d) for d in queries.stream(engine, selection)))])
+        path = downloads.documents_xlsx(selection.recipient, queries.stream(engine, selection))
         return StreamingResponse(
             file_chunks(path),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

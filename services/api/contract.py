@@ -210,6 +210,22 @@ IMS_REQSTS = obj(
     },
     ("status_cd", "transTypCd", "proc_cnt", "err_cnt", "err_cd", "err_msg", "error_report"),
 )
+UPLOAD = obj(
+    {
+        "rows": {"type": "integer", "description": "document rows read"},
+        "changed": {"type": "integer", "description": "rows not as downloaded: sent, or refused unread"},
+        "unchanged": {"type": "integer", "description": "rows as downloaded: not sent"},
+        "refused": {"type": "integer", "description": "rows refused, before or by the SAVE"},
+        "errors_workbook": {"type": "string", "description": "GET it for the refused rows (XLSX)"},
+        "unidentified": array(obj({"row": {"type": "integer"}, "error_cd": TEXT, "error_msg": TEXT})),
+    },
+    ("rows", "changed", "unchanged", "refused", "errors_workbook"),
+)
+UPLOAD_ANSWER = {
+    **IMS_REQSTS,
+    "properties": {**IMS_REQSTS["properties"], "upload": UPLOAD | {"description": "ours, beside GSTN's keys"}},
+    "required": [*IMS_REQSTS["required"], "upload"],
+}
 JSON_OBJECT: Schema = {"type": "object"}
 CSV = {"text/csv": {"schema": {"type": "string"}}}
 XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string"}}}
@@ -224,6 +240,11 @@ def request_body(schema: Schema, limit: int) -> dict[str, Any]:
             "content": {"application/json": {"schema": schema}},
         }
     }
+
+
+def file_body(limit: int, media: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` for a route whose body is a file (an XLSX or CSV upload) of at most `limit` bytes."""
+    return {"requestBody": {"required": True, "description": f"at most {limit} bytes", "content": media}}
 
 
 def answers(ok: Schema | None, *errors: int, media: dict[str, Any] | None = None) -> dict[int | str, Any]:

@@ -29,8 +29,9 @@ class Limit:
 
 
 SAVE = Limit(16 * MiB, 20_000)  # SAVE and RESETIMS
+UPLOAD = Limit(16 * MiB, 20_000)  # a documents workbook (XLSX or CSV): document rows, as many as a SAVE's records
 BOE = Limit(8 * MiB, 5_000)
 BULK = Limit(64 * 1024)  # an action, a filter, remarks and one ITC-reduction answer
 RULE37A = Limit(16 * 1024)  # a supplier's missing periods
 SMALL = Limit(4096)  # GSTR-3B filing, clock, profile
-LARGEST_SMALL = max(SAVE.bytes, BOE.bytes, BULK.bytes, RULE37A.bytes, SMALL.bytes)
+LARGEST_SMALL = max(SAVE.bytes, UPLOAD.bytes, BOE.bytes, BULK.bytes, RULE37A.bytes, SMALL.bytes)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.actions.domain.workbook import HEADERS
 from tests.support.live import LiveStack, dumps
 from tests.support.payloads import example
 from tests.support.security_helpers import (
@@ -93,6 +94,7 @@ class Endpoint:
     url: Callable[[World], str]
     body: Callable[[World], Any] | None = None
     denied: frozenset[int] = frozenset({403})  # what a live token outside its scope gets
+    media: str = "application/json"  # a body of bytes is sent as it is, as this type
 
     @property
     def name(self) -> str:
@@ -107,8 +109,9 @@ def _endpoint(
     url: Callable[[World], str],
     body: Callable[[World], Any] | None = None,
     denied: frozenset[int] = frozenset({403}),
+    media: str = "application/json",
 ) -> Any:
-    endpoint = Endpoint(method, template, roles, owner, url, body, denied)
+    endpoint = Endpoint(method, template, roles, owner, url, body, denied, media)
     return pytest.param(endpoint, id=endpoint.name)
 
 
@@ -162,6 +165,22 @@ MATRIX = [
         R1,
         lambda w: f"/v1/ims/{R1}/actions/bulk",
         lambda w: {"action": "A", "filter": {"rtnprd": "012020"}},
+    ),
+    _endpoint(
+        "POST",
+        "/v1/ims/{gstin}/actions/upload",
+        RECIPIENT,
+        R1,
+        lambda w: f"/v1/ims/{R1}/actions/upload",
+        lambda w: ",".join(HEADERS).encode() + b"\n",  # the documents header and no row: nothing to send
+        media="text/csv",
+    ),
+    _endpoint(
+        "GET",
+        "/v1/ims/{gstin}/actions/upload/{reference_id}/errors.xlsx",
+        RECIPIENT,
+        R1,
+        lambda w: f"/v1/ims/{R1}/actions/upload/{w.r1_ref}/errors.xlsx",
     ),
     _endpoint(
         "GET",
@@ -221,8 +240,8 @@ def call(w: World, endpoint: Endpoint, headers: dict[str, str]) -> httpx.Respons
     return w.anon.request(
         endpoint.method,
         endpoint.url(w),
-        content=dumps(body) if body is not None else None,
-        headers={"Content-Type": "application/json", **headers},
+        content=body if isinstance(body, bytes) else dumps(body) if body is not None else None,
+        headers={"Content-Type": endpoint.media, **headers},
     )
 
 

@@ -122,7 +122,7 @@ def test_every_error_code_is_listed_with_whose_it_is() -> None:
 
     refusals = set()
     for path in (ROOT / "services").rglob("*.py"):
-        refusals |= set(re.findall(r'Refusal\(\s*"([A-Z_]+)"', path.read_text()))
+        refusals |= set(re.findall(r'(?:Refusal|_Refused)\(\s*(?:"\w+", )?"([A-Z_]+)"', path.read_text()))
     table = RULEBOOK.read_text().split("**9.9 Whose refusal is it.**")[1].split("## §10")[0]
     listed = set(re.findall(r"^\| ([^|]+) \|", table, re.MULTILINE))
     codes = {code for cell in listed for code in re.findall(r"`([A-Z_]+)`", cell)}

@@ -180,6 +180,9 @@ def _live_links(documents: Documents, recipient: str, items: list[Item], docs: d
     ]
 
 
+Beside = Callable[[dict[str, Any]], dict[str, Any]]  # keys of ours for an answer, given its GSTN keys
+
+
 def submit(
     log: ActionLog,
     recipient: str,
@@ -187,6 +190,7 @@ def submit(
     items: Sequence[Item],
     actor: str,
     idempotency_key: str | None,
+    beside: Beside | None = None,
 ) -> dict[str, Any]:
     reference = new_reference(idempotency_key)
     accepted = [i for i in items if i.refusal is None and i.request is not None]
@@ -199,6 +203,8 @@ def submit(
     defaulted = _defaulted(accepted)
     if defaulted:
         response["defaulted"] = {"itcRedReq": "Y", "documents": defaulted}
+    if beside is not None:
+        response |= beside(response)
     log.append(recipient, reference, events, actor, response, idempotency_key)
     return response
 
@@ -293,8 +299,10 @@ def execute(
     make_items: Callable[[], list[Item]],
     actor: str,
     idempotency_key: str | None,
+    beside: Beside | None = None,
 ) -> dict[str, Any]:
-    """Check and publish one SAVE / RESET / BULK request; a retry with the same key gets the first answer."""
+    """Check and publish one SAVE / RESET / BULK request; a retry with the same key gets the first answer.
+    `beside` adds keys of ours to the answer before it is logged, so a retry gets them too."""
     with ports.log.earlier(idempotency_key) as earlier:
         if earlier is not None:
             return earlier
@@ -303,4 +311,4 @@ def execute(
             if resumed is not None:
                 return resumed
         checked = check_items(ports.documents, ports.clock, recipient, make_items())
-        return submit(ports.log, recipient, request_type, checked, actor, idempotency_key)
+        return submit(ports.log, recipient, request_type, checked, actor, idempotency_key, beside)

@@ -64,4 +64,4 @@ def request_status(engine: Engine, logged: requests.Logged) -> dict[str, Any]:
             row |= {"stin": supplier, SECTION_BY_KEY[section].number_key: number, "rtnprd": period}
         report.setdefault(section, []).append(row)
     status = requests.reqsts(logged.reference_id, max(0, answer["proc_cnt"] - len(rows)), report)
-    return answer | status
+    return answer | status  # keys of ours beside GSTN's (`defaulted`, `upload`) stay as answered

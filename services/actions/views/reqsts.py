@@ -14,7 +14,7 @@ from typing import Any
 from services.common.gst.sections import SECTION_BY_KEY
 
 NUMBER_KEYS = ("inum", "nt_num", "boenum")
-INV_KEYS = (*NUMBER_KEYS, "rtnprd", "doc_id")
+INV_KEYS = (*NUMBER_KEYS, "rtnprd", "doc_id", "row", "sheet")  # doc_id, row, sheet: ours
 
 
 def gstn_answer(answer: dict[str, Any]) -> dict[str, Any]:

@@ -200,11 +200,11 @@ def test_csv_and_xlsx_downloads_neutralise_formulas_in_remarks_and_numbers_canno
         download = client.get(f"/v1/ims/{a}/documents", params={"format": "csv"})
         workbook = client.get(f"/v1/ims/{a}/documents", params={"format": "xlsx"})
     assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv"), download.text
-    rows = list(csv.DictReader(io.StringIO(download.text)))
-    by_number = {r["inum"]: r for r in rows}
+    rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    by_number = {r["Document number"]: r for r in rows}
     for number, remark in FORMULAS.items():
-        assert by_number[number]["remarks"] == "'" + remark, by_number[number]
-    dangerous = [(r["inum"], k, v) for r in rows for k, v in r.items() if v and v[0] in "=+-@\t\r"]
+        assert by_number[number]["Remarks"] == "'" + remark, by_number[number]
+    dangerous = [(r["Document number"], k, v) for r in rows for k, v in r.items() if v and v[0] in "=+-@\t\r"]
     assert dangerous == [], dangerous
 
     assert workbook.status_code == 200, workbook.text

@@ -158,22 +158,29 @@ def test_documents_download_as_csv_and_xlsx_with_formula_like_text_neutralised(l
     download = live.http.get(f"/v1/ims/{recipient}/documents", params={"format": "csv"})
     assert download.status_code == 200, download.text
     assert download.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(download.text)))
-    assert {r["doc_id"] for r in rows} == set(listed) and len(rows) == 2
+    rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert {r["Document id"] for r in rows} == set(listed) and len(rows) == 2
+    columns = {"GSTIN of supplier": "stin", "Document number": "inum", "Document value (₹)": "val",
+               "Taxable value (₹)": "txval", "Integrated tax (₹)": "iamt", "Central tax (₹)": "camt",
+               "State/UT tax (₹)": "samt", "Cess (₹)": "cess", "Place of supply": "pos", "Return period": "rtnprd",
+               "GSTR-2B period": "gstr2bprd", "Remarks": "remarks", "Section": "section",
+               "Document hash": "hash"}  # fmt: skip
     for row in rows:
-        record = listed[row["doc_id"]]
-        for column, text in row.items():
-            expected = record.get(column)
+        record = listed[row["Document id"]] | {"section": "b2b"}
+        for column, key in columns.items():
+            expected, text = record.get(key), row[column]
             if expected is None:
                 assert text == "", (column, text)
             elif isinstance(expected, Decimal):
                 assert Decimal(text) == expected and text == f"{expected:.2f}", (column, text)
-            elif column == "remarks" and expected.startswith("="):
+            elif column == "Remarks" and expected.startswith("="):
                 assert text == "'" + expected, (column, text)
             else:
                 assert text == str(expected), (column, text, expected)
-    rejected = next(r for r in rows if r["inum"] == "DL-2")
-    assert (rejected["action"], rejected["remarks"], rejected["val"]) == ("R", "'=HYPERLINK(1)", "2950.59")
+        assert row["Document date"] == record["idt"] and row["Filing status"] == record["srcfilstatus"]
+    rejected = next(r for r in rows if r["Document number"] == "DL-2")
+    assert (rejected["Action"], rejected["Remarks"], rejected["Document value (₹)"]) == (
+        "Reject", "'=HYPERLINK(1)", "2950.59")  # fmt: skip
 
     workbook = live.http.get(f"/v1/ims/{recipient}/documents", params={"format": "xlsx"})
     assert workbook.status_code == 200
@@ -213,9 +220,10 @@ def test_documents_filter_by_status_supplier_period_and_number_and_downloads_fol
     download = live.http.get(
         f"/v1/ims/{recipient}/documents", params={"format": "csv", "stin": first, "rtnprd": "102025"}
     )
-    assert sorted(r["inum"] for r in csv.DictReader(io.StringIO(download.text))) == ["FL-1", "XY-2"]
-    row = next(r for r in csv.DictReader(io.StringIO(download.text)) if r["inum"] == "FL-1")
-    assert (row["gstr2bprd"], row["prev_status"], row["action"]) == ("102025", "N", "A")
+    listed = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert sorted(r["Document number"] for r in listed) == ["FL-1", "XY-2"]
+    row = next(r for r in listed if r["Document number"] == "FL-1")
+    assert (row["GSTR-2B period"], row["Action"]) == ("102025", "Accept")
     for bad in ({"status": "X"}, {"stin": "27AAAAA0000A1Z0"}, {"rtnprd": "132025"}):
         answer = live.http.get(f"/v1/ims/{recipient}/documents", params=bad)
         assert answer.status_code == 400 and next(iter(bad)) in answer.text, (bad, answer.text)
