@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from services.common.codec import Codec
 from services.common.db import make_engine
 from services.common.runner import Projection
-from services.common.settings import EVENTS_TOPIC, TOPICS, Settings
+from services.common.settings import EVENTS_TOPIC, REGISTRY_TOPIC, TOPICS, Settings
 
 if TYPE_CHECKING:
     from services.actions.commands.ports import CommandPorts
@@ -65,8 +65,12 @@ def load_codec() -> Codec:
 def projection_factories(settings: Settings) -> dict[str, Callable[[], Projection]]:
     """Every consumer `ims up` starts, by name; `ims consume NAME` runs one."""
     from services.actions.projector.projection import ImsProjection
+    from services.registry.projection import RegistryProjection
 
-    return {"ims": lambda: ImsProjection(settings.topic(EVENTS_TOPIC))}
+    return {
+        "ims": lambda: ImsProjection(settings.topic(EVENTS_TOPIC)),
+        "registry": lambda: RegistryProjection(settings.topic(REGISTRY_TOPIC)),
+    }
 
 
 def command_ports(container: Container) -> CommandPorts:

@@ -59,12 +59,14 @@ def create_app(container: Container) -> FastAPI:
     from services.gstr2b.http import router as gstr2b_router
     from services.gstr2b.rule37a_http import router as rule37a_router
     from services.ingest.http import router as ingest_router
+    from services.registry.http import router as registry_router
 
     app.include_router(ingest_router)
     app.include_router(ims_router)
     app.include_router(upload_router)
     app.include_router(gstr2b_router)
     app.include_router(rule37a_router)
+    app.include_router(registry_router)
     from services.api import contract, errors, metrics
 
     metrics.install(app, container)

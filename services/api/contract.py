@@ -165,6 +165,42 @@ CLOCK = obj({"date": ISO_DATE}, ("date",))
 PROFILE = obj({"frequency": {"type": "string", "enum": ["monthly", "quarterly"]}}, ("frequency",))
 RULE37A = obj({"periods": array(MMYYYY), "reported_on": ISO_DATE}, ("periods", "reported_on"))
 
+
+# The registry of taxpayer names (ours; docs/rules.md §8.4) -----------------------------------------------------
+def _name(most: int, what: str) -> Schema:
+    return {"type": "string", "maxLength": most, "description": f"{what}, trimmed; at most {most} characters"}
+
+
+def taxpayers_body(limit: int, max_rows: int, most: int) -> dict[str, Any]:
+    """`openapi_extra` of a load: JSON rows, or CSV with a header row (case and spacing of its names free)."""
+    row = obj(
+        {"gstin": GSTIN, "legal_name": _name(most, "legal name"), "trade_name": _name(most, "trade name, or empty")},
+        ("gstin", "legal_name"),
+    ) | {"additionalProperties": False}
+    csv = "a header row `gstin,legal_name,trade_name` (also `GSTIN`, `Legal Name`, `Trade Name`), then a row each"
+    return {
+        "requestBody": {
+            "required": True,
+            "description": f"at most {limit} bytes and {max_rows} rows",
+            "content": {
+                "application/json": {"schema": obj({"taxpayers": array(row, max_rows)}, ("taxpayers",))},
+                "text/csv": {"schema": {"type": "string", "description": csv}},
+            },
+        }
+    }
+
+
+TAXPAYER = obj(
+    {
+        "gstin": GSTIN,
+        "legal_name": TEXT,
+        "trade_name": TEXT | {"description": "empty when the taxpayer has none (show the legal name then)"},
+        "reference_id": TEXT | {"description": "the load that last set these names"},
+        "updated_at": TEXT | {"description": "when that load was logged (ISO-8601, UTC)"},
+    },
+    ("gstin", "legal_name", "trade_name", "reference_id", "updated_at"),
+)
+
 # Answers -------------------------------------------------------------------------------------------------------
 DEFAULTED = obj(
     {

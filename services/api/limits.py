@@ -6,7 +6,8 @@ still costs its checked form and its line of the answer (an Item or a Document, 
 identified it, and that row again in the logged and the sent answer: about 3 kB for a SAVE record, 6 kB for
 a refused Bill of Entry), so they are capped in records as well as bytes: 20,000 SAVE records (GSTN's records
 of 300-700 bytes fill 6-14 MiB at that count) and 5,000 Bills of Entry per request. Larger sets go in several
-requests, or as one bulk action.
+requests, or as one bulk action. A load of taxpayer names holds at most 50,000 rows (about 100 bytes a row as
+CSV, twice that as JSON), 16 MiB.
 The API's memory for any of these bodies stays within 4 x the largest limit (tests/e2e/test_body_memory.py).
 """
 
@@ -34,4 +35,5 @@ BOE = Limit(8 * MiB, 5_000)
 BULK = Limit(64 * 1024)  # an action, a filter, remarks and one ITC-reduction answer
 RULE37A = Limit(16 * 1024)  # a supplier's missing periods
 SMALL = Limit(4096)  # GSTR-3B filing, clock, profile
-LARGEST_SMALL = max(SAVE.bytes, UPLOAD.bytes, BOE.bytes, BULK.bytes, RULE37A.bytes, SMALL.bytes)
+TAXPAYERS = Limit(16 * MiB, 50_000)  # a load of the registry of taxpayer names (JSON or CSV)
+LARGEST_SMALL = max(SAVE.bytes, UPLOAD.bytes, BOE.bytes, BULK.bytes, RULE37A.bytes, SMALL.bytes, TAXPAYERS.bytes)

@@ -138,6 +138,9 @@ def parser() -> argparse.ArgumentParser:
     from services.cli.status import add_command as add_status_command
 
     add_status_command(commands)
+    from services.cli.taxpayers import add_command as add_taxpayers_command
+
+    add_taxpayers_command(commands)
     return root
 
 

@@ -21,6 +21,7 @@ GSTR2B_RECOMPUTE_REQUESTED = "Gstr2bRecomputeRequested"
 RECIPIENT_PROFILE_SET = "RecipientProfileSet"
 RULE37A_REVERSAL_REPORTED = "Rule37aReversalReported"
 SUPPLIER_NOTIFIED = "SupplierNotified"
+TAXPAYER_NAMES_LOADED = "TaxpayerNamesLoaded"
 
 
 class Event:
@@ -189,6 +190,22 @@ class SupplierNotifiedV1(Event):
     documents: list[NotifiedDocument]
 
 
+class TaxpayerName(TypedDict):
+    gstin: str
+    legal_name: str
+    trade_name: str  # "" when the taxpayer has none
+
+
+@dataclass(frozen=True, slots=True)
+class TaxpayerNamesLoadedV1(Event):
+    EVENT_TYPE: ClassVar[str] = TAXPAYER_NAMES_LOADED
+    VERSION: ClassVar[int] = 1
+    reference_id: str
+    chunk: int
+    chunks: int
+    taxpayers: list[TaxpayerName]
+
+
 EVENTS: tuple[type[Event], ...] = (
     DocumentsFiledV1,
     ActionsTakenV1,
@@ -198,6 +215,7 @@ EVENTS: tuple[type[Event], ...] = (
     RecipientProfileSetV1,
     Rule37aReversalReportedV1,
     SupplierNotifiedV1,
+    TaxpayerNamesLoadedV1,
 )
 REGISTRY: Mapping[tuple[str, int], type[Event]] = {(e.EVENT_TYPE, e.VERSION): e for e in EVENTS}
 NAMES = frozenset(name for name, _ in REGISTRY)

@@ -96,6 +96,15 @@ RECORDS: dict[tuple[str, int], dict[str, Any]] = {
         "periods": ["032025"],
         "reported_on": "2025-10-01",
     },
+    ("TaxpayerNamesLoaded", 1): {
+        "reference_id": "ref-5",
+        "chunk": 0,
+        "chunks": 1,
+        "taxpayers": [
+            {"gstin": "27AAPFK4821M1ZT", "legal_name": "KAVERI TEXTILES PRIVATE LIMITED", "trade_name": "Kaveri Mills"},
+            {"gstin": "29AABCM7710Q1ZX", "legal_name": "MANJUNATH TRADERS", "trade_name": ""},
+        ],
+    },
     ("SupplierNotified", 1): {
         "supplier": "27AAPFK4821M1ZT",
         "recipient": "29AABCM7710Q1ZX",

@@ -17,11 +17,24 @@ from services.common.db import make_engine
 from services.common.migrations import upgrade
 from services.common.settings import EVENTS_TOPIC, TOPICS
 from services.common.topics import ensure_topics
+from services.registry.projection import RegistryProjection
 from tests.golden import logdump, outputs
 from tests.golden.make_golden import settings_for
 
 pytestmark = pytest.mark.e2e
 GOLDEN = Path(__file__).parents[1] / "golden" / "data"
+# Projections born after the goldens' commit: the old log holds none of their events, so they replay nothing and
+# their tables are empty. `ims verify` prints a line for each; every other line stays the golden's.
+BORN_LATER = {"registry": RegistryProjection.tables}
+EMPTY = "d41d8cd98f00b204e9800998ecf8427e"  # a table's digest without rows
+
+
+def _without_born_later(verify: bytes) -> bytes:
+    lines = verify.decode().splitlines(keepends=True)
+    tables = {t for names in BORN_LATER.values() for t in names}
+    born = [line.split() for line in lines if line.split()[0] in tables]
+    assert sorted(born) == sorted([t, "0", EMPTY] for t in tables), born
+    return "".join(line for line in lines if line.split()[0] not in tables).encode()
 
 
 def _first_difference(name: str, expected: bytes, actual: bytes) -> str:
@@ -53,9 +66,10 @@ def test_the_old_log_replayed_by_this_code_reads_back_byte_identical(
             placed = conn.execute(
                 text("SELECT count(*) FROM event_placements WHERE topic = :t"), {"t": settings.topic(EVENTS_TOPIC)}
             ).scalar_one()
-        assert answer["replayed"] == {"ims": placed}, "every event of the log replayed"
+        assert answer["replayed"] == {"ims": placed, **dict.fromkeys(BORN_LATER, 0)}, "every event replayed"
 
         produced = outputs.all_outputs(settings, engine)
+        produced["verify.txt"] = _without_born_later(produced["verify.txt"])
     finally:
         engine.dispose()
         with make_engine(pg_url).begin() as conn:

@@ -208,6 +208,15 @@ MATRIX = [
         lambda w: {"periods": ["032025"], "reported_on": "2025-10-01"},
     ),
     _endpoint(
+        "POST",
+        "/v1/admin/taxpayers",
+        (),
+        None,
+        lambda w: "/v1/admin/taxpayers",
+        lambda w: {"taxpayers": [{"gstin": SUPPLIER, "legal_name": "KAVERI TEXTILES", "trade_name": ""}]},
+    ),
+    _endpoint("GET", "/v1/admin/taxpayers/{gstin}", (), None, lambda w: f"/v1/admin/taxpayers/{SUPPLIER}"),
+    _endpoint(
         "GET",
         "/v1/suppliers/{gstin}/outward",
         ("supplier", "filer"),

@@ -94,7 +94,7 @@ class LiveStack:
         from services.common.topics import end_offsets
 
         self.wait_relayed(timeout)
-        topics = [self.settings.topic(TOPICS[0])]
+        topics = projection_factories(self.settings)[consumer]().topics
         parts = [TopicPartition(t, p) for t in topics for p in range(self.settings.partitions)]
         assert self.settings.kafka_bootstrap
         ends = {(tp.topic, tp.partition): o for tp, o in end_offsets(self.settings.kafka_bootstrap, parts).items()}

@@ -21,12 +21,13 @@ from services.common import tokens
 from services.common.digest import digests
 from services.common.gst.gstin import parse_gstin
 from services.common.settings import PROJECT_ROOT
+from services.registry.projection import RegistryProjection
 from tests.support.ingest_helpers import logged_events, read_events
 
 # Written by the API itself while it answers (synchronously).
 API_TABLES = ("request_log", "raw_returns", "document_numbers", "api_tokens")
-# Written by the consumers from events: every table the IMS projection owns, the outbox and the archive.
-READ_MODELS = (*ImsProjection.tables, "notification_outbox", "event_log")
+# Written by the consumers from events: every table the projections own, the outbox and the archive.
+READ_MODELS = (*ImsProjection.tables, *RegistryProjection.tables, "notification_outbox", "event_log")
 ALL_TABLES = API_TABLES + READ_MODELS
 # Refused with per-item errors, a request may be logged (request_log, raw_returns), but nothing is published
 # and no read model or document-number claim moves.
@@ -58,6 +59,7 @@ def snapshot(stack: Any, tables: Iterable[str] = ALL_TABLES) -> Snapshot:
     """Digests of `tables` and the number of logged events, once the projector has applied everything
     already logged (earlier tests' events included)."""
     stack.wait_projected()
+    stack.wait_projected("registry")
     stack.wait_relayed()  # also waits until the notifier has marked its outbox rows sent
     with stack.engine.connect() as conn:
         found = digests(conn, tuple(tables))

@@ -2,8 +2,9 @@
 describes it.
 
 - Services depend on each other in one direction only: `common` at the bottom, then `archive` and the
-  HTTP kit of `api`, then `ingest` and `gstr2b`, then `actions` (its projector starts GSTR-2B generation at
-  the cut-off), then `demo`. Nothing imports upwards, so no two services form a cycle.
+  HTTP kit of `api`, then `registry` (taxpayer names, which every service above may show), then `ingest`
+  and `gstr2b`, then `actions` (its projector starts GSTR-2B generation at the cut-off), then `demo`.
+  Nothing imports upwards, so no two services form a cycle.
 - The composition roots (`bootstrap`, `replay`, `cli`, `services.api.app`, `services.api.metrics`) wire
   everything and may import anything; no service imports them.
 - A `domain/` package is pure: the standard library, its own service's domain and the shared GST
@@ -29,9 +30,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "common": frozenset(),
     "archive": frozenset({"common"}),
     "api": frozenset({"common"}),
-    "ingest": frozenset({"common", "archive", "api"}),
-    "gstr2b": frozenset({"common", "archive", "api"}),
-    "actions": frozenset({"common", "archive", "api", "gstr2b"}),
+    "registry": frozenset({"common", "archive", "api"}),
+    "ingest": frozenset({"common", "archive", "api", "registry"}),
+    "gstr2b": frozenset({"common", "archive", "api", "registry"}),
+    "actions": frozenset({"common", "archive", "api", "gstr2b", "registry"}),
     "demo": frozenset({"common", "ingest"}),
 }
 DOMAIN_MAY_IMPORT = ("services.common.gst", "services.common.quoting")
