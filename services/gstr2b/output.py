@@ -38,7 +38,6 @@ from services.gstr2b.domain.records import (
     listed_in,
 )
 
-OURS = ("statement_version", "gstr3b_table4")  # beside `data` and `chksum`; README names them
 NOTE_LISTS = frozenset(section for section, rows in ROWS.items() if rows == "nt")
 Line = dict[str, Any]
 
@@ -65,41 +64,65 @@ def _money_tree(node: Any) -> Any:
 def gstn_date(day: date | None) -> str:
     """GSTN's DD-MM-YYYY; a date the document does not carry is an empty string, as every key GSTN lists
     for a record is sent with GSTN's type (docs/rules.md §7.2)."""
-    return dmy(day.isoformat()) or "" if day is not None else ""
+    return f"{day.day:02d}-{day.month:02d}-{day.year:04d}" if day is not None else ""
 
 
-def _values(line: Line) -> dict[str, Any]:
+def _values(line: Line, listed: str) -> dict[str, Any]:
     """Every value a record of the line's list may show, by GSTN's key; IRN details and the original invoice
     of an ISD document are not in what we are filed, so they are empty strings."""
-    listed = listed_in(line["section"])
-    number, day = line["number"], gstn_date(line["doc_date"])
-    original, original_day = line["orig_number"] or "", gstn_date(line["orig_date"])
-    doctyp = isd_type(line["note_type"])
-    filed = gstn_date(line["supfildt"])
-    amounts = {k: Paise(line[k]) for k in ("txval", *HEADS)}
+    if listed in ("impg", "impgsez"):
+        filed = gstn_date(line["supfildt"])  # a Bill of Entry is filed as of its reference date (§1.6)
+        return {
+            "refdt": filed,
+            "recdt": filed,
+            "portcode": line["port_code"] or "",
+            "boenum": line["number"],
+            "boedt": gstn_date(line["doc_date"]),
+            "isamd": "Y" if line["section"] in AMENDED_IMPORTS else "N",
+            "txval": Paise(line["txval"]),
+            "igst": Paise(line["igst"]),
+            "cess": Paise(line["cess"]),
+        }
+    heads = {head: Paise(line[head]) for head in HEADS}
+    original = line["orig_number"] or ""
+    if listed in ("isd", "isda"):
+        doctyp = isd_type(line["note_type"])
+        day = gstn_date(line["orig_date"])
+        return {
+            "doctyp": doctyp,
+            "docnum": line["number"],
+            "docdt": gstn_date(line["doc_date"]),
+            "odoctyp": doctyp,
+            "odocnum": original,
+            "odocdt": day,
+            "oinvnum": "",
+            "oinvdt": "",
+            **heads,
+            "itcelg": line["itcavl"],
+        }
+    day = gstn_date(line["orig_date"])
     return {
-        **dict.fromkeys(("inum", "ntnum", "docnum", "boenum"), number),
-        **dict.fromkeys(("dt", "docdt", "boedt"), day),
+        "inum": line["number"],
+        "ntnum": line["number"],
         "typ": (line["note_type"] or "C") if listed in NOTE_LISTS else line["inv_typ"],
         "suptyp": line["inv_typ"],
-        **dict.fromkeys(("oinum", "ontnum", "odocnum"), original),
-        **dict.fromkeys(("oidt", "ontdt", "odocdt"), original_day),
+        "dt": gstn_date(line["doc_date"]),
+        "oinum": original,
+        "oidt": day,
         "onttyp": line["note_type"] or "C",
-        "doctyp": doctyp,
-        "odoctyp": doctyp,
-        **dict.fromkeys(("oinvnum", "oinvdt", "srctyp", "irn", "irngendate"), ""),
+        "ontnum": original,
+        "ontdt": day,
         "val": Paise(line["value"]),
         "pos": line["pos"],
         "rev": "Y" if line["rev"] else "N",
         "itcavl": line["itcavl"],
-        "itcelg": line["itcavl"],
         "rsn": line["rsn"] or "",
         "diffprcnt": float(line["diff_percent"] or 1),
-        **amounts,
-        "refdt": filed,  # a Bill of Entry is filed as of its reference date (docs/rules.md §1.6)
-        "recdt": filed,
-        "portcode": line["port_code"] or "",
-        "isamd": "Y" if line["section"] in AMENDED_IMPORTS else "N",
+        "txval": Paise(line["txval"]),
+        **heads,
+        "srctyp": "",
+        "irn": "",
+        "irngendate": "",
     }
 
 
@@ -107,8 +130,9 @@ def document(line: Line) -> dict[str, Any]:
     """One document as GSTN's GSTR-2B lists it in its section; amounts are what the line lists (the
     supplier's, or an amendment's difference), with the ITC-reduction answer beside them where it decided
     what the line counts (services/gstr2b/counting.py)."""
-    values = _values(line)
-    record = {key: values[key] for key in RECORD[listed_in(line["section"])]}
+    listed = listed_in(line["section"])
+    values = _values(line, listed)
+    record = {key: values[key] for key in RECORD[listed]}
     if line["itc_red_req"]:
         record[REDUCTION[0]] = line["itc_red_req"]
         for key, column in zip(REDUCTION[1:], DECLARED.values(), strict=True):
@@ -119,8 +143,9 @@ def document(line: Line) -> dict[str, Any]:
 
 def reversed_document(line: Line) -> dict[str, Any]:
     """A document of `docdata.itcrev`: GSTN lists it without amounts."""
-    values = _values(line)
-    return {key: values[key] for key in REVERSED[listed_in(line["section"])]}
+    listed = listed_in(line["section"])
+    values = _values(line, listed)
+    return {key: values[key] for key in REVERSED[listed]}
 
 
 def _sections_json(
