@@ -30,7 +30,7 @@ from services.common.codec import MAGIC
 from services.common.copy import copy_rows
 from services.common.db import make_engine
 from services.common.envelope import Envelope
-from services.common.events import DocumentsFiledV1
+from services.common.events import DocumentsFiledV2
 from services.common.topics import ensure_topics
 
 CHUNK = 1000
@@ -208,9 +208,9 @@ class RawLimit:
         for index, start in enumerate(range(0, documents, CHUNK)):
             docs = self.factory.documents(start, min(CHUNK, documents - start))
             recipient, record = self._chunk_record(index, docs)
-            headers = Envelope.of(DocumentsFiledV1, actor="bench").to_headers()
+            headers = Envelope.of(DocumentsFiledV2, actor="bench").to_headers()
             with encode:
-                payloads.append((recipient.encode(), self.codec.encode(DocumentsFiledV1.from_record(record)), headers))
+                payloads.append((recipient.encode(), self.codec.encode(DocumentsFiledV2.from_record(record)), headers))
         size = sum(len(p[1]) for p in payloads)
         producer = _producer(self.bootstrap)
         try:
@@ -226,8 +226,8 @@ class RawLimit:
         copied = 0
         for position, message in enumerate(messages):
             with decode:
-                event = self.codec.decode(message.value, expected_type=DocumentsFiledV1.EVENT_TYPE)
-            assert isinstance(event, DocumentsFiledV1)
+                event = self.codec.decode(message.value, expected_type=DocumentsFiledV2.EVENT_TYPE)
+            assert isinstance(event, DocumentsFiledV2)
             recipient, reference = event.recipient, event.reference_id
             with copy:
                 rows.extend(_doc_row(recipient, reference, doc) for doc in event.documents)
@@ -314,12 +314,12 @@ class RawLimit:
                 recipient, record = self._chunk_record(index, docs)
                 record["reference_id"] = f"lat{index}"
                 started = time.perf_counter()
-                value = self.codec.encode(DocumentsFiledV1.from_record(record))
+                value = self.codec.encode(DocumentsFiledV2.from_record(record))
                 producer.send(
                     self.latency_topic,
                     key=recipient.encode(),
                     value=value,
-                    headers=Envelope.of(DocumentsFiledV1).to_headers(),
+                    headers=Envelope.of(DocumentsFiledV2).to_headers(),
                 )
                 producer.flush(30)
                 got = None
@@ -327,8 +327,8 @@ class RawLimit:
                     for batch in consumer.poll(timeout_ms=100).values():
                         got = batch[-1]
                 assert got is not None
-                decoded = self.codec.decode(got.value, expected_type=DocumentsFiledV1.EVENT_TYPE)
-                assert isinstance(decoded, DocumentsFiledV1)
+                decoded = self.codec.decode(got.value, expected_type=DocumentsFiledV2.EVENT_TYPE)
+                assert isinstance(decoded, DocumentsFiledV2)
                 rows = [_doc_row(decoded.recipient, decoded.reference_id, d) for d in decoded.documents]
                 with self.engine.begin() as conn:
                     copy_rows(conn, "latency", ("recipient", "reference_id", *DOC_COLUMNS), rows)

@@ -105,6 +105,7 @@ BOE_ROW = obj(
         "amd": YN,
         "oboe_num": TEXT,
         "oboe_dt": DDMMYYYY,
+        "sez_gstin": GSTIN,
     }
 )
 

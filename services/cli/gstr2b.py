@@ -44,7 +44,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from services.common.commands import CommandRefused, check_period
     from services.common.events import Gstr2bRecomputeRequestedV1
     from services.common.gst.gstin import InvalidGstin, parse_gstin
-    from services.gstr2b import output, queries
+    from services.gstr2b import output, queries, sheets
     from services.gstr2b.generation import recompute_refusal
     from services.gstr2b.http import SUMMARY_COLUMNS
 
@@ -75,10 +75,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"ims gstr2b: no generated GSTR-2B for {gstin} {period}", file=sys.stderr)
             return 1
         if args.format == "xlsx":
-            grouped = groupby(output.flat_rows(output.all_lines(container.engine, v)), key=lambda p: p[0])
-            sheets = [("Summary", SUMMARY_COLUMNS, output.summary_rows(v))]
-            documents = ((s, output.SHEET_COLUMNS, (row for _, row in rows)) for s, rows in grouped)
-            produced = Path(xlsx_file(itertools.chain(sheets, documents)))
+            grouped = groupby(sheets.flat_rows(sheets.all_lines(container.engine, v)), key=lambda p: p[0])
+            summary = [("Summary", SUMMARY_COLUMNS, sheets.summary_rows(v))]
+            documents = ((s, sheets.SHEET_COLUMNS, (row for _, row in rows)) for s, rows in grouped)
+            produced = Path(xlsx_file(itertools.chain(summary, documents)))
             produced.replace(_safe_output(args.output))
             print(f"wrote {args.output}", file=sys.stderr)
             return 0
@@ -86,8 +86,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             output.json_stream(container.engine, v)
             if args.format == "json"
             else csv_stream(
-                ("sheet", *output.SHEET_COLUMNS),
-                ({"sheet": s, **row} for s, row in output.flat_rows(output.all_lines(container.engine, v))),
+                ("sheet", *sheets.SHEET_COLUMNS),
+                ({"sheet": s, **row} for s, row in sheets.flat_rows(sheets.all_lines(container.engine, v))),
             )
         )
         target = open(_safe_output(args.output), "wb") if args.output else sys.stdout.buffer  # noqa: SIM115

@@ -21,7 +21,7 @@ from typing import Any
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
-from services.common.events import REGISTRY, Event
+from services.common.events import REGISTRY, UPCASTERS, Event
 from services.common.settings import PROJECT_ROOT
 
 SCHEMA_DIR = PROJECT_ROOT / "schemas"
@@ -63,7 +63,7 @@ class Codec:
             current = self._latest.get(schema.event_type)
             if current is None or schema.version > current.version:
                 self._latest[schema.event_type] = schema
-        self._upcasters = dict(upcasters or {})
+        self._upcasters = dict(UPCASTERS if upcasters is None else upcasters)
         self._items: dict[tuple[str, int, str], Any] = {}
         self._events = dict(events)
         for key, schema in self._versions.items():

@@ -9,7 +9,7 @@ again of their Avro decode (docs/adr-004-typed-events.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Self, TypedDict
 
@@ -49,7 +49,7 @@ class FiledItem(TypedDict):
     cess: int
 
 
-class FiledDocument(TypedDict):
+class FiledDocumentV1(TypedDict):
     key: str
     original_key: str | None
     version_hash: str
@@ -81,6 +81,12 @@ class FiledDocument(TypedDict):
     deleted: bool
 
 
+class FiledDocument(FiledDocumentV1):
+    """A filed document as producers write it and consumers read it (version 2)."""
+
+    sez_supplier: str | None  # a Bill of Entry of goods from an SEZ: the SEZ supplier's GSTIN
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentsFiledV1(Event):
     EVENT_TYPE: ClassVar[str] = DOCUMENTS_FILED
@@ -94,7 +100,33 @@ class DocumentsFiledV1(Event):
     recipient: str
     chunk: int
     chunks: int
+    documents: list[FiledDocumentV1]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsFiledV2(Event):
+    """Version 2: each document carries `sez_supplier` (schemas/DocumentsFiled.v2.avsc)."""
+
+    EVENT_TYPE: ClassVar[str] = DOCUMENTS_FILED
+    VERSION: ClassVar[int] = 2
+    reference_id: str
+    form: str
+    filer: str
+    return_period: str  # MMYYYY
+    status: str  # saved or filed
+    filed_on: str | None  # ISO date, when filed
+    recipient: str
+    chunk: int
+    chunks: int
     documents: list[FiledDocument]
+
+
+def upcast_documents_filed_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 filing as version 2: no document of it named an SEZ supplier. In place (the decoded
+    record is the codec's own), so an old log replays without a second Avro pass over its documents."""
+    for document in record["documents"]:
+        document["sez_supplier"] = None
+    return record
 
 
 class ActionItem(TypedDict):
@@ -208,6 +240,7 @@ class TaxpayerNamesLoadedV1(Event):
 
 EVENTS: tuple[type[Event], ...] = (
     DocumentsFiledV1,
+    DocumentsFiledV2,
     ActionsTakenV1,
     Gstr3bFiledV1,
     ClockAdvancedV1,
@@ -219,3 +252,7 @@ EVENTS: tuple[type[Event], ...] = (
 )
 REGISTRY: Mapping[tuple[str, int], type[Event]] = {(e.EVENT_TYPE, e.VERSION): e for e in EVENTS}
 NAMES = frozenset(name for name, _ in REGISTRY)
+UPCASTERS: Mapping[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    (DOCUMENTS_FILED, 1): upcast_documents_filed_v1_to_v2,
+}
+"""The explicit upcasters (type, from version) the codec runs by default; other steps use Avro resolution."""

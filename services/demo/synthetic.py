@@ -254,8 +254,9 @@ _PORTS = {"27": ("INNSA1", "INBOM4"), "29": ("INBLR4", "INMAA1"), "33": ("INMAA1
 def bills_of_entry(
     universe: Universe, seed: int, refdt: date, count: int, *, sez: float = 0.15, amendments: float = 0.1
 ) -> dict[str, Any]:
-    """``{"boe": [...]}``: imports of goods (IGST + cess) by recipients and SEZ units (``is_sez``
-    Y), and amendments (``amd`` Y, ``oboe_num`` / ``oboe_dt`` of the original, weeks earlier)."""
+    """``{"boe": [...]}``: imports of goods (IGST + cess) by recipients, some of goods from an SEZ unit
+    (``is_sez`` Y, the unit's GSTIN as ``sez_gstin``), and amendments (``amd`` Y, ``oboe_num`` / ``oboe_dt``
+    of the original, weeks earlier)."""
     rng = random.Random(seed)
     normal = universe.picker()
     assert normal is not None
@@ -264,7 +265,8 @@ def bills_of_entry(
     rng.shuffle(kinds)
     boes = []
     for kind, boe_num in zip(kinds, rng.sample(range(1_000_000, 10_000_000), count), strict=True):
-        rtin = rng.choice(universe.sez_units) if kind == "sez" else normal(rng)
+        sez_unit = rng.choice(universe.sez_units) if kind == "sez" else None
+        rtin = normal(rng)
         back = rng.randrange(20, 60) if kind == "amd" else rng.randrange(7)
         boe_dt = max(refdt - timedelta(days=back), date(2017, 7, 1))
         bp, taxable = sp.pick_rate(rng, boe_dt, (500, 1200, 1800, 1800, 1800, 2800)), sp.amount(rng, 600000)
@@ -280,6 +282,7 @@ def bills_of_entry(
         }
         boe |= {"txval": sp.rupees(taxable), "iamt": sp.rupees(sp.tax(taxable, bp)), "csamt": sp.rupees(cess)}
         boe |= {"is_sez": "Y" if kind == "sez" else "N", "amd": "Y" if kind == "amd" else "N"}
+        boe |= {"sez_gstin": sez_unit} if sez_unit else {}
         boes.append(boe | ({"oboe_num": number, "oboe_dt": day} if kind == "amd" else {}))
     return {"boe": boes}
 

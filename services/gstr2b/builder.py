@@ -6,7 +6,10 @@ Documents enter the statement of the period they belong to; Pending ones stay ou
 forward to the statement being generated when they are accepted (or deemed accepted). Amendments count
 as the difference from the link of their chain that an earlier filed GSTR-3B already took (`base_key`,
 services/gstr2b/bases.py; the full amended value when none was taken, e.g. the original was rejected);
-accepted credit notes reduce ITC by the declared reduction.
+accepted credit notes reduce ITC by the declared reduction. A line lists what GSTN's GSTR-2B shows (the
+supplier's amounts, or an amendment's difference) with the ITC-reduction answer beside them where it decides
+what the line counts (services/gstr2b/counting.py); a Bill of Entry of goods from an SEZ is listed under
+that SEZ supplier's GSTIN.
 """
 
 from __future__ import annotations
@@ -16,17 +19,10 @@ import json
 from sqlalchemy import Connection, text
 
 from services.common.gst.periods import Period
-from services.common.gst.sections import sections_where
 from services.common.quoting import sql_list
 from services.gstr2b import bases, reversals
-from services.gstr2b.domain.layout import (
-    CREDIT_NOTES,
-    HEADS,
-    PLACEMENT,
-    REVERSE_CHARGE,
-    gstr3b_table4,
-    itcsumm,
-)
+from services.gstr2b.counting import CREDIT_NOTES, DECLARED, SUPPLY_AMENDMENTS, counted
+from services.gstr2b.domain.layout import HEADS, PLACEMENT, REVERSE_CHARGE, gstr3b_table4, itcsumm
 
 
 def _case(mapping: dict[str, tuple[str, str]], index: int) -> str:
@@ -41,42 +37,35 @@ def _placement(index: int) -> str:
     )
 
 
-_CREDIT = sql_list(CREDIT_NOTES)
-_SUPPLY_AMENDMENTS = sql_list(sections_where(lambda s: s.amends_supply))
 _DIFF = "o.doc_key IS NOT NULL AND o.frozen AND o.action <> 'R'"
 
 
-def _amount(column: str, declared: str | None, amendment: bool) -> str:
-    """What the statement counts for one head. A "No" declaration reduces nothing; a declared partial
-    amount is the reduction (negative for a downward invoice or debit-note amendment); otherwise the
-    document counts in full, or as the difference from an original an earlier GSTR-3B already took.
+def _listed(column: str, amendment: bool) -> str:
+    """What the statement lists for one amount: the document's own, or for an amendment the difference
+    from a link an earlier GSTR-3B already took (docs/rules.md §5). A document without an original
+    (`amendment` False: no `o` in the query) always lists its own."""
+    return f"CASE WHEN {_DIFF} THEN d.{column} - o.{column} ELSE d.{column} END" if amendment else f"d.{column}"
 
-    An invoice or debit-note amendment reduces ITC only as a difference from an original that was taken
-    (docs/rules.md §5): where the original was rejected, or never reached a filed GSTR-3B, the amendment
-    counts in full whatever the reduction answer says. A document without an original (`amendment`
-    False: no `o` in the query) can never count as a difference, so its expression leaves those cases out."""
-    credit = (
-        (
-            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN {_CREDIT} THEN 0 "
-            f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL AND d.section IN {_CREDIT} "
-            f"THEN d.{declared} "
-        )
-        if declared
-        else ""
-    )
+
+def _answered(amendment: bool) -> str:
+    """Whether the recipient's ITC-reduction answer decides what the line counts (counting.py): an
+    accepted credit note's always; an invoice or debit-note amendment's only as a difference from an
+    original that was taken (docs/rules.md §5): where the original was rejected, or never reached a filed
+    GSTR-3B, the amendment counts in full whatever the answer says."""
+    answered = f"d.action = 'A' AND d.itc_red_req IS NOT NULL AND d.section IN {CREDIT_NOTES}"
     if not amendment:
-        return f"CASE {credit}ELSE d.{column} END" if credit else f"d.{column}"
-    supply = (
-        (
-            f"WHEN d.action = 'A' AND d.itc_red_req = 'N' AND d.section IN {_SUPPLY_AMENDMENTS} AND {_DIFF} "
-            "THEN 0 "
-            f"WHEN d.action = 'A' AND d.itc_red_req = 'Y' AND d.{declared} IS NOT NULL "
-            f"AND d.section IN {_SUPPLY_AMENDMENTS} AND {_DIFF} THEN -d.{declared} "
-        )
-        if declared
-        else ""
+        return answered
+    return (
+        f"d.action = 'A' AND d.itc_red_req IS NOT NULL AND (d.section IN {CREDIT_NOTES} "
+        f"OR (d.section IN {SUPPLY_AMENDMENTS} AND {_DIFF}))"
     )
-    return f"CASE {credit}{supply}WHEN {_DIFF} THEN d.{column} - o.{column} ELSE d.{column} END"
+
+
+def _answer(amendment: bool) -> str:
+    """The answer's columns (`itc_red_req`, `decl_*`), set only where it decides what the line counts."""
+    answered = _answered(amendment)
+    declared = (f"CASE WHEN {answered} AND d.itc_red_req = 'Y' THEN d.{c} END" for c in DECLARED.values())
+    return ", ".join((f"CASE WHEN {answered} THEN d.itc_red_req END", *declared))
 
 
 _BLOCK = (
@@ -103,24 +92,18 @@ def _select(amendment: bool) -> str:
         else "WHERE d.original_key IS NULL"
     )
     return f"""
-    SELECT d.recipient, :p, :v, {_BLOCK}, {_placement(0)}, {_placement(1)}, d.doc_key, d.section, d.supplier,
-        d.number, d.doc_date, d.note_type, d.orig_number, d.orig_date, d.inv_typ, d.pos, d.reverse_charge,
-        CASE WHEN d.part = 'itcunavl' THEN 'N' ELSE 'Y' END, d.reason, d.diff_percent, d.filed_on, d.return_period,
-        {", ".join(_amount(c, decl, amendment) for c, decl in _AMOUNTS)}, d.action, d.remarks, d.port_code
+    SELECT d.recipient, :p, :v, {_BLOCK}, {_placement(0)}, {_placement(1)}, d.doc_key, d.section,
+        coalesce(d.sez_supplier, d.supplier), d.number, d.doc_date, d.note_type, d.orig_number, d.orig_date,
+        d.inv_typ, d.pos, d.reverse_charge, CASE WHEN d.part = 'itcunavl' THEN 'N' ELSE 'Y' END, d.reason,
+        d.diff_percent, d.filed_on, d.return_period, {", ".join(_listed(c, amendment) for c in _AMOUNTS)},
+        d.action, d.remarks, d.port_code, {_answer(amendment)}
     FROM ims_documents d
     LEFT JOIN ims_itc_periods i ON i.recipient = d.recipient AND i.doc_key = d.doc_key
     {original} AND d.recipient = :r AND d.filing_status = 'filed' AND NOT {_OUT_OF_STATEMENT}
       AND (i.period = :p OR (i.period IS NULL AND NOT d.frozen AND {_NOT_LATER}))"""
 
 
-_AMOUNTS = (
-    ("value", None),
-    ("taxable", None),
-    ("igst", "decl_igst"),
-    ("cgst", "decl_cgst"),
-    ("sgst", "decl_sgst"),
-    ("cess", "decl_cess"),
-)
+_AMOUNTS = ("value", "taxable", *HEADS)
 
 # One statement writes the lines and sums them as they are written: the documents are read once and
 # nothing written is read back. What a statement holds is what the latest version of each period lists
@@ -130,11 +113,12 @@ WRITE_LINES = f"""
 WITH lines AS (
     INSERT INTO gstr2b_lines (recipient, period, version, block, bucket, section, doc_key, ims_section, supplier,
         number, doc_date, note_type, orig_number, orig_date, inv_typ, pos, rev, itcavl, rsn, diff_percent, supfildt,
-        supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code)
+        supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code, itc_red_req,
+        {", ".join(DECLARED.values())})
     {_select(False)}
     UNION ALL
     {_select(True)}
-    RETURNING block, bucket, section, {", ".join(HEADS)}
+    RETURNING block, bucket, section, {", ".join(f"{counted(h)} AS {h}" for h in HEADS)}
 )
 SELECT block, bucket, section, count(*), {", ".join(f"sum({h})" for h in HEADS)} FROM lines
 GROUP BY block, bucket, section

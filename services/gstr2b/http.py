@@ -21,7 +21,7 @@ from services.common.commands import CommandRefused, check_period
 from services.common.events import Gstr2bRecomputeRequestedV1, RecipientProfileSetV1
 from services.common.money_json import MoneyJSONResponse
 from services.common.ports import Ports
-from services.gstr2b import output, queries
+from services.gstr2b import output, queries, sheets
 from services.gstr2b.generation import recompute_refusal
 
 router = APIRouter(prefix="/v1", tags=["gstr2b"], dependencies=[Depends(require("recipient"))])
@@ -57,23 +57,24 @@ def get_gstr2b(
     version: int | None = Query(None, ge=1, le=VERSION),
     format: str = Query("json", pattern="^(json|csv|xlsx)$"),
 ) -> Any:
-    """The GSTR-2B in the GSTN shape plus GSTR-3B table 4; `format=csv|xlsx` like the portal's Excel."""
+    """The GSTR-2B in GSTN's shape, with our `statement_version` and GSTR-3B table 4 beside `data`;
+    `format=csv|xlsx` like the portal's Excel."""
     container = _container(request)
     v = _version(container, gstin, rtnprd, version)
     name = f"gstr2b-{v.recipient}-{v.period}-v{v.version}"
     if format == "json":
         return StreamingResponse(output.json_stream(container.engine, v), media_type="application/json")
     if format == "csv":
-        rows = ({"sheet": sheet, **row} for sheet, row in output.flat_rows(output.all_lines(container.engine, v)))
+        rows = ({"sheet": sheet, **row} for sheet, row in sheets.flat_rows(sheets.all_lines(container.engine, v)))
         return StreamingResponse(
-            csv_stream(("sheet", *output.SHEET_COLUMNS), rows),
+            csv_stream(("sheet", *sheets.SHEET_COLUMNS), rows),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    sheets = [("Summary", SUMMARY_COLUMNS, output.summary_rows(v))]
-    grouped = groupby(output.flat_rows(output.all_lines(container.engine, v)), key=lambda pair: pair[0])
-    documents = ((sheet, output.SHEET_COLUMNS, (row for _, row in pairs)) for sheet, pairs in grouped)
-    path = xlsx_file(itertools.chain(sheets, documents))
+    summary = [("Summary", SUMMARY_COLUMNS, sheets.summary_rows(v))]
+    grouped = groupby(sheets.flat_rows(sheets.all_lines(container.engine, v)), key=lambda pair: pair[0])
+    documents = ((sheet, sheets.SHEET_COLUMNS, (row for _, row in pairs)) for sheet, pairs in grouped)
+    path = xlsx_file(itertools.chain(summary, documents))
     return StreamingResponse(
         file_chunks(path),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

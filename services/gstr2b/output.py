@@ -1,55 +1,58 @@
-"""GSTR-2B in the GSTN JSON shape, and as CSV / XLSX with one sheet per section, all streamed.
+"""GSTR-2B in GSTN's JSON shape (services/gstr2b/domain/records.py), streamed (the CSV / XLSX sheets:
+services/gstr2b/sheets.py).
 
-`docdata` and `docRejdata` group documents by supplier (`ctin`, `supfildt`, `supprd`); the stream holds
-about 64 KB of text at a time, even within one supplier's group, so a 1,000,000-document statement (from
-one supplier or many) is sent in bounded memory. The
-`chksum` is the SHA-256 of the `data` object's text exactly as sent.
+`data` holds what GSTN's GSTR-2B API puts there and nothing else; our keys sit beside it, named in README
+("Keys of ours"): `statement_version`, our regeneration counter (the `version` of `?version=` and of
+`/versions`; GSTN's `data.version` is its schema version), and `gstr3b_table4`. `chksum` is the SHA-256 of
+the `data` object's text exactly as sent. `docdata` and `docRejdata` group documents by supplier (`ctin`,
+`supfildt`, `supprd`); the stream holds about 64 KB of text at a time, even within one supplier's group, so a
+1,000,000-document statement (from one supplier or many) is sent in bounded memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Iterable, Iterator
-from itertools import groupby
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from itertools import chain, groupby
 from typing import Any
 
 from sqlalchemy import Engine
 
 from services.common.gst.periods import dmy
-from services.common.gst.sections import SECTION_BY_KEY
 from services.common.money_json import Paise, dumps
 from services.gstr2b import queries
-from services.gstr2b.domain.layout import BUCKETS, HEADS
+from services.gstr2b.counting import DECLARED
+from services.gstr2b.domain.layout import HEADS, block_buckets
+from services.gstr2b.domain.records import (
+    AMENDED_IMPORTS,
+    FLAT,
+    RECORD,
+    REDUCTION,
+    REVERSED,
+    ROWS,
+    SCHEMA_VERSION,
+    SUMMARY,
+    isd_type,
+    listed_in,
+)
 
-LIST_KEY = {
-    "cdnr": "nt",
-    "cdnra": "nt",
-    "isd": "doclist",
-    "isda": "doclist",
-    "impg": "boe",
-    "impga": "boe",
-    "impgsez": "boe",
-    "impgasez": "boe",
-    "cdnrrev": "nt",
-    "cdnrarev": "nt",
-}
-SHEETS = {
-    "b2b": "B2B",
-    "b2ba": "B2BA",
-    "cdnr": "B2B-CDNR",
-    "cdnra": "B2B-CDNRA",
-    "ecom": "ECO",
-    "ecoma": "ECOA",
-    "isd": "ISD",
-    "isda": "ISDA",
-    "impg": "IMPG",
-    "impga": "IMPGA",
-    "impgsez": "IMPGSEZ",
-    "impgasez": "IMPGSEZA",
-    "cdnrrev": "B2B-CDNR-RCM",
-    "cdnrarev": "B2B-CDNRA-RCM",
-}
+NOTE_LISTS = frozenset(section for section, rows in ROWS.items() if rows == "nt")
+Line = dict[str, Any]
+
+
+def gstn_itcsumm(summary: dict[str, Any]) -> dict[str, Any]:
+    """`itcsumm` as GSTN sends it: each block's buckets and their leaves (`block_buckets`: no reverse-charge
+    or ECO ones under Rule 37A's `itcrev`, which reverses neither, so they are zero). A block's own heads (its
+    net ITC, docs/rules.md §7.1) are ours, not GSTN's: GSTR-3B table 4 beside `data` carries them."""
+    return {
+        block: {
+            bucket: {k: v for k, v in summary[block][bucket].items() if k in HEADS or k in leaves}
+            for bucket, leaves in block_buckets(block).items()
+        }
+        for block in summary
+    }
 
 
 def _money_tree(node: Any) -> Any:
@@ -58,77 +61,127 @@ def _money_tree(node: Any) -> Any:
     return node
 
 
-def document(line: dict[str, Any]) -> dict[str, Any]:
-    """One document as GSTR-2B lists it; amounts are what this statement counts (differences for amendments)."""
-    doc: dict[str, Any]
-    if line["section"] in BUCKETS["imports"]:
-        doc = {
+def gstn_date(day: date | None) -> str:
+    """GSTN's DD-MM-YYYY; a date the document does not carry is an empty string, as every key GSTN lists
+    for a record is sent with GSTN's type (docs/rules.md §7.2)."""
+    return f"{day.day:02d}-{day.month:02d}-{day.year:04d}" if day is not None else ""
+
+
+def _values(line: Line, listed: str) -> dict[str, Any]:
+    """Every value a record of the line's list may show, by GSTN's key; IRN details and the original invoice
+    of an ISD document are not in what we are filed, so they are empty strings."""
+    if listed in ("impg", "impgsez"):
+        filed = gstn_date(line["supfildt"])  # a Bill of Entry is filed as of its reference date (§1.6)
+        return {
+            "refdt": filed,
+            "recdt": filed,
+            "portcode": line["port_code"] or "",
             "boenum": line["number"],
-            "boedt": dmy(line["doc_date"].isoformat()),
-            "portcode": line["port_code"],
+            "boedt": gstn_date(line["doc_date"]),
+            "isamd": "Y" if line["section"] in AMENDED_IMPORTS else "N",
+            "txval": Paise(line["txval"]),
+            "igst": Paise(line["igst"]),
+            "cess": Paise(line["cess"]),
         }
-    elif line["section"] in BUCKETS["isdsup"]:
-        doc = {
+    heads = {head: Paise(line[head]) for head in HEADS}
+    original = line["orig_number"] or ""
+    if listed in ("isd", "isda"):
+        doctyp = isd_type(line["note_type"])
+        day = gstn_date(line["orig_date"])
+        return {
+            "doctyp": doctyp,
             "docnum": line["number"],
-            "docdt": dmy(line["doc_date"].isoformat()),
-            "doctyp": "C" if SECTION_BY_KEY[line["ims_section"]].is_credit_note else "I",
+            "docdt": gstn_date(line["doc_date"]),
+            "odoctyp": doctyp,
+            "odocnum": original,
+            "odocdt": day,
+            "oinvnum": "",
+            "oinvdt": "",
+            **heads,
+            "itcelg": line["itcavl"],
         }
-        if line["orig_number"]:
-            doc |= {"odocnum": line["orig_number"], "odocdt": dmy(line["orig_date"].isoformat())}
-    elif line["note_type"] is not None or line["section"] in LIST_KEY:
-        doc = {
-            "ntnum": line["number"],
-            "dt": dmy(line["doc_date"].isoformat()),
-            "typ": line["note_type"] or "C",
-            "suptyp": line["inv_typ"],
-        }
-        if line["orig_number"]:
-            doc |= {
-                "onttyp": line["note_type"],
-                "ontnum": line["orig_number"],
-                "ontdt": dmy(line["orig_date"].isoformat()),
-            }
-    else:
-        doc = {"inum": line["number"], "dt": dmy(line["doc_date"].isoformat()), "typ": line["inv_typ"]}
-        if line["orig_number"]:
-            doc |= {"oinum": line["orig_number"], "oidt": dmy(line["orig_date"].isoformat())}
-    doc |= {
+    day = gstn_date(line["orig_date"])
+    return {
+        "inum": line["number"],
+        "ntnum": line["number"],
+        "typ": (line["note_type"] or "C") if listed in NOTE_LISTS else line["inv_typ"],
+        "suptyp": line["inv_typ"],
+        "dt": gstn_date(line["doc_date"]),
+        "oinum": original,
+        "oidt": day,
+        "onttyp": line["note_type"] or "C",
+        "ontnum": original,
+        "ontdt": day,
         "val": Paise(line["value"]),
         "pos": line["pos"],
         "rev": "Y" if line["rev"] else "N",
         "itcavl": line["itcavl"],
-        "rsn": line["rsn"] or None,
+        "rsn": line["rsn"] or "",
         "diffprcnt": float(line["diff_percent"] or 1),
         "txval": Paise(line["txval"]),
-        "igst": Paise(line["igst"]),
-        "cgst": Paise(line["cgst"]),
-        "sgst": Paise(line["sgst"]),
-        "cess": Paise(line["cess"]),
-        "imsactn": line["action"],
+        **heads,
+        "srctyp": "",
+        "irn": "",
+        "irngendate": "",
     }
-    if line["remarks"]:
-        doc["remarks"] = line["remarks"]
-    return doc
 
 
-def _sections_json(lines: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """`{"b2b":[{supplier group},...],"cdnr":[...]}` built one supplier group at a time."""
+def document(line: Line) -> dict[str, Any]:
+    """One document as GSTN's GSTR-2B lists it in its section; amounts are what the line lists (the
+    supplier's, or an amendment's difference), with the ITC-reduction answer beside them where it decided
+    what the line counts (services/gstr2b/counting.py)."""
+    listed = listed_in(line["section"])
+    values = _values(line, listed)
+    record = {key: values[key] for key in RECORD[listed]}
+    if line["itc_red_req"]:
+        record[REDUCTION[0]] = line["itc_red_req"]
+        for key, column in zip(REDUCTION[1:], DECLARED.values(), strict=True):
+            if line[column] is not None:
+                record[key] = Paise(line[column])
+    return record
+
+
+def reversed_document(line: Line) -> dict[str, Any]:
+    """A document of `docdata.itcrev`: GSTN lists it without amounts."""
+    listed = listed_in(line["section"])
+    values = _values(line, listed)
+    return {key: values[key] for key in REVERSED[listed]}
+
+
+def _sections_json(
+    lines: Iterable[Line],
+    record: Callable[[Line], dict[str, Any]] = document,
+    after: Callable[[bool], Iterator[str]] | None = None,
+) -> Iterator[str]:
+    """`{"b2b":[{supplier group},...],"impg":[row,...],...}` built one supplier group at a time; `after`
+    adds members at the end (told whether any member came before)."""
     yield "{"
-    first_section = True
-    for section, in_section in groupby(lines, key=lambda line: line["section"]):
-        yield ("" if first_section else ",") + dumps(section) + ":["
-        first_section = False
-        first_group = True
-        for (supplier, supprd, filed), group in groupby(
-            in_section, key=lambda line: (line["supplier"], line["supprd"], line["supfildt"])
-        ):
-            head = {"ctin": supplier, "trdnm": "", "supfildt": dmy(filed.isoformat()) if filed else None,
-                    "supprd": supprd}  # fmt: skip
-            opening = ("" if first_group else ",") + dumps(head)[:-1] + "," + dumps(LIST_KEY.get(section, "inv"))
-            yield from _joined(opening + ":[", (dumps(document(d)) for d in group), "]}")
-            first_group = False
+    wrote = False
+    for listed, in_list in groupby(lines, key=lambda line: listed_in(line["section"])):
+        yield ("," if wrote else "") + dumps(listed) + ":["
+        wrote = True
+        if listed in FLAT:
+            yield from _joined("", (dumps(record(line)) for line in in_list), "")
+        else:
+            for index, (head, group) in enumerate(groupby(in_list, key=_party(listed))):
+                opening = ("," if index else "") + dumps(head)[:-1] + "," + dumps(ROWS[listed])
+                yield from _joined(opening + ":[", (dumps(record(line)) for line in group), "]}")
         yield "]"
+    if after is not None:
+        yield from after(wrote)
     yield "}"
+
+
+def _party(listed: str) -> Callable[[Line], dict[str, str]]:
+    """The supplier group a line belongs to: an SEZ supplier of Bills of Entry, or a supplier's return."""
+    if listed == "impgsez":
+        return lambda line: {"ctin": line["supplier"], "trdnm": ""}
+    return lambda line: {
+        "ctin": line["supplier"],
+        "trdnm": "",
+        "supfildt": gstn_date(line["supfildt"]),
+        "supprd": line["supprd"],
+    }
 
 
 def _joined(opening: str, items: Iterator[str], closing: str, size: int = 1 << 16) -> Iterator[str]:
@@ -145,21 +198,66 @@ def _joined(opening: str, items: Iterator[str], closing: str, size: int = 1 << 1
     yield "".join(parts)
 
 
-def docdata_lines(engine: Engine, v: queries.Version) -> Iterator[dict[str, Any]]:
-    """ITC available and not-available documents together (`itcavl` Y/N), merged in section order."""
-    streams = [queries.lines(engine, v, (block,)) for block in ("itcavl", "itcunavl")]
-    return heapq.merge(*streams, key=_portal_order)
+def _reversals(lines: Iterator[Line]) -> Callable[[bool], Iterator[str]]:
+    """`"itcrev":[...]`, one element per reversed supplier return (supplier and its period: what one Rule 37A
+    report reverses), or nothing when the statement reverses nothing."""
+
+    def member(after_others: bool) -> Iterator[str]:
+        first = next(lines, None)
+        if first is None:
+            return
+        yield ("," if after_others else "") + '"itcrev":['
+        elements = groupby(chain([first], lines), key=lambda line: (line["supplier"], line["supprd"]))
+        for index, (_, element) in enumerate(elements):
+            yield "," if index else ""
+            yield from _sections_json(element, reversed_document)
+        yield "]"
+
+    return member
 
 
-def _portal_order(line: dict[str, Any]) -> tuple[str, str, str, str, str]:
+def docdata_lines(engine: Engine, v: queries.Version, order: str = "listed") -> Iterator[Line]:
+    """ITC available and not-available documents together (`itcavl` Y/N), merged in the order of the lists
+    they are in (`order` "leaf": of the itcsumm leaves, one sheet each)."""
+    streams = [queries.lines(engine, v, (block,), order=order) for block in ("itcavl", "itcunavl")]
+    return heapq.merge(*streams, key=lambda line: _portal_order(line, order == "leaf"))
+
+
+def _portal_order(line: Line, by_leaf: bool) -> tuple[str, str, str, str, str]:
     filed = line["supfildt"].isoformat() if line["supfildt"] else "0001-01-01"
-    return (line["section"], line["supplier"], line["supprd"], filed, line["doc_key"])
+    section = line["section"] if by_leaf else listed_in(line["section"])
+    return (section, line["supplier"], line["supprd"], filed, line["doc_key"])
 
 
-def all_lines(engine: Engine, v: queries.Version) -> Iterator[dict[str, Any]]:
-    """Every document, sheet by sheet: available and not available per section, then rejected."""
-    yield from docdata_lines(engine, v)
-    yield from queries.lines(engine, v, ("itcRejected",))
+def _summary_row(row: dict[str, Any]) -> dict[str, Any]:
+    values = {
+        "ctin": row["ctin"],
+        "trdnm": "",
+        "supfildt": gstn_date(row["supfildt"]),
+        "supprd": row["supprd"],
+        "nttyp": row["note_type"] or "",
+        "doctyp": isd_type(row["note_type"]),
+        "portcode": row["portcode"] or "",
+        "ttldocs": int(row["ttldocs"]),
+        **{k: Paise(int(row[k])) for k in ("txval", *HEADS)},
+    }
+    return {key: values[key] for key in SUMMARY[row["section"]]}
+
+
+def counterparty_summary(engine: Engine, v: queries.Version, block: str) -> dict[str, Any]:
+    """`cpsumm` (block `itcavl`) or `cpSummRej` (`itcRejected`): a row per supplier and section."""
+    summary: dict[str, Any] = {}
+    for row in queries.counterparty_summary(engine, v, block):
+        summary.setdefault(row["section"], []).append(_summary_row(row))
+    return summary
+
+
+def reversal_summary(engine: Engine, v: queries.Version) -> list[dict[str, Any]]:
+    """`cpsumm.itcrev`: per reversed supplier return, its row of each section."""
+    elements: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in queries.counterparty_summary(engine, v, "itcrev"):
+        elements.setdefault((row["ctin"], row["supprd"]), {})[row["section"]] = _summary_row(row)
+    return [elements[key] for key in sorted(elements)]
 
 
 def json_stream(engine: Engine, v: queries.Version) -> Iterator[bytes]:
@@ -169,83 +267,24 @@ def json_stream(engine: Engine, v: queries.Version) -> Iterator[bytes]:
         header = {
             "gstin": v.recipient,
             "rtnprd": v.period,
-            "version": v.version,
+            "version": SCHEMA_VERSION,
             "gendt": dmy(v.gendt.isoformat()),
-            "itcsumm": _money_tree(v.summary["itcsumm"]),
+            "itcsumm": _money_tree(gstn_itcsumm(v.summary["itcsumm"])),
         }
         yield dumps(header)[:-1] + ',"docdata":'
-        yield from _sections_json(docdata_lines(engine, v))
+        reversals = _reversals(queries.lines(engine, v, ("itcrev",), order="supplier"))
+        yield from _sections_json(docdata_lines(engine, v), after=reversals)
         yield ',"docRejdata":'
         yield from _sections_json(queries.lines(engine, v, ("itcRejected",)))
-        cpsumm: dict[str, list[dict[str, Any]]] = {}
-        for row in queries.counterparty_summary(engine, v):
-            section = row.pop("section")
-            row["supfildt"] = dmy(row["supfildt"].isoformat()) if row["supfildt"] else None
-            cpsumm.setdefault(section, []).append(
-                {**row, "trdnm": "", **{k: Paise(int(row[k])) for k in ("txval", *HEADS)}}
-            )
-        yield ',"cpsumm":' + dumps(cpsumm) + "}"
+        cpsumm = counterparty_summary(engine, v, "itcavl")
+        if reversed_ := reversal_summary(engine, v):
+            cpsumm["itcrev"] = reversed_
+        rejected = counterparty_summary(engine, v, "itcRejected")
+        yield ',"cpsumm":' + dumps(cpsumm) + ',"cpSummRej":' + dumps(rejected) + "}"
 
     yield b'{"data":'
     for part in data_parts():
         digest.update(part.encode())
         yield part.encode()
-    table4 = _money_tree(v.summary["gstr3b"])
-    yield (',"chksum":' + dumps(digest.hexdigest()) + ',"gstr3b_table4":' + dumps(table4) + "}").encode()
-
-
-SHEET_COLUMNS = (
-    "ctin",
-    "inum",
-    "ntnum",
-    "boenum",
-    "dt",
-    "typ",
-    "oinum",
-    "ontnum",
-    "val",
-    "pos",
-    "rev",
-    "itcavl",
-    "rsn",
-    "txval",
-    "igst",
-    "cgst",
-    "sgst",
-    "cess",
-    "imsactn",
-    "remarks",
-    "supprd",
-    "supfildt",
-)
-
-
-def flat_rows(lines: Iterable[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(sheet name, row) per document, in sheet order, for CSV and XLSX."""
-    for line in lines:
-        label = SHEETS[line["section"]] + (" (Rejected)" if line["block"] == "itcRejected" else "")
-        row = document(line) | {
-            "ctin": line["supplier"],
-            "supprd": line["supprd"],
-            "supfildt": dmy(line["supfildt"].isoformat()) if line["supfildt"] else None,
-        }
-        row["dt"] = row.get("dt") or row.get("boedt")
-        yield label, row
-
-
-def summary_rows(v: queries.Version) -> Iterator[dict[str, Any]]:
-    """The summary sheet: every block / bucket / leaf with its heads, then GSTR-3B table 4."""
-    for block, buckets in v.summary["itcsumm"].items():
-        for bucket, leaves in buckets.items():
-            if not isinstance(leaves, dict):
-                continue
-            for leaf, heads in leaves.items():
-                if isinstance(heads, dict):
-                    yield {
-                        "part": block,
-                        "bucket": bucket,
-                        "section": leaf,
-                        **{h: Paise(heads[h]) for h in HEADS},
-                    }
-    for row, heads in v.summary["gstr3b"].items():
-        yield {"part": "GSTR-3B", "bucket": "table 4", "section": row, **{h: Paise(heads[h]) for h in HEADS}}
+    ours = {"statement_version": v.version, "gstr3b_table4": _money_tree(v.summary["gstr3b"])}
+    yield (',"chksum":' + dumps(digest.hexdigest()) + "," + dumps(ours)[1:]).encode()

@@ -9,6 +9,13 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from services.common.quoting import sql_list
+from services.gstr2b.counting import DECLARED, counted
+from services.gstr2b.domain.layout import BUCKETS, HEADS
+from services.gstr2b.domain.records import FLAT, LISTED_IN
+
+IMPORT_LEAVES = BUCKETS["imports"]
+
 LINE_COLUMNS = (
     "block",
     "bucket",
@@ -38,7 +45,18 @@ LINE_COLUMNS = (
     "action",
     "remarks",
     "port_code",
+    "itc_red_req",
+    *DECLARED.values(),
 )
+# the section a line is listed in (services/gstr2b/domain/records.py), which orders the portal's lists
+_WHENS = " ".join(f"WHEN '{leaf}' THEN '{to}'" for leaf, to in LISTED_IN.items())
+LISTED = f"CASE section {_WHENS} ELSE section END"
+_FILED = "coalesce(supfildt, DATE '0001-01-01')"
+ORDERS = {  # the JSON's lists; Rule 37A's reversed supplier returns; the sheets, one per itcsumm leaf
+    "listed": f"block, {LISTED}, supplier, supprd, {_FILED}, doc_key",
+    "supplier": f"block, supplier, supprd, {LISTED}, {_FILED}, doc_key",
+    "leaf": f"block, section, supplier, supprd, {_FILED}, doc_key",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +91,19 @@ def version(engine: Engine, recipient: str, period: str, number: int | None) -> 
     return next((v for v in found if v.version == number), None)
 
 
-def lines(engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000) -> Iterator[dict[str, Any]]:
-    """Lines of the given blocks in portal order (block, section, supplier, its return period and filing
-    date, document), sorted once by the database and streamed through a server-side cursor `chunk` rows
-    at a time: bounded memory at any size (the lines carry no portal-order index, see migration 0010)."""
+def lines(
+    engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000, order: str = "listed"
+) -> Iterator[dict[str, Any]]:
+    """Lines of the given blocks in portal order (`ORDERS`: block, the section they are listed in, supplier, its
+    return period and filing date, document; "supplier": supplier and its return period first, as Rule 37A
+    reversals are listed; "leaf": by itcsumm leaf, as the sheets are), sorted once by the database and streamed
+    through a server-side cursor `chunk` rows at a time: bounded memory at any size (the lines carry no
+    portal-order index, see migration 0010)."""
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
             text(
                 f"SELECT {', '.join(LINE_COLUMNS)} FROM gstr2b_lines WHERE recipient = :r AND period = :p "
-                "AND version = :v AND block = ANY(:blocks) "
-                "ORDER BY block, section, supplier, supprd, coalesce(supfildt, DATE '0001-01-01'), doc_key"
+                f"AND version = :v AND block = ANY(:blocks) ORDER BY {ORDERS[order]}"
             ),
             {"r": v.recipient, "p": v.period, "v": v.version, "blocks": list(blocks)},
         )
@@ -90,22 +111,27 @@ def lines(engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_0
             yield dict(zip(LINE_COLUMNS, row, strict=True))
 
 
-def counterparty_summary(engine: Engine, v: Version) -> list[dict[str, Any]]:
+def counterparty_summary(engine: Engine, v: Version, block: str) -> list[dict[str, Any]]:
+    """The lines of one block totalled per section they are listed in, supplier, its return period and note
+    type (a Bill of Entry: per SEZ supplier and port), amounts as the lines list them; Bills of Entry from
+    outside an SEZ have no supplier to total them under (GSTN's `cpsumm` has no `impg`)."""
+    imports = sql_list(IMPORT_LEAVES)
+    sql = f"""
+    SELECT {LISTED} AS listed, supplier, CASE WHEN section IN {imports} THEN '' ELSE supprd END AS supprd,
+        note_type, CASE WHEN section IN {imports} THEN port_code END AS port_code, max(supfildt), count(*),
+        sum(txval), sum(igst), sum(cgst), sum(sgst), sum(cess)
+    FROM gstr2b_lines WHERE recipient = :r AND period = :p AND version = :v AND block = :block
+      AND {LISTED} NOT IN {sql_list(FLAT)}
+    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4 NULLS FIRST, 5
+    """
     with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT section, supplier, supprd, note_type, max(supfildt), count(*), sum(txval), sum(igst), "
-                "sum(cgst), sum(sgst), sum(cess) FROM gstr2b_lines WHERE recipient = :r AND period = :p "
-                "AND version = :v AND block = 'itcavl' GROUP BY section, supplier, supprd, note_type "
-                "ORDER BY section, supplier, supprd, note_type NULLS FIRST"
-            ),
-            {"r": v.recipient, "p": v.period, "v": v.version},
-        ).all()
+        rows = conn.execute(text(sql), {"r": v.recipient, "p": v.period, "v": v.version, "block": block}).all()
     keys = (
         "section",
         "ctin",
         "supprd",
-        "nttyp",
+        "note_type",
+        "portcode",
         "supfildt",
         "ttldocs",
         "txval",
@@ -118,15 +144,16 @@ def counterparty_summary(engine: Engine, v: Version) -> list[dict[str, Any]]:
 
 
 def diff(engine: Engine, recipient: str, period: str, older: int, newer: int) -> list[dict[str, Any]]:
-    """Documents added, removed or changed (block or amounts) between two versions."""
-    sql = """
-    SELECT coalesce(n.doc_key, o.doc_key), o.block, n.block, o.igst + o.cgst + o.sgst + o.cess,
-           n.igst + n.cgst + n.sgst + n.cess, coalesce(n.action, o.action)
+    """Documents added, removed or changed (block or what they count) between two versions."""
+    old, new = ({h: counted(h, side) for h in HEADS} for side in ("o", "n"))
+    sql = f"""
+    SELECT coalesce(n.doc_key, o.doc_key), o.block, n.block, {" + ".join(old.values())},
+           {" + ".join(new.values())}, coalesce(n.action, o.action)
     FROM (SELECT * FROM gstr2b_lines WHERE recipient = :r AND period = :p AND version = :old) o
     FULL JOIN (SELECT * FROM gstr2b_lines WHERE recipient = :r AND period = :p AND version = :new) n
       ON o.doc_key = n.doc_key
-    WHERE o.doc_key IS NULL OR n.doc_key IS NULL OR o.block <> n.block OR o.igst <> n.igst OR o.cgst <> n.cgst
-       OR o.sgst <> n.sgst OR o.cess <> n.cess
+    WHERE o.doc_key IS NULL OR n.doc_key IS NULL OR o.block <> n.block
+       OR {" OR ".join(f"({old[h]}) <> ({new[h]})" for h in HEADS)}
     ORDER BY 1
     """
     with engine.connect() as conn:

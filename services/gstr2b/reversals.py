@@ -1,5 +1,6 @@
 """Rule 37A reversals in the IMS projector's transaction: reports are recorded in log order, and each
-generated GSTR-2B takes the reversals addressed to its period as `itcrev` lines (domain: rule37a)."""
+generated GSTR-2B takes the reversals addressed to its period as `itcrev` lines (domain: rule37a): copies of
+the lines that made the credit available, so they count what those counted (services/gstr2b/counting.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,18 @@ from sqlalchemy import Connection, Row, text
 from services.common.events import Rule37aReversalReportedV1
 from services.common.gst.periods import Period
 from services.common.quoting import sql_list
+from services.gstr2b.counting import DECLARED, counted
+from services.gstr2b.domain.layout import HEADS
 from services.gstr2b.domain.rule37a import REVERSED_SECTIONS, statement_period
 
 _COPIED = (
     "bucket, section, doc_key, ims_section, supplier, number, doc_date, note_type, orig_number, orig_date, "
     "inv_typ, pos, rev"
 )
-_TAIL = "diff_percent, supfildt, supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code"
+_TAIL = (
+    "diff_percent, supfildt, supprd, value, txval, igst, cgst, sgst, cess, action, remarks, port_code, itc_red_req, "
+    + ", ".join(DECLARED.values())
+)
 
 _INSERT = f"""
 WITH lines AS (
@@ -31,7 +37,7 @@ WHERE r.recipient = :r AND r.statement_period = :p AND v.period <> :p
   AND v.version = (SELECT max(w.version) FROM gstr2b_versions w WHERE w.recipient = v.recipient AND w.period = v.period)
   AND l.block = 'itcavl' AND l.bucket = 'nonrevsup' AND l.section IN {sql_list(REVERSED_SECTIONS)}
   AND l.supplier = r.supplier AND l.supprd = r.supplier_period
-RETURNING block, bucket, section, igst, cgst, sgst, cess
+RETURNING block, bucket, section, {", ".join(f"{counted(h)} AS {h}" for h in HEADS)}
 )
 SELECT block, bucket, section, count(*), sum(igst), sum(cgst), sum(sgst), sum(cess) FROM lines
 GROUP BY block, bucket, section

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from services.common.codec import Codec
-from services.common.events import DocumentsFiledV1
+from services.common.events import DocumentsFiledV2
 from services.common.gst.gstin import parse_gstin
 from services.common.gst.periods import Period, financial_year_of
 from services.common.jsonstream import DECODER
@@ -25,7 +25,7 @@ from services.ingest.domain.taxes import value_warnings
 from services.ingest.numbers import series
 from services.ingest.records import document_record
 
-EVENT, FIELD = DocumentsFiledV1, "documents"  # the event whose array items are encoded here, one by one
+EVENT, FIELD = DocumentsFiledV2, "documents"  # the event whose array items are encoded here, one by one
 TABLE_RANK = {table.name: rank for rank, table in enumerate(TABLES)}
 _BY_NAME = {table.name: table for table in TABLES}
 

@@ -27,7 +27,7 @@ try:
 except ImportError:  # pragma: no cover - a machine without a C compiler
     _native = None
 
-ABI = 1
+ABI = 2  # 2: the Avro item is a DocumentsFiled v2 FiledDocument (sez_supplier after deleted)
 # the invoice and note tables; GSTR-6 (isd, isda) rows have a shape of their own and go through Python
 NATIVE_TABLES = frozenset({"b2b", "b2ba", "cdnr", "cdnra", "ecom.b2b", "ecom.urp2b", "ecoma.b2ba", "ecoma.urp2ba"})
 _BY_NAME = {table.name: table for table in TABLES}

@@ -21,7 +21,7 @@ from services.archive import eventlog
 from services.common import failpoints, requests
 from services.common.batching import Behind, batched
 from services.common.envelope import Envelope
-from services.common.events import DocumentsFiledV1
+from services.common.events import DocumentsFiledV2
 from services.common.gst.periods import Period
 from services.common.gst.references import new_reference
 from services.common.ports import Ports
@@ -168,8 +168,8 @@ def _entries(container: Ports, filings: list[Filing], spill: Spill) -> Iterator[
         for recipient in spill.recipients(group):
             chunks = spill.chunks(group, recipient)
             for index, blocks in enumerate(chunks):
-                envelope = Envelope.of(DocumentsFiledV1, correlation_id=filing.reference_id, actor=filing.actor)
-                head = DocumentsFiledV1(
+                envelope = Envelope.of(DocumentsFiledV2, correlation_id=filing.reference_id, actor=filing.actor)
+                head = DocumentsFiledV2(
                     reference_id=filing.reference_id,
                     form=filing.form,
                     filer=filing.filer,

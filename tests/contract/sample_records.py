@@ -47,6 +47,19 @@ _DOC = {
     "deleted": False,
 }
 
+_SEZ_BOE = _DOC | {
+    "key": "impgsez|29AABCM7710Q1ZX|2025|4512001",
+    "section": "impgsez",
+    "supplier": "29AABCM7710Q1ZX",
+    "number": "4512001",
+    "doc_date": "2025-10-15",
+    "source_form": "BOE",
+    "inv_typ": "IMPGSEZ",
+    "items": [],
+    "port_code": "INBLR4",
+    "gstr2b_period": "102025",
+}
+
 RECORDS: dict[tuple[str, int], dict[str, Any]] = {
     ("DocumentsFiled", 1): {
         "reference_id": "ref-1",
@@ -59,6 +72,18 @@ RECORDS: dict[tuple[str, int], dict[str, Any]] = {
         "chunk": 0,
         "chunks": 1,
         "documents": [_DOC],
+    },
+    ("DocumentsFiled", 2): {
+        "reference_id": "ref-5",
+        "form": "boe",
+        "filer": "customs",
+        "return_period": "102025",
+        "status": "filed",
+        "filed_on": "2025-10-20",
+        "recipient": "29AABCM7710Q1ZX",
+        "chunk": 0,
+        "chunks": 1,
+        "documents": [_DOC | {"sez_supplier": None}, _SEZ_BOE | {"sez_supplier": "27AAPFU0939F1ZV"}],
     },
     ("ActionsTaken", 1): {
         "reference_id": "ref-2",
@@ -125,6 +150,21 @@ RECORDS: dict[tuple[str, int], dict[str, Any]] = {
         ],
     },
 }
+
+
+def upcast_holds(original: Any, upcast: Any) -> bool:
+    """Whether a record read as a later version still holds the original's values: the same keys with the same
+    values (recursively), and only fields a later version added besides, at their defaults (None)."""
+    if isinstance(original, dict) and isinstance(upcast, dict):
+        added = set(upcast) - set(original)
+        return (
+            set(original) <= set(upcast)
+            and all(upcast[k] is None for k in added)
+            and all(upcast_holds(original[k], upcast[k]) for k in original)
+        )
+    if isinstance(original, list) and isinstance(upcast, list):
+        return len(original) == len(upcast) and all(upcast_holds(a, b) for a, b in zip(original, upcast, strict=True))
+    return bool(original == upcast)
 
 
 def write_missing(codec: Codec) -> list[Path]:

@@ -12,8 +12,8 @@ import pytest
 
 from services.common.codec import SCHEMA_DIR, Codec, CodecError, field_names, load_schemas
 from services.common.envelope import Envelope, EnvelopeError
-from services.common.events import REGISTRY, ClockAdvancedV1, DocumentsFiledV1, Event, Gstr3bFiledV1
-from tests.contract.sample_records import RECORDS, SAMPLES
+from services.common.events import REGISTRY, ClockAdvancedV1, DocumentsFiledV2, Event, Gstr3bFiledV1
+from tests.contract.sample_records import RECORDS, SAMPLES, upcast_holds
 
 
 def test_every_released_schema_version_has_an_event_class_with_its_fields_in_order() -> None:
@@ -36,16 +36,30 @@ def test_an_event_encodes_to_the_bytes_of_its_record_and_of_the_released_sample(
 
 
 @pytest.mark.parametrize("key", sorted(RECORDS), ids=lambda k: f"{k[0]}.v{k[1]}")
-def test_a_released_sample_decodes_to_its_event_class(key: tuple[str, int]) -> None:
+def test_a_released_sample_decodes_to_the_event_class_of_its_types_latest_version(key: tuple[str, int]) -> None:
+    """An older version is upcast: it reads as the latest version's class, holding its record unchanged."""
+    latest = max(version for event_type, version in REGISTRY if event_type == key[0])
     event = Codec.from_directories().decode((SAMPLES / f"{key[0]}.v{key[1]}.bin").read_bytes())
-    assert type(event) is REGISTRY[key]
-    assert event.to_record() == RECORDS[key]
+    assert type(event) is REGISTRY[(key[0], latest)]
+    assert upcast_holds(RECORDS[key], event.to_record())
+    if latest == key[1]:
+        assert event.to_record() == RECORDS[key]
+
+
+def test_a_documents_filed_v1_reads_as_v2_with_no_sez_supplier_as_avro_resolution_would_read_it() -> None:
+    """The explicit upcaster (services/common/events.py) gives what Avro schema resolution gives, without
+    the second pass over the documents."""
+    sample = (SAMPLES / "DocumentsFiled.v1.bin").read_bytes()
+    upcast = Codec.from_directories().decode_record(sample)[1]
+    resolved = Codec.from_directories(upcasters={}).decode_record(sample)[1]
+    assert upcast == resolved
+    assert [doc["sez_supplier"] for doc in upcast["documents"]] == [None]
 
 
 def test_a_filing_assembled_from_encoded_documents_is_the_bytes_of_the_whole_event() -> None:
     codec = Codec.from_directories()
-    whole = DocumentsFiledV1.from_record(RECORDS[(DocumentsFiledV1.EVENT_TYPE, 1)])
-    items = [codec.array_item(DocumentsFiledV1, "documents", dict(doc)) for doc in whole.documents]
+    whole = DocumentsFiledV2.from_record(RECORDS[(DocumentsFiledV2.EVENT_TYPE, 2)])
+    items = [codec.array_item(DocumentsFiledV2, "documents", dict(doc)) for doc in whole.documents]
     head = dataclasses.replace(whole, documents=[])
     assert codec.encode_with_blocks(head, "documents", [codec.array_block(items)]) == codec.encode(whole)
 

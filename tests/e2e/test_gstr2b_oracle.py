@@ -6,7 +6,7 @@ ineligible supplies, table-15 ECO invoices, ISD invoices and credit notes, and B
 recipient takes random actions (No Action / Accept / Reject / Pending, credit notes with every ITC-reduction
 declaration, a few overwritten or reset, rejections of imports that must be refused), the clock reaches the
 14th → version 1; more actions and a recompute → version 2. Every figure of both versions (itcsumm leaves
-and buckets, GSTR-3B table 4, docdata, docRejdata, cpsumm) must equal `expected_statement`, which
+and buckets, GSTR-3B table 4, docdata, docRejdata, cpsumm, cpSummRej) must equal `expected_statement`, which
 computes them from the test's own input and docs/rules.md (tests/support/gstr2b_oracle.py).
 """
 
@@ -128,6 +128,7 @@ def build_documents(rng: random.Random, recipient: str) -> dict[str, Any]:
                 _amount(rng),
                 18,
                 supfildt="20-10-2025",
+                sez_gstin=fresh_gstin("27") if kind == "impgsez" else None,
             )
         )
     return {"returns": returns, "eco": (operator, eco), "isd": (isd, isd_docs), "boes": boes}
@@ -215,15 +216,16 @@ def test_gstr2b_equals_the_reference_computation(live_stack, seed: int) -> None:
     assert (v1["data"]["gstin"], v1["data"]["rtnprd"], v1["data"]["version"], v1["data"]["gendt"]) == (
         recipient,
         "102025",
-        1,
+        "4.0",  # GSTN's schema version; ours is `statement_version`, beside `data`
         "14-11-2025",
     )
+    assert v1["statement_version"] == 1
     problems = check("v1", docs, dict(actions), v1_text, v1)
 
     act(live_stack, rng, recipient, docs, actions, share=0.4)
     recompute(live_stack, recipient, "102025")
     v2_text, v2 = statement(live_stack, recipient, "102025")
-    assert v2["data"]["version"] == 2
+    assert v2["statement_version"] == 2
     problems += check("v2", docs, actions, v2_text, v2)
     assert statement(live_stack, recipient, "102025", version=1)[0] == v1_text, "version 1 is immutable"
     assert not problems, f"seed {seed}: {len(problems)} differences from the reference\n" + "\n".join(problems)

@@ -70,8 +70,9 @@ def test_counts_act_tick_and_gstr2b_commands_work_like_the_api(live_stack, tmp_p
     live_stack.wait_projected()
     statement = ims(live_stack, "gstr2b", RECIPIENT, "102025")
     assert statement.returncode == 0
-    data = json.loads(statement.stdout)["data"]
-    assert data["version"] == 1 and data["itcsumm"]["itcavl"]["nonrevsup"]["b2b"]["igst"] == 19250.03
+    body = json.loads(statement.stdout)
+    data = body["data"]
+    assert body["statement_version"] == 1 and data["itcsumm"]["itcavl"]["nonrevsup"]["b2b"]["igst"] == 19250.03
     xlsx = tmp_path / "2b.xlsx"
     assert ims(live_stack, "gstr2b", RECIPIENT, "102025", "--format", "xlsx", "--output", str(xlsx)).returncode == 0
     assert xlsx.read_bytes()[:2] == b"PK"

@@ -54,7 +54,7 @@ def test_a_missing_supplier_gstr3b_reverses_the_itc_availed_on_its_invoices_and_
         gstr3b(live_stack, recipient, period.mmyyyy, f"{following.year}-{following.month:02d}-20")
         period = following
     _, march = statement(live_stack, recipient, MARCH)
-    assert _heads(march["data"]["itcsumm"]["itcrev"]) == (0, 0, 0, 0)
+    assert _heads(march["gstr3b_table4"]["4B2"]) == (0, 0, 0, 0)
 
     answer = _report(live_stack, defaulter, [MARCH], "2025-10-01")
     assert answer.status_code == 200, answer.text
@@ -65,17 +65,28 @@ def test_a_missing_supplier_gstr3b_reverses_the_itc_availed_on_its_invoices_and_
     _, october = statement(live_stack, recipient, "102025")
     itcrev = october["data"]["itcsumm"]["itcrev"]
     reversed_igst = rupees(invoice.igst + debit.igst)
-    assert _heads(itcrev) == (reversed_igst, 0, 0, 0)
+    assert _heads(itcrev["nonrevsup"]) == (reversed_igst, 0, 0, 0)
     assert _heads(itcrev["nonrevsup"]["b2b"]) == (rupees(invoice.igst), 0, 0, 0)
     assert _heads(itcrev["nonrevsup"]["cdnr"]) == (rupees(debit.igst), 0, 0, 0)
     assert _heads(october["gstr3b_table4"]["4B2"]) == (reversed_igst, 0, 0, 0)
-    assert _heads(october["data"]["itcsumm"]["itcavl"]) == (0, 0, 0, 0)  # nothing new was filed
-    assert october["data"]["docdata"] == {} or not any(october["data"]["docdata"].values())
+    table4 = october["gstr3b_table4"]
+    assert all(_heads(table4[row]) == (0, 0, 0, 0) for row in ("4A1", "4A3", "4A4", "4A5"))  # nothing new filed
+    # the reversal lists what it reverses, per reversed supplier return, without amounts (docs/rules.md §7.2)
+    (element,) = october["data"]["docdata"]["itcrev"]
+    assert set(october["data"]["docdata"]) == {"itcrev"}
+    assert [(g["ctin"], g["supprd"], [d["inum"] for d in g["inv"]]) for g in element["b2b"]] == [
+        (defaulter, MARCH, ["D/1"])
+    ]
+    assert [d["ntnum"] for g in element["cdnr"] for d in g["nt"]] == ["D/DN1"]
+    assert set(element) == {"b2b", "cdnr"} and "igst" not in element["b2b"][0]["inv"][0]
+    (summary,) = october["data"]["cpsumm"]["itcrev"]
+    assert (summary["b2b"]["ctin"], summary["b2b"]["ttldocs"], summary["cdnr"]["nttyp"]) == (defaulter, 1, "D")
 
     gstr3b(live_stack, recipient, "102025", "2025-11-20")
     clock(live_stack, "2025-12-14")
     _, november = statement(live_stack, recipient, "112025")
-    assert _heads(november["data"]["itcsumm"]["itcrev"]) == (0, 0, 0, 0)  # reversed once, not again
+    assert _heads(november["gstr3b_table4"]["4B2"]) == (0, 0, 0, 0)  # reversed once, not again
+    assert "itcrev" not in november["data"]["docdata"]
 
 
 def test_a_report_names_the_field_and_reason_for_bad_input(live_stack) -> None:  # type: ignore[no-untyped-def]

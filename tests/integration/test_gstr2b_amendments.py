@@ -12,7 +12,7 @@ from sqlalchemy import text
 from services.actions.domain.model import ImsDocument
 from services.actions.projector import store
 from services.common.gst.periods import Period
-from services.gstr2b import builder
+from services.gstr2b import builder, counting
 
 pytestmark = pytest.mark.integration
 RECIPIENT = "29AABCM7710Q1ZX"
@@ -73,15 +73,21 @@ def test_an_amendment_reduces_itc_only_against_an_original_that_was_taken(stack)
     with engine.begin() as conn:
         store.save(conn, documents, [])
         version = builder.generate(conn, RECIPIENT, Period.parse("102025"), "2025-11-14", "test", "event-1")
-        counted = dict(
-            conn.execute(
-                text(
-                    "SELECT doc_key, igst FROM gstr2b_lines WHERE recipient = :r AND period = '102025' AND version = :v"
-                ),
-                {"r": RECIPIENT, "v": version},
-            ).all()
-        )
+        lines = conn.execute(
+            text(
+                f"SELECT doc_key, {counting.counted('igst')}, igst, itc_red_req FROM gstr2b_lines "
+                "WHERE recipient = :r AND period = '102025' AND version = :v"
+            ),
+            {"r": RECIPIENT, "v": version},
+        ).all()
+    counted = {key: igst for key, igst, _, _ in lines}
     assert counted == {f"b2ba|{name}": igst for name, (*_, igst) in CASES.items()}
+    # a line lists the difference (or, against no original taken, the amended value) and keeps the answer
+    # beside it only where the answer decided what it counts (docs/rules.md §7.4)
+    listed = {key: (igst, answer) for key, _, igst, answer in lines}
+    assert listed["b2ba|taken-partial"] == listed["b2ba|taken-default"] == (-40_000, "Y")
+    assert listed["b2ba|taken-no"] == listed["b2ba|deemed-no"] == (-40_000, "N")
+    assert listed["b2ba|rejected-no"] == listed["b2ba|open-partial"] == (60_000, None)
 
 
 def test_an_upward_credit_note_amendment_counts_only_the_increase_accepted_or_left_alone(stack) -> None:  # type: ignore[no-untyped-def]

@@ -5,12 +5,16 @@ filed (kind, parties, place of supply, reverse charge, amounts in paise) and the
 action; the rules decide where it lands and what it counts:
 
 - §2: reverse charge skips IMS (ITC available, reverse-charge part; a credit note under reverse charge
-  goes to `othersup.cdnrrev`); POS = supplier state while the recipient is elsewhere skips IMS for
-  "ITC not available" with reason P (never imports or ISD documents);
+  counts in `othersup.cdnrrev` and is listed in `cdnr` with `rev` Y); POS = supplier state while the
+  recipient is elsewhere skips IMS for "ITC not available" with reason P (never imports or ISD documents);
 - §3: No Action and Accept → ITC available; Reject → ITC rejected; Pending → left out; imports can
   never be rejected; an accepted credit note reduces ITC by the declared reduction (Yes by default =
-  full, No = nothing, Yes with amounts = those amounts);
-- §7: the blocks / buckets / leaves, and GSTR-3B table 4 (credit notes reduce the part they belong to).
+  full, No = nothing, Yes with amounts = those amounts) and is listed with the supplier's amounts, the
+  answer (`itcRedReq`) and the amounts declared (the whole tax when Yes came without amounts) beside them;
+- §7: the blocks / buckets / leaves, GSTR-3B table 4 (credit notes reduce the part they belong to), and
+  where GSTN lists each document: Bills of Entry as flat `impg` rows or under the SEZ supplier in `impgsez`,
+  ISD documents as `ISDI` / `ISDC` with `itcelg`; `cpsumm` / `cpSummRej` per supplier with `nttyp`, `doctyp`
+  or the port of an SEZ supplier's Bills of Entry.
 """
 
 from __future__ import annotations
@@ -33,8 +37,12 @@ BUCKETS: dict[str, tuple[str, ...]] = {  # docs/rules.md §7, verbatim
     "imports": ("impg", "impga", "impgsez", "impgasez"),
     "othersup": ("cdnr", "cdnra", "cdnrrev", "cdnrarev", "isd", "isda"),
 }
+# GSTN's Rule 37A block has no reverse-charge bucket and no ECO leaves (docs/rules.md §7.1): Rule 37A reverses neither
+NOT_IN_ITCREV = {("revsup", leaf) for leaf in BUCKETS["revsup"]} | {("nonrevsup", "ecom"), ("nonrevsup", "ecoma")}
 # leaves holding both supplies and credit notes: a line's `typ` must tell which it is ("C" = credit note)
 NOTE_LEAVES = frozenset({"cdnr", "cdnra", "cdnrrev", "cdnrarev", "isd", "isda"})
+# GSTN lists a leaf's documents in a list of that name, but for these (docs/rules.md §7.2)
+LISTED_IN = {"cdnrrev": "cdnr", "cdnrarev": "cdnra", "impga": "impg", "impgasez": "impgsez"}
 TABLE4_ROWS = ("4A1", "4A3", "4A4", "4A5", "4B2", "4D2")
 
 # What a supplier can file, by our own names: (IMS section of §1, reduces ITC, is an import, is ISD)
@@ -129,6 +137,7 @@ class Doc:
     supprd: str = "102025"
     port_code: str = "INBLR4"
     refdt: str = "20-10-2025"
+    sez_gstin: str | None = None  # a Bill of Entry of goods from an SEZ: the SEZ supplier
 
     @property
     def key(self) -> tuple[str, str]:
@@ -227,6 +236,7 @@ class Doc:
             "csamt": rupees(self.cess),
             "is_sez": "Y" if self.kind == "impgsez" else "N",
             "amd": "N",
+            **({"sez_gstin": self.sez_gstin} if self.sez_gstin else {}),
         }
 
 
@@ -320,49 +330,96 @@ def block_of(doc: Doc, action: Action) -> str | None:
     return {"N": "itcavl", "A": "itcavl", "R": "itcRejected", "P": None}[action.code]
 
 
+def answer(doc: Doc, action: Action) -> dict[str, Any]:
+    """The ITC-reduction answer a listed credit note shows beside its amounts (docs/rules.md §3.10, §3.12):
+    an accept without `itcRedReq` is Yes; Yes without amounts declares the whole tax; No declares nothing."""
+    if not (doc.route == "ims" and doc.reduces_itc and action.code == "A"):
+        return {}
+    if action.itc_red_req == "N":
+        return {"itcRedReq": "N"}
+    declared = {h: (action.decl or {}).get(h, 0) for h in HEADS} if action.decl else doc.heads
+    return {"itcRedReq": "Y", **{"decl" + h.capitalize(): declared[h] for h in HEADS}}
+
+
+def listing(doc: Doc, leaf: str) -> tuple[str, str | None]:
+    """(list, ctin) the document is listed under: no supplier for a Bill of Entry outside an SEZ."""
+    if doc.kind == "impg":
+        return (LISTED_IN.get(leaf, leaf), None)
+    return (LISTED_IN.get(leaf, leaf), doc.sez_gstin if doc.kind == "impgsez" else doc.supplier)
+
+
+def summary_key(doc: Doc, listed: str, ctin: str | None) -> tuple[str, str | None, str | None] | None:
+    """A `cpsumm` row: per list and supplier, and the note type (notes), document type (ISD) or port (SEZ
+    Bills of Entry); Bills of Entry outside an SEZ have none."""
+    if doc.kind == "impg":
+        return None
+    if doc.kind == "impgsez":
+        return (listed, ctin, doc.port_code)
+    if doc.kind in ("isd", "isdcn"):
+        return (listed, ctin, "ISDC" if doc.kind == "isdcn" else "ISDI")
+    return (listed, ctin, doc.note_type)
+
+
 @dataclass
 class Expected:
     leaves: dict[tuple[str, str, str], dict[str, int]]
     buckets: dict[tuple[str, str], dict[str, int]]
     table4: dict[str, dict[str, int]]
-    docdata: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    rejected: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    cpsumm: dict[tuple[str, str, str | None], dict[str, int]] = field(default_factory=dict)
+    docdata: dict[tuple[str, str | None, str], dict[str, Any]] = field(default_factory=dict)
+    rejected: dict[tuple[str, str | None, str], dict[str, Any]] = field(default_factory=dict)
+    cpsumm: dict[tuple[str, str | None, str | None], dict[str, Any]] = field(default_factory=dict)
+    cpsumm_rejected: dict[tuple[str, str | None, str | None], dict[str, Any]] = field(default_factory=dict)
+
+
+def _line(doc: Doc, block: str, leaf: str, action: Action) -> dict[str, Any]:
+    """What the statement lists for the document: the supplier's amounts (docs/rules.md §7.2)."""
+    isd, imports = doc.kind in ("isd", "isdcn"), doc.is_import
+    return {
+        "itcavl": None if imports else ("N" if block == "itcunavl" else "Y"),  # a BoE row has no availability
+        "rsn": "P" if block == "itcunavl" else "",
+        "rev": None if isd or imports else ("Y" if doc.rchrg else "N"),
+        "txval": None if isd else doc.txval,
+        "val": None if isd or imports else doc.value,
+        "supfildt": None if imports else doc.supfildt,
+        "supprd": None if imports else doc.supprd,
+        "credit": doc.reduces_itc if leaf in NOTE_LEAVES else None,
+        **doc.heads,
+        **answer(doc, action),
+    }
 
 
 def expected_statement(docs: list[Doc], actions: dict[tuple[str, str], Action]) -> Expected:
     """The statement for `docs` (all of the statement's period) given each one's last action."""
-    leaves = {(b, k, leaf): zero() for b in BLOCKS for k, names in BUCKETS.items() for leaf in names}
-    docdata: dict[tuple[str, str, str], dict[str, Any]] = {}
-    rejected: dict[tuple[str, str, str], dict[str, Any]] = {}
-    cpsumm: dict[tuple[str, str, str | None], dict[str, int]] = defaultdict(
-        lambda: {"ttldocs": 0, "txval": 0, **zero()}
-    )
+    leaves = {
+        (b, k, leaf): zero()
+        for b in BLOCKS
+        for k, names in BUCKETS.items()
+        for leaf in names
+        if not (b == "itcrev" and (k, leaf) in NOT_IN_ITCREV)
+    }
+    expected = Expected(leaves, {}, {})
+    summaries: dict[str, defaultdict[tuple[str, str | None, str | None], dict[str, Any]]] = {
+        "itcavl": defaultdict(_summary_row),
+        "itcRejected": defaultdict(_summary_row),
+    }
     for doc in docs:
         action = actions.get(doc.key, NO_ACTION) if doc.route == "ims" else NO_ACTION
         block = block_of(doc, action)
         if block is None:
             continue
         bucket, leaf = doc.place
-        amounts = counted(doc, action)
-        leaves[(block, bucket, leaf)] = add(leaves[(block, bucket, leaf)], amounts)
-        line = {
-            "itcavl": "N" if block == "itcunavl" else "Y",
-            "rsn": "P" if block == "itcunavl" else None,
-            "txval": doc.txval,
-            "val": doc.value,
-            "supfildt": doc.supfildt,
-            "supprd": doc.supprd,
-            "credit": doc.reduces_itc if leaf in NOTE_LEAVES else None,
-            **amounts,
-        }
-        (rejected if block == "itcRejected" else docdata)[(leaf, doc.supplier, doc.number)] = line
-        if block == "itcavl":
-            row = cpsumm[(leaf, doc.supplier, doc.note_type if doc.kind in ("cn", "dn", "isdcn") else None)]
+        leaves[(block, bucket, leaf)] = add(leaves[(block, bucket, leaf)], counted(doc, action))
+        listed, ctin = listing(doc, leaf)
+        lines = expected.rejected if block == "itcRejected" else expected.docdata
+        lines[(listed, ctin, doc.number)] = _line(doc, block, leaf, action)
+        key = summary_key(doc, listed, ctin)
+        if block in summaries and key is not None:
+            row = summaries[block][key]
             row["ttldocs"] += 1
-            row["txval"] += doc.txval
+            row["txval"] = None if doc.kind in ("isd", "isdcn") else row["txval"] + doc.txval
             for h in HEADS:
-                row[h] += amounts[h]
+                row[h] += doc.heads[h]
+    expected.cpsumm, expected.cpsumm_rejected = dict(summaries["itcavl"]), dict(summaries["itcRejected"])
     buckets = {(b, k): zero() for b in BLOCKS for k in BUCKETS}
     for (b, k, _), heads in leaves.items():
         buckets[(b, k)] = add(buckets[(b, k)], heads)
@@ -370,7 +427,8 @@ def expected_statement(docs: list[Doc], actions: dict[tuple[str, str], Action]) 
     unavailable = zero()
     for k in BUCKETS:
         unavailable = add(unavailable, buckets[("itcunavl", k)])
-    table4 = {
+    expected.buckets = buckets
+    expected.table4 = {
         "4A1": avl("imports"),
         "4A3": add(add(avl("revsup"), avl("othersup", "cdnrrev"), -1), avl("othersup", "cdnrarev"), -1),
         "4A4": add(add(avl("isdsup"), avl("othersup", "isd"), -1), avl("othersup", "isda"), -1),
@@ -378,4 +436,8 @@ def expected_statement(docs: list[Doc], actions: dict[tuple[str, str], Action]) 
         "4B2": zero(),
         "4D2": unavailable,
     }
-    return Expected(leaves, buckets, table4, docdata, rejected, dict(cpsumm))
+    return expected
+
+
+def _summary_row() -> dict[str, Any]:
+    return {"ttldocs": 0, "txval": 0, **zero()}

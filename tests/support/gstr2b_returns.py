@@ -121,11 +121,17 @@ def assert_itcsumm(itcsumm: dict, leaves: dict[tuple[str, str, str], tuple], buc
     }
     assert set(itcsumm) == {"itcavl", "itcunavl", "itcrev", "itcRejected"}
     got = all_leaves(itcsumm)
-    assert set(got) == {(b, k, leaf) for b in itcsumm for k, names in layout.items() for leaf in names}
+    # GSTN's Rule 37A block (itcrev) has no reverse-charge bucket and no ECO leaves
+    not_reversed = {("itcrev", "revsup", leaf) for leaf in layout["revsup"]} | {
+        ("itcrev", "nonrevsup", "ecom"),
+        ("itcrev", "nonrevsup", "ecoma"),
+    }
+    everything = {(b, k, leaf) for b in itcsumm for k, names in layout.items() for leaf in names}
+    assert set(got) == everything - not_reversed
     want = {key: money(*leaves.get(key, ZERO)) for key in got}
     assert {k: v for k, v in got.items() if v != want[k]} == {}, {k: want[k] for k in got if got[k] != want[k]}
     for block in itcsumm:
-        for bucket in layout:
+        for bucket in (b for b in layout if (block, b) != ("itcrev", "revsup")):
             assert heads(itcsumm[block][bucket]) == money(*buckets.get((block, bucket), ZERO)), (
                 block,
                 bucket,
@@ -138,16 +144,22 @@ def assert_table4(table4: dict, expected: dict[str, tuple]) -> None:
 
 
 def lines(groups_by_section: dict) -> dict[tuple[str, str], dict]:
-    """(section, number) → the document with its group's ctin / supfildt / supprd."""
+    """(section, number) → the document with its group's ctin / supfildt / supprd (None where GSTN's group has
+    none: `impg` rows are in no group, an `impgsez` group is only its SEZ supplier); Rule 37A's `itcrev` aside."""
     out = {}
     for section, groups in groups_by_section.items():
+        if section == "itcrev":
+            continue
         for group in groups:
-            for doc in (d for key in ("inv", "nt", "doclist", "boe") for d in group.get(key, [])):
+            docs = (
+                [group] if section == "impg" else [d for k in ("inv", "nt", "doclist", "boe") for d in group.get(k, [])]
+            )
+            for doc in docs:
                 number = doc.get("inum") or doc.get("ntnum") or doc.get("boenum") or doc.get("docnum")
                 out[(section, number)] = {
                     **doc,
-                    "ctin": group["ctin"],
-                    "supfildt": group["supfildt"],
-                    "supprd": group["supprd"],
+                    "ctin": None if section == "impg" else group["ctin"],
+                    "supfildt": group.get("supfildt"),
+                    "supprd": group.get("supprd"),
                 }
     return out

@@ -18,7 +18,8 @@ S3 = "33AAFCS3003A1Z9"  # seller through the e-commerce operator
 OPERATOR = "07AAFCO4004A1Z5"  # e-commerce operator (table 15)
 ISD = "33AAGCR2025B2Z2"  # R's input service distributor
 S4 = "27AAFCS5005A1ZW"  # supplier of Q
-for _gstin in (R, Q, S1, S2, S3, OPERATOR, ISD, S4):
+SEZ = "29AAFCZ6006A1ZI"  # an SEZ unit whose goods R imports (Bill of Entry 5100002)
+for _gstin in (R, Q, S1, S2, S3, OPERATOR, ISD, S4, SEZ):
     assert check_character(_gstin[:14]) == _gstin[14], _gstin
 
 
@@ -225,7 +226,8 @@ def walk_through(live: Any) -> SimpleNamespace:
         {
             "boe": [
                 boe | {"boe_num": "5100001", "txval": D("100000.00"), "iamt": D("18000.00"), "is_sez": "N"},
-                boe | {"boe_num": "5100002", "txval": D("50000.00"), "iamt": D("9000.00"), "is_sez": "Y"},
+                boe
+                | {"boe_num": "5100002", "txval": D("50000.00"), "iamt": D("9000.00"), "is_sez": "Y", "sez_gstin": SEZ},
             ]
         },
         form="boe",

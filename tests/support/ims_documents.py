@@ -53,7 +53,7 @@ def amendment(of: ImsDocument, value: int, **changes: Any) -> ImsDocument:
 RECORD_FIELDS = ("section", "supplier", "number", "doc_date", "note_type", "orig_number", "orig_date", "inv_typ",
                  "pos", "reverse_charge", "source_form", "value", "taxable", "igst", "cgst", "sgst", "cess",
                  "version_hash", "route", "part", "reason", "gstr2b_period", "ecom_operator", "diff_percent",
-                 "port_code", "original_key")  # fmt: skip
+                 "port_code", "original_key", "sez_supplier")  # fmt: skip
 
 
 def filed_record(doc: ImsDocument, deleted: bool = False) -> dict[str, Any]:

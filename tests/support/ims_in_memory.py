@@ -16,7 +16,7 @@ from services.actions.projector import batch as batch_module
 from services.actions.projector import filed
 from services.actions.projector.batch import Batch
 from services.common.envelope import Envelope
-from services.common.events import DocumentsFiledV1
+from services.common.events import DocumentsFiledV2
 from services.common.runner import Delivered
 from tests.support.document_store import InMemoryDocumentStore
 from tests.support.ims_documents import RECIPIENT, filed_record
@@ -45,9 +45,9 @@ class InMemoryIms:
             "return_period": first.return_period,
             "documents": [filed_record(doc, deleted) for doc in documents],
         }
-        envelope = Envelope("DocumentsFiled", 1, event_id=f"event-{offset}", occurred_at=f"2025-12-01T00:00:{offset}")
+        envelope = Envelope("DocumentsFiled", 2, event_id=f"event-{offset}", occurred_at=f"2025-12-01T00:00:{offset}")
         message = Delivered(
-            "ims.events", 0, offset, self.recipient, envelope, DocumentsFiledV1.from_record(record), b"", (), 0
+            "ims.events", 0, offset, self.recipient, envelope, DocumentsFiledV2.from_record(record), b"", (), 0
         )
         before = len(self.store.refusals)
         with mock.patch.object(batch_module, "store", self.store.as_module()):

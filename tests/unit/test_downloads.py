@@ -17,7 +17,8 @@ def _line(i: int) -> dict[str, object]:
         "number": f"INV/{i}", "doc_date": datetime.date(2025, 9, 1), "port_code": None, "ims_section": "b2b",
         "orig_number": None, "orig_date": None, "note_type": None, "inv_typ": "R", "value": 11_800, "pos": "29",
         "rev": False, "itcavl": "Y", "rsn": "", "diff_percent": None, "txval": 10_000, "igst": 1_800, "cgst": 0,
-        "sgst": 0, "cess": 0, "action": "A", "remarks": None, "doc_key": f"k{i}",
+        "sgst": 0, "cess": 0, "action": "A", "remarks": None, "doc_key": f"k{i}", "itc_red_req": None,
+        "decl_igst": None, "decl_cgst": None, "decl_sgst": None, "decl_cess": None,
     }  # fmt: skip
 
 

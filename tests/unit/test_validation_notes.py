@@ -13,6 +13,8 @@ from services.ingest.domain.validation import (
 )
 from tests.support.validation_rows import DROP, OTHER_STATE, boe, codes, ctx, invoice
 
+SEZ_UNIT = "27AAPFU0939F1ZV"  # the SEZ unit that supplied the goods
+
 
 def test_credit_note_goes_to_the_credit_note_section():
     raw = invoice(inum=DROP, idt=DROP, ntty="C", nt_num="CN/1", nt_dt="20-10-2025")
@@ -64,14 +66,34 @@ def test_bill_of_entry_is_a_self_import_in_the_month_of_its_reference_date():
 
 
 def test_sez_bill_of_entry_amendment_goes_to_impgseza_with_its_original():
-    doc = validate_boe(boe(is_sez="Y", amd="Y", oboe_num="7654321", oboe_dt="01-09-2025"))
+    doc = validate_boe(boe(is_sez="Y", amd="Y", oboe_num="7654321", oboe_dt="01-09-2025", sez_gstin=SEZ_UNIT))
     assert isinstance(doc, Document)
-    assert (doc.section, doc.inv_typ, doc.orig_number, doc.orig_date) == (
+    assert (doc.section, doc.inv_typ, doc.orig_number, doc.orig_date, doc.sez_supplier) == (
         "impgseza",
         "IMPGSEZ",
         "7654321",
         date(2025, 9, 1),
+        SEZ_UNIT,
     )
+
+
+def test_a_bill_of_entry_of_goods_from_an_sez_names_the_sez_supplier_and_no_other_bill_names_one():
+    """docs/rules.md §1.6: GSTR-2B lists an SEZ supply under its supplier (`impgsez[].ctin`)."""
+    doc = validate_boe(boe(is_sez="Y", sez_gstin=SEZ_UNIT))
+    assert isinstance(doc, Document) and (doc.section, doc.supplier, doc.sez_supplier) == (
+        "impgsez",
+        OTHER_STATE,
+        SEZ_UNIT,
+    )
+    assert codes(validate_boe(boe(is_sez="Y"))) == {"sez_gstin": "MISSING_FIELD"}
+    assert codes(validate_boe(boe(is_sez="Y", sez_gstin="27AAPFU0939F1ZX"))) == {"sez_gstin": "INVALID_GSTIN"}
+    assert codes(validate_boe(boe(is_sez="Y", sez_gstin=OTHER_STATE))) == {"sez_gstin": "SELF_SUPPLY"}
+    refused = validate_boe(boe(sez_gstin=SEZ_UNIT))
+    assert codes(refused) == {"sez_gstin": "INVALID_FIELD"}
+    assert isinstance(refused, list) and refused[0].message.startswith(
+        "sez_gstin: only a Bill of Entry of goods from an SEZ (is_sez Y)"
+    )
+    assert validate_boe(boe(is_sez=DROP, sez_gstin=SEZ_UNIT)) == refused, "an absent is_sez is N"
 
 
 @pytest.mark.parametrize(

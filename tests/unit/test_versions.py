@@ -52,6 +52,7 @@ CHANGES: dict[str, Any] = {  # a changed value per field, of that field's type
     "ecom_operator": "07AAFCE1049J1C0",
     "diff_percent": "0.65",
     "port_code": "INNSA1",
+    "sez_supplier": "27AAPFU0939F1ZV",
 }
 
 

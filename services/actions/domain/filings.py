@@ -83,6 +83,7 @@ def incoming_document(
         ecom_operator=record["ecom_operator"],
         diff_percent=record["diff_percent"],
         port_code=record["port_code"],
+        sez_supplier=record.get("sez_supplier"),
         last_reference=facts.reference_id,
         action=NO_ACTION,
         prev_action=current.action if current is not None else None,

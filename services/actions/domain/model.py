@@ -69,6 +69,7 @@ class ImsDocument:
     amended_by: str | None = None  # the next link of its amendment chain (domain/chains.py)
     base_key: str | None = None  # an amendment: the link a filed GSTR-3B took, set at GSTR-2B generation
     link_no: int | None = None  # an amendment: its place in the chain (domain/chains.py)
+    sez_supplier: str | None = None  # a Bill of Entry of goods from an SEZ: the SEZ supplier's GSTIN
 
     @property
     def counted(self) -> bool:

@@ -13,11 +13,11 @@ from services.actions.domain import chains
 from services.actions.domain.filings import FilingFacts, decide_filing, supersedes
 from services.actions.domain.model import ImsDocument, evolve
 from services.actions.projector.batch import Batch, Key
-from services.common.events import DocumentsFiledV1, FiledDocument
+from services.common.events import DocumentsFiledV2, FiledDocument
 from services.common.runner import Delivered
 
 
-def on_documents_filed(work: Batch, message: Delivered[DocumentsFiledV1], _clock: dict[str, str]) -> None:
+def on_documents_filed(work: Batch, message: Delivered[DocumentsFiledV2], _clock: dict[str, str]) -> None:
     event = message.event
     recipient = event.recipient
     facts = FilingFacts(
@@ -97,7 +97,7 @@ def _prior_link(
 
 def _relink(
     work: Batch,
-    message: Delivered[DocumentsFiledV1],
+    message: Delivered[DocumentsFiledV2],
     index: int,
     prior_key: Key,
     prior: ImsDocument,

@@ -22,7 +22,7 @@ from services.actions.projector.batch import Batch, Key, position
 from services.common.events import (
     ActionsTakenV1,
     ClockAdvancedV1,
-    DocumentsFiledV1,
+    DocumentsFiledV2,
     Event,
     Gstr2bRecomputeRequestedV1,
     Gstr3bFiledV1,
@@ -110,7 +110,7 @@ def _keys(batch: Sequence[Delivered[Event]]) -> set[Key]:
     keys: set[Key] = set()
     for message in batch:
         event = message.event
-        if isinstance(event, DocumentsFiledV1):
+        if isinstance(event, DocumentsFiledV2):
             recipient = event.recipient
             for doc in event.documents:
                 keys.add((recipient, doc["key"]))
@@ -316,7 +316,7 @@ def on_rule37a_reported(work: Batch, message: Delivered[Rule37aReversalReportedV
 
 # Each handler takes the messages carrying the event class it is filed under (other events: none).
 HANDLERS: dict[type[Event], Callable[[Batch, Any, dict[str, str]], None]] = {
-    DocumentsFiledV1: filed.on_documents_filed,
+    DocumentsFiledV2: filed.on_documents_filed,
     ActionsTakenV1: on_actions_taken,
     Gstr3bFiledV1: on_gstr3b_filed,
     ClockAdvancedV1: on_clock_advanced,

@@ -18,6 +18,10 @@ BUCKETS: dict[str, tuple[str, ...]] = {
     "othersup": ("cdnr", "cdnra", "cdnrrev", "cdnrarev", "isd", "isda"),
 }
 HEADS = ("igst", "cgst", "sgst", "cess")
+# GSTN's `itcrev` block has no reverse-charge bucket and no ECO leaves: Rule 37A reverses neither (rule37a.py)
+NOT_IN_BLOCK: dict[str, dict[str, tuple[str, ...]]] = {
+    "itcrev": {"revsup": BUCKETS["revsup"], "nonrevsup": ("ecom", "ecoma")},
+}
 
 # IMS section → (bucket, GSTR-2B section) for ordinary supplies; reverse charge has its own mapping.
 PLACEMENT: dict[str, tuple[str, str]] = {
@@ -49,6 +53,16 @@ REVERSE_CHARGE: dict[str, tuple[str, str]] = {
     "ecoma": ("revsup", "b2ba"),
 }
 CREDIT_NOTES = sections_where(lambda s: s.is_credit_note)
+
+
+def block_buckets(block: str) -> dict[str, tuple[str, ...]]:
+    """The buckets of a block and their leaves as GSTN's `itcsumm` has them."""
+    left_out = NOT_IN_BLOCK.get(block, {})
+    kept = {
+        bucket: tuple(leaf for leaf in leaves if leaf not in left_out.get(bucket, ()))
+        for bucket, leaves in BUCKETS.items()
+    }
+    return {bucket: leaves for bucket, leaves in kept.items() if leaves}
 
 
 def placement(ims_section: str, reverse_charge: bool) -> tuple[str, str]:

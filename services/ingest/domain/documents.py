@@ -57,6 +57,7 @@ class Document:
     ecom_operator: str | None = None  # etin, or the operator filing table 15
     diff_percent: str | None = None  # "0.65" or None
     port_code: str | None = None  # BoE only
+    sez_supplier: str | None = None  # BoE of goods from an SEZ unit or developer: that supplier's GSTIN
     deleted: bool = False  # "flag": "D" on a saved document
     extra: tuple[tuple[str, str], ...] = field(default=())  # reserved
 

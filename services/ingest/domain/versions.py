@@ -62,6 +62,7 @@ def content(doc: Document) -> dict[str, JsonValue | None]:
         "ecom_operator": doc.ecom_operator,
         "diff_percent": doc.diff_percent,
         "port_code": doc.port_code,
+        "sez_supplier": doc.sez_supplier,
     }
 
 

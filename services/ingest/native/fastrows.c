@@ -16,7 +16,7 @@
 
 #include "sha256.h"
 
-#define ABI_VERSION 1
+#define ABI_VERSION 2
 #define MAX_ITEMS 256
 #define MAX_DEPTH 32
 #define CHECKED_FIELDS 17
@@ -844,7 +844,7 @@ static PyObject *build(const Ctx *x, const Row *r, Scratch *w) {
     char hash[64];
     hash_hex((const uint8_t *)j.p, j.n, hash);
 
-    /* FiledDocument, fields in schema order */
+    /* FiledDocument (DocumentsFiled v2), fields in schema order */
     char key[64], okey[64];
     Out kb = {key, 0};
     put(&kb, section, section_len); kb.p[kb.n++] = '|';
@@ -896,6 +896,7 @@ static PyObject *build(const Ctx *x, const Row *r, Scratch *w) {
     a_str(&a, reason, strlen(reason));
     a_opt(&a, x->has_gstr2b ? x->gstr2b : NULL, 6);
     a.p[a.n++] = r->deleted ? 1 : 0;
+    a.p[a.n++] = 0; /* sez_supplier: null (DocumentsFiled v2; only a Bill of Entry names one) */
 
     /* Checked(table, party_field, party, number_field, reported_number, problems, recipient, section, supplier,
      *         number, doc_date, series, claim, rank, item, deleted, warnings); this path takes no row with a

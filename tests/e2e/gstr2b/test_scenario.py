@@ -41,7 +41,7 @@ from tests.support.gstr2b_returns import (
     lines,
     money,
 )
-from tests.support.gstr2b_walk import S1, S2, S3, R, walk_through
+from tests.support.gstr2b_walk import S1, S2, S3, SEZ, R, walk_through
 
 pytestmark = pytest.mark.e2e
 
@@ -109,7 +109,7 @@ def walk(live_stack) -> SimpleNamespace:  # type: ignore[no-untyped-def]
 def test_quarterly_recipient_gets_one_statement_for_the_quarter(walk: SimpleNamespace) -> None:
     assert walk.q_missing == [404, 404], "no statement for 072025 / 082025 of a quarterly recipient"
     data = walk.q_sep["data"]
-    assert (data["rtnprd"], data["version"], data["gendt"]) == ("092025", 1, "14-10-2025")
+    assert (data["rtnprd"], walk.q_sep["statement_version"], data["gendt"]) == ("092025", 1, "14-10-2025")
     # 1800.00 (072025) + 3600.00 (082025) + 1500.00 (092025); credit note 900.00
     assert_itcsumm(
         data["itcsumm"],
@@ -126,7 +126,7 @@ def test_quarterly_recipient_gets_one_statement_for_the_quarter(walk: SimpleName
 
 def test_september_statement_of_the_monthly_recipient(walk: SimpleNamespace) -> None:
     data = walk.r_sep["data"]
-    assert (data["rtnprd"], data["version"], data["gendt"]) == ("092025", 1, "14-10-2025")
+    assert (data["rtnprd"], walk.r_sep["statement_version"], data["gendt"]) == ("092025", 1, "14-10-2025")
     assert_itcsumm(
         data["itcsumm"],
         {
@@ -146,7 +146,8 @@ def test_september_statement_of_the_monthly_recipient(walk: SimpleNamespace) -> 
 def test_october_version_1_itcsumm_and_gstr3b_table4(walk: SimpleNamespace) -> None:
     assert walk.before_cutoff == 404, "not generated before the 14th"
     data = walk.v1["data"]
-    assert (data["gstin"], data["rtnprd"], data["version"], data["gendt"]) == (R, "102025", 1, "14-11-2025")
+    assert (data["gstin"], data["rtnprd"], data["version"], data["gendt"]) == (R, "102025", "4.0", "14-11-2025")
+    assert walk.v1["statement_version"] == 1  # ours, beside `data`; `data.version` is GSTN's schema version
     assert_itcsumm(data["itcsumm"], V1_LEAVES, V1_BUCKETS)
     assert_table4(walk.v1["gstr3b_table4"], V1_TABLE4)
 
@@ -166,7 +167,7 @@ def test_october_documents_rejections_and_checksum(walk: SimpleNamespace) -> Non
         ("cdnr", "S1/CN/1001"),
         ("cdnr", "S2/CN/1001"),
         ("cdnra", "S1/CN/0901"),
-        ("cdnrrev", "S2/CN/1002"),
+        ("cdnr", "S2/CN/1002"),  # a reverse-charge credit note: listed in cdnr with rev Y
         ("ecom", "EC/1001"),
         ("isd", "ISD/1001"),
         ("isd", "ISD/CN/1001"),
@@ -181,7 +182,7 @@ def test_october_documents_rejections_and_checksum(walk: SimpleNamespace) -> Non
         first["dt"],
         first["itcavl"],
         first["rsn"],
-    ) == (S1, "11-11-2025", "102025", "03-10-2025", "Y", None)
+    ) == (S1, "11-11-2025", "102025", "03-10-2025", "Y", "")
     assert (heads(first), D(str(first["val"])), D(str(first["txval"]))) == (
         money("36000.00", 0, 0, 0),
         D("236000.00"),
@@ -205,55 +206,82 @@ def test_october_documents_rejections_and_checksum(walk: SimpleNamespace) -> Non
         D("-23600.00"),
     )
     assert heads(full) == money("10800.00", 0, 0, 0)
+    # an accepted credit note keeps the supplier's amounts; the answer and the declared amounts sit beside them
+    # (what they count is in itcsumm: 1,000.00 of S1/CN/1001, nothing of S2/CN/1001)
     partial = docs[("cdnr", "S1/CN/1001")]
-    assert (partial["typ"], heads(partial)) == ("C", money("1000.00", 0, 0, 0))
-    assert (docs[("cdnr", "S1/DN/1001")]["typ"], heads(docs[("cdnr", "S2/CN/1001")])) == (
-        "D",
-        money(0, 0, 0, 0),
+    assert (partial["typ"], heads(partial), partial["itcRedReq"], partial["declIgst"]) == (
+        "C",
+        money("1800.00", 0, 0, 0),
+        "Y",
+        D("1000.00"),
     )
+    no_reduction = docs[("cdnr", "S2/CN/1001")]
+    assert (docs[("cdnr", "S1/DN/1001")]["typ"], heads(no_reduction), no_reduction["itcRedReq"]) == (
+        "D",
+        money(0, "1800.00", "1800.00", 0),
+        "N",
+    )
+    assert "declCgst" not in no_reduction and "itcRedReq" not in docs[("cdnr", "S1/DN/1001")]
     amended = docs[("cdnra", "S1/CN/0901")]
     assert (amended["ontnum"], amended["ontdt"], heads(amended)) == (
         "S1/CN/0901",
         "20-09-2025",
         money("900.00", 0, 0, 0),
     )
-    assert heads(docs[("cdnrrev", "S2/CN/1002")]) == money(0, "250.00", "250.00", 0)
+    reverse = docs[("cdnr", "S2/CN/1002")]
+    assert (reverse["rev"], heads(reverse)) == ("Y", money(0, "250.00", "250.00", 0))
     assert (docs[("ecom", "EC/1001")]["ctin"], heads(docs[("ecom", "EC/1001")])) == (
         S3,
         money("100.00", 0, 0, 0),
     )
-    assert (docs[("impg", "5100001")]["ctin"], docs[("impg", "5100001")]["boedt"]) == (R, "15-10-2025")
+    impg, impgsez = docs[("impg", "5100001")], docs[("impgsez", "5100002")]
+    assert (impg["boedt"], impg["refdt"], impg["portcode"], impg["isamd"]) == (
+        "15-10-2025",
+        "20-10-2025",
+        "INBLR4",
+        "N",
+    )
+    assert "ctin" not in data["docdata"]["impg"][0], "GSTN lists a Bill of Entry outside an SEZ in no supplier group"
+    assert impgsez["ctin"] == SEZ, "a Bill of Entry of goods from an SEZ is listed under the SEZ supplier"
     rejected = lines(data["docRejdata"])
     assert list(rejected) == [("b2b", "S1/1002")]
     gone = rejected[("b2b", "S1/1002")]
-    assert (gone["ctin"], heads(gone), gone.get("remarks")) == (
-        S1,
-        money("2000.00", 0, 0, 0),
-        "rate differs from PO",
-    )
+    # remarks are ours (IMS), not GSTN's GSTR-2B: the downloads carry them (test_october_excel_download)
+    assert (gone["ctin"], heads(gone), "remarks" in gone) == (S1, money("2000.00", 0, 0, 0), False)
 
 
 def test_isd_invoices_and_isd_credit_notes_are_told_apart_in_docdata(walk: SimpleNamespace) -> None:
-    """Both land under docdata "isd" (isdsup.isd and othersup.isd); only `typ` tells the credit note."""
+    """Both land under docdata "isd" (isdsup.isd and othersup.isd); only `doctyp` tells the credit note."""
     docs = lines(walk.v1["data"]["docdata"])
-    assert docs[("isd", "ISD/CN/1001")]["doctyp"] == "C"
-    assert docs[("isd", "ISD/1001")]["doctyp"] == "I", "an ISD invoice is labelled as a credit note"
+    assert docs[("isd", "ISD/CN/1001")]["doctyp"] == "ISDC"
+    assert docs[("isd", "ISD/1001")]["doctyp"] == "ISDI", "an ISD invoice is labelled as a credit note"
+    assert docs[("isd", "ISD/1001")]["itcelg"] == "Y" and "itcavl" not in docs[("isd", "ISD/1001")]
 
 
 def test_october_counterparty_summary(walk: SimpleNamespace) -> None:
-    """cpsumm: per supplier (and note type for notes, docs/rules.md §7) the ITC-available totals."""
+    """cpsumm: per supplier (and note type for notes, docs/rules.md §7) the ITC-available documents' totals, as
+    the documents list them (a credit note's supplier amounts, whatever reduction was declared)."""
+    cpsumm = walk.v1["data"]["cpsumm"]
     rows = {
         (section, r["ctin"], r.get("nttyp")): (r["ttldocs"], D(str(r["txval"])), *heads(r))
-        for section, section_rows in walk.v1["data"]["cpsumm"].items()
+        for section, section_rows in cpsumm.items()
+        if section not in ("isd", "isda", "impgsez")  # their rows have other keys (below)
         for r in section_rows
     }
+    assert {(r["doctyp"], r["ttldocs"], D(str(r["igst"]))) for r in cpsumm["isd"]} == {
+        ("ISDI", 1, D("5000.00")),
+        ("ISDC", 1, D("500.00")),
+    }
+    (sez,) = cpsumm["impgsez"]  # per SEZ supplier and port; a Bill of Entry outside an SEZ has no cpsumm row
+    assert (sez["ctin"], sez["portcode"], sez["ttldocs"], D(str(sez["igst"]))) == (SEZ, "INBLR4", 1, D("9000.00"))
+    assert "impg" not in cpsumm
     assert rows[("b2b", S1, None)] == (1, D("200000.00"), *money("36000.00", 0, 0, 0))
     assert rows[("b2b", S2, None)] == (2, D("120000.00"), *money(0, "10800.00", "10800.00", "1000.00"))
     assert rows[("b2ba", S1, None)] == (2, D("40000.00"), *money("7200.00", 0, 0, 0))
     assert rows[("ecom", S3, None)] == (1, D("2000.00"), *money("100.00", 0, 0, 0))
     # S1's debit note (900.00) and its credit note (1000.00 reduction) are different things
     assert rows.get(("cdnr", S1, "D")) == (1, D("5000.00"), *money("900.00", 0, 0, 0)), rows
-    assert rows.get(("cdnr", S1, "C")) == (1, D("10000.00"), *money("1000.00", 0, 0, 0)), rows
+    assert rows.get(("cdnr", S1, "C")) == (1, D("10000.00"), *money("1800.00", 0, 0, 0)), rows
 
 
 def test_october_excel_download(walk: SimpleNamespace) -> None:
@@ -264,7 +292,10 @@ def test_october_excel_download(walk: SimpleNamespace) -> None:
     sheets = xlsx_sheets(walk.xlsx.content)
     rejected = [name for name in sheets if "Rejected" in name]
     assert rejected == ["B2B (Rejected)"]
-    assert [row[sheets[rejected[0]][0].index("inum")] for row in sheets[rejected[0]][1:]] == ["S1/1002"]
+    header, *rows = sheets[rejected[0]]
+    assert [(row[header.index("inum")], row[header.index("remarks")]) for row in rows] == [
+        ("S1/1002", "rate differs from PO")
+    ]
     summary_xml = zipfile.ZipFile(BytesIO(walk.xlsx.content)).read("xl/worksheets/sheet1.xml").decode()
     for value in ("36000", "7200", "18000", "9000", "1000", "42300", "1550", "4500"):
         assert f"<v>{value}</v>" in summary_xml, value
@@ -282,10 +313,10 @@ def test_october_excel_download(walk: SimpleNamespace) -> None:
 
 def test_new_action_and_recompute_make_version_2_and_leave_version_1_identical(walk: SimpleNamespace) -> None:
     data = walk.v2["data"]
-    assert (data["version"], data["gendt"]) == (2, "14-11-2025")
+    assert (walk.v2["statement_version"], data["gendt"]) == (2, "14-11-2025")
     assert_itcsumm(data["itcsumm"], V2_LEAVES, V2_BUCKETS)
     assert_table4(walk.v2["gstr3b_table4"], V2_TABLE4)
-    assert data["docRejdata"] == {}
+    assert data["docRejdata"] == {} and data["cpSummRej"] == {}
     assert hashlib.sha256(data_text(walk.v2_text).encode()).hexdigest() == walk.v2["chksum"]
     assert walk.v1_again == walk.v1_text, "version 1 is immutable, byte for byte"
     assert [(v["version"], v["trigger"]) for v in walk.versions] == [(1, "cutoff"), (2, "recompute")]
@@ -300,7 +331,7 @@ def test_new_action_and_recompute_make_version_2_and_leave_version_1_identical(w
 
 def test_pending_document_is_carried_into_the_next_statement(walk: SimpleNamespace) -> None:
     data = walk.nov["data"]
-    assert (data["rtnprd"], data["version"], data["gendt"]) == ("112025", 1, "14-12-2025")
+    assert (data["rtnprd"], walk.nov["statement_version"], data["gendt"]) == ("112025", 1, "14-12-2025")
     # S1/1101 (1800.00) of November + S1/1003 (5400.00), Pending in October, accepted after its GSTR-3B
     assert_itcsumm(
         data["itcsumm"],

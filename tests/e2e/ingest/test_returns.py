@@ -44,7 +44,8 @@ def test_example_gstr1_appends_one_documents_filed_event_per_recipient_with_exac
     events = events_of(live_stack, ref)
     assert sorted(e.key for e in events) == [EXAMPLE_RECIPIENT, EXAMPLE_OTHER]
     for event in events:
-        assert event.envelope.event_type == "DocumentsFiled" and event.envelope.schema_version == 1
+        # version 2: each document names an SEZ supplier, which only a Bill of Entry has (docs/rules.md §1.6)
+        assert event.envelope.event_type == "DocumentsFiled" and event.envelope.schema_version == 2
         assert event.envelope.correlation_id == ref and event.envelope.actor == "test-admin"
         header = {k: v for k, v in event.record.items() if k != "documents"}
         assert header == {
@@ -61,6 +62,7 @@ def test_example_gstr1_appends_one_documents_filed_event_per_recipient_with_exac
         for doc in event.record["documents"]:
             assert HEX64.fullmatch(doc["version_hash"])
             assert doc["supplier"] == EXAMPLE_SUPPLIER and doc["source_form"] == "R1" and not doc["deleted"]
+            assert doc["sez_supplier"] is None
 
     docs = {e.key: {doc["number"]: doc for doc in e.record["documents"]} for e in events}
     summary = {
