@@ -175,10 +175,10 @@ def _sections_json(
 def _party(listed: str) -> Callable[[Line], dict[str, str]]:
     """The supplier group a line belongs to: an SEZ supplier of Bills of Entry, or a supplier's return."""
     if listed == "impgsez":
-        return lambda line: {"ctin": line["supplier"], "trdnm": ""}
+        return lambda line: {"ctin": line["supplier"], "trdnm": line["trdnm"]}
     return lambda line: {
         "ctin": line["supplier"],
-        "trdnm": "",
+        "trdnm": line["trdnm"],  # from the registry of taxpayer names (docs/rules.md §8.5); "" when unknown
         "supfildt": gstn_date(line["supfildt"]),
         "supprd": line["supprd"],
     }
@@ -232,7 +232,7 @@ def _portal_order(line: Line, by_leaf: bool) -> tuple[str, str, str, str, str]:
 def _summary_row(row: dict[str, Any]) -> dict[str, Any]:
     values = {
         "ctin": row["ctin"],
-        "trdnm": "",
+        "trdnm": row["trdnm"],
         "supfildt": gstn_date(row["supfildt"]),
         "supprd": row["supprd"],
         "nttyp": row["note_type"] or "",

@@ -13,6 +13,7 @@ from services.common.quoting import sql_list
 from services.gstr2b.counting import DECLARED, counted
 from services.gstr2b.domain.layout import BUCKETS, HEADS
 from services.gstr2b.domain.records import FLAT, LISTED_IN
+from services.registry.names import trade_or_legal_sql
 
 IMPORT_LEAVES = BUCKETS["imports"]
 
@@ -102,13 +103,15 @@ def lines(
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
             text(
-                f"SELECT {', '.join(LINE_COLUMNS)} FROM gstr2b_lines WHERE recipient = :r AND period = :p "
-                f"AND version = :v AND block = ANY(:blocks) ORDER BY {ORDERS[order]}"
+                f"SELECT {', '.join('l.' + c for c in LINE_COLUMNS)}, {trade_or_legal_sql('t')} "
+                "FROM gstr2b_lines l LEFT JOIN taxpayer_names t ON t.gstin = l.supplier "
+                "WHERE l.recipient = :r AND l.period = :p AND l.version = :v AND l.block = ANY(:blocks) "
+                f"ORDER BY {ORDERS[order]}"
             ),
             {"r": v.recipient, "p": v.period, "v": v.version, "blocks": list(blocks)},
         )
         for row in result:
-            yield dict(zip(LINE_COLUMNS, row, strict=True))
+            yield dict(zip((*LINE_COLUMNS, "trdnm"), row, strict=True))
 
 
 def counterparty_summary(engine: Engine, v: Version, block: str) -> list[dict[str, Any]]:
@@ -117,12 +120,15 @@ def counterparty_summary(engine: Engine, v: Version, block: str) -> list[dict[st
     outside an SEZ have no supplier to total them under (GSTN's `cpsumm` has no `impg`)."""
     imports = sql_list(IMPORT_LEAVES)
     sql = f"""
-    SELECT {LISTED} AS listed, supplier, CASE WHEN section IN {imports} THEN '' ELSE supprd END AS supprd,
-        note_type, CASE WHEN section IN {imports} THEN port_code END AS port_code, max(supfildt), count(*),
-        sum(txval), sum(igst), sum(cgst), sum(sgst), sum(cess)
-    FROM gstr2b_lines WHERE recipient = :r AND period = :p AND version = :v AND block = :block
-      AND {LISTED} NOT IN {sql_list(FLAT)}
-    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4 NULLS FIRST, 5
+    SELECT s.*, {trade_or_legal_sql("t")} FROM (
+      SELECT {LISTED} AS listed, supplier, CASE WHEN section IN {imports} THEN '' ELSE supprd END AS supprd,
+          note_type, CASE WHEN section IN {imports} THEN port_code END AS port_code, max(supfildt), count(*),
+          sum(txval), sum(igst), sum(cgst), sum(sgst), sum(cess)
+      FROM gstr2b_lines WHERE recipient = :r AND period = :p AND version = :v AND block = :block
+        AND {LISTED} NOT IN {sql_list(FLAT)}
+      GROUP BY 1, 2, 3, 4, 5
+    ) s LEFT JOIN taxpayer_names t ON t.gstin = s.supplier
+    ORDER BY 1, 2, 3, 4 NULLS FIRST, 5
     """
     with engine.connect() as conn:
         rows = conn.execute(text(sql), {"r": v.recipient, "p": v.period, "v": v.version, "block": block}).all()
@@ -139,6 +145,7 @@ def counterparty_summary(engine: Engine, v: Version, block: str) -> list[dict[st
         "cgst",
         "sgst",
         "cess",
+        "trdnm",
     )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 

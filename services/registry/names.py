@@ -29,6 +29,12 @@ class Names:
 UNKNOWN = Names("", "")
 
 
+def trade_or_legal_sql(alias: str) -> str:
+    """`Names.trade_or_legal` in SQL, over a `taxpayer_names` row aliased `alias` that a LEFT JOIN may have
+    left empty (tests/integration/test_registry_projection.py holds the two to the same answers)."""
+    return f"coalesce(nullif({alias}.trade_name, ''), {alias}.legal_name, '')"
+
+
 def names_of(conn: Connection, gstins: Iterable[str]) -> dict[str, Names]:
     """The names of every GSTIN asked for, in one query; a GSTIN not in the registry maps to `UNKNOWN`."""
     wanted = sorted(set(gstins))

@@ -245,6 +245,12 @@ def _walk(live: Any) -> SimpleNamespace:
     )
     live.wait_projected()
     clock(live, "2025-11-14")
+    names = [
+        {"gstin": S1, "legal_name": "Kumar Textiles Private Limited", "trade_name": "Kumar Fabrics"},
+        {"gstin": SEZ, "legal_name": "Coastal SEZ Exports LLP", "trade_name": ""},
+    ]  # the defaulter D stays unknown
+    assert live.post("/v1/admin/taxpayers", {"taxpayers": names}).json()["status_cd"] == "P"
+    live.wait_projected("registry")
     g.statements = {
         p: statement(live, G, p)[1]
         for p in ("022025", "032025", "042025", "052025", "062025", "072025", "082025", "092025", "102025")
@@ -379,3 +385,17 @@ def test_the_downloads_of_the_new_shape_still_answer(walk: SimpleNamespace) -> N
     sheets = {row.split(",", 1)[0] for row in rows}
     assert {"B2B-CDNR-RCM", "IMPGA", "IMPGSEZA", "ISDA (Rejected)"} <= sheets
     assert re.search(f"^IMPGSEZ,{walk.SEZ},", walk.csv.text, re.MULTILINE), "an SEZ BoE row names its supplier"
+
+
+def test_trade_names_come_from_the_registry_and_are_empty_only_when_unknown(walk: SimpleNamespace) -> None:
+    """docs/rules.md §8.5: `trdnm` is the trade name, else the legal name, else empty, in lists and summaries."""
+    data = walk.statements["102025"]["data"]
+    shown = {
+        group["ctin"]: group["trdnm"]
+        for part in ("docdata", "cpsumm")
+        for listed, groups in data[part].items()
+        if listed not in ("impg", "itcrev")
+        for group in groups
+    }
+    assert shown[walk.S1] == "Kumar Fabrics" and shown[walk.SEZ] == "Coastal SEZ Exports LLP"
+    assert {name for gstin, name in shown.items() if gstin not in (walk.S1, walk.SEZ)} == {""}

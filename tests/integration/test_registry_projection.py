@@ -12,7 +12,7 @@ from services.common.envelope import Envelope
 from services.common.events import TaxpayerName, TaxpayerNamesLoadedV1
 from services.common.migrations import downgrade, upgrade
 from services.common.runner import Delivered
-from services.registry.names import UNKNOWN, Names, names_of
+from services.registry.names import UNKNOWN, Names, names_of, trade_or_legal_sql
 from services.registry.projection import RegistryProjection
 
 pytestmark = pytest.mark.integration
@@ -82,3 +82,22 @@ def test_migration_0021_creates_the_table_and_its_downgrade_drops_it(stack) -> N
     upgrade(engine, settings.db_schema)
     _apply(engine, _load(1, (KAVERI, "KAVERI TEXTILES", "")))
     assert _names(engine, KAVERI)[KAVERI] == Names("KAVERI TEXTILES", "")
+
+
+def test_the_sql_trade_or_legal_name_is_the_python_one(stack) -> None:  # type: ignore[no-untyped-def]
+    """GSTR-2B's queries join the registry with `trade_or_legal_sql`; it must answer as `Names.trade_or_legal`."""
+    _, engine = stack
+    _apply(engine, _load(1, (KAVERI, "Kaveri Silks LLP", "Kaveri"), (MANJUNATH, "Manjunath Traders", "")))
+    asked = (KAVERI, MANJUNATH, NILGIRI)  # a trade name; a legal name only; not in the registry
+    with engine.connect() as conn:
+        in_sql = dict(
+            conn.execute(
+                text(
+                    f"SELECT g, {trade_or_legal_sql('t')} FROM unnest(CAST(:g AS text[])) AS g "
+                    "LEFT JOIN taxpayer_names t ON t.gstin = g"
+                ),
+                {"g": list(asked)},
+            ).all()
+        )
+    in_python = {gstin: names.trade_or_legal for gstin, names in _names(engine, *asked).items()}
+    assert in_sql == in_python == {KAVERI: "Kaveri", MANJUNATH: "Manjunath Traders", NILGIRI: ""}
