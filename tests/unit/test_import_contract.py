@@ -33,6 +33,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "gstr2b": frozenset({"common", "archive", "api"}),
     "actions": frozenset({"common", "archive", "api", "gstr2b"}),
     "demo": frozenset({"common", "ingest"}),
+    "web": frozenset({"common", "archive", "api", "gstr2b", "actions"}),
 }
 DOMAIN_MAY_IMPORT = ("services.common.gst", "services.common.quoting")
 PURE_LIBRARIES = frozenset(sys.stdlib_module_names)

@@ -1,0 +1,27 @@
+// The page's own behaviour, all of it optional: without JavaScript every link and form still works.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box && box.id === "select-page") {
+      document.querySelectorAll('input[name="doc"]').forEach(function (row) { row.checked = box.checked; });
+    } else if (box && box.name === "doc" && !box.checked) {
+      var all = document.getElementById("select-page");
+      if (all) { all.checked = false; }
+    }
+  });
+  // The live counts stream says so when the session ended (signed out elsewhere, token revoked).
+  document.body && document.body.addEventListener("htmx:sseMessage", function (event) {
+    if (event.detail && event.detail.type === "signedout") { window.location.assign("/web/signin"); }
+  });
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    if (event.detail && event.detail.type === "signedout") { window.location.assign("/web/signin"); }
+  });
+  // A history opened in the side panel takes the focus, so a keyboard user lands on it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target && event.target.id === "panel") {
+      var heading = event.target.querySelector("h2");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    }
+  });
+}());
