@@ -2,7 +2,7 @@
 
 Every `POLL_S` the stream reads the IMS projection's change marker (`reads.change_marker`, its checkpoints);
 only when it moved are the counts read again (GETCNT's query), and only a table that differs from the last
-one sent is pushed, as an `counts` event the page swaps in (the htmx sse extension). Every
+one the page holds is pushed, as a `counts` event the page swaps in (the htmx sse extension). Every
 `RECHECK_S` the session is looked up again, so revoking the token or signing out elsewhere ends the stream;
 after `MAX_STREAM_S` it ends anyway and the browser reconnects (EventSource does so by itself).
 """
@@ -48,7 +48,7 @@ async def live_counts(request: Request, gstin: str, session: Session = SESSION) 
 
     async def stream() -> AsyncIterator[bytes]:
         started = last_check = last_beat = time.monotonic()
-        marker, sent = "", ""
+        marker, sent = "", request.query_params.get("seen", "")
         yield b"retry: 2000\n\n"
         while time.monotonic() - started < MAX_STREAM_S:
             now = time.monotonic()
@@ -61,9 +61,9 @@ async def live_counts(request: Request, gstin: str, session: Session = SESSION) 
             if moved != marker:
                 marker = moved
                 html = await run_in_threadpool(table_html)
-                if html != sent:
+                if render.digest(html) != sent:  # the page already holds the table it was rendered with
                     yield event("counts", html)
-                    sent, last_beat = html, now
+                    sent, last_beat = render.digest(html), now
             if now - last_beat >= KEEPALIVE_S:
                 last_beat = now
                 yield b": still here\n\n"

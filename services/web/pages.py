@@ -86,18 +86,20 @@ async def dashboard(request: Request, gstin: str, session: Session = SESSION) ->
 
     def build() -> dict[str, Any]:
         engine = engine_of(request)
+        table = counts_view(request, gstin, rtnprd, tab)
+        seen = render.digest(render.fragment("_counts.html", table=table))
         return page_context(
             request,
             session,
             gstin,
-            table=counts_view(request, gstin, rtnprd, tab),
+            table=table,
             tabs=viewmodels.TABS,
             tab=tab,
             rtnprd=rtnprd or "",
             periods=reads.periods(engine, gstin),
             due=viewmodels.due_soon(reads.due_rows(engine, gstin), documents_link(gstin, None)),
             problem=problem,
-            live_url=f"/web/ims/{gstin}/live?" + urlencode({"tab": tab, "rtnprd": rtnprd or ""}),
+            live_url=f"/web/ims/{gstin}/live?" + urlencode({"tab": tab, "rtnprd": rtnprd or "", "seen": seen}),
         )
 
     return render.html("dashboard.html", **await run_in_threadpool(build))

@@ -9,6 +9,7 @@ signed-in user's data) and never framed.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,3 +62,9 @@ def html(template: str, status: int = 200, headers: dict[str, str] | None = None
 
 def fragment(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def digest(html: str) -> str:
+    """Names a rendered fragment: the dashboard passes the counts table it holds to the live stream, which
+    then resends only a different one (a swap would take the keyboard focus off a count)."""
+    return hashlib.sha256(html.encode()).hexdigest()[:16]

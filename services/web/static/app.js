@@ -25,3 +25,18 @@
     }
   });
 }());
+// A live update of the counts keeps the keyboard focus on the count it was on.
+(function () {
+  "use strict";
+  var focused = null;
+  document.addEventListener("htmx:sseBeforeMessage", function () {
+    var cell = document.activeElement && document.activeElement.closest && document.activeElement.closest("td[data-cell]");
+    focused = cell ? cell.getAttribute("data-cell") : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!focused) { return; }
+    var link = document.querySelector('td[data-cell="' + focused + '"] a');
+    focused = null;
+    if (link) { link.focus(); }
+  });
+}());
