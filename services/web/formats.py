@@ -7,6 +7,9 @@ and never pass through float.
 from __future__ import annotations
 
 import calendar
+from datetime import datetime
+
+from services.common.gst.periods import INDIA
 
 RUPEE = "₹"
 
@@ -48,11 +51,17 @@ def day(iso: str | None) -> str:
 
 
 def moment(iso: str | None) -> str:
-    """An ISO timestamp as DD-MM-YYYY HH:MM (the time as written, zone kept off)."""
+    """An ISO timestamp as the time in India, DD-MM-YYYY HH:MM IST (GST days are Indian days); a timestamp
+    without a zone is shown as written."""
     if not iso:
         return ""
-    clock = iso[11:16] if len(iso) >= 16 else ""
-    return f"{day(iso)} {clock}".strip()
+    try:
+        instant = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if instant.tzinfo is None:
+        return instant.strftime("%d-%m-%Y %H:%M")
+    return instant.astimezone(INDIA).strftime("%d-%m-%Y %H:%M IST")
 
 
 def period(mmyyyy: str | None) -> str:

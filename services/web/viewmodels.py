@@ -264,5 +264,50 @@ def due_soon(rows: Iterable[tuple[str, str, int, str | None]], link: Link) -> tu
     return tuple(sorted(items, key=lambda i: (i.until[6:] + i.until[3:5] + i.until[:2]) or "9"))
 
 
+# what each history row of the IMS projection (services/actions/projector: filed.py, periods.py, the action
+# paths) says happened, in the accountant's words; an unknown one is shown as recorded
+HISTORY_WORDS = {
+    "filed": "Filed by the supplier",
+    "saved": "Saved by the supplier (not yet filed)",
+    "marked_filed": "The supplier filed the saved return",
+    "replaced": "Changed by the supplier",
+    "deleted": "Deleted by the supplier",
+    "action_A": "Accepted",
+    "action_R": "Rejected",
+    "action_P": "Kept pending",
+    "action_N": "Reset to No Action",
+    "frozen": "Frozen: GSTR-3B filed for its period",
+    "deemed_accepted": "Deemed accepted: the Pending window closed",
+    "time_barred": "ITC not available: past the section 16(4) limit",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    when: str
+    what: str
+    actor: str
+    remarks: str
+    reference: str
+
+
+def history_rows(events: Iterable[Mapping[str, Any]]) -> tuple[HistoryRow, ...]:
+    """GET .../history's events (services/actions/views/history.py `of`) as the side panel lists them."""
+    rows = []
+    for event in events:
+        detail = event.get("detail") or {}
+        what = str(event.get("what", ""))
+        rows.append(
+            HistoryRow(
+                formats.moment(event.get("occurred_at")),
+                HISTORY_WORDS.get(what, what),
+                str(event.get("actor") or ""),
+                str(detail.get("remarks") or "") if isinstance(detail, dict) else "",
+                str(detail.get("reference_id") or "") if isinstance(detail, dict) else "",
+            )
+        )
+    return tuple(rows)
+
+
 def section_of(key: str) -> Section | None:
     return SECTION_BY_KEY.get(key)

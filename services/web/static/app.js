@@ -40,3 +40,22 @@
     if (link) { link.focus(); }
   });
 }());
+// The history panel closes with its button or Escape, and the focus goes back to the link that opened it.
+(function () {
+  "use strict";
+  var opener = null;
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.history-link");
+    if (link) { opener = link; }
+    if (event.target.closest && event.target.closest("[data-close-panel]")) { close(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    var panel = document.getElementById("panel");
+    if (event.key === "Escape" && panel && panel.innerHTML.trim()) { close(); }
+  });
+  function close() {
+    var panel = document.getElementById("panel");
+    if (panel) { panel.innerHTML = ""; }
+    if (opener) { opener.focus(); }
+  }
+}());
