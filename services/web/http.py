@@ -2,7 +2,7 @@
 
 No route is under /v1 and none is in the OpenAPI document (`include_in_schema=False`): the pages are not
 the API, and the access matrix of tests/e2e/test_access_control.py stays the API's. Static files (htmx, its
-sse extension, axe-free CSS and the page's script) are committed under static/ and served from here: no CDN.
+sse extension, the stylesheet and the page's script) are committed under static/ and served from here: no CDN.
 """
 
 from __future__ import annotations

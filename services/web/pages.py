@@ -164,7 +164,8 @@ async def document_history(request: Request, gstin: str, session: Session = SESS
     doc_id = request.query_params.get("doc_id", "")[:256]
     found = await run_in_threadpool(history.of, engine_of(request), gstin, doc_id)
     number = doc_id.split("|")[3] if doc_id.count("|") >= 3 else doc_id
-    context = {"doc_id": doc_id, "number": number, "events": viewmodels.history_rows(found["events"]), "gstin": gstin}
+    context: dict[str, Any] = {"doc_id": doc_id, "number": number, "gstin": gstin}
+    context["events"] = viewmodels.history_rows(found["events"])
     if request.headers.get("hx-request"):
         return render.html("_history.html", in_panel=True, **context)
     return render.html("history.html", **page_context(request, session, gstin, in_panel=False, **context))

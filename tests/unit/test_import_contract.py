@@ -3,7 +3,8 @@ describes it.
 
 - Services depend on each other in one direction only: `common` at the bottom, then `archive` and the
   HTTP kit of `api`, then `ingest` and `gstr2b`, then `actions` (its projector starts GSTR-2B generation at
-  the cut-off), then `demo`. Nothing imports upwards, so no two services form a cycle.
+  the cut-off), then `demo` and the web dashboard `web` (above `actions`). Nothing imports upwards, so no two
+  services form a cycle.
 - The composition roots (`bootstrap`, `replay`, `cli`, `services.api.app`, `services.api.metrics`) wire
   everything and may import anything; no service imports them.
 - A `domain/` package is pure: the standard library, its own service's domain and the shared GST

@@ -30,6 +30,7 @@ RECIPIENT = gstin("29", "W")
 SUPPLIER = gstin("27", "S")
 LATE_SUPPLIER = gstin("33", "L")
 WAIT_S = 45
+INVOICES = {1: "1234567.50", 2: "86500.00", 3: "10450000.00"}  # taxable values: 12,34,567.50 and 1,04,50,000.00
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def scene(live_stack: LiveStack) -> dict[str, Any]:
         SUPPLIER,
         "102025",
         RECIPIENT,
-        b2b=[invoice(f"WEB/{n}", f"0{n}-10-2025", f"{n}0000.50", pos="29") for n in (1, 2, 3)],
+        b2b=[invoice(f"WEB/{n}", f"0{n}-10-2025", taxable, pos="29") for n, taxable in INVOICES.items()],
         cdnr=[note("WEB/CN1", "20-10-2025", "5000")],
     )
     file_return(live_stack, october, "2025-11-11")
@@ -106,7 +107,7 @@ def test_a_count_opens_its_documents_and_accepting_every_match_changes_the_count
     rows = browser.find_elements(By.CSS_SELECTOR, "#documents-table tbody tr")
     assert len(rows) == 4
     first = rows[0].text
-    assert "WEB/1" in first and "01-10-2025" in first and "10,000.50" in first and "GSTR-1" in first, first
+    assert "WEB/1" in first and "01-10-2025" in first and "12,34,567.50" in first and "GSTR-1" in first, first
     screenshot(browser, "documents")
     no_serious_violations(browser, "documents")
 
@@ -178,6 +179,7 @@ def test_a_count_changes_live_when_a_supplier_files_through_the_api(browser: Any
     file_return(live_stack, late, "2025-11-11")
     wait(browser).until(lambda b: cell(b, "b2b:0") == "3")
     assert browser.execute_script("return window.sameLoad") == "yes", "the counts changed without a reload"
+    screenshot(browser, "dashboard-live")
 
 
 def test_the_workbook_of_the_filter_downloads_and_opens(browser: Any, live_stack: LiveStack, downloads: Path) -> None:
