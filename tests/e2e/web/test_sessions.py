@@ -13,6 +13,7 @@ from services.common import tokens
 from services.web import sessions
 from tests.support.ims_helpers import file_return, gstin, gstr1, invoice
 from tests.support.live import LiveStack
+from tests.support.security_helpers import ims
 
 pytestmark = pytest.mark.e2e
 RECIPIENT = gstin("29", "V")
@@ -174,3 +175,15 @@ def test_the_root_leads_to_the_dashboard_and_no_web_route_is_in_the_openapi_docu
     paths = web.get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p == "/" or p.startswith("/web")]
     assert web.get("/web/static/htmx.min.js").status_code == 200
+
+
+def test_ims_token_link_prints_a_one_time_link_for_a_live_token_only(web: httpx.Client, live_stack: LiveStack) -> None:
+    token = live_stack.token("recipient", RECIPIENT, subject="linked")
+    done = ims(live_stack, "token", "link", tokens.token_id_of(token))
+    assert done.returncode == 0, done.stderr
+    link = done.stdout.strip()
+    assert link.startswith(f"{live_stack.base_url}/web/signin/"), link
+    assert "Sign in as linked" in web.get(link.removeprefix(live_stack.base_url)).text
+    tokens.revoke(live_stack.engine, token)
+    refused = ims(live_stack, "token", "link", token)
+    assert refused.returncode == 1 and "no such live token" in refused.stderr
