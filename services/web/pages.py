@@ -16,7 +16,9 @@ from services.actions.views import history, queries
 from services.api.common import decode_cursor, encode_cursor
 from services.common.gst.periods import InvalidPeriod, Period
 from services.common.gst.sections import SECTIONS
-from services.web import auth, filters, reads, render, viewmodels
+from services.gstr2b import queries as gstr2b_queries
+from services.gstr2b.http import download as gstr2b_download
+from services.web import auth, filters, gstr2b_view, reads, render, viewmodels
 from services.web.sessions import Session
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -176,3 +178,50 @@ async def go(request: Request, session: Session = SESSION) -> Response:
     """The GSTIN picker's form: open the dashboard of the GSTIN chosen (if this sign-in may)."""
     gstin = auth.reach(session, request.query_params.get("gstin", "")[:32])
     return RedirectResponse(f"/web/ims/{gstin}", 303)
+
+
+def _gstr2b_version(request: Request, gstin: str) -> tuple[list[str], str, list[Any], Any]:
+    """(periods with a GSTR-2B, the period shown, its versions, the version shown or None)."""
+    engine = engine_of(request)
+    periods = reads.gstr2b_periods(engine, gstin)
+    rtnprd, _ = period_param(request)
+    rtnprd = rtnprd if rtnprd in periods else (periods[0] if periods else "")
+    found = gstr2b_queries.versions(engine, gstin, rtnprd) if rtnprd else []
+    wanted = request.query_params.get("version", "")
+    chosen = next((v for v in found if str(v.version) == wanted), found[-1] if found else None)
+    return periods, rtnprd, found, chosen
+
+
+@router.get("/ims/{gstin}/gstr2b")
+async def gstr2b(request: Request, gstin: str, session: Session = SESSION) -> Response:
+    """The generated GSTR-2B of a period (latest version, or one picked): summary, GSTR-3B table 4, downloads."""
+    gstin = auth.reach(session, gstin)
+
+    def build() -> dict[str, Any]:
+        periods, rtnprd, found, chosen = _gstr2b_version(request, gstin)
+        return page_context(
+            request,
+            session,
+            gstin,
+            periods=periods,
+            rtnprd=rtnprd,
+            versions=found,
+            version=chosen,
+            blocks=gstr2b_view.blocks(chosen.summary) if chosen else (),
+            table4=gstr2b_view.table4(chosen.summary) if chosen else (),
+            query=urlencode({"rtnprd": rtnprd, "version": chosen.version}) if chosen else "",
+        )
+
+    return render.html("gstr2b.html", **await run_in_threadpool(build))
+
+
+@router.get("/ims/{gstin}/gstr2b.{format}")
+async def gstr2b_file(request: Request, gstin: str, format: str, session: Session = SESSION) -> Response:
+    """The API's GSTR-2B download (CSV, or the workbook with its summary sheet) of the version shown."""
+    gstin = auth.reach(session, gstin)
+    if format not in ("csv", "xlsx"):
+        raise auth.PageRefused(404, "No such download", "Downloads are .csv or .xlsx.")
+    _, _, _, chosen = await run_in_threadpool(_gstr2b_version, request, gstin)
+    if chosen is None:
+        raise auth.PageRefused(404, "No GSTR-2B yet", "No GSTR-2B has been generated for this GSTIN yet.")
+    return await run_in_threadpool(gstr2b_download, engine_of(request), chosen, format)

@@ -37,6 +37,15 @@ def periods(engine: Engine, recipient: str) -> list[str]:
         return sorted(found, key=period_order, reverse=True)
 
 
+def gstr2b_periods(engine: Engine, recipient: str) -> list[str]:
+    """Periods with a generated GSTR-2B, latest first."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT DISTINCT period FROM gstr2b_versions WHERE recipient = :r"), {"r": recipient}
+        ).scalars()
+        return sorted(found, key=period_order, reverse=True)
+
+
 def due_rows(engine: Engine, recipient: str) -> list[tuple[str, str, int, str | None]]:
     """(return period, N or P, documents, deadline ISO) per return period: Pending documents with a window and
     the day it closes (the earliest among them); No Action documents and the day the earliest GSTR-2B they

@@ -148,3 +148,19 @@ def test_the_filter_names_each_value_it_refuses_and_builds_the_apis_selection_ot
     bad = read("29AABCR1718E1ZL", {"stin": "nonsense", "rtnprd": "132025", "group": "x"})
     assert bad.selection is None and len(bad.problems) == 3
     assert any(p.startswith("Supplier GSTIN") for p in bad.problems)
+
+
+def test_the_gstr2b_page_names_table_4_rows_as_the_form_does_and_folds_empty_parts() -> None:
+    from services.gstr2b.domain.layout import gstr3b_table4, itcsumm
+    from services.web import gstr2b_view
+
+    summary = itcsumm({("itcavl", "nonrevsup", "b2b"): {"igst": 1_234_567_800, "cgst": 0, "sgst": 0, "cess": 0}})
+    blocks = gstr2b_view.blocks({"itcsumm": summary})
+    available = blocks[0]
+    assert available.title == "ITC available" and not available.empty
+    assert available.lines[0].heads[0] == "1,23,45,678.00" and ("B2B", 2) in [
+        (x.label, x.level) for x in available.lines
+    ]
+    assert all(b.empty for b in blocks[1:])
+    rows = gstr2b_view.table4({"gstr3b": gstr3b_table4(summary)})
+    assert [r.label for r in rows][3] == "4A(5) All other ITC" and rows[3].heads[0] == "1,23,45,678.00"
