@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from services.api import availability
 from services.web import acting, auth, live, pages, render, signin
 
 
@@ -38,5 +39,20 @@ def install(app: FastAPI) -> None:
             "error.html", status=error.status, title=error.title, message=error.message, signed_in=signed_in
         )
 
+    async def database_away(request: Request, error: Exception) -> Response:
+        """A page meeting a PostgreSQL outage says so in HTML; the API keeps its JSON 503 (availability.py)."""
+        if not request.url.path.startswith("/web/"):
+            return availability.unavailable(availability.describe(error))
+        return render.html(
+            "error.html",
+            status=503,
+            headers={"Retry-After": "1"},
+            title="The database is not answering",
+            message="PostgreSQL is unavailable right now; nothing was changed. Reload the page in a moment.",
+            signed_in=False,
+        )
+
     app.add_exception_handler(auth.SignInRequired, sign_in_first)
     app.add_exception_handler(auth.PageRefused, refused)
+    for error in availability.DATABASE_ERRORS:  # replaces the API's handlers, which it still calls for /v1
+        app.add_exception_handler(error, database_away)

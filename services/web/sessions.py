@@ -8,6 +8,7 @@ Guarantees:
   API token reaches (role and GSTINs, read at every request from `api_tokens`), so revoking or expiring
   the token ends the session on the next request; signing out revokes the session itself.
 - Each session has its own CSRF token, compared in constant time on every POST from the pages.
+- Codes and sessions dead for a day are deleted whenever a new one is made, so neither table grows.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def new_code(engine: Engine, token_id: str, lifetime: timedelta = CODE_LIFETIME)
     """A one-time sign-in code for the token (which must exist); only its hash is stored."""
     code = secrets.token_urlsafe(32)
     with engine.begin() as conn:
+        _sweep(conn)
         conn.execute(
             text("INSERT INTO web_signin_codes (code_hash, token_id, expires_at) VALUES (:h, :t, :e)"),
             {"h": _hash(code), "t": token_id, "e": datetime.now(UTC) + lifetime},
@@ -104,6 +106,7 @@ def _open(conn: Connection, token_id: str) -> tuple[str, Session] | None:
     ).first()
     if row is None:
         return None
+    _sweep(conn)
     key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     ends = datetime.now(UTC) + SESSION_LIFETIME
     if row[4] is not None:
@@ -113,6 +116,16 @@ def _open(conn: Connection, token_id: str) -> tuple[str, Session] | None:
         {"h": _hash(key), "t": token_id, "c": csrf, "e": ends},
     )
     return key, Session(_hash(key), csrf, Principal(row[0], row[1], row[2], frozenset(row[3])))
+
+
+def _sweep(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM web_signin_codes WHERE expires_at < now() - interval '1 day'"))
+    conn.execute(
+        text(
+            "DELETE FROM web_sessions WHERE expires_at < now() - interval '1 day' "
+            "OR revoked_at < now() - interval '1 day'"
+        )
+    )
 
 
 def find(engine: Engine, cookie: str | None) -> Session | None:
