@@ -16,6 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -230,6 +231,21 @@ def test_a_documents_history_opens_in_the_side_panel(browser: Any, live_stack: L
     assert "accounts@buyer" in panel.text and "Rate charged is wrong" in panel.text
     screenshot(browser, "history")
     no_serious_violations(browser, "history panel")
+
+
+def test_the_keyboard_alone_opens_a_sections_documents(browser: Any, live_stack: LiveStack) -> None:
+    browser.get(f"{live_stack.base_url}/web/ims/{RECIPIENT}")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.text == "Skip to the content"
+    for _ in range(40):  # Tab through the page until the B2B row's No Action count has the focus
+        if browser.switch_to.active_element.get_attribute("title") == "I B2B - Invoices: No Action":
+            break
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+    else:
+        raise AssertionError("Tab never reached the B2B No Action count")
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(browser).until(lambda b: "section=b2b&status=N" in b.current_url)
 
 
 def test_a_token_reaches_only_its_own_gstin(browser: Any, live_stack: LiveStack) -> None:
