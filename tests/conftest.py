@@ -37,6 +37,7 @@ SLOWEST_FIRST = (
     "tests/e2e/hostile/test_bodies.py",
     "tests/e2e/hostile/test_queries.py",
     "tests/e2e/test_ims_up.py",
+    "tests/e2e/web/test_dashboard.py",
     "tests/e2e/test_audit.py",
     "tests/e2e/test_bulk_publish.py",
     "tests/e2e/test_access_control.py",

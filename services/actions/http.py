@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from services.actions.commands import handlers, save_body
 from services.actions.commands.ports import CommandPorts
@@ -141,21 +141,27 @@ def get_documents(
             docs = queries.page(conn, selection, limit, decode_cursor(cursor))
         return _listing(request, docs, limit)
     engine = _container(request).engine
+    if format in ("csv", "xlsx"):
+        return download(engine, selection, format, f"ims-{gstin}")
+    docs = queries.page(engine, selection, limit, decode_cursor(cursor))
+    return _listing(request, docs, limit)
+
+
+def download(engine: Engine, selection: queries.Selection, format: str, name: str) -> StreamingResponse:
+    """Every selected document as the documents workbook in CSV or XLSX (services/actions/views/downloads.py),
+    streamed (the web dashboard's downloads too)."""
     if format == "csv":
         return StreamingResponse(
             downloads.documents_csv(queries.stream(engine, selection)),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    if format == "xlsx":
-        path = downloads.documents_xlsx(selection.recipient, queries.stream(engine, selection))
-        return StreamingResponse(
-            file_chunks(path),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="ims-{gstin}.xlsx"'},
-        )
-    docs = queries.page(engine, selection, limit, decode_cursor(cursor))
-    return _listing(request, docs, limit)
+    path = downloads.documents_xlsx(selection.recipient, queries.stream(engine, selection))
+    return StreamingResponse(
+        file_chunks(path),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
 
 
 def _listing(request: Request, docs: list[Any], limit: int) -> MoneyJSONResponse:

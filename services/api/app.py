@@ -67,6 +67,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(gstr2b_router)
     app.include_router(rule37a_router)
     app.include_router(registry_router)
+    from services.web.http import install as install_web
+
+    install_web(app)
     from services.api import contract, errors, metrics
 
     metrics.install(app, container)

@@ -21,6 +21,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     revoke = verbs.add_parser("revoke", help="revoke a token (by the token or its id); effective at once")
     revoke.add_argument("token")
     revoke.set_defaults(handler=run_revoke)
+    link = verbs.add_parser("link", help="print a one-time sign-in link to the web dashboard for a token")
+    link.add_argument("token", nargs="?", default=None, help="the token or its id (default: the admin token of ims up)")
+    link.set_defaults(handler=run_link)
     listing = verbs.add_parser("list", help="list tokens (ids, roles, GSTINs; never the tokens)")
     listing.set_defaults(handler=run_list)
 
@@ -60,6 +63,28 @@ def run_revoke(settings: Settings, args: argparse.Namespace) -> int:
         print("ims token revoke: no such live token", file=sys.stderr)
         return 1
     print("revoked")
+    return 0
+
+
+def run_link(settings: Settings, args: argparse.Namespace) -> int:
+    """The link works once, within 15 minutes, and opens a session scoped to the token (services/web/sessions.py)."""
+    from services.cli.up import web_base
+    from services.common import tokens
+    from services.web import sessions
+
+    given = args.token
+    if given is None:
+        path = settings.home / "admin-token"
+        if not path.exists():
+            print(f"ims token link: no token given and no {path} (start `ims up` once)", file=sys.stderr)
+            return 2
+        given = path.read_text().strip()
+    engine = _engine(settings)
+    token_id = tokens.token_id_of(given)
+    if not any(t["id"] == token_id and not t["revoked"] for t in tokens.list_tokens(engine)):
+        print("ims token link: no such live token", file=sys.stderr)
+        return 1
+    print(sessions.signin_link(engine, token_id, web_base(settings)))
     return 0
 
 

@@ -121,6 +121,19 @@ class Supervisor:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(token + "\n")
 
+    def signin_link(self) -> str:
+        """A one-time link that signs the browser in as the admin token (services/web/sessions.py)."""
+        from services.common import tokens
+        from services.web import sessions
+
+        assert self.settings.database_url
+        token = (self.settings.home / "admin-token").read_text().strip()
+        engine = make_engine(self.settings.database_url, self.settings.db_schema)
+        try:
+            return sessions.signin_link(engine, tokens.token_id_of(token), web_base(self.settings))
+        finally:
+            engine.dispose()
+
     def report_log_findings(self) -> None:
         """What the upgrade to the durable log found in an older archive (migration 0018), said at every start."""
         assert self.settings.database_url
@@ -258,7 +271,13 @@ def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def banner(settings: Settings, supervisor: Supervisor) -> str:
+def web_base(settings: Settings) -> str:
+    """Where a browser on this machine reaches the server (a wildcard bind is reached on loopback)."""
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
+    return f"http://{host}:{settings.http_port}"
+
+
+def banner(settings: Settings, supervisor: Supervisor, signin: str = "") -> str:
     host, port = settings.http_host, settings.http_port
     lines = [
         "",
@@ -271,6 +290,9 @@ def banner(settings: Settings, supervisor: Supervisor) -> str:
         f"  Consumers  {', '.join(projection_factories(settings))}",
         f"  Processes  {', '.join(child.name for child in supervisor.children)}",
         f"  Admin token in {settings.home / 'admin-token'} (readable only by you; `ims token create` for others)",
+        f"  Dashboard  {web_base(settings)}/",
+        f"  Sign in    {signin}",
+        "             (one-time admin sign-in link, valid 15 minutes; `ims token link` prints a new one)",
         "  Ctrl-C stops everything.",
         "",
     ]
@@ -290,7 +312,7 @@ def run_up(settings: Settings) -> int:
         supervisor.prepare()
         supervisor.start_children()
         stackfile.write(settings)
-        print(banner(settings, supervisor), flush=True)
+        print(banner(settings, supervisor, supervisor.signin_link()), flush=True)
         supervisor.watch()
     finally:
         stackfile.remove(settings.home)

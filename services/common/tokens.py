@@ -37,6 +37,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_id_of(token_or_id: str) -> str:
+    """The id of a token given as the token itself or as its id (what `ims token revoke` and `link` take)."""
+    return _hash(token_or_id)[:16] if token_or_id.startswith(PREFIX) else token_or_id
+
+
 def parse_duration(value: str) -> timedelta:
     """A lifetime like 30d, 12h or 45m. Zero or less is refused: `0m` would otherwise read as "no expiry"."""
     match = _DURATION.fullmatch(value) if len(value) <= 12 else None
@@ -91,7 +96,7 @@ def create(
 
 
 def revoke(engine: Engine, token_or_id: str) -> bool:
-    key = _hash(token_or_id)[:16] if token_or_id.startswith(PREFIX) else token_or_id
+    key = token_id_of(token_or_id)
     with engine.begin() as conn:
         done = conn.execute(
             text("UPDATE api_tokens SET revoked_at = now() WHERE token_id = :i AND revoked_at IS NULL"),

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlalchemy import Engine
 
 from services.api import contract, limits
 from services.api.auth import actor, require
@@ -61,18 +62,24 @@ def get_gstr2b(
     `format=csv|xlsx` like the portal's Excel."""
     container = _container(request)
     v = _version(container, gstin, rtnprd, version)
-    name = f"gstr2b-{v.recipient}-{v.period}-v{v.version}"
     if format == "json":
         return StreamingResponse(output.json_stream(container.engine, v), media_type="application/json")
+    return download(container.engine, v, format)
+
+
+def download(engine: Engine, v: queries.Version, format: str) -> StreamingResponse:
+    """A GSTR-2B version as CSV, or as the portal-like workbook (summary sheet, then a sheet per section);
+    the web dashboard's download is this one."""
+    name = f"gstr2b-{v.recipient}-{v.period}-v{v.version}"
     if format == "csv":
-        rows = ({"sheet": sheet, **row} for sheet, row in sheets.flat_rows(sheets.all_lines(container.engine, v)))
+        rows = ({"sheet": sheet, **row} for sheet, row in sheets.flat_rows(sheets.all_lines(engine, v)))
         return StreamingResponse(
             csv_stream(("sheet", *sheets.SHEET_COLUMNS), rows),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     summary = [("Summary", SUMMARY_COLUMNS, sheets.summary_rows(v))]
-    grouped = groupby(sheets.flat_rows(sheets.all_lines(container.engine, v)), key=lambda pair: pair[0])
+    grouped = groupby(sheets.flat_rows(sheets.all_lines(engine, v)), key=lambda pair: pair[0])
     documents = ((sheet, sheets.SHEET_COLUMNS, (row for _, row in pairs)) for sheet, pairs in grouped)
     path = xlsx_file(itertools.chain(summary, documents))
     return StreamingResponse(

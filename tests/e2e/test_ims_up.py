@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -36,6 +37,8 @@ def test_ims_up_serves_healthz_keeps_postgres_state_across_restarts_and_stops_ev
         password_file = server_home / "pg-password"
         assert oct(password_file.stat().st_mode & 0o777) == "0o600" and str(password_file) in banner
         assert f"postgres:{password_file.read_text().strip()}@127.0.0.1:" in banner, "children and CLI can connect"
+        [link] = re.findall(rf"Sign in    (http://127\.0\.0\.1:{port}/web/signin/\S+)", banner)
+        assert "Sign in as admin (ims up)" in httpx.get(link).text, "the banner's one-time link signs in the admin"
         auth = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
         assert httpx.get(f"{base}/v1/ims/{RECIPIENT}/counts").status_code == 401
         answer = httpx.post(

@@ -12,7 +12,8 @@ from sqlalchemy import Connection, Engine, text
 from services.actions.domain.model import ACTION_NAMES, ImsDocument
 from services.actions.projector.bulk_apply import ALLOWED, DEFAULT_YES
 from services.actions.projector.store import COLUMNS, _from_row
-from services.common.gst.sections import SECTIONS
+from services.common.gst.sections import SECTIONS, sections_where
+from services.common.quoting import sql_list
 
 GROUPS = ("all_oth", "inv_supp_isd", "imp_gds")
 STATUS_CODES = {
@@ -59,6 +60,7 @@ class Selection:
     stin: str | None = None
     rtnprd: str | None = None
     q: str | None = None  # document number prefix, case-insensitive
+    group: str | None = None  # a dashboard tab (all_oth, inv_supp_isd, imp_gds): its sections only
 
     def where(self) -> tuple[str, dict[str, Any]]:
         clauses = ["recipient = :r", "route = 'ims'", "NOT frozen", "superseded_by IS NULL"]
@@ -69,6 +71,8 @@ class Selection:
         if self.status:
             clauses.append("action = :status")
             params["status"] = STATUS_CODES[self.status]
+        if self.group:
+            clauses.append(f"section IN {sql_list(sections_where(lambda s: s.group == self.group))}")
         if self.stin:
             clauses.append("supplier = :stin")
             params["stin"] = self.stin
