@@ -194,7 +194,8 @@ def test_the_workbook_of_the_filter_downloads_and_opens(browser: Any, live_stack
     [workbook_path] = [p for p in downloaded(downloads, ".xlsx") if p.name.startswith("ims-")]
     sheet = openpyxl.load_workbook(workbook_path, read_only=True)["IMS"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("doc_id", "stin", "inum") and len(rows) - 1 == shown == 7
+    header = rows[0]  # the documents workbook (docs/rules.md §8.4): human headers
+    assert header[:3] == ("GSTIN of supplier", "Document type", "Document number") and len(rows) - 1 == shown == 7
     assert {r[2] for r in rows[1:] if r[2]} >= {"WEB/1", "WEB/2", "WEB/3", "SEP/9", "OCT/1", "OCT/2"}
 
 
