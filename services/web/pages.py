@@ -18,6 +18,7 @@ from services.common.gst.periods import InvalidPeriod, Period
 from services.common.gst.sections import SECTIONS
 from services.gstr2b import queries as gstr2b_queries
 from services.gstr2b.http import download as gstr2b_download
+from services.registry.names import names_of
 from services.web import auth, filters, gstr2b_view, reads, render, viewmodels
 from services.web.sessions import Session
 
@@ -123,7 +124,9 @@ async def documents(request: Request, gstin: str, session: Session = SESSION) ->
             except HTTPException:
                 cursor, problems = None, [*problems, "That page link is not one of ours; showing the first page."]
             docs = queries.page(engine, chosen.selection, PAGE_SIZE, cursor)
-            rows = [viewmodels.document_row(d) for d in docs]
+            with engine.connect() as conn:
+                names = names_of(conn, {d.supplier for d in docs})
+            rows = [viewmodels.document_row(d, names[d.supplier].trade_or_legal) for d in docs]
             total = reads.selected_count(engine, chosen.selection)
             if len(docs) == PAGE_SIZE:
                 next_cursor = encode_cursor(docs[-1].section, docs[-1].doc_key)

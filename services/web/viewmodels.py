@@ -124,6 +124,7 @@ class DocumentRow:
     remarks: str
     pending_until: str
     asks_reduction: bool
+    supplier_name: str = ""  # trade name, else legal name, from the registry (docs/rules.md §8.5); "" unknown
 
     @property
     def choice(self) -> str:
@@ -131,7 +132,7 @@ class DocumentRow:
         return f"{self.hash}:{self.doc_id}"
 
 
-def document_row(doc: ImsDocument) -> DocumentRow:
+def document_row(doc: ImsDocument, supplier_name: str = "") -> DocumentRow:
     action = STATUS_LABELS[doc.action] + (" (deemed)" if doc.deemed else "")
     return DocumentRow(
         doc_id=doc.doc_key,
@@ -139,6 +140,7 @@ def document_row(doc: ImsDocument) -> DocumentRow:
         section=doc.section,
         type=DOCUMENT_TYPES[doc.section] + ("" if doc.inv_typ in ("R", "") else f" · {doc.inv_typ}"),
         supplier=doc.supplier,
+        supplier_name=supplier_name,
         number=doc.number,
         date=formats.day(doc.doc_date),
         value=formats.rupees(doc.value, symbol=False),

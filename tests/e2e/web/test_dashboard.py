@@ -49,7 +49,10 @@ def scene(live_stack: LiveStack) -> dict[str, Any]:
     file_return(
         live_stack, gstr1(LATE_SUPPLIER, "092025", RECIPIENT, b2b=[invoice("SEP/9", "05-09-2025", "700")]), "2025-10-10"
     )
+    names = {"taxpayers": [{"gstin": SUPPLIER, "legal_name": "Sahyadri Weaves Private Limited", "trade_name": ""}]}
+    assert live_stack.post("/v1/admin/taxpayers", names).json()["status_cd"] == "P"
     live_stack.wait_projected()
+    live_stack.wait_projected("registry")
     token_id, token = tokens.create(live_stack.engine, "recipient", [RECIPIENT], "accounts@buyer")
     return {"token_id": token_id, "token": token}
 
@@ -109,6 +112,7 @@ def test_a_count_opens_its_documents_and_accepting_every_match_changes_the_count
     assert len(rows) == 4
     first = rows[0].text
     assert "WEB/1" in first and "01-10-2025" in first and "12,34,567.50" in first and "GSTR-1" in first, first
+    assert "Sahyadri Weaves Private Limited" in first, "the supplier's name from the registry (docs/rules.md §8.5)"
     screenshot(browser, "documents")
     no_serious_violations(browser, "documents")
 
