@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import asof, ingest, live, report, soak, stages
+from bench import asof, ingest, live, plots, report, soak, stages
 from bench.common import CpuSnapshot, MemorySampler, Results, Sizes, bench_settings, hwm_mb
 from bench.servers import servers
 from services.common.db import make_engine
@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(results.errors)} stage(s) failed: " + "; ".join(results.errors))
     report.write_json(results, args.output)
     print(f"wrote {args.output} - {results.mode} run took {results.stages['total']:.0f} s")
+    for chart in plots.write_plots(results.to_json(), args.output.parent / "out"):
+        print(f"wrote {chart}")
     return 1 if results.errors else 0
 
 
