@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from itertools import groupby
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,7 +13,7 @@ from services.api import contract, limits
 from services.api.auth import actor, require
 from services.api.bodies import parse_json, read_body
 from services.api.common import path_gstin, refused
-from services.api.downloads import csv_stream, file_chunks, xlsx_file
+from services.api.downloads import file_chunks
 from services.archive.eventlog import log_event
 from services.common.commands import CommandRefused, check_period
 from services.common.events import Gstr2bRecomputeRequestedV1, RecipientProfileSetV1
@@ -25,7 +23,6 @@ from services.gstr2b import output, queries, sheets
 from services.gstr2b.generation import recompute_refusal
 
 router = APIRouter(prefix="/v1", tags=["gstr2b"], dependencies=[Depends(require("recipient"))])
-SUMMARY_COLUMNS = ("part", "bucket", "section", "igst", "cgst", "sgst", "cess")
 VERSION = 2**31 - 1  # versions are numbered from 1 in an integer column
 DOWNLOADS = {**contract.CSV, **contract.XLSX}
 
@@ -65,16 +62,12 @@ def get_gstr2b(
     if format == "json":
         return StreamingResponse(output.json_stream(container.engine, v), media_type="application/json")
     if format == "csv":
-        rows = ({"sheet": sheet, **row} for sheet, row in sheets.flat_rows(sheets.all_lines(container.engine, v)))
         return StreamingResponse(
-            csv_stream(("sheet", *sheets.SHEET_COLUMNS), rows),
+            sheets.csv_chunks(container.engine, v),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    summary = [("Summary", SUMMARY_COLUMNS, sheets.summary_rows(v))]
-    grouped = groupby(sheets.flat_rows(sheets.all_lines(container.engine, v)), key=lambda pair: pair[0])
-    documents = ((sheet, sheets.SHEET_COLUMNS, (row for _, row in pairs)) for sheet, pairs in grouped)
-    path = xlsx_file(itertools.chain(summary, documents))
+    path = sheets.workbook(container.engine, v)
     return StreamingResponse(
         file_chunks(path),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

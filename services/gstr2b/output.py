@@ -1,5 +1,5 @@
-"""GSTR-2B in GSTN's JSON shape (services/gstr2b/domain/records.py), streamed (the CSV / XLSX sheets:
-services/gstr2b/sheets.py).
+"""GSTR-2B in GSTN's JSON shape (services/gstr2b/domain/records.py), streamed (the workbook and CSV, filled in
+from the same records: services/gstr2b/sheets.py).
 
 `data` holds what GSTN's GSTR-2B API puts there and nothing else; our keys sit beside it, named in README
 ("Keys of ours"): `statement_version`, our regeneration counter (the `version` of `?version=` and of
@@ -163,7 +163,7 @@ def _sections_json(
         if listed in FLAT:
             yield from _joined("", (dumps(record(line)) for line in in_list), "")
         else:
-            for index, (head, group) in enumerate(groupby(in_list, key=_party(listed))):
+            for index, (head, group) in enumerate(groupby(in_list, key=party(listed))):
                 opening = ("," if index else "") + dumps(head)[:-1] + "," + dumps(ROWS[listed])
                 yield from _joined(opening + ":[", (dumps(record(line)) for line in group), "]}")
         yield "]"
@@ -172,7 +172,7 @@ def _sections_json(
     yield "}"
 
 
-def _party(listed: str) -> Callable[[Line], dict[str, str]]:
+def party(listed: str) -> Callable[[Line], dict[str, str]]:
     """The supplier group a line belongs to: an SEZ supplier of Bills of Entry, or a supplier's return."""
     if listed == "impgsez":
         return lambda line: {"ctin": line["supplier"], "trdnm": line["trdnm"]}
@@ -216,17 +216,16 @@ def _reversals(lines: Iterator[Line]) -> Callable[[bool], Iterator[str]]:
     return member
 
 
-def docdata_lines(engine: Engine, v: queries.Version, order: str = "listed") -> Iterator[Line]:
+def docdata_lines(engine: Engine, v: queries.Version) -> Iterator[Line]:
     """ITC available and not-available documents together (`itcavl` Y/N), merged in the order of the lists
-    they are in (`order` "leaf": of the itcsumm leaves, one sheet each)."""
-    streams = [queries.lines(engine, v, (block,), order=order) for block in ("itcavl", "itcunavl")]
-    return heapq.merge(*streams, key=lambda line: _portal_order(line, order == "leaf"))
+    they are in."""
+    streams = [queries.lines(engine, v, (block,)) for block in ("itcavl", "itcunavl")]
+    return heapq.merge(*streams, key=_portal_order)
 
 
-def _portal_order(line: Line, by_leaf: bool) -> tuple[str, str, str, str, str]:
+def _portal_order(line: Line) -> tuple[str, str, str, str, str]:
     filed = line["supfildt"].isoformat() if line["supfildt"] else "0001-01-01"
-    section = line["section"] if by_leaf else listed_in(line["section"])
-    return (section, line["supplier"], line["supprd"], filed, line["doc_key"])
+    return (listed_in(line["section"]), line["supplier"], line["supprd"], filed, line["doc_key"])
 
 
 def _summary_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from services.common.quoting import sql_list
 from services.gstr2b.counting import DECLARED, counted
 from services.gstr2b.domain.layout import BUCKETS, HEADS
 from services.gstr2b.domain.records import FLAT, LISTED_IN
+from services.gstr2b.domain.workbook import DOCUMENT_SHEETS, SHEET_INDEX
 from services.registry.names import trade_or_legal_sql
 
 IMPORT_LEAVES = BUCKETS["imports"]
@@ -52,11 +53,16 @@ LINE_COLUMNS = (
 # the section a line is listed in (services/gstr2b/domain/records.py), which orders the portal's lists
 _WHENS = " ".join(f"WHEN '{leaf}' THEN '{to}'" for leaf, to in LISTED_IN.items())
 LISTED = f"CASE section {_WHENS} ELSE section END"
+# the workbook's document sheet a line sits on (services/gstr2b/domain/workbook.py), in the workbook's order
+_SHEET_WHENS = " ".join(
+    f"WHEN block = '{block}' AND section = '{leaf}' THEN {index}" for (block, leaf), index in SHEET_INDEX.items()
+)
+SHEET = f"CASE {_SHEET_WHENS} ELSE {len(DOCUMENT_SHEETS)} END"
 _FILED = "coalesce(supfildt, DATE '0001-01-01')"
-ORDERS = {  # the JSON's lists; Rule 37A's reversed supplier returns; the sheets, one per itcsumm leaf
+ORDERS = {  # the JSON's lists; Rule 37A's reversed supplier returns; the workbook's document sheets
     "listed": f"block, {LISTED}, supplier, supprd, {_FILED}, doc_key",
     "supplier": f"block, supplier, supprd, {LISTED}, {_FILED}, doc_key",
-    "leaf": f"block, section, supplier, supprd, {_FILED}, doc_key",
+    "sheet": f"{SHEET}, supplier, supprd, {_FILED}, doc_key",
 }
 
 
@@ -97,9 +103,9 @@ def lines(
 ) -> Iterator[dict[str, Any]]:
     """Lines of the given blocks in portal order (`ORDERS`: block, the section they are listed in, supplier, its
     return period and filing date, document; "supplier": supplier and its return period first, as Rule 37A
-    reversals are listed; "leaf": by itcsumm leaf, as the sheets are), sorted once by the database and streamed
-    through a server-side cursor `chunk` rows at a time: bounded memory at any size (the lines carry no
-    portal-order index, see migration 0010)."""
+    reversals are listed; "sheet": by the workbook's document sheet, within one as the JSON lists them), sorted
+    once by the database and streamed through a server-side cursor `chunk` rows at a time: bounded memory at
+    any size (the lines carry no portal-order index, see migration 0010)."""
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
             text(
