@@ -25,13 +25,14 @@ from services.gstr2b import queries
 from services.gstr2b.domain.layout import BLOCKS, HEADS
 from services.gstr2b.domain.records import FLAT
 from services.gstr2b.domain.summary_sheets import HEADERS, SUMMARY_SHEETS, SummarySheet
-from services.gstr2b.domain.workbook import DOCUMENT_SHEETS, WORDS, Column, DocumentSheet, sheet_of
+from services.gstr2b.domain.workbook import DOCUMENT_SHEETS, NOT_SHOWN, WORDS, Column, DocumentSheet, sheet_of
 from services.gstr2b.output import Line, document, party, reversed_document
 from services.registry.names import UNKNOWN, Names, names_of
 
 TITLE = "Goods and Services Tax - GSTR-2B"
 TEMPLATE = "The portal's GSTR-2B Excel, template v1.1"
-CSV_COLUMNS = ("sheet", *dict.fromkeys(c.key for s in DOCUMENT_SHEETS for c in s.columns))
+# the workbook's columns by key, and the keys of GSTN's records it does not show
+CSV_COLUMNS = ("sheet", *dict.fromkeys(c.key for s in DOCUMENT_SHEETS for c in s.columns), *sorted(NOT_SHOWN))
 
 
 def placed(lines: Iterable[Line]) -> Iterator[tuple[DocumentSheet, dict[str, Any]]]:
