@@ -18,7 +18,7 @@ def _line(i: int) -> dict[str, object]:
         "orig_number": None, "orig_date": None, "note_type": None, "inv_typ": "R", "value": 11_800, "pos": "29",
         "rev": False, "itcavl": "Y", "rsn": "", "diff_percent": None, "txval": 10_000, "igst": 1_800, "cgst": 0,
         "sgst": 0, "cess": 0, "action": "A", "remarks": None, "doc_key": f"k{i}", "itc_red_req": None,
-        "decl_igst": None, "decl_cgst": None, "decl_sgst": None, "decl_cess": None,
+        "decl_igst": None, "decl_cgst": None, "decl_sgst": None, "decl_cess": None, "trdnm": "",
     }  # fmt: skip
 
 
