@@ -75,9 +75,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             produced.replace(_safe_output(args.output))
             print(f"wrote {args.output}", file=sys.stderr)
             return 0
-        chunks = (
-            output.json_stream(container.engine, v) if args.format == "json" else sheets.csv_chunks(container.engine, v)
-        )
+        if args.format == "json":
+            pieces = output.pieces_of(container.engine, v, settings.gstr2b_piece_documents)
+            chunks = output.json_stream(container.engine, v, pieces)
+        else:
+            chunks = sheets.csv_chunks(container.engine, v)
         target = open(_safe_output(args.output), "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
         try:
             for chunk in chunks:

@@ -53,14 +53,26 @@ def get_gstr2b(
     rtnprd: str,
     version: int | None = Query(None, ge=1, le=VERSION),
     format: str = Query("json", pattern="^(json|csv|xlsx)$"),
+    file_num: int | None = Query(
+        None, ge=1, le=VERSION, description="one of GSTN's file pieces (from 1); `fc` counts them"
+    ),
 ) -> Any:
-    """The GSTR-2B in GSTN's shape, with our `statement_version` and GSTR-3B table 4 beside `data`;
-    `format=csv|xlsx` like the portal's Excel."""
+    """The GSTR-2B in GSTN's shape, with our `statement_version`, GSTR-3B table 4 and `fc` (its count of file
+    pieces) beside `data`; `file_num=N` answers piece N alone (docs/rules.md §7.6); `format=xlsx` the portal's
+    GSTR-2B workbook, `format=csv` its document rows (§7.5)."""
     container = _container(request)
+    if file_num is not None and format != "json":
+        raise refused(f"file_num: a {format} download is one file; file pieces are of the JSON answer")
     v = _version(container, gstin, rtnprd, version)
     name = f"gstr2b-{v.recipient}-{v.period}-v{v.version}"
     if format == "json":
-        return StreamingResponse(output.json_stream(container.engine, v), media_type="application/json")
+        pieces = output.pieces_of(container.engine, v, container.settings.gstr2b_piece_documents)
+        if file_num is not None and file_num > pieces.count:
+            raise refused(
+                f"file_num: {file_num} is past the {pieces.count} file pieces of this statement", 404, "NOT_FOUND"
+            )
+        body = output.json_stream(container.engine, v, pieces, file_num)
+        return StreamingResponse(body, media_type="application/json")
     if format == "csv":
         return StreamingResponse(
             sheets.csv_chunks(container.engine, v),
