@@ -13,16 +13,25 @@ outside `data` is named in README's "Keys of ours".
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 
+from services.common.embedded.ports import free_port, wait_for_port
 from tests.support import gstn_keys
 from tests.support.gstr2b_every_section import walk_every_section
+from tests.support.gstr2b_flow import data_text
 from tests.support.gstr2b_returns import D, heads, money
+from tests.support.live import spawn_cli
+from tests.support.processes import stop
 
 pytestmark = pytest.mark.e2e
 README = Path(__file__).parents[2] / "README.md"
@@ -57,7 +66,7 @@ def test_every_statement_is_gstns_gstr2b_key_for_key_and_our_keys_beside_data_ar
     found = []
     for period, body in walk.statements.items():
         ours = set(body) - spec.children[""]
-        assert ours == {"statement_version", "gstr3b_table4"}, period
+        assert ours == {"statement_version", "gstr3b_table4", "fc"}, period
         found += [f"{period} {p}" for p in gstn_keys.problems(spec, body, ours, SECTION_MAPS)]
         found += [f"{period} {key}: not named in README's Keys of ours" for key in ours if f"`{key}`" not in readme]
         assert body["data"]["version"] == "4.0", "GSTN's schema version, not our regeneration counter"
@@ -168,3 +177,72 @@ def test_trade_names_come_from_the_registry_and_are_empty_only_when_unknown(walk
     }
     assert shown[walk.S1] == "Kumar Fabrics" and shown[walk.SEZ] == "Coastal SEZ Exports LLP"
     assert {name for gstin, name in shown.items() if gstin not in (walk.S1, walk.SEZ)} == {""}
+
+
+PIECE = 4  # documents in a file piece, for the API process started below
+
+
+@pytest.fixture(scope="module")
+def small_pieces(live_stack) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
+    """A second API process on the same stack whose file pieces hold PIECE documents."""
+    settings = replace(live_stack.settings, http_port=free_port(), gstr2b_piece_documents=PIECE)
+    process = spawn_cli(settings, settings.home / "api-pieces.log", "api")
+    try:
+        wait_for_port("127.0.0.1", settings.http_port, 60, lambda: process.poll() is None)
+        base = f"http://127.0.0.1:{settings.http_port}"
+        with httpx.Client(base_url=base, timeout=120, headers=live_stack.http.headers) as client:
+            yield client
+    finally:
+        stop(process)
+
+
+def _documents(data: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(part, list, document with its supplier group's keys) of every document, in the body's order."""
+    found = []
+    parts = [("docdata", {k: v for k, v in data["docdata"].items() if k != "itcrev"})]
+    parts += [("itcrev", element) for element in data["docdata"].get("itcrev", [])]
+    parts += [("docRejdata", data["docRejdata"])]
+    for part, lists in parts:
+        for listed, entries in lists.items():
+            for entry in entries:
+                records = next((v for v in entry.values() if isinstance(v, list)), None)
+                party = {k: v for k, v in entry.items() if not isinstance(v, list)}
+                found += (
+                    [(part, listed, party | r) for r in records] if records is not None else [(part, listed, entry)]
+                )
+    return found
+
+
+def test_a_statement_in_file_pieces_is_its_one_body_cut_in_order_and_each_piece_is_gstns_shape(
+    walk: SimpleNamespace, small_pieces: httpx.Client
+) -> None:
+    """docs/rules.md §7.6: `fc` counts the pieces; piece N holds the Nth run of PIECE documents, summaries in
+    piece 1; a piece past the last is refused naming `file_num`, and so is a piece of a download."""
+    whole = walk.statements["102025"]
+    path = f"/v1/gstr2b/{walk.G}/102025"
+    documents = _documents(whole["data"])
+    assert whole["fc"] == 1, "10,000 documents a piece by default"
+    plain = json.loads(small_pieces.get(path).text, parse_float=Decimal)
+    assert plain["fc"] == -(-len(documents) // PIECE) > 2 and plain["data"] == whole["data"]
+    spec, found = gstn_keys.load("gstr2b.keys"), []
+    for number in range(1, plain["fc"] + 1):
+        answer = small_pieces.get(path, params={"file_num": number})
+        assert answer.status_code == 200, answer.text
+        body = json.loads(answer.text, parse_float=Decimal)
+        assert hashlib.sha256(data_text(answer.text).encode()).hexdigest() == body["chksum"]
+        assert gstn_keys.problems(spec, body, {"statement_version", "gstr3b_table4", "fc"}, SECTION_MAPS) == []
+        data = body["data"]
+        assert {k: data[k] for k in ("gstin", "rtnprd", "version", "gendt", "itcsumm")} == {
+            k: whole["data"][k] for k in ("gstin", "rtnprd", "version", "gendt", "itcsumm")
+        }
+        assert (body["fc"], body["statement_version"]) == (plain["fc"], whole["statement_version"])
+        summaries = (whole["data"]["cpsumm"], whole["data"]["cpSummRej"]) if number == 1 else ({}, {})
+        assert (data["cpsumm"], data["cpSummRej"]) == summaries, number
+        piece = _documents(data)
+        assert 0 < len(piece) <= PIECE, (number, len(piece))
+        found += piece
+    assert found == documents, "the pieces, one after the other, are the one body's documents"
+    past = small_pieces.get(path, params={"file_num": plain["fc"] + 1})
+    assert past.status_code == 404 and past.json()["detail"]["error_msg"].startswith("file_num:"), past.text
+    download = small_pieces.get(path, params={"file_num": 1, "format": "xlsx"})
+    assert download.status_code == 400 and download.json()["detail"]["error_msg"].startswith("file_num:")
