@@ -238,13 +238,3 @@ SHEET_INDEX: dict[tuple[str, str], int] = {  # (block, itcsumm leaf) → the doc
 def sheet_of(block: str, leaf: str) -> DocumentSheet:
     """The sheet a GSTR-2B line sits on: KeyError for a block and leaf no sheet lists (none exists)."""
     return DOCUMENT_SHEETS[SHEET_INDEX[(block, leaf)]]
-
-
-def header_rows(columns: tuple[Column, ...]) -> tuple[list[str | None], list[str | None]]:
-    """The two header rows as their cells hold them: above, a group's label at its first column (merged over
-    the group) or an ungrouped column's own label (merged over both rows); below, the grouped columns' labels."""
-    upper: list[str | None] = []
-    for index, column in enumerate(columns):
-        first = index == 0 or columns[index - 1].group != column.group
-        upper.append(column.label if column.group is None else (column.group if first else None))
-    return upper, [None if column.group is None else column.label for column in columns]
