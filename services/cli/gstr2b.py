@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 import uuid
-from itertools import groupby
 from pathlib import Path
 
 from services.common.settings import Settings
@@ -38,7 +36,6 @@ def _safe_output(path: Path) -> Path:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from services.api.downloads import csv_stream, xlsx_file
     from services.archive.eventlog import log_event
     from services.bootstrap import build_container
     from services.common.commands import CommandRefused, check_period
@@ -46,7 +43,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from services.common.gst.gstin import InvalidGstin, parse_gstin
     from services.gstr2b import output, queries, sheets
     from services.gstr2b.generation import recompute_refusal
-    from services.gstr2b.http import SUMMARY_COLUMNS
 
     try:
         gstin, period = parse_gstin(args.gstin).value, check_period(args.rtnprd)
@@ -75,21 +71,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"ims gstr2b: no generated GSTR-2B for {gstin} {period}", file=sys.stderr)
             return 1
         if args.format == "xlsx":
-            grouped = groupby(sheets.flat_rows(sheets.all_lines(container.engine, v)), key=lambda p: p[0])
-            summary = [("Summary", SUMMARY_COLUMNS, sheets.summary_rows(v))]
-            documents = ((s, sheets.SHEET_COLUMNS, (row for _, row in rows)) for s, rows in grouped)
-            produced = Path(xlsx_file(itertools.chain(summary, documents)))
+            produced = Path(sheets.workbook(container.engine, v))
             produced.replace(_safe_output(args.output))
             print(f"wrote {args.output}", file=sys.stderr)
             return 0
-        chunks = (
-            output.json_stream(container.engine, v)
-            if args.format == "json"
-            else csv_stream(
-                ("sheet", *sheets.SHEET_COLUMNS),
-                ({"sheet": s, **row} for s, row in sheets.flat_rows(sheets.all_lines(container.engine, v))),
-            )
-        )
+        if args.format == "json":
+            pieces = output.pieces_of(container.engine, v, settings.gstr2b_piece_documents)
+            chunks = output.json_stream(container.engine, v, pieces)
+        else:
+            chunks = sheets.csv_chunks(container.engine, v)
         target = open(_safe_output(args.output), "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
         try:
             for chunk in chunks:

@@ -50,6 +50,7 @@ ENV_VARS = (
     "IMS_SNAPSHOT_FROM_BYTES",
     "IMS_SNAPSHOT_KEEP",
     "IMS_SNAPSHOT_INTERVAL_S",
+    "IMS_GSTR2B_PIECE_DOCUMENTS",
 )
 
 
@@ -107,6 +108,7 @@ class Settings:
     snapshot_from_bytes: int = 4 * 1024 * 1024  # recipients whose events weigh less get no snapshots
     snapshot_keep: int = 8  # newest snapshots kept per recipient, besides the last one of each month
     snapshot_interval_s: int = 60  # how often `ims scheduler` runs the snapshot step
+    gstr2b_piece_documents: int = 10_000  # documents in one of GSTN's file pieces of a GSTR-2B (`file_num`)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -147,6 +149,7 @@ class Settings:
             snapshot_from_bytes=_int(env, "IMS_SNAPSHOT_FROM_BYTES", 4 * 1024 * 1024),
             snapshot_keep=_int(env, "IMS_SNAPSHOT_KEEP", 8),
             snapshot_interval_s=_int(env, "IMS_SNAPSHOT_INTERVAL_S", 60),
+            gstr2b_piece_documents=max(1, _int(env, "IMS_GSTR2B_PIECE_DOCUMENTS", 10_000)),
         )
 
     def topic(self, logical: str) -> str:
@@ -190,6 +193,7 @@ class Settings:
             "IMS_SNAPSHOT_FROM_BYTES": str(self.snapshot_from_bytes),
             "IMS_SNAPSHOT_KEEP": str(self.snapshot_keep),
             "IMS_SNAPSHOT_INTERVAL_S": str(self.snapshot_interval_s),
+            "IMS_GSTR2B_PIECE_DOCUMENTS": str(self.gstr2b_piece_documents),
         }
         if self.database_url:
             env["DATABASE_URL"] = self.database_url

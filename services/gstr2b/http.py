@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from itertools import groupby
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,7 +14,7 @@ from services.api import contract, limits
 from services.api.auth import actor, require
 from services.api.bodies import parse_json, read_body
 from services.api.common import path_gstin, refused
-from services.api.downloads import csv_stream, file_chunks, xlsx_file
+from services.api.downloads import file_chunks
 from services.archive.eventlog import log_event
 from services.common.commands import CommandRefused, check_period
 from services.common.events import Gstr2bRecomputeRequestedV1, RecipientProfileSetV1
@@ -26,7 +24,6 @@ from services.gstr2b import output, queries, sheets
 from services.gstr2b.generation import recompute_refusal
 
 router = APIRouter(prefix="/v1", tags=["gstr2b"], dependencies=[Depends(require("recipient"))])
-SUMMARY_COLUMNS = ("part", "bucket", "section", "igst", "cgst", "sgst", "cess")
 VERSION = 2**31 - 1  # versions are numbered from 1 in an integer column
 DOWNLOADS = {**contract.CSV, **contract.XLSX}
 
@@ -57,31 +54,39 @@ def get_gstr2b(
     rtnprd: str,
     version: int | None = Query(None, ge=1, le=VERSION),
     format: str = Query("json", pattern="^(json|csv|xlsx)$"),
+    file_num: int | None = Query(
+        None, ge=1, le=VERSION, description="one of GSTN's file pieces (from 1); `fc` counts them"
+    ),
 ) -> Any:
-    """The GSTR-2B in GSTN's shape, with our `statement_version` and GSTR-3B table 4 beside `data`;
-    `format=csv|xlsx` like the portal's Excel."""
+    """The GSTR-2B in GSTN's shape, with our `statement_version`, GSTR-3B table 4 and `fc` (its count of file
+    pieces) beside `data`; `file_num=N` answers piece N alone (docs/rules.md §7.6); `format=xlsx` the portal's
+    GSTR-2B workbook, `format=csv` its document rows (§7.5)."""
     container = _container(request)
+    if file_num is not None and format != "json":
+        raise refused(f"file_num: a {format} download is one file; file pieces are of the JSON answer")
     v = _version(container, gstin, rtnprd, version)
     if format == "json":
-        return StreamingResponse(output.json_stream(container.engine, v), media_type="application/json")
+        pieces = output.pieces_of(container.engine, v, container.settings.gstr2b_piece_documents)
+        if file_num is not None and file_num > pieces.count:
+            raise refused(
+                f"file_num: {file_num} is past the {pieces.count} file pieces of this statement", 404, "NOT_FOUND"
+            )
+        body = output.json_stream(container.engine, v, pieces, file_num)
+        return StreamingResponse(body, media_type="application/json")
     return download(container.engine, v, format)
 
 
 def download(engine: Engine, v: queries.Version, format: str) -> StreamingResponse:
-    """A GSTR-2B version as CSV, or as the portal-like workbook (summary sheet, then a sheet per section);
-    the web dashboard's download is this one."""
+    """A GSTR-2B version as its document rows in CSV, or as the portal's workbook (docs/rules.md §7.5); the
+    web dashboard's download is this one."""
     name = f"gstr2b-{v.recipient}-{v.period}-v{v.version}"
     if format == "csv":
-        rows = ({"sheet": sheet, **row} for sheet, row in sheets.flat_rows(sheets.all_lines(engine, v)))
         return StreamingResponse(
-            csv_stream(("sheet", *sheets.SHEET_COLUMNS), rows),
+            sheets.csv_chunks(engine, v),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    summary = [("Summary", SUMMARY_COLUMNS, sheets.summary_rows(v))]
-    grouped = groupby(sheets.flat_rows(sheets.all_lines(engine, v)), key=lambda pair: pair[0])
-    documents = ((sheet, sheets.SHEET_COLUMNS, (row for _, row in pairs)) for sheet, pairs in grouped)
-    path = xlsx_file(itertools.chain(summary, documents))
+    path = sheets.workbook(engine, v)
     return StreamingResponse(
         file_chunks(path),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,5 +1,5 @@
-"""GSTR-2B in GSTN's JSON shape (services/gstr2b/domain/records.py), streamed (the CSV / XLSX sheets:
-services/gstr2b/sheets.py).
+"""GSTR-2B in GSTN's JSON shape (services/gstr2b/domain/records.py), streamed (the workbook and CSV, filled in
+from the same records: services/gstr2b/sheets.py).
 
 `data` holds what GSTN's GSTR-2B API puts there and nothing else; our keys sit beside it, named in README
 ("Keys of ours"): `statement_version`, our regeneration counter (the `version` of `?version=` and of
@@ -12,7 +12,6 @@ the `data` object's text exactly as sent. `docdata` and `docRejdata` group docum
 from __future__ import annotations
 
 import hashlib
-import heapq
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import chain, groupby
@@ -25,6 +24,7 @@ from services.common.money_json import Paise, dumps
 from services.gstr2b import queries
 from services.gstr2b.counting import DECLARED
 from services.gstr2b.domain.layout import HEADS, block_buckets
+from services.gstr2b.domain.pieces import PART_BLOCKS, Pieces
 from services.gstr2b.domain.records import (
     AMENDED_IMPORTS,
     FLAT,
@@ -163,7 +163,7 @@ def _sections_json(
         if listed in FLAT:
             yield from _joined("", (dumps(record(line)) for line in in_list), "")
         else:
-            for index, (head, group) in enumerate(groupby(in_list, key=_party(listed))):
+            for index, (head, group) in enumerate(groupby(in_list, key=party(listed))):
                 opening = ("," if index else "") + dumps(head)[:-1] + "," + dumps(ROWS[listed])
                 yield from _joined(opening + ":[", (dumps(record(line)) for line in group), "]}")
         yield "]"
@@ -172,7 +172,7 @@ def _sections_json(
     yield "}"
 
 
-def _party(listed: str) -> Callable[[Line], dict[str, str]]:
+def party(listed: str) -> Callable[[Line], dict[str, str]]:
     """The supplier group a line belongs to: an SEZ supplier of Bills of Entry, or a supplier's return."""
     if listed == "impgsez":
         return lambda line: {"ctin": line["supplier"], "trdnm": line["trdnm"]}
@@ -216,17 +216,15 @@ def _reversals(lines: Iterator[Line]) -> Callable[[bool], Iterator[str]]:
     return member
 
 
-def docdata_lines(engine: Engine, v: queries.Version, order: str = "listed") -> Iterator[Line]:
-    """ITC available and not-available documents together (`itcavl` Y/N), merged in the order of the lists
-    they are in (`order` "leaf": of the itcsumm leaves, one sheet each)."""
-    streams = [queries.lines(engine, v, (block,), order=order) for block in ("itcavl", "itcunavl")]
-    return heapq.merge(*streams, key=lambda line: _portal_order(line, order == "leaf"))
+def docdata_lines(engine: Engine, v: queries.Version, window: tuple[int, int] | None = None) -> Iterator[Line]:
+    """ITC available and not-available documents together (`itcavl` Y/N), in the order of the lists they are
+    in (`window`: only those of a file piece)."""
+    return queries.lines(engine, v, PART_BLOCKS["docdata"], order="docdata", window=window)
 
 
-def _portal_order(line: Line, by_leaf: bool) -> tuple[str, str, str, str, str]:
-    filed = line["supfildt"].isoformat() if line["supfildt"] else "0001-01-01"
-    section = line["section"] if by_leaf else listed_in(line["section"])
-    return (section, line["supplier"], line["supprd"], filed, line["doc_key"])
+def pieces_of(engine: Engine, v: queries.Version, size: int) -> Pieces:
+    """The statement's file pieces of `size` documents (docs/rules.md §7.6)."""
+    return Pieces.of(queries.block_counts(engine, v), size)
 
 
 def _summary_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -260,8 +258,12 @@ def reversal_summary(engine: Engine, v: queries.Version) -> list[dict[str, Any]]
     return [elements[key] for key in sorted(elements)]
 
 
-def json_stream(engine: Engine, v: queries.Version) -> Iterator[bytes]:
+def json_stream(engine: Engine, v: queries.Version, pieces: Pieces, number: int | None = None) -> Iterator[bytes]:
+    """The statement in one body, or its file piece `number` (docs/rules.md §7.6): the header and `itcsumm`,
+    that piece's documents, and the counterparty summaries in the one body and in piece 1 only. Beside `data`,
+    `fc` says how many pieces the statement has."""
     digest = hashlib.sha256()
+    windows = pieces.windows(number) if number is not None else {}
 
     def data_parts() -> Iterator[str]:
         header = {
@@ -272,19 +274,22 @@ def json_stream(engine: Engine, v: queries.Version) -> Iterator[bytes]:
             "itcsumm": _money_tree(gstn_itcsumm(v.summary["itcsumm"])),
         }
         yield dumps(header)[:-1] + ',"docdata":'
-        reversals = _reversals(queries.lines(engine, v, ("itcrev",), order="supplier"))
-        yield from _sections_json(docdata_lines(engine, v), after=reversals)
+        reversed_ = queries.lines(engine, v, ("itcrev",), order="supplier", window=windows.get("itcrev"))
+        yield from _sections_json(docdata_lines(engine, v, windows.get("docdata")), after=_reversals(reversed_))
         yield ',"docRejdata":'
-        yield from _sections_json(queries.lines(engine, v, ("itcRejected",)))
-        cpsumm = counterparty_summary(engine, v, "itcavl")
-        if reversed_ := reversal_summary(engine, v):
-            cpsumm["itcrev"] = reversed_
-        rejected = counterparty_summary(engine, v, "itcRejected")
+        yield from _sections_json(queries.lines(engine, v, ("itcRejected",), window=windows.get("docRejdata")))
+        cpsumm: dict[str, Any] = {}
+        rejected: dict[str, Any] = {}
+        if number in (None, 1):
+            cpsumm = counterparty_summary(engine, v, "itcavl")
+            if reversal := reversal_summary(engine, v):
+                cpsumm["itcrev"] = reversal
+            rejected = counterparty_summary(engine, v, "itcRejected")
         yield ',"cpsumm":' + dumps(cpsumm) + ',"cpSummRej":' + dumps(rejected) + "}"
 
     yield b'{"data":'
     for part in data_parts():
         digest.update(part.encode())
         yield part.encode()
-    ours = {"statement_version": v.version, "gstr3b_table4": _money_tree(v.summary["gstr3b"])}
+    ours = {"statement_version": v.version, "gstr3b_table4": _money_tree(v.summary["gstr3b"]), "fc": pieces.count}
     yield (',"chksum":' + dumps(digest.hexdigest()) + "," + dumps(ours)[1:]).encode()

@@ -13,6 +13,7 @@ from services.common.quoting import sql_list
 from services.gstr2b.counting import DECLARED, counted
 from services.gstr2b.domain.layout import BUCKETS, HEADS
 from services.gstr2b.domain.records import FLAT, LISTED_IN
+from services.gstr2b.domain.workbook import DOCUMENT_SHEETS, SHEET_INDEX
 from services.registry.names import trade_or_legal_sql
 
 IMPORT_LEAVES = BUCKETS["imports"]
@@ -52,11 +53,17 @@ LINE_COLUMNS = (
 # the section a line is listed in (services/gstr2b/domain/records.py), which orders the portal's lists
 _WHENS = " ".join(f"WHEN '{leaf}' THEN '{to}'" for leaf, to in LISTED_IN.items())
 LISTED = f"CASE section {_WHENS} ELSE section END"
+# the workbook's document sheet a line sits on (services/gstr2b/domain/workbook.py), in the workbook's order
+_SHEET_WHENS = " ".join(
+    f"WHEN block = '{block}' AND section = '{leaf}' THEN {index}" for (block, leaf), index in SHEET_INDEX.items()
+)
+SHEET = f"CASE {_SHEET_WHENS} ELSE {len(DOCUMENT_SHEETS)} END"
 _FILED = "coalesce(supfildt, DATE '0001-01-01')"
-ORDERS = {  # the JSON's lists; Rule 37A's reversed supplier returns; the sheets, one per itcsumm leaf
+ORDERS = {  # the JSON's lists; Rule 37A's reversed supplier returns; the workbook's document sheets
     "listed": f"block, {LISTED}, supplier, supprd, {_FILED}, doc_key",
+    "docdata": f"{LISTED}, supplier, supprd, {_FILED}, doc_key",  # available and not available together
     "supplier": f"block, supplier, supprd, {LISTED}, {_FILED}, doc_key",
-    "leaf": f"block, section, supplier, supprd, {_FILED}, doc_key",
+    "sheet": f"{SHEET}, supplier, supprd, {_FILED}, doc_key",
 }
 
 
@@ -93,25 +100,56 @@ def version(engine: Engine, recipient: str, period: str, number: int | None) -> 
 
 
 def lines(
-    engine: Engine, v: Version, blocks: tuple[str, ...], chunk: int = 10_000, order: str = "listed"
+    engine: Engine,
+    v: Version,
+    blocks: tuple[str, ...],
+    chunk: int = 10_000,
+    order: str = "listed",
+    window: tuple[int, int] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Lines of the given blocks in portal order (`ORDERS`: block, the section they are listed in, supplier, its
-    return period and filing date, document; "supplier": supplier and its return period first, as Rule 37A
-    reversals are listed; "leaf": by itcsumm leaf, as the sheets are), sorted once by the database and streamed
-    through a server-side cursor `chunk` rows at a time: bounded memory at any size (the lines carry no
-    portal-order index, see migration 0010)."""
+    return period and filing date, document; "docdata": the same without the block, as `docdata` lists ITC
+    available and not available together; "supplier": supplier and its return period first, as Rule 37A
+    reversals are listed; "sheet": by the workbook's document sheet, within one as the JSON lists them), sorted
+    once by the database and streamed through a server-side cursor `chunk` rows at a time: bounded memory at
+    any size (the lines carry no portal-order index, see migration 0010). `window` (offset, count) keeps only
+    those lines of the order, which ends in the document's key and so is the same at every read."""
+    if window is not None and window[1] <= 0:
+        return
+    sliced = "" if window is None else " OFFSET :offset LIMIT :count"
+    offset, count = window if window is not None else (0, 0)
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
             text(
                 f"SELECT {', '.join('l.' + c for c in LINE_COLUMNS)}, {trade_or_legal_sql('t')} "
                 "FROM gstr2b_lines l LEFT JOIN taxpayer_names t ON t.gstin = l.supplier "
                 "WHERE l.recipient = :r AND l.period = :p AND l.version = :v AND l.block = ANY(:blocks) "
-                f"ORDER BY {ORDERS[order]}"
+                f"ORDER BY {ORDERS[order]}{sliced}"
             ),
-            {"r": v.recipient, "p": v.period, "v": v.version, "blocks": list(blocks)},
+            {
+                "r": v.recipient,
+                "p": v.period,
+                "v": v.version,
+                "blocks": list(blocks),
+                "offset": offset,
+                "count": count,
+            },
         )
         for row in result:
             yield dict(zip((*LINE_COLUMNS, "trdnm"), row, strict=True))
+
+
+def block_counts(engine: Engine, v: Version) -> dict[str, int]:
+    """How many lines each block of a version holds (a block without any is absent)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT block, count(*) FROM gstr2b_lines WHERE recipient = :r AND period = :p AND version = :v "
+                "GROUP BY block"
+            ),
+            {"r": v.recipient, "p": v.period, "v": v.version},
+        ).all()
+    return {block: int(count) for block, count in rows}
 
 
 def counterparty_summary(engine: Engine, v: Version, block: str) -> list[dict[str, Any]]:

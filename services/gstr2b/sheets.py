@@ -1,120 +1,146 @@
-"""GSTR-2B as CSV / XLSX: one sheet per `itcsumm` leaf (rejected documents on sheets of their own) and a summary
-sheet, streamed like the JSON (services/gstr2b/output.py), the documents' amounts as the JSON lists them."""
+"""GSTR-2B as the portal's workbook (`format=xlsx`) and as CSV, filled in from GSTN's JSON records
+(services/gstr2b/output.py::document), so a cell never says other than the JSON (docs/rules.md §7.5).
+
+The workbook is written in XlsxWriter's constant-memory mode, sheet by sheet and row by row: the Read me and
+summary sheets come from the statement's summary; every document sheet's rows come, in the workbook's order,
+from one pass over the statement's lines sorted by the database (`queries.lines`, order "sheet"). So a
+statement of a million documents is written in bounded memory. The CSV is the same document rows in the same
+order, one line each: the sheet's name, then GSTN's keys with the JSON's values.
+"""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Engine
 
-from services.common.gst.periods import dmy
+from services.api.downloads import Sheet, csv_stream, xlsx_file
+from services.common.gst.periods import Period, parse_gstn_date
+from services.common.gst.states import state_name
 from services.common.money_json import Paise
 from services.gstr2b import queries
-from services.gstr2b.domain.layout import BUCKETS, HEADS
-from services.gstr2b.domain.records import REDUCTION, listed_in
-from services.gstr2b.output import NOTE_LISTS, Line, docdata_lines, document, gstn_date
+from services.gstr2b.domain.layout import BLOCKS, HEADS
+from services.gstr2b.domain.records import FLAT
+from services.gstr2b.domain.summary_sheets import HEADERS, SUMMARY_SHEETS, SummarySheet
+from services.gstr2b.domain.workbook import DOCUMENT_SHEETS, NOT_SHOWN, WORDS, Column, DocumentSheet, sheet_of
+from services.gstr2b.output import Line, document, party, reversed_document
+from services.registry.names import UNKNOWN, Names, names_of
 
-SHEETS = {
-    "b2b": "B2B",
-    "b2ba": "B2BA",
-    "cdnr": "B2B-CDNR",
-    "cdnra": "B2B-CDNRA",
-    "ecom": "ECO",
-    "ecoma": "ECOA",
-    "isd": "ISD",
-    "isda": "ISDA",
-    "impg": "IMPG",
-    "impga": "IMPGA",
-    "impgsez": "IMPGSEZ",
-    "impgasez": "IMPGSEZA",
-    "cdnrrev": "B2B-CDNR-RCM",
-    "cdnrarev": "B2B-CDNRA-RCM",
-}
+TITLE = "Goods and Services Tax - GSTR-2B"
+TEMPLATE = "The portal's GSTR-2B Excel, template v1.1"
+# the workbook's columns by key, and the keys of GSTN's records it does not show
+CSV_COLUMNS = ("sheet", *dict.fromkeys(c.key for s in DOCUMENT_SHEETS for c in s.columns), *sorted(NOT_SHOWN))
 
 
-def all_lines(engine: Engine, v: queries.Version) -> Iterator[Line]:
-    """Every document, sheet by sheet: available and not available per itcsumm leaf, then rejected."""
-    yield from docdata_lines(engine, v, order="leaf")
-    yield from queries.lines(engine, v, ("itcRejected",), order="leaf")
-
-
-SHEET_COLUMNS = (
-    "ctin",
-    "inum",
-    "ntnum",
-    "boenum",
-    "dt",
-    "typ",
-    "oinum",
-    "ontnum",
-    "val",
-    "pos",
-    "rev",
-    "itcavl",
-    "rsn",
-    "txval",
-    "igst",
-    "cgst",
-    "sgst",
-    "cess",
-    "imsactn",
-    "remarks",
-    "supprd",
-    "supfildt",
-    *REDUCTION,
-)
-
-
-def _sheet_row(line: Line) -> dict[str, Any]:
-    """A document's row of the CSV / XLSX sheets (one sheet per `itcsumm` leaf), amounts as listed."""
-    section, number, day = line["section"], line["number"], gstn_date(line["doc_date"])
-    row: dict[str, Any]
-    if section in BUCKETS["imports"]:
-        row = {"boenum": number, "dt": day}
-    elif section in BUCKETS["isdsup"]:
-        row = {}
-    elif line["note_type"] is not None or listed_in(section) in NOTE_LISTS:
-        row = {"ntnum": number, "dt": day, "typ": line["note_type"] or "C", "ontnum": line["orig_number"]}
-    else:
-        row = {"inum": number, "dt": day, "typ": line["inv_typ"], "oinum": line["orig_number"]}
-    reduction = {key: value for key, value in document(line).items() if key in REDUCTION}
-    return row | {
-        "val": Paise(line["value"]),
-        "pos": line["pos"],
-        "rev": "Y" if line["rev"] else "N",
-        "itcavl": line["itcavl"],
-        "rsn": line["rsn"] or None,
-        **{k: Paise(line[k]) for k in ("txval", *HEADS)},
-        "imsactn": line["action"],
-        "remarks": line["remarks"],
-        "ctin": line["supplier"],
-        "supprd": line["supprd"],
-        "supfildt": dmy(line["supfildt"].isoformat()) if line["supfildt"] else None,
-        **reduction,
-    }
-
-
-def flat_rows(lines: Iterable[Line]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(sheet name, row) per document, in sheet order, for CSV and XLSX."""
+def placed(lines: Iterable[Line]) -> Iterator[tuple[DocumentSheet, dict[str, Any]]]:
+    """Each line's sheet and its values by JSON key: its supplier group's and its record's as the JSON sends
+    them (a Rule 37A reversal's without amounts), and a rejected document's IMS remarks."""
     for line in lines:
-        label = SHEETS[line["section"]] + (" (Rejected)" if line["block"] == "itcRejected" else "")
-        yield label, _sheet_row(line)
+        sheet = sheet_of(line["block"], line["section"])
+        record = reversed_document(line) if sheet.part == "itcrev" else document(line)
+        values = {} if sheet.listed in FLAT else party(sheet.listed)(line)
+        values.update(record)
+        if sheet.part == "docRejdata":
+            values["remarks"] = line["remarks"] or ""
+        yield sheet, values
 
 
-def summary_rows(v: queries.Version) -> Iterator[dict[str, Any]]:
-    """The summary sheet: every block / bucket / leaf with its heads, then GSTR-3B table 4."""
-    for block, buckets in v.summary["itcsumm"].items():
-        for bucket, leaves in buckets.items():
-            if not isinstance(leaves, dict):
-                continue
-            for leaf, heads in leaves.items():
-                if isinstance(heads, dict):
-                    yield {
-                        "part": block,
-                        "bucket": bucket,
-                        "section": leaf,
-                        **{h: Paise(heads[h]) for h in HEADS},
-                    }
-    for row, heads in v.summary["gstr3b"].items():
-        yield {"part": "GSTR-3B", "bucket": "table 4", "section": row, **{h: Paise(heads[h]) for h in HEADS}}
+def sheet_lines(engine: Engine, v: queries.Version) -> Iterator[Line]:
+    return queries.lines(engine, v, BLOCKS, order="sheet")
+
+
+def csv_chunks(engine: Engine, v: queries.Version) -> Iterator[bytes]:
+    rows = ({"sheet": sheet.name, **values} for sheet, values in placed(sheet_lines(engine, v)))
+    return csv_stream(CSV_COLUMNS, rows)
+
+
+def cell(column: Column, value: Any) -> Any:
+    """What the sheet shows for a JSON value: a date as a date, a code as its words, a place of supply as its
+    state's name, an amount as the number it is; an empty string as an empty cell."""
+    if value is None or value == "":
+        return None
+    if column.kind == "date":
+        return parse_gstn_date(value)
+    if column.kind == "state":
+        return state_name(value)
+    if column.kind in WORDS:
+        return WORDS[column.kind].get(value, value)
+    return value
+
+
+def workbook(engine: Engine, v: queries.Version) -> str:
+    """The statement as the portal's GSTR-2B workbook, in a temporary file (its path)."""
+    with engine.connect() as conn:
+        names = names_of(conn, [v.recipient]).get(v.recipient, UNKNOWN)
+    sheets = chain([read_me(v, names)], map(lambda s: summary(s, v), SUMMARY_SHEETS), documents(sheet_lines(engine, v)))
+    return xlsx_file(sheets)
+
+
+def read_me(v: queries.Version, names: Names) -> Sheet:
+    period = Period.parse(v.period)
+    about: list[list[Any]] = [
+        [TITLE],
+        [],
+        ["Financial Year", period.fy_label],
+        ["Tax Period", calendar.month_name[period.month]],
+        ["GSTIN", v.recipient],
+        ["Legal Name", names.legal],
+        ["Trade Name (if any)", names.trade],
+        ["Date of generation", v.gendt],
+        ["Version", v.version],
+        ["Layout", TEMPLATE],
+        [],
+    ]
+    sheets = [*((s.name, s.description) for s in SUMMARY_SHEETS), *((s.name, s.description) for s in DOCUMENT_SHEETS)]
+    rows = ({"sheet": name, "holds": holds} for name, holds in sheets)
+    widths = {"sheet": 24, "holds": 90}
+    return Sheet("Read me", ("sheet", "holds"), rows, headers=("Sheet", "What it holds"), widths=widths, title=about)
+
+
+_SUMMARY_COLUMNS = ("number", "heading", "reference", *HEADS)
+
+
+def summary(spec: SummarySheet, v: queries.Version) -> Sheet:
+    block = v.summary["itcsumm"][spec.block]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for row in spec.rows():
+            node = block
+            for key in row.path:
+                node = node[key]
+            amounts = {head: Paise(int(node[head])) for head in HEADS} if row.path else {}
+            yield {"number": row.number or None, "heading": row.heading, "reference": row.reference or None, **amounts}
+
+    widths = {"number": 8, "heading": 70, "reference": 16, **dict.fromkeys(HEADS, 16)}
+    title = [[TITLE], [spec.description], [], []]
+    return Sheet(spec.name, _SUMMARY_COLUMNS, rows(), headers=HEADERS, widths=widths, title=title)
+
+
+def documents(lines: Iterable[Line]) -> Iterator[Sheet]:
+    """Every document sheet in the workbook's order, present when empty, each taking its rows from the one
+    stream of lines (sorted by sheet). A line that came out of order would be lost, so it raises instead."""
+    stream = placed(lines)
+    head = next(stream, None)
+
+    def rows(spec: DocumentSheet) -> Iterator[dict[str, Any]]:
+        nonlocal head
+        while head is not None and head[0] is spec:
+            yield {column.key: cell(column, head[1].get(column.key)) for column in spec.columns}
+            head = next(stream, None)
+
+    for spec in DOCUMENT_SHEETS:
+        yield Sheet(
+            spec.name,
+            tuple(c.key for c in spec.columns),
+            rows(spec),
+            headers=tuple(c.label for c in spec.columns),
+            widths={c.key: c.width for c in spec.columns},
+            title=[[TITLE], [spec.description], [], []],
+            groups=tuple(c.group for c in spec.columns),
+            number_formats={c.key: "0%" for c in spec.columns if c.kind == "percent"},
+        )
+    if head is not None:
+        raise RuntimeError(f"GSTR-2B line on sheet {head[0].name} came after its sheet was written")

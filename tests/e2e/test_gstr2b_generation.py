@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -93,7 +95,8 @@ def test_cutoff_generates_version_1_and_recompute_makes_version_2_leaving_1_unch
     xlsx = live_stack.http.get(f"/v1/gstr2b/{RECIPIENT}/102025", params={"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     csv_text = live_stack.http.get(f"/v1/gstr2b/{RECIPIENT}/102025", params={"format": "csv"}).text
-    assert "B2B,27AAPFK4821M1ZT,MH/25-26/0002" in csv_text
+    listed = [(r["sheet"], r["ctin"], r["inum"]) for r in csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))]
+    assert ("B2B", "27AAPFK4821M1ZT", "MH/25-26/0002") in listed
 
     live_stack.post(f"/v1/ims/{RECIPIENT}/gstr3b/102025", {"filed_on": "2025-11-20"})
     live_stack.wait_projected()
