@@ -1,15 +1,20 @@
 """The purchase register's rows (docs/rules.md §10.1): every refusal names its row and field; a voucher's version
-hash changes with its content and only with it."""
+hash changes with its content and only with it; CSV with human headers and JSON read a row at a time."""
 
 from __future__ import annotations
 
+import io
+import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from services.common.jsonstream import RecordRefused
+from services.recon.body import read_purchases
+from services.recon.domain.csvrows import rows_of_csv
 from services.recon.domain.purchases import Purchase, RowError, check_row
-from services.recon.domain.register import check_rows
+from services.recon.domain.register import BodyRefused, TooManyRows, check_rows
 
 SUPPLIER = "27AAPFU0939F1ZV"
 
@@ -122,3 +127,52 @@ def test_a_voucher_id_repeated_in_one_request_is_refused_on_its_later_rows_namin
     assert [p.voucher_id for p in checked.purchases] == ["PV-1", "PV-3"]
     assert [(e.row, e.code) for e in checked.errors] == [(2, "DUPLICATE_VOUCHER"), (4, "INVALID_DATE")]
     assert "row 1" in checked.errors[0].message
+
+
+def test_csv_rows_with_human_headers_are_the_json_rows_numbered_as_a_spreadsheet_shows_them() -> None:
+    text = (
+        "\ufeffVoucher ID,Supplier GSTIN,Document type,Document number,Document date,Place of supply,Reverse charge,"
+        "Taxable value,IGST,CGST,SGST,Cess,Posting date,Port code,BoE number,Tag: cost_centre\r\n"
+        f"PV-1,{SUPPLIER},INV,INV/001,05-10-2025,29,N,1000.00,180.00,,,,07-10-2025,,,BLR-01\r\n"
+        ",,,,,,,,,,,,,,,\r\n"
+        "PV-2,,BOE,,05-10-2025,29,N,1000,180,0,0,0,07-10-2025,INMAA1,1234567,\r\n"
+        "PV-3,a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p\r\n"
+    )
+    rows = list(rows_of_csv(io.StringIO(text.removeprefix("\ufeff"), newline=""), 10))
+    assert [number for number, _ in rows] == [2, 4, 5]
+    checked = check_rows(rows)
+    first, boe = checked.purchases
+    assert first == accepted(row())
+    assert (boe.doc_type, boe.portcode, boe.boenum, boe.tags) == ("BOE", "INMAA1", "1234567", ())
+    assert [(e.row, e.field) for e in checked.errors] == [(5, "row")]
+
+
+def test_a_csv_header_naming_no_column_of_the_register_refuses_the_body() -> None:
+    with pytest.raises(BodyRefused, match="column 2 'Colour'"):
+        list(rows_of_csv(io.StringIO("Voucher ID,Colour\nPV-1,red\n"), 10))
+    with pytest.raises(TooManyRows):
+        list(rows_of_csv(io.StringIO("Voucher ID\nA\nB\nC\n"), 2))
+
+
+def test_a_json_register_is_read_and_checked_a_row_at_a_time_with_boe_and_tags_nested_once() -> None:
+    body = {
+        "purchases": [
+            {**row(), "txval": "1000.00", "igst": "180.00"},
+            {
+                **row(voucher_id="PV-2", doc_type="BOE", ctin=..., inum=...),
+                "boe": {"portcode": "INMAA1", "boenum": "1"},
+            },
+            "PV-3",
+        ]
+    }
+    raw = json.dumps(body, default=str).replace('"1000.00"', "1000.00").replace('"180.00"', "180.00")
+    checked = read_purchases(io.BytesIO(raw.encode()), 10)
+    assert [p.voucher_id for p in checked.purchases] == ["PV-1", "PV-2"]
+    assert checked.purchases[0] == accepted(row())
+    assert [(e.row, e.field) for e in checked.errors] == [(3, "row")]
+    with pytest.raises(RecordRefused, match="row 1: tags"):
+        read_purchases(io.BytesIO(b'{"purchases": [{"tags": {"a": {"b": 1}}}]}'), 10)
+    with pytest.raises(TooManyRows):
+        read_purchases(io.BytesIO(b'{"purchases": [{}, {}, {}]}'), 2)
+    with pytest.raises(BodyRefused, match="unknown key"):
+        read_purchases(io.BytesIO(b'{"rows": []}'), 2)

@@ -104,11 +104,20 @@ def version_hash(p: Purchase) -> str:
     return hashlib.sha256(json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A row that could not be read into fields (a CSV row of too many cells); `reason` says why."""
+
+    reason: str
+
+
 Problems = list[tuple[str, str, str]]  # (field, code, message)
 
 
 def check_row(number: int, raw: object) -> Purchase | RowError:
     """The voucher, or why row `number` is refused (every problem, the first field's code)."""
+    if isinstance(raw, Unreadable):
+        return RowError(number, "", "row", "INVALID_FIELD", f"row: {raw.reason}")
     if not isinstance(raw, Mapping):
         return RowError(number, "", "row", "INVALID_FIELD", f"row: expected an object, got {type(raw).__name__}")
     given = raw.get("voucher_id")

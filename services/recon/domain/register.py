@@ -12,6 +12,14 @@ from services.recon.domain.purchases import Purchase, RowError, check_row
 Row = tuple[int, object]  # (row number as the sender counts, the row as sent)
 
 
+class BodyRefused(ValueError):
+    """The body as a whole is no register of purchases (wrong shape, no rows); the message names the part."""
+
+
+class TooManyRows(BodyRefused):
+    """More rows than one request may hold; nothing further was read."""
+
+
 @dataclass(frozen=True, slots=True)
 class Checked:
     purchases: list[Purchase]
