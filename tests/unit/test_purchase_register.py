@@ -81,6 +81,8 @@ def test_a_valid_invoice_is_kept_in_exact_paise_with_iso_dates_and_sorted_tags()
         ({"boe": {"portcode": "INMAA1", "boenum": "1234567"}}, "boe", "INVALID_FIELD"),
         ({"tags": {"cost_centre": 12}}, "tags", "INVALID_FIELD"),
         ({"tags": ["BLR"]}, "tags", "INVALID_FIELD"),
+        ({"tags": {"cost_centre": "BLR\x00"}}, "tags", "INVALID_FIELD"),
+        ({"inum": "INV\x01"}, "inum", "INVALID_FIELD"),
         ({"colour": "red"}, "colour", "INVALID_FIELD"),
     ],
 )

@@ -166,9 +166,15 @@ def _text(field: str, value: object, problems: Problems, most: int, *, required:
     text = value.strip()
     if len(text) > most:
         problems.append((field, "INVALID_FIELD", f"{field}: at most {most} characters, got {len(text)}"))
-    elif (stray := next((c for c in text if unicodedata.category(c) in ("Cc", "Cs")), None)) is not None:
+    elif (stray := _control(text)) is not None:
         problems.append((field, "INVALID_FIELD", f"{field}: holds the control character U+{ord(stray):04X}"))
     return text
+
+
+def _control(text: str) -> str | None:
+    """The first control character or lone surrogate: neither belongs in a number or a tag, and PostgreSQL
+    cannot store a NUL."""
+    return next((c for c in text if unicodedata.category(c) in ("Cc", "Cs")), None)
 
 
 def _doc_type(value: object, problems: Problems) -> str:
@@ -292,6 +298,8 @@ def _tags(value: object, problems: Problems) -> tuple[tuple[str, str], ...]:
             )
         elif len(text) > MAX_TAG_TEXT or len(str(name)) > MAX_TAG_TEXT:
             problems.append(("tags", "INVALID_FIELD", f"{where}: names and texts of at most {MAX_TAG_TEXT} characters"))
+        elif (stray := _control(str(name) + text)) is not None:
+            problems.append(("tags", "INVALID_FIELD", f"{where}: holds the control character U+{ord(stray):04X}"))
         else:
             tags.append((str(name), text))
     return tuple(sorted(tags))
