@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import IO, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from services.api import contract, limits
@@ -17,7 +17,7 @@ from services.common.jsonstream import ARRAY, JsonStream, MalformedJson, RecordR
 from services.common.ports import Ports
 from services.recon import handlers
 from services.recon.body import read_purchases
-from services.recon.domain.csvrows import HEADERS, rows_of_csv
+from services.recon.domain.csvrows import HEADERS, rows_of_csv, template_header
 from services.recon.domain.purchases import MAX_VOUCHER_ID
 from services.recon.domain.register import BodyRefused, Checked, TooManyRows, check_rows
 
@@ -71,6 +71,16 @@ async def post_purchases(
         body.close()
     key = scoped_key(request, f"purchases|{recipient}")
     return await run_in_threadpool(handlers.book, container, recipient, checked, actor(request), key)
+
+
+@router.get("/{gstin}/purchases/template", responses=contract.answers(None, 400, 403, 503, media=contract.CSV))
+async def purchases_template(gstin: str) -> Response:
+    """The CSV template of the register: its header row of human column names (a `Tag: NAME` column per
+    dimension; add more as needed), ready to fill and send to `POST .../purchases` as `text/csv`."""
+    path_gstin(gstin)
+    line = ",".join(template_header()) + "\r\n"
+    disposition = 'attachment; filename="purchase-register-template.csv"'
+    return Response(line.encode(), media_type="text/csv", headers={"Content-Disposition": disposition})
 
 
 def _voucher_ids(body: IO[bytes], max_ids: int) -> list[str]:

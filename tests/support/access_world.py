@@ -253,6 +253,7 @@ MATRIX = [
         lambda w: f"/v1/ims/{R1}/purchases",
         lambda w: {"purchases": [PURCHASE]},
     ),
+    _endpoint("GET", "/v1/ims/{gstin}/purchases/template", RECIPIENT, R1, lambda w: f"/v1/ims/{R1}/purchases/template"),
     _endpoint(
         "POST",
         "/v1/ims/{gstin}/purchases/cancel",

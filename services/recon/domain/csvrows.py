@@ -38,6 +38,14 @@ HEADERS = {  # the template's header, in its order: field → human name
 TAG_PREFIX = "tag:"
 
 
+TEMPLATE_TAGS = ("cost_centre",)  # tag columns the template shows as examples (any `Tag: NAME` is read)
+
+
+def template_header() -> list[str]:
+    """The template's header row: every column a register may hold, spelt for people."""
+    return [*HEADERS.values(), *(f"Tag: {name}" for name in TEMPLATE_TAGS)]
+
+
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
