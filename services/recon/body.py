@@ -1,14 +1,15 @@
 """A JSON register read one row at a time and checked as it is read: `{"purchases": [row, ...]}`, each row an
 object of single values except `boe` and `tags`, which may each be one flat object. Only the checked vouchers
 and the error rows are kept, never the parsed body, so memory follows the accepted rows (within the request's
-row limit), not the body's shape; a hostile row (deeper nesting, too many fields) refuses the body, naming it."""
+row limit), not the body's size; a row is at most `MAX_VALUE_CHARS` characters, and one nested deeper than a
+register's or of too many fields refuses the body, naming it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import IO, Any
 
-from services.common.jsonstream import ARRAY, OBJECT, JsonStream, RecordRefused, flat_record
+from services.common.jsonstream import ARRAY, OBJECT, JsonStream, RecordRefused
 from services.recon.domain.purchases import FIELDS, MAX_TAGS
 from services.recon.domain.register import BodyRefused, Checked, Row, TooManyRows, check_rows
 
@@ -39,34 +40,33 @@ def read_purchases(source: IO[bytes], max_rows: int) -> Checked:
 
 
 def _rows(stream: JsonStream, max_rows: int) -> Iterator[Row]:
+    """Each row decoded whole by the C scanner (a row is at most `MAX_VALUE_CHARS`), then held to a register's
+    shape: single values, and `boe` and `tags` one flat object each."""
     for index, _ in enumerate(stream.elements(), start=1):
         if index > max_rows:
             raise TooManyRows(f"purchases: more than {max_rows} rows; one request holds at most {max_rows}")
-        first = stream.peek()
-        if first != "{":
-            stream.skip() if first == "[" else stream.value()
-            yield index, ARRAY if first == "[" else "not an object"
-            continue
+        value = stream.value("purchases")
         try:
-            yield index, _row(stream)
+            yield index, _shaped(value) if isinstance(value, dict) else _placeholder(value)
         except RecordRefused as exc:
             raise RecordRefused(f"purchases: row {index}: {exc}") from None
 
 
-def _row(stream: JsonStream) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    for key in stream.members():
-        first = stream.peek()
-        if first == "{" and key in NESTED:
-            try:
-                record[key] = flat_record(stream, NESTED[key])
-            except RecordRefused as exc:
-                raise RecordRefused(f"{key}: {exc}") from None
-        elif first in ("[", "{"):
-            stream.skip()
-            record[key] = ARRAY if first == "[" else OBJECT
-        else:
-            record[key] = stream.value(key)
-        if len(record) > MAX_FIELDS:
-            raise RecordRefused(f"a row has more than {MAX_FIELDS} fields")
-    return record
+def _shaped(row: dict[str, Any]) -> dict[str, Any]:
+    if len(row) > MAX_FIELDS:
+        raise RecordRefused(f"a row has more than {MAX_FIELDS} fields")
+    for key, value in row.items():
+        if isinstance(value, dict) and key in NESTED:
+            if len(value) > NESTED[key]:
+                raise RecordRefused(f"{key}: a record has more than {NESTED[key]} fields")
+            nested = next((k for k, v in value.items() if isinstance(v, dict | list)), None)
+            if nested is not None:
+                raise RecordRefused(f"{key}: {nested[:40]}: expected a single value, got a nested one")
+        elif isinstance(value, dict | list):
+            row[key] = _placeholder(value)
+    return row
+
+
+def _placeholder(value: Any) -> Any:
+    """What stands for a value of the wrong kind, for the rules to refuse naming it (never walked further)."""
+    return ARRAY if isinstance(value, list) else OBJECT if isinstance(value, dict) else value

@@ -61,16 +61,16 @@ def book(ports: Ports, recipient: str, checked: Checked, actor: str, key: str | 
         reference = new_reference(key)
         with ports.engine.begin() as conn:
             heads = _heads(conn, recipient, [p.voucher_id for p in checked.purchases])
-            written: list[tuple[Purchase, int]] = []
+            written: list[tuple[Purchase, Head]] = []
             for p in checked.purchases:
-                head = heads.get(p.voucher_id)
-                if head is None or head.cancelled or head.version_hash != p.version_hash:
-                    written.append((p, head.version + 1 if head else 1))
-            _write_heads(conn, recipient, [(p.voucher_id, Head(p.version_hash, n, False)) for p, n in written])
+                head, content = heads.get(p.voucher_id), p.version_hash  # the hash is computed once here
+                if head is None or head.cancelled or head.version_hash != content:
+                    written.append((p, Head(content, head.version + 1 if head else 1, False)))
+            _write_heads(conn, recipient, [(p.voucher_id, head) for p, head in written])
             _append(conn, ports, recipient, reference, actor, _booked(reference, recipient, written))
             report = {"purchases": [e.report() for e in checked.errors]} if checked.errors else {}
             answer = requests.reqsts(reference, len(checked.purchases), report)
-            fresh = sum(1 for _, n in written if n == 1)
+            fresh = sum(1 for _, head in written if head.version == 1)
             unchanged = len(checked.purchases) - len(written)
             answer["vouchers"] = {"new": fresh, "changed": len(written) - fresh, "unchanged": unchanged}
             requests.record(conn, reference, KIND, recipient, answer, key)
@@ -130,17 +130,19 @@ def _append(
     eventlog.append_events(conn, ports.codec, topic, ((recipient, Envelope.of(e, **envelope), e) for e in events))
 
 
-def _booked(reference: str, recipient: str, written: list[tuple[Purchase, int]]) -> Iterator[PurchasesBookedV1]:
+def _booked(reference: str, recipient: str, written: list[tuple[Purchase, Head]]) -> Iterator[PurchasesBookedV1]:
     chunks = -(-len(written) // CHUNK)
     for chunk in range(chunks):
-        vouchers = [voucher_of(p, n) for p, n in written[chunk * CHUNK : (chunk + 1) * CHUNK]]
+        vouchers = [
+            voucher_of(p, head.version, head.version_hash) for p, head in written[chunk * CHUNK : (chunk + 1) * CHUNK]
+        ]
         yield PurchasesBookedV1(reference, recipient, chunk, chunks, vouchers)
 
 
-def voucher_of(p: Purchase, version: int) -> BookedVoucher:
+def voucher_of(p: Purchase, version: int, version_hash: str | None = None) -> BookedVoucher:
     return BookedVoucher(
         voucher_id=p.voucher_id,
-        version_hash=p.version_hash,
+        version_hash=version_hash or p.version_hash,
         version=version,
         ctin=p.ctin,
         doc_type=p.doc_type,

@@ -8,14 +8,16 @@ import json
 import os
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from services.cli.replay import read_model_digests
+from services.common.gst.gstin import check_character
 from services.common.settings import EVENTS_TOPIC, PROJECT_ROOT
-from tests.support.live import LiveStack
+from tests.support.live import LiveStack, dumps
 
 pytestmark = pytest.mark.e2e
 BUYER, SUPPLIER, OTHER = "29AABCR1718E1ZL", "27AAPFU0939F1ZV", "24AANFA2641L1ZF"
@@ -136,3 +138,26 @@ def test_replay_rebuilds_the_purchase_register_row_for_row(live_stack: LiveStack
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1])["replayed"]["recon"] >= 3
     assert read_model_digests(live_stack.settings)["recon_purchases"] == live["recon_purchases"]
+
+
+def test_a_register_of_100000_rows_is_booked_in_one_request_and_one_row_more_is_refused_whole(
+    live_stack: LiveStack,
+) -> None:
+    big = "29AAPFU0939F1Z" + check_character("29AAPFU0939F1Z")
+    rows = ",".join(
+        dumps(_voucher(f"BIG-{i}", inum=f"B/{i}", tags={"cost_centre": f"CC-{i % 40}"})) for i in range(100_000)
+    )
+    started = time.monotonic()
+    answer = live_stack.http.post(
+        f"/v1/ims/{big}/purchases", content=f'{{"purchases": [{rows}]}}', headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    assert answer.json()["vouchers"] == {"new": 100_000, "changed": 0, "unchanged": 0}
+    assert time.monotonic() - started < 120
+    live_stack.wait_projected("recon", timeout=180)
+    assert live_stack.scalar("SELECT count(*) FROM recon_purchases WHERE recipient = :r", r=big) == 100_000
+    too_many = f'{{"purchases": [{rows},{dumps(_voucher("BIG-X"))}]}}'
+    refused = live_stack.http.post(
+        f"/v1/ims/{big}/purchases", content=too_many, headers={"Content-Type": "application/json"}
+    )
+    assert refused.status_code == 413 and "100000" in refused.text
