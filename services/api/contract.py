@@ -230,9 +230,13 @@ def purchases_body(limit: int, max_rows: int, headers: list[str]) -> dict[str, A
             "content": {
                 "application/json": {"schema": obj({"purchases": array(row, max_rows)}, ("purchases",))},
                 "text/csv": {"schema": {"type": "string", "description": csv}},
+                XLSX_MEDIA: {"schema": {"type": "string", "format": "binary", "description": f"{csv}, first sheet"}},
             },
         }
     }
+
+
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cancels_body(max_ids: int) -> Schema:

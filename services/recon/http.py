@@ -15,7 +15,7 @@ from services.api.bodies import spool_body
 from services.api.common import path_gstin, refused
 from services.common.jsonstream import ARRAY, JsonStream, MalformedJson, RecordRefused, TooManyRecords, flat_value
 from services.common.ports import Ports
-from services.recon import handlers
+from services.recon import handlers, xlsx
 from services.recon.body import read_purchases
 from services.recon.domain.csvrows import HEADERS, rows_of_csv, template_header
 from services.recon.domain.purchases import MAX_VOUCHER_ID
@@ -35,6 +35,8 @@ def _checked(media: str, body: IO[bytes], max_rows: int) -> Checked:
                 raise BodyRefused(f"body: not valid UTF-8 ({exc.reason}); save the CSV as UTF-8") from None
             finally:
                 lines.detach()
+        if media == xlsx.MEDIA:
+            return check_rows(xlsx.rows_of_xlsx(body, max_rows))
         return read_purchases(body, max_rows)
     except (TooManyRows, TooManyRecords) as exc:
         raise refused(str(exc), 413) from None
@@ -55,14 +57,15 @@ async def post_purchases(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),  # read by scoped_key; in OpenAPI
 ) -> Any:
     """Book purchases in the recipient's register: `{"purchases": [{voucher_id, ctin, doc_type, inum, dt, pos,
-    rev, txval, igst, cgst, sgst, cess, posting_date, boe, tags}]}` or CSV with human headers. Answered like a
+    rev, txval, igst, cgst, sgst, cess, posting_date, boe, tags}]}`, or CSV or an XLSX workbook with the
+    template's human headers. Answered like a
     filing (`status_cd` P/PE/ER, counts, an error row per refused row) plus `vouchers` {new, changed,
     unchanged}: a voucher re-sent unchanged logs nothing, a changed one is its next version."""
     container: Ports = request.app.state.container
     recipient = path_gstin(gstin)
     media = request.headers.get("content-type", JSON).split(";", 1)[0].strip().lower() or JSON
-    if media not in (CSV, JSON):
-        raise refused(f"Content-Type: expected {JSON} or {CSV}, got {media[:80]!r}")
+    if media not in (CSV, JSON, xlsx.MEDIA):
+        raise refused(f"Content-Type: expected {JSON}, {CSV} or {xlsx.MEDIA}, got {media[:80]!r}")
     limit = limits.PURCHASES
     body = await spool_body(request, limit.within(container.settings))
     try:

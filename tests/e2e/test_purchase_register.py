@@ -4,11 +4,13 @@ re-sent unchanged (nothing logged), changed (a new version), cancelled and booke
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,6 +19,8 @@ from sqlalchemy import text
 from services.cli.replay import read_model_digests
 from services.common.gst.gstin import check_character
 from services.common.settings import EVENTS_TOPIC, PROJECT_ROOT
+from services.recon import xlsx
+from services.recon.domain.csvrows import template_header
 from tests.support.live import LiveStack, dumps
 
 pytestmark = pytest.mark.e2e
@@ -120,6 +124,25 @@ def test_a_csv_register_filled_in_from_the_template_books_like_json(live_stack: 
     assert body["vouchers"] == {"new": 1, "changed": 0, "unchanged": 1}
     assert [(e["row"], e["field"]) for e in body["error_report"]["purchases"]] == [(4, "ctin")]
     assert _register(live_stack)["PV-5"][:4] == (1, 10000, 1800, {})
+
+
+def test_an_xlsx_register_books_like_csv(live_stack: LiveStack) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(template_header())
+    sheet.append(["PV-7", OTHER, "DN", "DN/7", datetime(2025, 10, 9), "29", "N", 250.5, 45.09, 0, 0, 0])
+    sheet.cell(2, 13, datetime(2025, 10, 10))
+    body = io.BytesIO()
+    book.save(body)
+    answer = live_stack.http.post(
+        f"/v1/ims/{BUYER}/purchases", content=body.getvalue(), headers={"Content-Type": xlsx.MEDIA}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["vouchers"] == {"new": 1, "changed": 0, "unchanged": 0}
+    assert _register(live_stack)["PV-7"][:4] == (1, 25050, 4509, {})
 
 
 def test_replay_rebuilds_the_purchase_register_row_for_row(live_stack: LiveStack) -> None:

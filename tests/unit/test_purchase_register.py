@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +13,10 @@ import pytest
 
 from services.common.jsonstream import RecordRefused
 from services.recon.body import read_purchases
-from services.recon.domain.csvrows import rows_of_csv
+from services.recon.domain.csvrows import rows_of_csv, template_header
 from services.recon.domain.purchases import Purchase, RowError, check_row
 from services.recon.domain.register import BodyRefused, TooManyRows, check_rows
+from services.recon.xlsx import rows_of_xlsx
 
 SUPPLIER = "27AAPFU0939F1ZV"
 
@@ -178,3 +180,24 @@ def test_a_json_register_is_read_and_checked_a_row_at_a_time_with_boe_and_tags_n
         read_purchases(io.BytesIO(b'{"purchases": [{}, {}, {}]}'), 2)
     with pytest.raises(BodyRefused, match="unknown key"):
         read_purchases(io.BytesIO(b'{"rows": []}'), 2)
+
+
+def test_an_xlsx_register_reads_its_first_sheet_as_the_csv_door_reads_its_rows() -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(template_header())
+    sheet.append(["PV-1", SUPPLIER, "INV", "INV/001", datetime(2025, 10, 5), 29, "N", 1000, 0.1 * 1800, None, None])
+    sheet.cell(2, 13, datetime(2025, 10, 7))
+    sheet.cell(2, 16, "BLR-01")
+    sheet.append(["PV-2", SUPPLIER, "INV", "INV/002", "05-10-2025", "29", "N", 1000.005, 0, 0, 0, 0, "07-10-2025"])
+    body = io.BytesIO()
+    book.save(body)
+    body.seek(0)
+    checked = check_rows(rows_of_xlsx(body, 10))
+    assert checked.purchases == [accepted(row())]
+    assert [(e.row, e.field, e.code) for e in checked.errors] == [(3, "txval", "INVALID_AMOUNT")]
+    with pytest.raises(BodyRefused, match="not an xlsx"):
+        list(rows_of_xlsx(io.BytesIO(b"voucher_id\nPV-1\n"), 10))

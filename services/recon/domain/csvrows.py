@@ -65,24 +65,29 @@ def column_of(header: str) -> str | None:
 def rows_of_csv(lines: Iterable[str], max_rows: int) -> Iterator[Row]:
     """(row number, the row as the JSON door takes it) for every row that is not blank."""
     records = csv.reader(lines)
-    columns: list[str] | None = None
-    count = 0
     try:
-        for number, cells in enumerate(records, start=1):
-            if not any(cell.strip() for cell in cells):
-                continue
-            if columns is None:
-                columns = _columns(cells)
-                continue
-            count += 1
-            if count > max_rows:
-                raise TooManyRows(f"purchases: more than {max_rows} rows; one request holds at most {max_rows}")
-            if len(cells) > len(columns):
-                yield number, Unreadable(f"{len(cells)} cells, the header names {len(columns)} (quote a comma)")
-                continue
-            yield number, _row(columns, cells)
+        yield from rows_of_cells(records, max_rows)
     except csv.Error as exc:
         raise BodyRefused(f"body: not CSV at row {records.line_num}: {exc}") from None
+
+
+def rows_of_cells(records: Iterable[list[str]], max_rows: int) -> Iterator[Row]:
+    """The rows of a sheet given as text cells (a CSV's, or a workbook's first sheet's), numbered from 1."""
+    columns: list[str] | None = None
+    count = 0
+    for number, cells in enumerate(records, start=1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if columns is None:
+            columns = _columns(cells)
+            continue
+        count += 1
+        if count > max_rows:
+            raise TooManyRows(f"purchases: more than {max_rows} rows; one request holds at most {max_rows}")
+        if len(cells) > len(columns):
+            yield number, Unreadable(f"{len(cells)} cells, the header names {len(columns)} (quote a comma)")
+            continue
+        yield number, _row(columns, cells)
     if columns is None:
         raise BodyRefused("body: no header row; download the template for the columns")
     if count == 0:
