@@ -65,11 +65,13 @@ def load_codec() -> Codec:
 def projection_factories(settings: Settings) -> dict[str, Callable[[], Projection]]:
     """Every consumer `ims up` starts, by name; `ims consume NAME` runs one."""
     from services.actions.projector.projection import ImsProjection
+    from services.recon.projection import ReconProjection
     from services.registry.projection import RegistryProjection
 
     return {
         "ims": lambda: ImsProjection(settings.topic(EVENTS_TOPIC)),
         "registry": lambda: RegistryProjection(settings.topic(REGISTRY_TOPIC)),
+        "recon": lambda: ReconProjection(settings.topic(EVENTS_TOPIC)),
     }
 
 

@@ -59,6 +59,7 @@ def create_app(container: Container) -> FastAPI:
     from services.gstr2b.http import router as gstr2b_router
     from services.gstr2b.rule37a_http import router as rule37a_router
     from services.ingest.http import router as ingest_router
+    from services.recon.http import router as recon_router
     from services.registry.http import router as registry_router
 
     app.include_router(ingest_router)
@@ -67,6 +68,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(gstr2b_router)
     app.include_router(rule37a_router)
     app.include_router(registry_router)
+    app.include_router(recon_router)
     from services.web.http import install as install_web
 
     install_web(app)

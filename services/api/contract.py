@@ -202,6 +202,52 @@ TAXPAYER = obj(
     ("gstin", "legal_name", "trade_name", "reference_id", "updated_at"),
 )
 
+
+# The recipient's purchase register (ours; docs/rules.md §10.1) ------------------------------------------------
+def purchases_body(limit: int, max_rows: int, headers: list[str]) -> dict[str, Any]:
+    """`openapi_extra` of a booking: JSON rows, or CSV with the template's human header row."""
+    row = obj(
+        {
+            "voucher_id": TEXT | {"maxLength": 64},
+            "ctin": GSTIN | {"description": "the supplier's GSTIN; not for a Bill of Entry"},
+            "doc_type": {"type": "string", "enum": ["INV", "DN", "CN", "BOE"]},
+            "inum": TEXT | {"description": "the document number; not needed for a Bill of Entry"},
+            "dt": DDMMYYYY,
+            "pos": {"type": "string", "pattern": "^[0-9]{2}$"},
+            "rev": YN,
+            **{name: AMOUNT for name in ("txval", "igst", "cgst", "sgst", "cess")},
+            "posting_date": DDMMYYYY,
+            "boe": obj({"portcode": TEXT, "boenum": TEXT}, ("portcode", "boenum")),
+            "tags": {"type": "object", "additionalProperties": TEXT, "description": "opaque dimensions, text"},
+        },
+        ("voucher_id", "doc_type", "dt", "pos", "rev", "txval", "posting_date"),
+    )
+    csv = "a header row (" + ", ".join(headers) + ", and `Tag: NAME` columns), then a voucher each"
+    return {
+        "requestBody": {
+            "required": True,
+            "description": f"at most {limit} bytes and {max_rows} rows",
+            "content": {
+                "application/json": {"schema": obj({"purchases": array(row, max_rows)}, ("purchases",))},
+                "text/csv": {"schema": {"type": "string", "description": csv}},
+                XLSX_MEDIA: {"schema": {"type": "string", "format": "binary", "description": f"{csv}, first sheet"}},
+            },
+        }
+    }
+
+
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def cancels_body(max_ids: int) -> Schema:
+    return obj({"voucher_ids": array(TEXT | {"minLength": 1, "maxLength": 64}, max_ids)}, ("voucher_ids",))
+
+
+def _counted(*names: str) -> Schema:
+    counts = obj({name: {"type": "integer"} for name in names}, names)
+    return counts | {"description": "ours, beside the request status: vouchers by what the request did to them"}
+
+
 # Answers -------------------------------------------------------------------------------------------------------
 DEFAULTED = obj(
     {
@@ -224,6 +270,8 @@ REQSTS = obj(
     },
     ("reference_id", "status_cd", "proc_cnt", "err_cnt", "error_report"),
 )
+BOOKED = {**REQSTS, "properties": {**REQSTS["properties"], "vouchers": _counted("new", "changed", "unchanged")}}
+CANCELLED = {**REQSTS, "properties": {**REQSTS["properties"], "vouchers": _counted("cancelled", "unchanged")}}
 # IMS SAVE / RESETIMS / REQSTS exactly as GSTN answers them (services/actions/views/reqsts.py)
 IMS_REQSTS = obj(
     {

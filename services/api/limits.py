@@ -9,6 +9,8 @@ of 300-700 bytes fill 6-14 MiB at that count) and 5,000 Bills of Entry per reque
 requests, or as one bulk action. A load of taxpayer names holds at most 50,000 rows (about 100 bytes a row as
 CSV, twice that as JSON), 16 MiB.
 The API's memory for any of these bodies stays within 4 x the largest limit (tests/e2e/test_body_memory.py).
+A purchase register (services/recon) holds at most 100,000 rows in 64 MiB and a cancellation 100,000 voucher
+ids: read and checked a row at a time, only the checked vouchers kept (not yet measured by that test).
 """
 
 from __future__ import annotations
@@ -37,3 +39,5 @@ RULE37A = Limit(16 * 1024)  # a supplier's missing periods
 SMALL = Limit(4096)  # GSTR-3B filing, clock, profile
 TAXPAYERS = Limit(16 * MiB, 50_000)  # a load of the registry of taxpayer names (JSON or CSV)
 LARGEST_SMALL = max(SAVE.bytes, UPLOAD.bytes, BOE.bytes, BULK.bytes, RULE37A.bytes, SMALL.bytes, TAXPAYERS.bytes)
+PURCHASES = Limit(64 * MiB, 100_000)  # the recipient's purchase register (JSON or CSV): about 400 bytes a row as JSON
+CANCELS = Limit(8 * MiB, 100_000)  # voucher ids to cancel

@@ -22,6 +22,8 @@ RECIPIENT_PROFILE_SET = "RecipientProfileSet"
 RULE37A_REVERSAL_REPORTED = "Rule37aReversalReported"
 SUPPLIER_NOTIFIED = "SupplierNotified"
 TAXPAYER_NAMES_LOADED = "TaxpayerNamesLoaded"
+PURCHASES_BOOKED = "PurchasesBooked"
+PURCHASE_CANCELLED = "PurchaseCancelled"
 
 
 class Event:
@@ -238,6 +240,50 @@ class TaxpayerNamesLoadedV1(Event):
     taxpayers: list[TaxpayerName]
 
 
+class BookedVoucher(TypedDict):
+    voucher_id: str
+    version_hash: str
+    version: int  # from 1; each new content, cancellation and revival takes the next
+    ctin: str  # "" for a Bill of Entry
+    doc_type: str  # INV, DN, CN, BOE
+    inum: str
+    dt: str  # ISO date
+    pos: str
+    rev: str  # Y or N
+    txval: int  # paise
+    igst: int
+    cgst: int
+    sgst: int
+    cess: int
+    posting_date: str  # ISO date
+    portcode: str
+    boenum: str
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PurchasesBookedV1(Event):
+    """The recipient's own books (services/recon): voucher versions of its purchase register."""
+
+    EVENT_TYPE: ClassVar[str] = PURCHASES_BOOKED
+    VERSION: ClassVar[int] = 1
+    reference_id: str
+    recipient: str
+    chunk: int
+    chunks: int
+    vouchers: list[BookedVoucher]
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseCancelledV1(Event):
+    EVENT_TYPE: ClassVar[str] = PURCHASE_CANCELLED
+    VERSION: ClassVar[int] = 1
+    reference_id: str
+    recipient: str
+    voucher_id: str
+    version: int
+
+
 EVENTS: tuple[type[Event], ...] = (
     DocumentsFiledV1,
     DocumentsFiledV2,
@@ -249,6 +295,8 @@ EVENTS: tuple[type[Event], ...] = (
     Rule37aReversalReportedV1,
     SupplierNotifiedV1,
     TaxpayerNamesLoadedV1,
+    PurchasesBookedV1,
+    PurchaseCancelledV1,
 )
 REGISTRY: Mapping[tuple[str, int], type[Event]] = {(e.EVENT_TYPE, e.VERSION): e for e in EVENTS}
 NAMES = frozenset(name for name, _ in REGISTRY)

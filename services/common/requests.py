@@ -26,13 +26,19 @@ from services.common.tokens import Principal
 
 REQUESTER: ContextVar[str | None] = ContextVar("requester_token_id", default=None)
 # The role that makes each kind of request for its subject GSTIN, and so may read its status.
-READER_ROLE = {"filing": "filer", "actions": "recipient", "recompute": "recipient", "rule37a": "admin"}
+READER_ROLE = {
+    "filing": "filer",
+    "actions": "recipient",
+    "recompute": "recipient",
+    "rule37a": "admin",
+    "purchases": "recipient",  # the recipient's own books (services/recon): booked or cancelled vouchers
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Logged:
     reference_id: str
-    kind: str  # filing, boe, actions, recompute, rule37a
+    kind: str  # filing, boe, actions, recompute, rule37a, purchases
     subject: str  # the GSTIN the request was made for ("customs" for Bills of Entry)
     token_id: str | None  # the token that made it (None: made from the command line, or logged before 0019)
     response: dict[str, Any]

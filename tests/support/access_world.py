@@ -23,6 +23,18 @@ from tests.support.security_helpers import (
 
 SUPPLIER = "27AAPFK4821M1ZT"
 R1 = "29AABCM7710Q1ZX"
+PURCHASE = {  # a voucher of R1's purchase register
+    "voucher_id": "PV-ACCESS-1",
+    "ctin": SUPPLIER,
+    "doc_type": "INV",
+    "inum": "MH/25-26/0001",
+    "dt": "03-10-2025",
+    "pos": "29",
+    "rev": "N",
+    "txval": 1000,
+    "igst": 180,
+    "posting_date": "05-10-2025",
+}
 R2 = "33AAGCN3302H1ZX"
 OTHER = {SUPPLIER: R2, R1: R2, R2: R1}
 STALE = "0" * 64
@@ -232,6 +244,23 @@ MATRIX = [
     ),
     _endpoint(
         "POST", "/v1/gstr2b/{gstin}/{rtnprd}/recompute", RECIPIENT, R1, lambda w: f"/v1/gstr2b/{R1}/102025/recompute"
+    ),
+    _endpoint(
+        "POST",
+        "/v1/ims/{gstin}/purchases",
+        RECIPIENT,
+        R1,
+        lambda w: f"/v1/ims/{R1}/purchases",
+        lambda w: {"purchases": [PURCHASE]},
+    ),
+    _endpoint("GET", "/v1/ims/{gstin}/purchases/template", RECIPIENT, R1, lambda w: f"/v1/ims/{R1}/purchases/template"),
+    _endpoint(
+        "POST",
+        "/v1/ims/{gstin}/purchases/cancel",
+        RECIPIENT,
+        R1,
+        lambda w: f"/v1/ims/{R1}/purchases/cancel",
+        lambda w: {"voucher_ids": ["PV-ACCESS-1"]},
     ),
     _endpoint(
         "POST",

@@ -21,13 +21,20 @@ from services.common import tokens
 from services.common.digest import digests
 from services.common.gst.gstin import parse_gstin
 from services.common.settings import PROJECT_ROOT
+from services.recon.projection import ReconProjection
 from services.registry.projection import RegistryProjection
 from tests.support.ingest_helpers import logged_events, read_events
 
 # Written by the API itself while it answers (synchronously).
-API_TABLES = ("request_log", "raw_returns", "document_numbers", "api_tokens")
+API_TABLES = ("request_log", "raw_returns", "document_numbers", "api_tokens", "recon_voucher_heads")
 # Written by the consumers from events: every table the projections own, the outbox and the archive.
-READ_MODELS = (*ImsProjection.tables, *RegistryProjection.tables, "notification_outbox", "event_log")
+READ_MODELS = (
+    *ImsProjection.tables,
+    *RegistryProjection.tables,
+    *ReconProjection.tables,
+    "notification_outbox",
+    "event_log",
+)
 ALL_TABLES = API_TABLES + READ_MODELS
 # Refused with per-item errors, a request may be logged (request_log, raw_returns), but nothing is published
 # and no read model or document-number claim moves.
@@ -60,6 +67,7 @@ def snapshot(stack: Any, tables: Iterable[str] = ALL_TABLES) -> Snapshot:
     already logged (earlier tests' events included)."""
     stack.wait_projected()
     stack.wait_projected("registry")
+    stack.wait_projected("recon")
     stack.wait_relayed()  # also waits until the notifier has marked its outbox rows sent
     with stack.engine.connect() as conn:
         found = digests(conn, tuple(tables))

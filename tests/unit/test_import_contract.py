@@ -4,7 +4,9 @@ describes it.
 - Services depend on each other in one direction only: `common` at the bottom, then `archive` and the
   HTTP kit of `api`, then `registry` (taxpayer names, which every service above may show), then `ingest`
   and `gstr2b`, then `actions` (its projector starts GSTR-2B generation at the cut-off), then `demo` and the
-  web dashboard `web` (above `actions`). Nothing imports upwards, so no two services form a cycle.
+  web dashboard `web` (above `actions`). `recon` (the recipient's purchase register, for reconciliation)
+  sits beside `ingest` above `registry`, and only the composition roots import it.
+  Nothing imports upwards, so no two services form a cycle.
 - The composition roots (`bootstrap`, `replay`, `cli`, `services.api.app`, `services.api.metrics`) wire
   everything and may import anything; no service imports them.
 - A `domain/` package is pure: the standard library, its own service's domain and the shared GST
@@ -31,6 +33,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "archive": frozenset({"common"}),
     "api": frozenset({"common"}),
     "registry": frozenset({"common", "archive", "api"}),
+    "recon": frozenset({"common", "archive", "api", "registry"}),
     "ingest": frozenset({"common", "archive", "api", "registry"}),
     "gstr2b": frozenset({"common", "archive", "api", "registry"}),
     "actions": frozenset({"common", "archive", "api", "gstr2b", "registry"}),

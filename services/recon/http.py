@@ -1,0 +1,139 @@
+"""`POST /v1/ims/{gstin}/purchases` books the recipient's purchases (JSON or CSV); `POST .../purchases/cancel`
+cancels vouchers. The recipient's own books, so a recipient token for that GSTIN (or admin)."""
+
+from __future__ import annotations
+
+import io
+from typing import IO, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from services.api import contract, limits
+from services.api.auth import actor, require, scoped_key
+from services.api.bodies import spool_body
+from services.api.common import path_gstin, refused
+from services.common.jsonstream import ARRAY, JsonStream, MalformedJson, RecordRefused, TooManyRecords, flat_value
+from services.common.ports import Ports
+from services.recon import handlers, xlsx
+from services.recon.body import read_purchases
+from services.recon.domain.csvrows import HEADERS, rows_of_csv, template_header
+from services.recon.domain.purchases import MAX_VOUCHER_ID
+from services.recon.domain.register import BodyRefused, Checked, TooManyRows, check_rows
+
+router = APIRouter(prefix="/v1/ims", tags=["recon"], dependencies=[Depends(require("recipient"))])
+CSV, JSON = "text/csv", "application/json"
+
+
+def _checked(media: str, body: IO[bytes], max_rows: int) -> Checked:
+    try:
+        if media == CSV:
+            lines = io.TextIOWrapper(body, encoding="utf-8-sig", newline="")
+            try:
+                return check_rows(rows_of_csv(lines, max_rows))
+            except UnicodeDecodeError as exc:
+                raise BodyRefused(f"body: not valid UTF-8 ({exc.reason}); save the CSV as UTF-8") from None
+            finally:
+                lines.detach()
+        if media == xlsx.MEDIA:
+            return check_rows(xlsx.rows_of_xlsx(body, max_rows))
+        return read_purchases(body, max_rows)
+    except (TooManyRows, TooManyRecords) as exc:
+        raise refused(str(exc), 413) from None
+    except (BodyRefused, MalformedJson, RecordRefused) as exc:
+        raise refused(str(exc)) from None
+
+
+@router.post(
+    "/{gstin}/purchases",
+    responses=contract.answers(contract.BOOKED, 400, 403, 413, 503),
+    openapi_extra=contract.purchases_body(
+        limits.PURCHASES.bytes, limits.PURCHASES.records or 0, list(HEADERS.values())
+    ),
+)
+async def post_purchases(
+    request: Request,
+    gstin: str,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),  # read by scoped_key; in OpenAPI
+) -> Any:
+    """Book purchases in the recipient's register: `{"purchases": [{voucher_id, ctin, doc_type, inum, dt, pos,
+    rev, txval, igst, cgst, sgst, cess, posting_date, boe, tags}]}`, or CSV or an XLSX workbook with the
+    template's human headers. Answered like a
+    filing (`status_cd` P/PE/ER, counts, an error row per refused row) plus `vouchers` {new, changed,
+    unchanged}: a voucher re-sent unchanged logs nothing, a changed one is its next version."""
+    container: Ports = request.app.state.container
+    recipient = path_gstin(gstin)
+    media = request.headers.get("content-type", JSON).split(";", 1)[0].strip().lower() or JSON
+    if media not in (CSV, JSON, xlsx.MEDIA):
+        raise refused(f"Content-Type: expected {JSON}, {CSV} or {xlsx.MEDIA}, got {media[:80]!r}")
+    limit = limits.PURCHASES
+    body = await spool_body(request, limit.within(container.settings))
+    try:
+        checked = await run_in_threadpool(_checked, media, body, limit.records or 0)
+    finally:
+        body.close()
+    key = scoped_key(request, f"purchases|{recipient}")
+    return await run_in_threadpool(handlers.book, container, recipient, checked, actor(request), key)
+
+
+@router.get("/{gstin}/purchases/template", responses=contract.answers(None, 400, 403, 503, media=contract.CSV))
+async def purchases_template(gstin: str) -> Response:
+    """The CSV template of the register: its header row of human column names (a `Tag: NAME` column per
+    dimension; add more as needed), ready to fill and send to `POST .../purchases` as `text/csv`."""
+    path_gstin(gstin)
+    line = ",".join(template_header()) + "\r\n"
+    disposition = 'attachment; filename="purchase-register-template.csv"'
+    return Response(line.encode(), media_type="text/csv", headers={"Content-Disposition": disposition})
+
+
+def _voucher_ids(body: IO[bytes], max_ids: int) -> list[str]:
+    try:
+        stream = JsonStream(body, max_value_chars=1 << 12)
+        ids: list[str] | None = None
+        if stream.peek() != "{":
+            raise BodyRefused('body: expected an object {"voucher_ids": [...]}')
+        for key in stream.members():
+            if key != "voucher_ids" or stream.peek() != "[":
+                raise BodyRefused("body: the only key is voucher_ids, a list of voucher ids")
+            ids = []
+            for index, _ in enumerate(stream.elements(), start=1):
+                if index > max_ids:
+                    raise TooManyRows(f"voucher_ids: more than {max_ids}; one request cancels at most {max_ids}")
+                value = flat_value(stream, "voucher_ids")
+                if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_VOUCHER_ID:
+                    shown = "a list" if value is ARRAY else type(value).__name__
+                    raise BodyRefused(
+                        f"voucher_ids: item {index} must be a voucher id (1-{MAX_VOUCHER_ID} characters), got {shown}"
+                    )
+                ids.append(value.strip())
+        stream.end()
+    except TooManyRows as exc:
+        raise refused(str(exc), 413) from None
+    except (BodyRefused, MalformedJson) as exc:
+        raise refused(str(exc)) from None
+    if not ids:
+        raise refused("voucher_ids: name at least one voucher")
+    return ids
+
+
+@router.post(
+    "/{gstin}/purchases/cancel",
+    responses=contract.answers(contract.CANCELLED, 400, 403, 413, 503),
+    openapi_extra=contract.request_body(contract.cancels_body(limits.CANCELS.records or 0), limits.CANCELS.bytes),
+)
+async def cancel_purchases(
+    request: Request,
+    gstin: str,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),  # read by scoped_key; in OpenAPI
+) -> Any:
+    """Cancel vouchers of the register (`{"voucher_ids": [...]}`): each stays, marked cancelled, until booked
+    again. An id never booked is an error row; one cancelled already counts as `unchanged`."""
+    container: Ports = request.app.state.container
+    recipient = path_gstin(gstin)
+    body = await spool_body(request, limits.CANCELS.within(container.settings))
+    try:
+        ids = await run_in_threadpool(_voucher_ids, body, limits.CANCELS.records or 0)
+    finally:
+        body.close()
+    key = scoped_key(request, f"purchases|{recipient}")
+    return await run_in_threadpool(handlers.cancel, container, recipient, ids, actor(request), key)
