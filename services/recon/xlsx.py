@@ -11,11 +11,11 @@ Formulas give the value Excel last computed.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
+from services.api.workbooks import WorkbookRefused, open_workbook
 from services.recon.domain.csvrows import rows_of_cells
 from services.recon.domain.register import BodyRefused, Row, TooManyRows
 
@@ -26,24 +26,12 @@ MAX_MEMBERS = 1000
 
 
 def rows_of_xlsx(source: IO[bytes], max_rows: int) -> Iterator[Row]:
-    import openpyxl  # imported when a workbook arrives: it costs the API's start 0.2 s
-
     try:
-        with zipfile.ZipFile(source) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise BodyRefused("body: not an xlsx workbook (not a ZIP archive)") from None
-    unpacked = sum(m.file_size for m in members)
-    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED:
-        raise BodyRefused(f"body: the workbook unpacks to {unpacked} bytes in {len(members)} parts; too large")
-    for member in members:
-        if member.file_size > MAX_PART and not member.filename.startswith("xl/worksheets/"):
-            raise BodyRefused(f"body: the workbook's {member.filename[:64]!r} unpacks to {member.file_size} bytes")
-    source.seek(0)
-    try:
-        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise BodyRefused(f"body: not a readable xlsx workbook ({type(exc).__name__})") from None
+        book = open_workbook(
+            source, max_unpacked=MAX_UNPACKED, max_part=MAX_PART, max_members=MAX_MEMBERS, data_only=True
+        )
+    except WorkbookRefused as exc:
+        raise BodyRefused(str(exc)) from None
     try:
         if not book.worksheets:
             raise BodyRefused("body: the workbook has no sheet")

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 from services.actions.domain.upload_rows import HEADER_ROWS, Formula, header_map, missing_headers
 from services.api.downloads import unneutralise
+from services.api.workbooks import WorkbookRefused, open_workbook
 from services.common.jsonstream import TooManyRecords
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,24 +81,10 @@ def read_rows(source: IO[bytes], kind: str, max_rows: int) -> Iterator[SheetRow]
 
 
 def _xlsx_sheets(source: IO[bytes]) -> Iterator[tuple[str, Iterator[list[Any]]]]:
-    import openpyxl  # imported when an XLSX arrives: it costs the API's start 0.2 s
-
     try:
-        with zipfile.ZipFile(source) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise UploadRefused("body: not an xlsx workbook (not a ZIP archive)") from None
-    unpacked = sum(m.file_size for m in members)
-    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED:
-        raise UploadRefused(f"body: the workbook unpacks to {unpacked} bytes in {len(members)} parts; too large")
-    for member in members:
-        if member.file_size > MAX_PART and not member.filename.startswith("xl/worksheets/"):
-            raise UploadRefused(f"body: the workbook's {member.filename[:64]!r} unpacks to {member.file_size} bytes")
-    source.seek(0)
-    try:
-        book = openpyxl.load_workbook(source, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise UploadRefused(f"body: not a readable xlsx workbook ({type(exc).__name__})") from None
+        book = open_workbook(source, max_unpacked=MAX_UNPACKED, max_part=MAX_PART, max_members=MAX_MEMBERS)
+    except WorkbookRefused as exc:
+        raise UploadRefused(str(exc)) from None
     try:
         for sheet in book.worksheets:
             yield sheet.title, _guarded(_xlsx_values(sheet.iter_rows()), sheet.title)
