@@ -69,6 +69,8 @@ class Projection(Protocol):
     name: str
     topics: tuple[str, ...]  # physical topic names
     tables: tuple[str, ...]  # the read-model tables it owns, rebuilt by a replay
+    # optionally, `event_types: frozenset[str]`: the only event types it applies; the runner skips the others
+    # by their envelope header, without decoding them (a projection of a few types on a busy stream)
 
     def apply(self, conn: Connection, batch: Sequence[Delivered[Event]]) -> None:
         """Apply a batch in log order inside the caller's transaction; must be set-based."""
@@ -292,6 +294,9 @@ class ProjectionRunner:
         context = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
         try:
             envelope = Envelope.from_headers(message.headers)
+            wanted = getattr(self.projection, "event_types", None)
+            if wanted is not None and envelope.event_type not in wanted:
+                return None  # not this projection's: its checkpoint moves past it, the payload is never decoded
             event = self._codec.decode(message.value, expected_type=envelope.event_type)
         except (CodecError, EnvelopeError) as exc:
             if self._skip_unknown:

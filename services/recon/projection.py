@@ -56,6 +56,8 @@ CANCEL = text(
 class ReconProjection:
     name = "recon"
     tables: tuple[str, ...] = ("recon_purchases",)
+    # the recipient's stream carries every filing too: the runner skips them unread (services/common/runner.py)
+    event_types = frozenset({PurchasesBookedV1.EVENT_TYPE, PurchaseCancelledV1.EVENT_TYPE})
 
     def __init__(self, topic: str):
         self.topics: tuple[str, ...] = (topic,)
