@@ -125,10 +125,9 @@ def rebuild(
     )
     analyze_at = FIRST_ANALYZE
     for polled, positions in batches:
-        before = runner.applied
         runner.apply_polled(polled, positions)
-        if advance is not None:
-            advance(runner.applied - before)
+        if advance is not None:  # events read, applied or passed over (a projection of a few types skips most)
+            advance(sum(len(messages) for messages in polled.values()))
         if runner.applied >= analyze_at:
             _analyze(engine, projection.tables)
             analyze_at = 2 * runner.applied
