@@ -11,6 +11,7 @@ from collections import defaultdict
 from sqlalchemy import text
 
 from services.api.metrics import _PROJECTIONS, _RELAY
+from services.bootstrap import projection_factories
 from services.cli import stackfile
 from services.common.db import make_engine
 from services.common.settings import Settings
@@ -56,7 +57,10 @@ def run(settings: Settings, _args: argparse.Namespace) -> int:
         applied[projection] += count
         lag[projection] += max(0, end - next_offset) if end is not None else 0
         stopped[projection] += 1 if fault is not None and fault >= next_offset else 0
-    for projection in sorted(applied) or ["(none yet)"]:
+    for projection in sorted(set(applied) | set(projection_factories(settings))):
+        if projection not in applied:
+            print(f"projection {projection}: no checkpoint yet (nothing on its topics, or its consumer never ran)")
+            continue
         note = f"; {stopped[projection]} partition(s) stopped by a poison message" if stopped[projection] else ""
         print(f"projection {projection}: {applied[projection]:,} events applied, lag {lag[projection]:,}{note}")
     return 0

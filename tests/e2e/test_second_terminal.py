@@ -40,6 +40,7 @@ def test_other_commands_find_the_running_stack_without_exported_servers(server_h
         status = ims("status")
         assert status.returncode == 0, status.stderr[-2000:]
         assert f"running (pid {up.process.pid})" in status.stdout and "projection ims:" in status.stdout
+        assert "projection registry: no checkpoint yet" in status.stdout, "every projection is listed"
         assert ":***@" in status.stdout and up.env["DATABASE_URL"].split("@")[0] not in status.stdout
         assert "lag 0" in status.stdout, status.stdout
         assert ims("verify").returncode == 0
