@@ -9,7 +9,7 @@ services/gstr2b/bases.py; the full amended value when none was taken, e.g. the o
 accepted credit notes reduce ITC by the declared reduction. A line lists what GSTN's GSTR-2B shows (the
 supplier's amounts, or an amendment's difference) with the ITC-reduction answer beside them where it decides
 what the line counts (services/gstr2b/counting.py); a Bill of Entry of goods from an SEZ is listed under
-that SEZ supplier's GSTIN.
+that SEZ supplier's GSTIN, an ECO 9(5) document under the e-commerce operator's.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import json
 from sqlalchemy import Connection, text
 
 from services.common.gst.periods import Period
+from services.common.gst.sections import sections_where
 from services.common.quoting import sql_list
 from services.gstr2b import bases, reversals
 from services.gstr2b.counting import CREDIT_NOTES, DECLARED, SUPPLY_AMENDMENTS, counted
@@ -79,6 +80,14 @@ _NOT_LATER = "(d.gstr2b_period = :p OR (right(d.gstr2b_period, 4) || left(d.gstr
 _OUT_OF_STATEMENT = "(d.superseded_by IS NOT NULL OR (d.route = 'ims' AND d.action = 'P'))"
 
 
+# whom GSTR-2B lists a document under (`ctin`): the seller, except an ECO 9(5) document's operator, who reports
+# it and pays its tax, and an SEZ supplier of a Bill of Entry (docs/rules.md §7)
+_COUNTERPARTY = (
+    f"CASE WHEN d.section IN {sql_list(sections_where(lambda s: s.reported_by_operator))} THEN d.ecom_operator "
+    "ELSE coalesce(d.sez_supplier, d.supplier) END"
+)
+
+
 def _select(amendment: bool) -> str:
     """The lines of what the statement holds (what it held before, and every filed, unfrozen document of
     this or an earlier period that no statement holds yet), for documents without an original or for
@@ -93,7 +102,7 @@ def _select(amendment: bool) -> str:
     )
     return f"""
     SELECT d.recipient, :p, :v, {_BLOCK}, {_placement(0)}, {_placement(1)}, d.doc_key, d.section,
-        coalesce(d.sez_supplier, d.supplier), d.number, d.doc_date, d.note_type, d.orig_number, d.orig_date,
+        {_COUNTERPARTY}, d.number, d.doc_date, d.note_type, d.orig_number, d.orig_date,
         d.inv_typ, d.pos, d.reverse_charge, CASE WHEN d.part = 'itcunavl' THEN 'N' ELSE 'Y' END, d.reason,
         d.diff_percent, d.filed_on, d.return_period, {", ".join(_listed(c, amendment) for c in _AMOUNTS)},
         d.action, d.remarks, d.port_code, {_answer(amendment)}

@@ -165,6 +165,23 @@ def test_a_credit_note_accepted_with_a_declared_reduction_keeps_the_suppliers_am
     assert Decimal(str(table4["igst"])) == Decimal("34980.00")
 
 
+def test_eco_documents_are_listed_under_the_operator_who_reported_them_not_the_seller(walk: SimpleNamespace) -> None:
+    """docs/rules.md §7: an ECO 9(5) document's `ctin` is the e-commerce operator's GSTIN ("GSTIN of ECO"), whose
+    GSTR-1 table 15 reported it and whose filing date and period `supfildt` / `supprd` are."""
+    data = walk.statements["102025"]["data"]
+    listed = {
+        (part, listed, group["ctin"], group["supprd"])
+        for part in ("docdata", "docRejdata", "cpsumm", "cpSummRej")
+        for listed, groups in data[part].items()
+        if listed in ("ecom", "ecoma")
+        for group in groups
+    }
+    assert {(part, listed) for part, listed, _, _ in listed} == {
+        (part, listed) for part in ("docdata", "docRejdata", "cpsumm", "cpSummRej") for listed in ("ecom", "ecoma")
+    }
+    assert {(ctin, supprd) for _, _, ctin, supprd in listed} == {(walk.OP, "102025")}
+
+
 def test_trade_names_come_from_the_registry_and_are_empty_only_when_unknown(walk: SimpleNamespace) -> None:
     """docs/rules.md §8.5: `trdnm` is the trade name, else the legal name, else empty, in lists and summaries."""
     data = walk.statements["102025"]["data"]

@@ -92,7 +92,11 @@ def build_documents(rng: random.Random, recipient: str) -> dict[str, Any]:
         seller = fresh_gstin("33")
         for n in range(rng.randint(1, 2)):
             pos = "33" if rng.random() < 0.25 else RECIPIENT_STATE  # at the seller's: POS-ineligible
-            eco.append(supply("ecom", seller, recipient, f"EC-{n + 1:04d}", _day(rng), _amount(rng), 5, pos=pos))
+            eco.append(
+                supply(
+                    "ecom", seller, recipient, f"EC-{n + 1:04d}", _day(rng), _amount(rng), 5, pos=pos, operator=operator
+                )
+            )
     isd_docs: list[Doc] = []
     isd = sibling_gstin(recipient, rng.choice(("29", "33")))  # same state: CGST = SGST; another: IGST
     if rng.random() < 0.8:

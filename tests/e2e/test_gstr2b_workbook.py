@@ -55,6 +55,7 @@ _DECLARED = {"Integrated Tax (₹)": "declIgst", "Central Tax (₹)": "declCgst"
 KEYS: dict[tuple[str | None, str], str] = {  # (group, label) of a column → the JSON key it shows
     (None, "GSTIN of supplier"): "ctin",
     (None, "GSTIN of ISD"): "ctin",
+    (None, "GSTIN of ECO"): "ctin",
     (None, "Trade/Legal name"): "trdnm",
     ("Invoice details", "Invoice number"): "inum",
     ("Invoice details", "Invoice type"): "typ",
@@ -325,6 +326,16 @@ def test_amendments_carry_their_originals_and_isd_rows_their_document_number_dat
     }
     (amended,) = book.by_label(workbook["ISDA"])
     assert (amended["Original details: Document number"], amended["ISD Document number"]) == ("ISD/0901", "ISD/0901")
+
+
+def test_eco_sheets_name_the_operator_as_the_gstin_of_eco(walk: SimpleNamespace) -> None:
+    """An ECO 9(5) document's counterparty is the operator who reported it (docs/rules.md §7): the portal's
+    column "GSTIN of ECO", with the operator's GSTIN, on the available and the rejected sheets alike."""
+    workbook = book.load(walk.xlsx.content)
+    for name in ("ECO", "ECOA", "ECO(Rejected)", "ECOA(Rejected)"):
+        rows = book.by_label(workbook[name])
+        assert rows and {row["GSTIN of ECO"] for row in rows} == {walk.OP}, name
+        assert "GSTIN of supplier" not in rows[0], name
 
 
 def test_the_csv_holds_the_workbooks_document_rows_with_the_jsons_values(walk: SimpleNamespace) -> None:

@@ -138,6 +138,7 @@ class Doc:
     port_code: str = "INBLR4"
     refdt: str = "20-10-2025"
     sez_gstin: str | None = None  # a Bill of Entry of goods from an SEZ: the SEZ supplier
+    operator: str | None = None  # an ECO 9(5) document: the e-commerce operator who reported it
 
     @property
     def key(self) -> tuple[str, str]:
@@ -342,10 +343,12 @@ def answer(doc: Doc, action: Action) -> dict[str, Any]:
 
 
 def listing(doc: Doc, leaf: str) -> tuple[str, str | None]:
-    """(list, ctin) the document is listed under: no supplier for a Bill of Entry outside an SEZ."""
+    """(list, ctin) the document is listed under: no supplier for a Bill of Entry outside an SEZ; the SEZ
+    supplier for one from an SEZ; the operator for an ECO 9(5) document ("GSTIN of ECO"); else the seller."""
     if doc.kind == "impg":
         return (LISTED_IN.get(leaf, leaf), None)
-    return (LISTED_IN.get(leaf, leaf), doc.sez_gstin if doc.kind == "impgsez" else doc.supplier)
+    counterparty = doc.sez_gstin if doc.kind == "impgsez" else doc.operator or doc.supplier
+    return (LISTED_IN.get(leaf, leaf), counterparty)
 
 
 def summary_key(doc: Doc, listed: str, ctin: str | None) -> tuple[str, str | None, str | None] | None:

@@ -78,6 +78,12 @@ class Section:
         return self.is_credit_note and self.group == GROUP_ALL_OTHER_ITC
 
     @property
+    def reported_by_operator(self) -> bool:
+        """An ECO 9(5) document: the e-commerce operator reports it in its GSTR-1 table 15 and pays its tax, so
+        the operator, not the seller, is its counterparty in GSTR-2B ("GSTIN of ECO", docs/rules.md §7)."""
+        return (self.original_key or self.key) == "ecom"
+
+    @property
     def itc_time_limited(self) -> bool:
         """Whether section 16(4) limits the time to take its ITC: a credit note gives none (docs/rules.md §2)."""
         return not self.is_credit_note

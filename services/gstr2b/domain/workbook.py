@@ -60,6 +60,8 @@ def _heads(group: str, keys: tuple[str, ...] = ("igst", "cgst", "sgst", "cess"))
 
 
 SUPPLIER = (Column("ctin", "GSTIN of supplier", width=17), Column("trdnm", "Trade/Legal name", width=30))
+# an ECO 9(5) document is listed under the e-commerce operator who reported it (docs/rules.md §7)
+OPERATOR = (Column("ctin", "GSTIN of ECO", width=17), Column("trdnm", "Trade/Legal name", width=30))
 INVOICE = _group(
     "Invoice details",
     Column("inum", "Invoice number", width=18),
@@ -147,8 +149,8 @@ LISTED_COLUMNS: dict[str, tuple[Column, ...]] = {  # a JSON list's documents as 
     "b2ba": (*ORIGINAL_INVOICE, *SUPPLIER, *INVOICE, *TERMS, *FILED, *ITC, *RATE),
     "cdnr": (*SUPPLIER, *NOTE, *TERMS, *FILED, *ITC, *RATE, *E_INVOICE),
     "cdnra": (*ORIGINAL_NOTE, *SUPPLIER, *NOTE, *TERMS, *FILED, *ITC, *RATE),
-    "ecom": (*SUPPLIER, *INVOICE, *TERMS, *FILED, *ITC, *E_INVOICE),
-    "ecoma": (*ORIGINAL_INVOICE, *SUPPLIER, *INVOICE, *TERMS, *FILED, *ITC, *E_INVOICE),
+    "ecom": (*OPERATOR, *INVOICE, *TERMS, *FILED, *ITC, *E_INVOICE),
+    "ecoma": (*ORIGINAL_INVOICE, *OPERATOR, *INVOICE, *TERMS, *FILED, *ITC, *E_INVOICE),
     "isd": ISD,
     "isda": (*ORIGINAL_ISD, *ISD),
     "impg": BILL_OF_ENTRY,
