@@ -40,7 +40,7 @@ from tests.support.gstr2b_returns import (
     lines,
     money,
 )
-from tests.support.gstr2b_walk import S1, S2, S3, SEZ, R, walk_through
+from tests.support.gstr2b_walk import OPERATOR, S1, S2, SEZ, R, walk_through
 
 pytestmark = pytest.mark.e2e
 
@@ -230,7 +230,7 @@ def test_october_documents_rejections_and_checksum(walk: SimpleNamespace) -> Non
     reverse = docs[("cdnr", "S2/CN/1002")]
     assert (reverse["rev"], heads(reverse)) == ("Y", money(0, "250.00", "250.00", 0))
     assert (docs[("ecom", "EC/1001")]["ctin"], heads(docs[("ecom", "EC/1001")])) == (
-        S3,
+        OPERATOR,  # listed under the operator who reported it, not the seller S3 (docs/rules.md §7.2)
         money("100.00", 0, 0, 0),
     )
     impg, impgsez = docs[("impg", "5100001")], docs[("impgsez", "5100002")]
@@ -277,7 +277,7 @@ def test_october_counterparty_summary(walk: SimpleNamespace) -> None:
     assert rows[("b2b", S1, None)] == (1, D("200000.00"), *money("36000.00", 0, 0, 0))
     assert rows[("b2b", S2, None)] == (2, D("120000.00"), *money(0, "10800.00", "10800.00", "1000.00"))
     assert rows[("b2ba", S1, None)] == (2, D("40000.00"), *money("7200.00", 0, 0, 0))
-    assert rows[("ecom", S3, None)] == (1, D("2000.00"), *money("100.00", 0, 0, 0))
+    assert rows[("ecom", OPERATOR, None)] == (1, D("2000.00"), *money("100.00", 0, 0, 0))
     # S1's debit note (900.00) and its credit note (1000.00 reduction) are different things
     assert rows.get(("cdnr", S1, "D")) == (1, D("5000.00"), *money("900.00", 0, 0, 0)), rows
     assert rows.get(("cdnr", S1, "C")) == (1, D("10000.00"), *money("1800.00", 0, 0, 0)), rows
