@@ -67,6 +67,24 @@ def _consume(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _door(settings: Settings, args: argparse.Namespace) -> int:
+    from services.bootstrap import build_container
+    from services.common.runner import consumer_factory
+    from services.recon.door import NAME, PurchaseDoor
+
+    assert settings.database_url and settings.kafka_bootstrap, "DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS needed"
+    container = build_container(settings)
+    door = PurchaseDoor(container, consumer_factory(settings.kafka_bootstrap, settings.group(NAME), settings))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        door.run(stop)
+    finally:
+        container.close()
+    return 0
+
+
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
     from services.common.db import make_engine
     from services.common.migrations import upgrade
@@ -117,6 +135,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("api", help="run the HTTP API")
     consume = commands.add_parser("consume", help="run one projection consumer")
     consume.add_argument("name")
+    door = commands.add_parser(
+        "door", help="run a Kafka door: `purchases` books an ERP's vouchers from ims.purchases.v1"
+    )
+    door.add_argument("name", choices=["purchases"])
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("notify", help="turn the supplier-notification outbox into events of the durable log")
     commands.add_parser("relay", help="publish the durable event log to Kafka (and restore a broker that lost it)")
@@ -144,7 +166,15 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-HANDLERS = {"up": _up, "api": _api, "consume": _consume, "migrate": _migrate, "notify": _notify, "relay": _relay}
+HANDLERS = {
+    "up": _up,
+    "api": _api,
+    "consume": _consume,
+    "door": _door,
+    "migrate": _migrate,
+    "notify": _notify,
+    "relay": _relay,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

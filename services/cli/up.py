@@ -33,7 +33,7 @@ from services.common.db import make_engine
 from services.common.embedded.broker import EmbeddedBroker
 from services.common.embedded.postgres import EmbeddedPostgres
 from services.common.migrations import upgrade
-from services.common.settings import TOPICS, Settings
+from services.common.settings import INBOUND_TOPICS, TOPICS, Settings
 from services.common.topics import ensure_topics
 
 log = structlog.get_logger()
@@ -99,7 +99,8 @@ class Supervisor:
         engine = make_engine(settings.database_url, settings.db_schema)
         upgrade(engine, settings.db_schema)
         engine.dispose()
-        ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS], settings.partitions)
+        topics = [settings.topic(t) for t in (*TOPICS, *INBOUND_TOPICS)]
+        ensure_topics(settings.kafka_bootstrap, topics, settings.partitions)
         self.ensure_admin_token()
         self.report_log_findings()
 
@@ -161,6 +162,7 @@ class Supervisor:
             Child("relay", ["relay"]),
             Child("notifier", ["notify"]),
             Child("scheduler", ["scheduler"]),
+            Child("door:purchases", ["door", "purchases"]),
         ] + [Child(f"consumer:{name}", ["consume", name]) for name in projection_factories(self.settings)]
         for child in self.children:
             self._spawn(child)

@@ -12,6 +12,10 @@ EVENTS_TOPIC = "ims.events.v1"
 NOTIFICATIONS_TOPIC = "ims.supplier-notifications.v1"
 REGISTRY_TOPIC = "ims.registry.v1"  # facts about taxpayers at large, of no one recipient (services/registry)
 TOPICS = (EVENTS_TOPIC, NOTIFICATIONS_TOPIC, REGISTRY_TOPIC)
+# topics others publish to and we only read (an ERP's purchase register: services/recon/door.py); never the
+# relay's, whose log is ours alone
+PURCHASES_TOPIC = "ims.purchases.v1"
+INBOUND_TOPICS = (PURCHASES_TOPIC,)
 
 # Every environment variable the code reads; docker-compose.yml is checked against this list.
 ENV_VARS = (

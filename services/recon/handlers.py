@@ -58,23 +58,29 @@ def book(ports: Ports, recipient: str, checked: Checked, actor: str, key: str | 
     with requests.idempotent(ports.engine, key) as earlier:
         if earlier is not None:
             return earlier
-        reference = new_reference(key)
         with ports.engine.begin() as conn:
-            heads = _heads(conn, recipient, [p.voucher_id for p in checked.purchases])
-            written: list[tuple[Purchase, Head]] = []
-            for p in checked.purchases:
-                head, content = heads.get(p.voucher_id), p.version_hash  # the hash is computed once here
-                if head is None or head.cancelled or head.version_hash != content:
-                    written.append((p, Head(content, head.version + 1 if head else 1, False)))
-            _write_heads(conn, recipient, [(p.voucher_id, head) for p, head in written])
-            _append(conn, ports, recipient, reference, actor, _booked(reference, recipient, written))
-            report = {"purchases": [e.report() for e in checked.errors]} if checked.errors else {}
-            answer = requests.reqsts(reference, len(checked.purchases), report)
-            fresh = sum(1 for _, head in written if head.version == 1)
-            unchanged = len(checked.purchases) - len(written)
-            answer["vouchers"] = {"new": fresh, "changed": len(written) - fresh, "unchanged": unchanged}
-            requests.record(conn, reference, KIND, recipient, answer, key)
-        return answer
+            return book_in(conn, ports, recipient, checked, actor, new_reference(key), key)
+
+
+def book_in(
+    conn: Connection, ports: Ports, recipient: str, checked: Checked, actor: str, reference: str, key: str | None
+) -> dict[str, Any]:
+    """`book` inside the caller's transaction (the Kafka door's, which moves its offsets in the same one)."""
+    heads = _heads(conn, recipient, [p.voucher_id for p in checked.purchases])
+    written: list[tuple[Purchase, Head]] = []
+    for p in checked.purchases:
+        head, content = heads.get(p.voucher_id), p.version_hash  # the hash is computed once here
+        if head is None or head.cancelled or head.version_hash != content:
+            written.append((p, Head(content, head.version + 1 if head else 1, False)))
+    _write_heads(conn, recipient, [(p.voucher_id, head) for p, head in written])
+    _append(conn, ports, recipient, reference, actor, _booked(reference, recipient, written))
+    report = {"purchases": [e.report() for e in checked.errors]} if checked.errors else {}
+    answer = requests.reqsts(reference, len(checked.purchases), report)
+    fresh = sum(1 for _, head in written if head.version == 1)
+    unchanged = len(checked.purchases) - len(written)
+    answer["vouchers"] = {"new": fresh, "changed": len(written) - fresh, "unchanged": unchanged}
+    requests.record(conn, reference, KIND, recipient, answer, key)
+    return answer
 
 
 def cancel(ports: Ports, recipient: str, voucher_ids: Sequence[str], actor: str, key: str | None) -> dict[str, Any]:
@@ -82,20 +88,35 @@ def cancel(ports: Ports, recipient: str, voucher_ids: Sequence[str], actor: str,
     with requests.idempotent(ports.engine, key) as earlier:
         if earlier is not None:
             return earlier
-        reference = new_reference(key)
         with ports.engine.begin() as conn:
-            heads = _heads(conn, recipient, list(voucher_ids))
-            errors = [_unknown(row, v) for row, v in enumerate(voucher_ids, start=1) if v not in heads]
-            live = sorted({v for v in voucher_ids if v in heads and not heads[v].cancelled})
-            cancelled = [(v, heads[v]._replace(version=heads[v].version + 1, cancelled=True)) for v in live]
-            _write_heads(conn, recipient, cancelled)
-            events = (PurchaseCancelledV1(reference, recipient, v, head.version) for v, head in cancelled)
-            _append(conn, ports, recipient, reference, actor, events)
-            processed = len(voucher_ids) - len(errors)
-            answer = requests.reqsts(reference, processed, {"purchases": errors} if errors else {})
-            answer["vouchers"] = {"cancelled": len(live), "unchanged": processed - len(live)}
-            requests.record(conn, reference, KIND, recipient, answer, key)
-        return answer
+            return cancel_in(conn, ports, recipient, voucher_ids, actor, new_reference(key), key)
+
+
+def cancel_in(
+    conn: Connection,
+    ports: Ports,
+    recipient: str,
+    voucher_ids: Sequence[str],
+    actor: str,
+    reference: str,
+    key: str | None,
+    rows: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """`cancel` inside the caller's transaction; `rows` numbers the ids as the sender counts them (1, 2, … when
+    not given)."""
+    heads = _heads(conn, recipient, list(voucher_ids))
+    numbered = list(zip(rows or range(1, len(voucher_ids) + 1), voucher_ids, strict=True))
+    errors = [_unknown(row, v) for row, v in numbered if v not in heads]
+    live = sorted({v for v in voucher_ids if v in heads and not heads[v].cancelled})
+    cancelled = [(v, heads[v]._replace(version=heads[v].version + 1, cancelled=True)) for v in live]
+    _write_heads(conn, recipient, cancelled)
+    events = (PurchaseCancelledV1(reference, recipient, v, head.version) for v, head in cancelled)
+    _append(conn, ports, recipient, reference, actor, events)
+    processed = len(voucher_ids) - len(errors)
+    answer = requests.reqsts(reference, processed, {"purchases": errors} if errors else {})
+    answer["vouchers"] = {"cancelled": len(live), "unchanged": processed - len(live)}
+    requests.record(conn, reference, KIND, recipient, answer, key)
+    return answer
 
 
 def _unknown(row: int, voucher_id: str) -> dict[str, object]:

@@ -6,16 +6,18 @@ from __future__ import annotations
 import io
 from typing import IO, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import spool_body
 from services.api.common import path_gstin, refused
+from services.common import requests
 from services.common.jsonstream import ARRAY, JsonStream, MalformedJson, RecordRefused, TooManyRecords, flat_value
 from services.common.ports import Ports
-from services.recon import handlers, xlsx
+from services.common.settings import PURCHASES_TOPIC
+from services.recon import door, handlers, xlsx
 from services.recon.body import read_purchases
 from services.recon.domain.csvrows import HEADERS, rows_of_csv, template_header
 from services.recon.domain.purchases import MAX_VOUCHER_ID
@@ -137,3 +139,32 @@ async def cancel_purchases(
         body.close()
     key = scoped_key(request, f"purchases|{recipient}")
     return await run_in_threadpool(handlers.cancel, container, recipient, ids, actor(request), key)
+
+
+@router.get(
+    "/{gstin}/purchases/kafka/{partition}/{offset}",
+    responses=contract.answers({"anyOf": [contract.BOOKED, contract.CANCELLED]}, 400, 403, 404, 503),
+)
+async def door_answer(
+    request: Request,
+    gstin: str,
+    partition: int = Path(ge=0, le=1 << 20),
+    offset: int = Path(ge=0, le=(1 << 63) - 1),
+) -> Any:
+    """The answer to the run of messages on `ims.purchases.v1` (the Kafka door: services/recon/door.py) that
+    took the recipient's message at this partition and offset: as `POST .../purchases` answers (or `.../cancel`),
+    `row` being each refused message's offset. 404 until the door has taken the message."""
+    container: Ports = request.app.state.container
+    recipient = path_gstin(gstin)
+    topic = container.settings.topic(PURCHASES_TOPIC)
+
+    def find() -> dict[str, Any] | None:
+        with container.engine.connect() as conn:
+            reference = door.find_run(conn, recipient, topic, partition, offset)
+        logged = requests.find(container.engine, reference) if reference else None
+        return logged.response if logged else None
+
+    answer = await run_in_threadpool(find)
+    if answer is None:
+        raise refused(f"offset: no message of {recipient} at partition {partition}, offset {offset} was taken yet", 404)
+    return answer

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from services.common.settings import ENV_VARS, PROJECT_ROOT, TOPICS, Settings
+from services.common.settings import ENV_VARS, INBOUND_TOPICS, PROJECT_ROOT, TOPICS, Settings
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "infra" / "Dockerfile"
@@ -192,7 +192,7 @@ def test_create_topics_creates_every_topic_the_code_uses_with_unlimited_retentio
     settings = Settings.from_env(_environment(next(iter(app_services.values()))))
     invocations = _kafka_topics_invocations(create_topics)
     created = {topic for words in invocations for topic in _option(words, "--topic")}
-    assert created == {settings.topic(topic) for topic in TOPICS}
+    assert created == {settings.topic(topic) for topic in (*TOPICS, *INBOUND_TOPICS)}
     for words in invocations:
         assert "--create" in words and "--if-not-exists" in words
         assert "retention.ms=-1" in _option(words, "--config")

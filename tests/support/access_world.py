@@ -263,6 +263,13 @@ MATRIX = [
         lambda w: {"voucher_ids": ["PV-ACCESS-1"]},
     ),
     _endpoint(
+        "GET",
+        "/v1/ims/{gstin}/purchases/kafka/{partition}/{offset}",
+        RECIPIENT,
+        R1,
+        lambda w: f"/v1/ims/{R1}/purchases/kafka/0/0",
+    ),
+    _endpoint(
         "POST",
         "/v1/ims/{gstin}/profile",
         RECIPIENT,

@@ -19,7 +19,7 @@ from services.common import tokens
 from services.common.db import make_engine
 from services.common.embedded.ports import free_port, wait_for_port
 from services.common.migrations import upgrade
-from services.common.settings import PROJECT_ROOT, TOPICS, Settings
+from services.common.settings import INBOUND_TOPICS, PROJECT_ROOT, TOPICS, Settings
 from services.common.topics import ensure_topics
 from tests.support.processes import stop, stop_all, wait_until
 
@@ -46,7 +46,8 @@ class LiveStack:
         _, self.admin_token = tokens.create(self.engine, "admin", [], "test-admin")
         self.http.headers["Authorization"] = f"Bearer {self.admin_token}"
         assert self.settings.kafka_bootstrap
-        ensure_topics(self.settings.kafka_bootstrap, [self.settings.topic(t) for t in TOPICS], self.settings.partitions)
+        topics = [self.settings.topic(t) for t in (*TOPICS, *INBOUND_TOPICS)]
+        ensure_topics(self.settings.kafka_bootstrap, topics, self.settings.partitions)
         self.start_process("api", "api")
         self.start_process("relay", "relay")
         self.start_process("notifier", "notify")

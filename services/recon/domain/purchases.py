@@ -44,6 +44,7 @@ ERROR_CODES: Mapping[str, str] = {
     "INVALID_AMOUNT": "an amount that is not exact paise, negative or too large",
     "INVALID_PORT_CODE": "a Bill of Entry port code is not 6 letters or digits",
     "DUPLICATE_VOUCHER": "the voucher id is named by an earlier row of the same request",
+    "INVALID_MESSAGE": "a message on the Kafka door that is not Avro of its schema, or keyed by another GSTIN",
 }
 
 
