@@ -11,9 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
-from services.api.bodies import spool_body
+from services.api.bodies import media_of, rows_refused, spool_body
 from services.api.common import path_gstin, refused
-from services.common.jsonstream import ARRAY, JsonStream, MalformedJson, RecordRefused, TooManyRecords, flat_value
+from services.common.jsonstream import ARRAY, JsonStream, flat_value
 from services.common.ports import Ports
 from services.recon import handlers, xlsx
 from services.recon.body import read_purchases
@@ -26,7 +26,7 @@ CSV, JSON = "text/csv", "application/json"
 
 
 def _checked(media: str, body: IO[bytes], max_rows: int) -> Checked:
-    try:
+    with rows_refused():
         if media == CSV:
             lines = io.TextIOWrapper(body, encoding="utf-8-sig", newline="")
             try:
@@ -38,10 +38,6 @@ def _checked(media: str, body: IO[bytes], max_rows: int) -> Checked:
         if media == xlsx.MEDIA:
             return check_rows(xlsx.rows_of_xlsx(body, max_rows))
         return read_purchases(body, max_rows)
-    except (TooManyRows, TooManyRecords) as exc:
-        raise refused(str(exc), 413) from None
-    except (BodyRefused, MalformedJson, RecordRefused) as exc:
-        raise refused(str(exc)) from None
 
 
 @router.post(
@@ -63,9 +59,7 @@ async def post_purchases(
     unchanged}: a voucher re-sent unchanged logs nothing, a changed one is its next version."""
     container: Ports = request.app.state.container
     recipient = path_gstin(gstin)
-    media = request.headers.get("content-type", JSON).split(";", 1)[0].strip().lower() or JSON
-    if media not in (CSV, JSON, xlsx.MEDIA):
-        raise refused(f"Content-Type: expected {JSON}, {CSV} or {xlsx.MEDIA}, got {media[:80]!r}")
+    media = media_of(request, JSON, CSV, xlsx.MEDIA)
     limit = limits.PURCHASES
     body = await spool_body(request, limit.within(container.settings))
     try:
@@ -87,7 +81,7 @@ async def purchases_template(gstin: str) -> Response:
 
 
 def _voucher_ids(body: IO[bytes], max_ids: int) -> list[str]:
-    try:
+    with rows_refused():
         stream = JsonStream(body, max_value_chars=1 << 12)
         ids: list[str] | None = None
         if stream.peek() != "{":
@@ -107,10 +101,6 @@ def _voucher_ids(body: IO[bytes], max_ids: int) -> list[str]:
                     )
                 ids.append(value.strip())
         stream.end()
-    except TooManyRows as exc:
-        raise refused(str(exc), 413) from None
-    except (BodyRefused, MalformedJson) as exc:
-        raise refused(str(exc)) from None
     if not ids:
         raise refused("voucher_ids: name at least one voucher")
     return ids
