@@ -6,18 +6,20 @@ from __future__ import annotations
 import io
 from typing import IO, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import media_of, rows_refused, spool_body
 from services.api.common import path_gstin, refused
+from services.api.downloads import file_chunks
 from services.common.jsonstream import ARRAY, JsonStream, flat_value
 from services.common.ports import Ports
-from services.recon import handlers, xlsx
+from services.recon import handlers, template, xlsx
 from services.recon.body import read_purchases
-from services.recon.domain.csvrows import HEADERS, rows_of_csv, template_header
+from services.recon.domain.csvrows import HEADERS, rows_of_csv
 from services.recon.domain.purchases import MAX_VOUCHER_ID
 from services.recon.domain.register import BodyRefused, Checked, TooManyRows, check_rows
 
@@ -70,14 +72,24 @@ async def post_purchases(
     return await run_in_threadpool(handlers.book, container, recipient, checked, actor(request), key)
 
 
-@router.get("/{gstin}/purchases/template", responses=contract.answers(None, 400, 403, 503, media=contract.CSV))
-async def purchases_template(gstin: str) -> Response:
-    """The CSV template of the register: its header row of human column names (a `Tag: NAME` column per
-    dimension; add more as needed), ready to fill and send to `POST .../purchases` as `text/csv`."""
-    path_gstin(gstin)
-    line = ",".join(template_header()) + "\r\n"
-    disposition = 'attachment; filename="purchase-register-template.csv"'
-    return Response(line.encode(), media_type="text/csv", headers={"Content-Disposition": disposition})
+@router.get(
+    "/{gstin}/purchases/template",
+    responses=contract.answers(None, 400, 403, 503, media={**contract.CSV, **contract.XLSX}),
+)
+async def purchases_template(
+    gstin: str, format: str = Query("csv", pattern="^(csv|xlsx)$", description="csv (the default) or xlsx")
+) -> Response:
+    """The register's template: its header row of human column names (a `Tag: NAME` column per dimension; add
+    more as needed), ready to fill and send to `POST .../purchases`. `format=csv` (the default) is the header line;
+    `format=xlsx` a workbook whose first sheet holds the header (bold, frozen, dates and amounts formatted, other
+    columns as text) and whose "Read me" sheet tells each column and the forms of dates and amounts."""
+    recipient = path_gstin(gstin)
+    if format == "xlsx":
+        path = await run_in_threadpool(template.template_xlsx, recipient)
+        disposition = f'attachment; filename="{template.NAME}.xlsx"'
+        return StreamingResponse(file_chunks(path), media_type=xlsx.MEDIA, headers={"Content-Disposition": disposition})
+    disposition = f'attachment; filename="{template.NAME}.csv"'
+    return Response(template.template_csv(), media_type=CSV, headers={"Content-Disposition": disposition})
 
 
 def _voucher_ids(body: IO[bytes], max_ids: int) -> list[str]:

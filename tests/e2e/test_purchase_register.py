@@ -145,6 +145,31 @@ def test_an_xlsx_register_books_like_csv(live_stack: LiveStack) -> None:
     assert _register(live_stack)["PV-7"][:4] == (1, 25050, 4509, {})
 
 
+def test_the_xlsx_template_downloaded_and_filled_in_books_through_the_xlsx_door(live_stack: LiveStack) -> None:
+    import openpyxl
+
+    template = live_stack.http.get(f"/v1/ims/{BUYER}/purchases/template", params={"format": "xlsx"})
+    assert template.status_code == 200, template.text
+    assert template.headers["content-type"] == xlsx.MEDIA
+    assert 'filename="purchase-register-template.xlsx"' in template.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(template.content))
+    assert book.sheetnames == ["Purchases", "Read me"]
+    sheet = book["Purchases"]
+    assert [cell.value for cell in sheet[1]] == template_header()
+    sheet.append(["PV-8", SUPPLIER, "INV", "00808", datetime(2025, 10, 11), "07", "N", 300, 54, 0, 0, 0])
+    sheet.cell(2, 13, datetime(2025, 10, 12))
+    sheet.cell(2, 16, "DEL-02")
+    body = io.BytesIO()
+    book.save(body)
+    answer = live_stack.http.post(
+        f"/v1/ims/{BUYER}/purchases", content=body.getvalue(), headers={"Content-Type": xlsx.MEDIA}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["vouchers"] == {"new": 1, "changed": 0, "unchanged": 0}
+    assert _register(live_stack)["PV-8"][:4] == (1, 30000, 5400, {"cost_centre": "DEL-02"})
+    assert live_stack.http.get(f"/v1/ims/{BUYER}/purchases/template", params={"format": "pdf"}).status_code == 422
+
+
 def test_replay_rebuilds_the_purchase_register_row_for_row(live_stack: LiveStack) -> None:
     live_stack.wait_projected("recon")
     live = read_model_digests(live_stack.settings)
