@@ -13,14 +13,15 @@ from fastapi.responses import StreamingResponse
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import media_of, rows_refused, spool_body
-from services.api.common import path_gstin, refused
+from services.api.common import decode_position, encode_cursor, next_page, path_gstin, refused
 from services.api.downloads import file_chunks
 from services.common.jsonstream import ARRAY, JsonStream, flat_value
+from services.common.money_json import MoneyJSONResponse
 from services.common.ports import Ports
-from services.recon import handlers, template, xlsx
+from services.recon import handlers, listing, template, xlsx
 from services.recon.body import read_purchases
 from services.recon.domain.csvrows import HEADERS, rows_of_csv
-from services.recon.domain.purchases import MAX_VOUCHER_ID
+from services.recon.domain.purchases import DOC_TYPES, MAX_VOUCHER_ID
 from services.recon.domain.register import BodyRefused, Checked, TooManyRows, check_rows
 
 router = APIRouter(prefix="/v1/ims", tags=["recon"], dependencies=[Depends(require("recipient"))])
@@ -70,6 +71,33 @@ async def post_purchases(
         body.close()
     key = scoped_key(request, f"purchases|{recipient}")
     return await run_in_threadpool(handlers.book, container, recipient, checked, actor(request), key)
+
+
+@router.get(
+    "/{gstin}/purchases", responses=contract.answers(contract.PURCHASES_PAGE, 400, 403, 503, headers=contract.NEXT_PAGE)
+)
+def list_purchases(
+    request: Request,
+    gstin: str,
+    ctin: str | None = Query(None, max_length=32, description="only this supplier's vouchers"),
+    doc_type: str | None = Query(None, max_length=8, description=" | ".join(DOC_TYPES)),
+    cancelled: bool | None = Query(None, description="true: only cancelled vouchers; false: only live ones"),
+    limit: int = Query(500, ge=1, le=5000),
+    cursor: str | None = Query(None, max_length=1024, description="the previous page's X-Next-Cursor header"),
+) -> Any:
+    """The register as booked: each voucher as `POST .../purchases` takes it (amounts in rupees, dates
+    DD-MM-YYYY), with its `version`, whether it is `cancelled` and the `reference_id` of the request that wrote
+    it; every voucher by default, cancelled ones included. Pages in voucher-id order; the next page's cursor is in
+    the `X-Next-Cursor` header (and `Link: <...>; rel="next"`), absent on the last page, as for GETINV. Read from
+    the register's projection: a booking shows once projected."""
+    if doc_type is not None and doc_type not in DOC_TYPES:
+        raise refused(f"doc_type: one of {', '.join(DOC_TYPES)}, got {doc_type[:8]!r}")
+    wanted = listing.Filter(path_gstin(gstin), path_gstin(ctin, "ctin") if ctin else None, doc_type, cancelled)
+    after = decode_position(cursor, 1)
+    container: Ports = request.app.state.container
+    vouchers = listing.page(container.engine, wanted, limit, after[0] if after else None)
+    headers = next_page(request, encode_cursor(vouchers[-1]["voucher_id"])) if len(vouchers) == limit else {}
+    return MoneyJSONResponse({"purchases": vouchers}, headers=headers)
 
 
 @router.get(
