@@ -55,6 +55,17 @@ def _book(stack: LiveStack, *vouchers: dict[str, Any], token: str | None = None)
     return dict(answer.json())
 
 
+def _book_workbook(stack: LiveStack, book: Any) -> dict[str, Any]:
+    """Books the openpyxl workbook `book` through the XLSX door."""
+    body = io.BytesIO()
+    book.save(body)
+    answer = stack.http.post(
+        f"/v1/ims/{BUYER}/purchases", content=body.getvalue(), headers={"Content-Type": xlsx.MEDIA}
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
 def _register(stack: LiveStack) -> dict[str, tuple[Any, ...]]:
     stack.wait_projected("recon")
     query = (
@@ -136,13 +147,7 @@ def test_an_xlsx_register_books_like_csv(live_stack: LiveStack) -> None:
     sheet.append(template_header())
     sheet.append(["PV-7", OTHER, "DN", "DN/7", datetime(2025, 10, 9), "29", "N", 250.5, 45.09, 0, 0, 0])
     sheet.cell(2, 13, datetime(2025, 10, 10))
-    body = io.BytesIO()
-    book.save(body)
-    answer = live_stack.http.post(
-        f"/v1/ims/{BUYER}/purchases", content=body.getvalue(), headers={"Content-Type": xlsx.MEDIA}
-    )
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["vouchers"] == {"new": 1, "changed": 0, "unchanged": 0}
+    assert _book_workbook(live_stack, book)["vouchers"] == {"new": 1, "changed": 0, "unchanged": 0}
     assert _register(live_stack)["PV-7"][:4] == (1, 25050, 4509, {})
 
 
@@ -160,13 +165,7 @@ def test_the_xlsx_template_downloaded_and_filled_in_books_through_the_xlsx_door(
     sheet.append(["PV-8", SUPPLIER, "INV", "00808", datetime(2025, 10, 11), "07", "N", 300, 54, 0, 0, 0])
     sheet.cell(2, 13, datetime(2025, 10, 12))
     sheet.cell(2, 16, "DEL-02")
-    body = io.BytesIO()
-    book.save(body)
-    answer = live_stack.http.post(
-        f"/v1/ims/{BUYER}/purchases", content=body.getvalue(), headers={"Content-Type": xlsx.MEDIA}
-    )
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["vouchers"] == {"new": 1, "changed": 0, "unchanged": 0}
+    assert _book_workbook(live_stack, book)["vouchers"] == {"new": 1, "changed": 0, "unchanged": 0}
     assert _register(live_stack)["PV-8"][:4] == (1, 30000, 5400, {"cost_centre": "DEL-02"})
     assert live_stack.http.get(f"/v1/ims/{BUYER}/purchases/template", params={"format": "pdf"}).status_code == 422
 

@@ -15,21 +15,9 @@ from typing import Any
 
 from services.common.gst.periods import Period
 from tests.support.gstr2b_flow import clock, gstr3b, gstr3b_each_month, statement
+from tests.support.gstr2b_more_rows import amended_inv, amended_note, boe, eco, isd_doc, isd_return
 from tests.support.gstr2b_oracle import fresh_gstin, sibling_gstin
-from tests.support.gstr2b_returns import (
-    D,
-    act,
-    amended_inv,
-    amended_note,
-    boe,
-    eco,
-    file,
-    gstr1,
-    inv,
-    isd_doc,
-    isd_return,
-    note,
-)
+from tests.support.gstr2b_returns import D, act, file, gstr1, inv, note
 
 RECIPIENT_NAMES = ("Ganesh Engineering Works Private Limited", "Ganesh Engineering")
 REJECTED_REMARKS = "rate differs from the purchase order"

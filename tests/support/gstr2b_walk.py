@@ -8,20 +8,8 @@ from typing import Any
 
 from services.common.gst.gstin import check_character
 from tests.support.gstr2b_flow import clock, gstr3b, recompute, statement
-from tests.support.gstr2b_returns import (
-    D,
-    act,
-    amended_inv,
-    amended_note,
-    boe,
-    eco,
-    file,
-    gstr1,
-    inv,
-    isd_doc,
-    isd_return,
-    note,
-)
+from tests.support.gstr2b_more_rows import amended_inv, amended_note, boe, eco, isd_doc, isd_return
+from tests.support.gstr2b_returns import D, act, file, gstr1, inv, note
 
 R = "29AAGCR2025B1ZS"  # monthly recipient
 Q = "29AAGCQ2025B1ZT"  # quarterly recipient
