@@ -18,7 +18,15 @@ from services.actions.views.records import getinv_record
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
 from services.api.bodies import BodyRefused, parse_json, read_body, spool_body
-from services.api.common import decode_cursor, decode_position, encode_cursor, iso_date, path_gstin, refused
+from services.api.common import (
+    decode_cursor,
+    decode_position,
+    encode_cursor,
+    iso_date,
+    next_page,
+    path_gstin,
+    refused,
+)
 from services.api.downloads import file_chunks
 from services.archive.eventlog import log_event
 from services.common import requests
@@ -42,7 +50,6 @@ SECTIONS = sorted(SECTION_BY_KEY)
 RTNPRD = Query(None, max_length=16, description="MMYYYY")
 AS_OF = Query(None, max_length=64, description="ISO-8601 instant with a zone")
 CURSOR = Query(None, max_length=1024, description="the previous page's next cursor (GETINV: its X-Next-Cursor header)")
-NEXT_CURSOR = "X-Next-Cursor"
 DECLARED = ("declIgst", "declCgst", "declSgst", "declCess")
 
 
@@ -115,7 +122,7 @@ def get_counts(request: Request, gstin: str, rtnprd: str | None = RTNPRD, as_of:
 @router.get(
     "/ims/{gstin}/documents",
     dependencies=[RECIPIENT],
-    responses=contract.answers(None, 400, 403, media={**contract.CSV, **contract.XLSX}),
+    responses=contract.answers(None, 400, 403, media={**contract.CSV, **contract.XLSX}, headers=contract.NEXT_PAGE),
 )
 def get_documents(
     request: Request,
@@ -172,9 +179,7 @@ def _listing(request: Request, docs: list[Any], limit: int) -> MoneyJSONResponse
         by_section.setdefault(doc.section, []).append(getinv_record(doc))
     headers = {}
     if len(docs) == limit:
-        cursor = encode_cursor(docs[-1].section, docs[-1].doc_key)
-        following = request.url.include_query_params(cursor=cursor)
-        headers = {NEXT_CURSOR: cursor, "Link": f'<{following.path}?{following.query}>; rel="next"'}
+        headers = next_page(request, encode_cursor(docs[-1].section, docs[-1].doc_key))
     return MoneyJSONResponse(by_section, headers=headers)
 
 

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from fastapi import HTTPException, Request
 
-from services.common.jsonstream import DECODER, ESCAPES, MalformedJson, check_strings, number_problem
+from services.common import rows
+from services.common.jsonstream import (
+    DECODER,
+    ESCAPES,
+    MalformedJson,
+    RecordRefused,
+    TooManyRecords,
+    check_strings,
+    number_problem,
+)
 
 
 class BodyRefused(HTTPException):
@@ -75,4 +86,26 @@ def _check_strings(node: Any) -> None:
     try:
         check_strings(node, "body")
     except MalformedJson as exc:
+        raise BodyRefused(400, str(exc)) from None
+
+
+def media_of(request: Request, *accepted: str) -> str:
+    """The body's media type (parameters dropped; JSON, the first accepted, when none is said); one not accepted
+    is refused naming them all."""
+    media = request.headers.get("content-type", accepted[0]).split(";", 1)[0].strip().lower() or accepted[0]
+    if media not in accepted:
+        named = " or ".join([", ".join(accepted[:-1]), accepted[-1]])
+        raise BodyRefused(400, f"Content-Type: expected {named}, got {media[:80]!r}")
+    return media
+
+
+@contextmanager
+def rows_refused() -> Iterator[None]:
+    """A table's body refused as a whole (`services.common.rows`, `services.common.jsonrows`) answers 400 with its
+    message, or 413 past its row limit."""
+    try:
+        yield
+    except (rows.TooManyRows, TooManyRecords) as exc:
+        raise BodyRefused(413, str(exc)) from None
+    except (rows.BodyRefused, MalformedJson, RecordRefused) as exc:
         raise BodyRefused(400, str(exc)) from None

@@ -6,7 +6,7 @@ import base64
 import json
 from datetime import date
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
 
 from services.common.gst.gstin import InvalidGstin, parse_gstin
 from services.common.gst.periods import GST_START, LAST_SUPPORTED_DATE
@@ -44,6 +44,16 @@ def iso_date(value: object, field: str) -> date:
 def encode_cursor(*position: str) -> str:
     """An opaque cursor for the position (the sort key of the last row sent)."""
     return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode().rstrip("=")
+
+
+NEXT_CURSOR = "X-Next-Cursor"
+
+
+def next_page(request: Request, cursor: str) -> dict[str, str]:
+    """The headers that continue a listing (GETINV's, docs/rules.md §8): `X-Next-Cursor` and a `Link: <...>;
+    rel="next"` to this request with that cursor; a listing's last page sends neither."""
+    following = request.url.include_query_params(cursor=cursor)
+    return {NEXT_CURSOR: cursor, "Link": f'<{following.path}?{following.query}>; rel="next"'}
 
 
 def decode_cursor(cursor: str | None) -> tuple[str, str] | None:

@@ -204,24 +204,45 @@ TAXPAYER = obj(
 
 
 # The recipient's purchase register (ours; docs/rules.md §10.1) ------------------------------------------------
+_PURCHASE = {
+    "voucher_id": TEXT | {"maxLength": 64},
+    "ctin": GSTIN | {"description": "the supplier's GSTIN; not for a Bill of Entry"},
+    "doc_type": {"type": "string", "enum": ["INV", "DN", "CN", "BOE"]},
+    "inum": TEXT | {"description": "the document number; not needed for a Bill of Entry"},
+    "dt": DDMMYYYY,
+    "pos": {"type": "string", "pattern": "^[0-9]{2}$"},
+    "rev": YN,
+    **{name: AMOUNT for name in ("txval", "igst", "cgst", "sgst", "cess")},
+    "posting_date": DDMMYYYY,
+    "boe": obj({"portcode": TEXT, "boenum": TEXT}, ("portcode", "boenum")),
+    "tags": {"type": "object", "additionalProperties": TEXT, "description": "opaque dimensions, text"},
+}
+_PURCHASE_REQUIRED = ("voucher_id", "doc_type", "dt", "pos", "rev", "txval", "posting_date")
+PURCHASES_PAGE = obj(
+    {
+        "purchases": array(
+            obj(
+                _PURCHASE
+                | {
+                    "version": {"type": "integer", "description": "the voucher's version, 1 when first booked"},
+                    "cancelled": {"type": "boolean"},
+                    "reference_id": TEXT | {"description": "the booking (or cancelling) request that wrote it"},
+                },
+                (*_PURCHASE_REQUIRED, "igst", "cgst", "sgst", "cess", "tags", "version", "cancelled", "reference_id"),
+            )
+        )
+    },
+    ("purchases",),
+)
+NEXT_PAGE = {
+    "X-Next-Cursor": {"description": "the next page's cursor; absent on the last page", "schema": TEXT},
+    "Link": {"description": '`<this path?...&cursor=...>; rel="next"`; absent on the last page', "schema": TEXT},
+}
+
+
 def purchases_body(limit: int, max_rows: int, headers: list[str]) -> dict[str, Any]:
     """`openapi_extra` of a booking: JSON rows, or CSV with the template's human header row."""
-    row = obj(
-        {
-            "voucher_id": TEXT | {"maxLength": 64},
-            "ctin": GSTIN | {"description": "the supplier's GSTIN; not for a Bill of Entry"},
-            "doc_type": {"type": "string", "enum": ["INV", "DN", "CN", "BOE"]},
-            "inum": TEXT | {"description": "the document number; not needed for a Bill of Entry"},
-            "dt": DDMMYYYY,
-            "pos": {"type": "string", "pattern": "^[0-9]{2}$"},
-            "rev": YN,
-            **{name: AMOUNT for name in ("txval", "igst", "cgst", "sgst", "cess")},
-            "posting_date": DDMMYYYY,
-            "boe": obj({"portcode": TEXT, "boenum": TEXT}, ("portcode", "boenum")),
-            "tags": {"type": "object", "additionalProperties": TEXT, "description": "opaque dimensions, text"},
-        },
-        ("voucher_id", "doc_type", "dt", "pos", "rev", "txval", "posting_date"),
-    )
+    row = obj(_PURCHASE, _PURCHASE_REQUIRED)
     csv = "a header row (" + ", ".join(headers) + ", and `Tag: NAME` columns), then a voucher each"
     return {
         "requestBody": {
@@ -332,11 +353,17 @@ def file_body(limit: int, media: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "description": f"at most {limit} bytes", "content": media}}
 
 
-def answers(ok: Schema | None, *errors: int, media: dict[str, Any] | None = None) -> dict[int | str, Any]:
-    """`responses` for a route: its 200 body (JSON `ok`, plus any download `media`) and its error statuses."""
+def answers(
+    ok: Schema | None, *errors: int, media: dict[str, Any] | None = None, headers: dict[str, Any] | None = None
+) -> dict[int | str, Any]:
+    """`responses` for a route: its 200 body (JSON `ok`, plus any download `media`), the `headers` it may send,
+    and its error statuses."""
     content: dict[str, Any] = {"application/json": {"schema": ok or JSON_OBJECT}}
     content.update(media or {})
-    return {200: {"description": "OK", "content": content}, **responses(*errors)}
+    return {
+        200: {"description": "OK", "content": content} | ({"headers": headers} if headers else {}),
+        **responses(*errors),
+    }
 
 
 def declare_bearer(app: Any) -> None:

@@ -78,7 +78,8 @@ class Sheet:
     header is frozen and filtered (`table`). A sheet may also open with a `title` block (rows of cells above
     the header; a title's first row is set in large bold) and take a two-row header: `groups` names, per
     column, the label written over it (None: the column's own header fills both rows); and a column may
-    show its numbers in a number format of its own (`number_formats`, e.g. "0%")."""
+    show its numbers in a number format of its own (`number_formats`, e.g. "0%"), or the whole column a format
+    for what people type into its empty cells (`column_formats`, e.g. "@" for text: a template's)."""
 
     name: str
     columns: Sequence[str]
@@ -91,6 +92,7 @@ class Sheet:
     title: Sequence[Sequence[Any]] = ()
     groups: Sequence[str | None] = ()
     number_formats: Mapping[str, str] = field(default_factory=dict)
+    column_formats: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def header_rows(self) -> int:
@@ -175,8 +177,10 @@ def _sheet(workbook: Any, spec: Sheet, part: int, formats: dict[str, Any]) -> An
     else:
         sheet.write_row(top, 0, [neutralise(h) for h in spec.headers], formats["header"])
     for c, column in enumerate(spec.columns):
-        if column in spec.widths or column in spec.hidden:
-            sheet.set_column(c, c, spec.widths.get(column, 12), None, {"hidden": column in spec.hidden})
+        if column in spec.widths or column in spec.hidden or column in spec.column_formats:
+            typed = spec.column_formats.get(column)
+            style = None if typed is None else workbook.add_format({"num_format": typed})
+            sheet.set_column(c, c, spec.widths.get(column, 12), style, {"hidden": column in spec.hidden})
     return sheet
 
 

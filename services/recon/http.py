@@ -6,21 +6,24 @@ from __future__ import annotations
 import io
 from typing import IO, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
-from services.api.bodies import spool_body
-from services.api.common import path_gstin, refused
+from services.api.bodies import media_of, rows_refused, spool_body
+from services.api.common import decode_position, encode_cursor, next_page, path_gstin, refused
+from services.api.downloads import file_chunks
 from services.common import requests
-from services.common.jsonstream import ARRAY, JsonStream, MalformedJson, RecordRefused, TooManyRecords, flat_value
+from services.common.jsonstream import ARRAY, JsonStream, flat_value
+from services.common.money_json import MoneyJSONResponse
 from services.common.ports import Ports
 from services.common.settings import PURCHASES_TOPIC
-from services.recon import door, handlers, xlsx
+from services.recon import door, handlers, listing, template, xlsx
 from services.recon.body import read_purchases
-from services.recon.domain.csvrows import HEADERS, rows_of_csv, template_header
-from services.recon.domain.purchases import MAX_VOUCHER_ID
+from services.recon.domain.csvrows import HEADERS, rows_of_csv
+from services.recon.domain.purchases import DOC_TYPES, MAX_VOUCHER_ID
 from services.recon.domain.register import BodyRefused, Checked, TooManyRows, check_rows
 
 router = APIRouter(prefix="/v1/ims", tags=["recon"], dependencies=[Depends(require("recipient"))])
@@ -28,7 +31,7 @@ CSV, JSON = "text/csv", "application/json"
 
 
 def _checked(media: str, body: IO[bytes], max_rows: int) -> Checked:
-    try:
+    with rows_refused():
         if media == CSV:
             lines = io.TextIOWrapper(body, encoding="utf-8-sig", newline="")
             try:
@@ -40,10 +43,6 @@ def _checked(media: str, body: IO[bytes], max_rows: int) -> Checked:
         if media == xlsx.MEDIA:
             return check_rows(xlsx.rows_of_xlsx(body, max_rows))
         return read_purchases(body, max_rows)
-    except (TooManyRows, TooManyRecords) as exc:
-        raise refused(str(exc), 413) from None
-    except (BodyRefused, MalformedJson, RecordRefused) as exc:
-        raise refused(str(exc)) from None
 
 
 @router.post(
@@ -65,9 +64,7 @@ async def post_purchases(
     unchanged}: a voucher re-sent unchanged logs nothing, a changed one is its next version."""
     container: Ports = request.app.state.container
     recipient = path_gstin(gstin)
-    media = request.headers.get("content-type", JSON).split(";", 1)[0].strip().lower() or JSON
-    if media not in (CSV, JSON, xlsx.MEDIA):
-        raise refused(f"Content-Type: expected {JSON}, {CSV} or {xlsx.MEDIA}, got {media[:80]!r}")
+    media = media_of(request, JSON, CSV, xlsx.MEDIA)
     limit = limits.PURCHASES
     body = await spool_body(request, limit.within(container.settings))
     try:
@@ -78,18 +75,55 @@ async def post_purchases(
     return await run_in_threadpool(handlers.book, container, recipient, checked, actor(request), key)
 
 
-@router.get("/{gstin}/purchases/template", responses=contract.answers(None, 400, 403, 503, media=contract.CSV))
-async def purchases_template(gstin: str) -> Response:
-    """The CSV template of the register: its header row of human column names (a `Tag: NAME` column per
-    dimension; add more as needed), ready to fill and send to `POST .../purchases` as `text/csv`."""
-    path_gstin(gstin)
-    line = ",".join(template_header()) + "\r\n"
-    disposition = 'attachment; filename="purchase-register-template.csv"'
-    return Response(line.encode(), media_type="text/csv", headers={"Content-Disposition": disposition})
+@router.get(
+    "/{gstin}/purchases", responses=contract.answers(contract.PURCHASES_PAGE, 400, 403, 503, headers=contract.NEXT_PAGE)
+)
+def list_purchases(
+    request: Request,
+    gstin: str,
+    ctin: str | None = Query(None, max_length=32, description="only this supplier's vouchers"),
+    doc_type: str | None = Query(None, max_length=8, description=" | ".join(DOC_TYPES)),
+    cancelled: bool | None = Query(None, description="true: only cancelled vouchers; false: only live ones"),
+    limit: int = Query(500, ge=1, le=5000),
+    cursor: str | None = Query(None, max_length=1024, description="the previous page's X-Next-Cursor header"),
+) -> Any:
+    """The register as booked: each voucher as `POST .../purchases` takes it (amounts in rupees, dates
+    DD-MM-YYYY), with its `version`, whether it is `cancelled` and the `reference_id` of the request that wrote
+    it; every voucher by default, cancelled ones included. Pages in voucher-id order; the next page's cursor is in
+    the `X-Next-Cursor` header (and `Link: <...>; rel="next"`), absent on the last page, as for GETINV. Read from
+    the register's projection: a booking shows once projected."""
+    if doc_type is not None and doc_type not in DOC_TYPES:
+        raise refused(f"doc_type: one of {', '.join(DOC_TYPES)}, got {doc_type[:8]!r}")
+    wanted = listing.Filter(path_gstin(gstin), path_gstin(ctin, "ctin") if ctin else None, doc_type, cancelled)
+    after = decode_position(cursor, 1)
+    container: Ports = request.app.state.container
+    vouchers = listing.page(container.engine, wanted, limit, after[0] if after else None)
+    headers = next_page(request, encode_cursor(vouchers[-1]["voucher_id"])) if len(vouchers) == limit else {}
+    return MoneyJSONResponse({"purchases": vouchers}, headers=headers)
+
+
+@router.get(
+    "/{gstin}/purchases/template",
+    responses=contract.answers(None, 400, 403, 503, media={**contract.CSV, **contract.XLSX}),
+)
+async def purchases_template(
+    gstin: str, format: str = Query("csv", pattern="^(csv|xlsx)$", description="csv (the default) or xlsx")
+) -> Response:
+    """The register's template: its header row of human column names (a `Tag: NAME` column per dimension; add
+    more as needed), ready to fill and send to `POST .../purchases`. `format=csv` (the default) is the header line;
+    `format=xlsx` a workbook whose first sheet holds the header (bold, frozen, dates and amounts formatted, other
+    columns as text) and whose "Read me" sheet tells each column and the forms of dates and amounts."""
+    recipient = path_gstin(gstin)
+    if format == "xlsx":
+        path = await run_in_threadpool(template.template_xlsx, recipient)
+        disposition = f'attachment; filename="{template.NAME}.xlsx"'
+        return StreamingResponse(file_chunks(path), media_type=xlsx.MEDIA, headers={"Content-Disposition": disposition})
+    disposition = f'attachment; filename="{template.NAME}.csv"'
+    return Response(template.template_csv(), media_type=CSV, headers={"Content-Disposition": disposition})
 
 
 def _voucher_ids(body: IO[bytes], max_ids: int) -> list[str]:
-    try:
+    with rows_refused():
         stream = JsonStream(body, max_value_chars=1 << 12)
         ids: list[str] | None = None
         if stream.peek() != "{":
@@ -109,10 +143,6 @@ def _voucher_ids(body: IO[bytes], max_ids: int) -> list[str]:
                     )
                 ids.append(value.strip())
         stream.end()
-    except TooManyRows as exc:
-        raise refused(str(exc), 413) from None
-    except (BodyRefused, MalformedJson) as exc:
-        raise refused(str(exc)) from None
     if not ids:
         raise refused("voucher_ids: name at least one voucher")
     return ids

@@ -6,45 +6,19 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from services.common.jsonstream import ARRAY, JsonStream, RecordRefused, TooManyRecords, flat_record, flat_value
+from services.common.jsonrows import FlatRows, read_flat_rows
 from services.registry.domain.taxpayers import FIELDS
 
-MAX_VALUE_CHARS = 1 << 16
 MAX_FIELDS = len(FIELDS) + 5  # room for a few misspelt fields, reported row by row
+LOAD = FlatRows(
+    key="taxpayers",
+    max_fields=MAX_FIELDS,
+    too_many="taxpayers: more than {max_rows} rows; one load holds at most {max_rows}",
+    refused_at="taxpayers: row {number}: ",
+)
 
 
 def read_taxpayers(source: IO[bytes], max_rows: int) -> Any:
     """MalformedJson for a body that is not JSON, TooManyRecords past `max_rows` rows, RecordRefused for a row
     that is not flat or has too many fields."""
-    stream = JsonStream(source, max_value_chars=MAX_VALUE_CHARS)
-    if stream.peek() != "{":
-        found = flat_value(stream)
-        stream.end()
-        return found
-    payload: dict[str, Any] = {}
-    for key in stream.members():
-        if key != "taxpayers":
-            stream.skip()
-            payload[key] = None  # named in the refusal, never read
-        elif stream.peek() != "[":
-            payload[key] = flat_value(stream, key)
-        else:
-            payload[key] = _rows(stream, max_rows)
-    stream.end()
-    return payload
-
-
-def _rows(stream: JsonStream, max_rows: int) -> list[Any]:
-    rows: list[Any] = []
-    for index, _ in enumerate(stream.elements()):
-        if len(rows) >= max_rows:
-            raise TooManyRecords(f"taxpayers: more than {max_rows} rows; one load holds at most {max_rows}")
-        if stream.peek() != "{":
-            value = flat_value(stream)
-            rows.append([] if value is ARRAY else value)
-            continue
-        try:
-            rows.append(flat_record(stream, MAX_FIELDS))
-        except RecordRefused as exc:
-            raise RecordRefused(f"taxpayers: row {index + 1}: {exc}") from None
-    return rows
+    return read_flat_rows(source, LOAD, max_rows)

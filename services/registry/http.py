@@ -12,14 +12,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from services.api import contract, limits
 from services.api.auth import actor, require, scoped_key
-from services.api.bodies import spool_body
+from services.api.bodies import media_of, rows_refused, spool_body
 from services.api.common import path_gstin, refused
-from services.common.jsonstream import MalformedJson, RecordRefused, TooManyRecords
 from services.common.ports import Ports
 from services.registry import handlers
 from services.registry.body import read_taxpayers
 from services.registry.domain.csvrows import rows_of_csv
-from services.registry.domain.taxpayers import MAX_NAME, BodyRefused, Row, TooManyRows, check_rows, rows_of_json
+from services.registry.domain.taxpayers import MAX_NAME, BodyRefused, Row, check_rows, rows_of_json
 from services.registry.names import entry_of
 
 router = APIRouter(prefix="/v1/admin", tags=["registry"], dependencies=[Depends(require(gstin_param=None))])
@@ -27,7 +26,7 @@ CSV, JSON = "text/csv", "application/json"
 
 
 def _rows(media: str, body: IO[bytes], max_rows: int) -> list[Row]:
-    try:
+    with rows_refused():
         if media == CSV:
             raw = body.read()
             try:
@@ -36,10 +35,6 @@ def _rows(media: str, body: IO[bytes], max_rows: int) -> list[Row]:
                 raise BodyRefused(f"body: not valid UTF-8 at byte {exc.start} (save the CSV as UTF-8)") from None
             return rows_of_csv(text, max_rows)
         return rows_of_json(read_taxpayers(body, max_rows), max_rows)
-    except (TooManyRows, TooManyRecords) as exc:
-        raise refused(str(exc), 413) from None
-    except (BodyRefused, MalformedJson, RecordRefused) as exc:
-        raise refused(str(exc)) from None
 
 
 @router.post(
@@ -56,9 +51,7 @@ async def post_taxpayers(
     header row. Answered like a filing: `status_cd` P, PE or ER, counts, and one error row per refused row
     naming its row and field."""
     container: Ports = request.app.state.container
-    media = request.headers.get("content-type", JSON).split(";", 1)[0].strip().lower() or JSON
-    if media not in (CSV, JSON):
-        raise refused(f"Content-Type: expected {JSON} or {CSV}, got {media[:80]!r}")
+    media = media_of(request, JSON, CSV)
     limit = limits.TAXPAYERS
     body = await spool_body(request, limit.within(container.settings))
     try:

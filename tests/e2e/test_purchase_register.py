@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -50,6 +51,17 @@ def _voucher(voucher_id: str, **changes: Any) -> dict[str, Any]:
 def _book(stack: LiveStack, *vouchers: dict[str, Any], token: str | None = None) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     answer = stack.post(f"/v1/ims/{BUYER}/purchases", {"purchases": list(vouchers)}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def _book_workbook(stack: LiveStack, book: Any) -> dict[str, Any]:
+    """Books the openpyxl workbook `book` through the XLSX door."""
+    body = io.BytesIO()
+    book.save(body)
+    answer = stack.http.post(
+        f"/v1/ims/{BUYER}/purchases", content=body.getvalue(), headers={"Content-Type": xlsx.MEDIA}
+    )
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
 
@@ -135,14 +147,75 @@ def test_an_xlsx_register_books_like_csv(live_stack: LiveStack) -> None:
     sheet.append(template_header())
     sheet.append(["PV-7", OTHER, "DN", "DN/7", datetime(2025, 10, 9), "29", "N", 250.5, 45.09, 0, 0, 0])
     sheet.cell(2, 13, datetime(2025, 10, 10))
-    body = io.BytesIO()
-    book.save(body)
-    answer = live_stack.http.post(
-        f"/v1/ims/{BUYER}/purchases", content=body.getvalue(), headers={"Content-Type": xlsx.MEDIA}
-    )
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["vouchers"] == {"new": 1, "changed": 0, "unchanged": 0}
+    assert _book_workbook(live_stack, book)["vouchers"] == {"new": 1, "changed": 0, "unchanged": 0}
     assert _register(live_stack)["PV-7"][:4] == (1, 25050, 4509, {})
+
+
+def test_the_xlsx_template_downloaded_and_filled_in_books_through_the_xlsx_door(live_stack: LiveStack) -> None:
+    import openpyxl
+
+    template = live_stack.http.get(f"/v1/ims/{BUYER}/purchases/template", params={"format": "xlsx"})
+    assert template.status_code == 200, template.text
+    assert template.headers["content-type"] == xlsx.MEDIA
+    assert 'filename="purchase-register-template.xlsx"' in template.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(template.content))
+    assert book.sheetnames == ["Purchases", "Read me"]
+    sheet = book["Purchases"]
+    assert [cell.value for cell in sheet[1]] == template_header()
+    sheet.append(["PV-8", SUPPLIER, "INV", "00808", datetime(2025, 10, 11), "07", "N", 300, 54, 0, 0, 0])
+    sheet.cell(2, 13, datetime(2025, 10, 12))
+    sheet.cell(2, 16, "DEL-02")
+    assert _book_workbook(live_stack, book)["vouchers"] == {"new": 1, "changed": 0, "unchanged": 0}
+    assert _register(live_stack)["PV-8"][:4] == (1, 30000, 5400, {"cost_centre": "DEL-02"})
+    assert live_stack.http.get(f"/v1/ims/{BUYER}/purchases/template", params={"format": "pdf"}).status_code == 422
+
+
+def test_the_register_lists_in_pages_by_cursor_filtered_and_each_voucher_books_again_unchanged(
+    live_stack: LiveStack,
+) -> None:
+    books = "29AAPFL0939F1Z" + check_character("29AAPFL0939F1Z")
+    boe = _voucher("L-3", ctin=None, inum=None, doc_type="BOE", boe={"portcode": "INBLR4", "boenum": "1234567"})
+    vouchers = [_voucher("L-1"), _voucher("L-2", ctin=OTHER, doc_type="CN", tags={}), boe, _voucher("L-4")]
+    booked = live_stack.post(f"/v1/ims/{books}/purchases", {"purchases": vouchers})
+    assert booked.status_code == 200 and booked.json()["vouchers"]["new"] == 4, booked.text
+    assert live_stack.post(f"/v1/ims/{books}/purchases/cancel", {"voucher_ids": ["L-4"]}).status_code == 200
+    live_stack.wait_projected("recon")
+
+    def listed(**params: Any) -> Any:
+        answer = live_stack.http.get(f"/v1/ims/{books}/purchases", params=params)
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    first = listed(limit=3)
+    assert [v["voucher_id"] for v in first.json()["purchases"]] == ["L-1", "L-2", "L-3"]
+    cursor = first.headers["X-Next-Cursor"]
+    assert first.headers["Link"].endswith('; rel="next"') and f"cursor={cursor}" in first.headers["Link"]
+    last = listed(limit=3, cursor=cursor)
+    assert [(v["voucher_id"], v["cancelled"], v["version"]) for v in last.json()["purchases"]] == [("L-4", True, 2)]
+    assert "X-Next-Cursor" not in last.headers and "Link" not in last.headers
+
+    assert [v["voucher_id"] for v in listed(ctin=SUPPLIER).json()["purchases"]] == ["L-1", "L-4"]
+    assert [v["voucher_id"] for v in listed(cancelled="false").json()["purchases"]] == ["L-1", "L-2", "L-3"]
+    assert [v["voucher_id"] for v in listed(cancelled="true").json()["purchases"]] == ["L-4"]
+    (bill,) = listed(doc_type="BOE").json()["purchases"]
+    assert "ctin" not in bill and "inum" not in bill and bill["boe"] == {"portcode": "INBLR4", "boenum": "1234567"}
+    first_voucher = json.loads(first.text, parse_float=Decimal)["purchases"][0]
+    assert (first_voucher["txval"], first_voucher["dt"], first_voucher["tags"]) == (
+        Decimal("1000.00"),
+        "05-10-2025",
+        {"cost_centre": "BLR-01"},
+    )
+    assert first_voucher["reference_id"] == booked.json()["reference_id"]
+
+    live = [
+        {k: v for k, v in voucher.items() if k not in ("version", "cancelled", "reference_id")}
+        for voucher in listed(cancelled="false").json()["purchases"]
+    ]
+    again = live_stack.post(f"/v1/ims/{books}/purchases", {"purchases": live})
+    assert again.json()["vouchers"] == {"new": 0, "changed": 0, "unchanged": 3}, again.text
+
+    for wrong in ({"doc_type": "XYZ"}, {"ctin": "27AAPFU0939F1ZX"}, {"cursor": "not-a-cursor"}):
+        assert live_stack.http.get(f"/v1/ims/{books}/purchases", params=wrong).status_code == 400, wrong
 
 
 def test_replay_rebuilds_the_purchase_register_row_for_row(live_stack: LiveStack) -> None:

@@ -14,35 +14,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from services.common.gst.periods import Period
-from tests.support.gstr2b_flow import clock, gstr3b, statement
+from tests.support.gstr2b_flow import clock, gstr3b, gstr3b_each_month, statement
+from tests.support.gstr2b_more_rows import amended_inv, amended_note, boe, eco, isd_doc, isd_return
 from tests.support.gstr2b_oracle import fresh_gstin, sibling_gstin
 from tests.support.gstr2b_returns import D, act, file, gstr1, inv, note
 
 RECIPIENT_NAMES = ("Ganesh Engineering Works Private Limited", "Ganesh Engineering")
 REJECTED_REMARKS = "rate differs from the purchase order"
 PERIODS = ("022025", "032025", "042025", "052025", "062025", "072025", "082025", "092025", "102025")
-
-
-def _isd_return(isd: str, fp: str, recipient: str, table: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    zero = {"camt": 0, "samt": 0, "csamt": 0}
-    return {"gstin": isd, "fp": fp, table: [{"ctin": recipient, "doclst": [zero | row for row in rows]}]}
-
-
-def _isd(kind: str, number: str, day: str, igst: str, **original: str) -> dict[str, Any]:
-    return {"isd_docty": kind, "docnum": number, "docdt": day, "iamt": D(igst), **original}
-
-
-def _eco(operator: str, fp: str, seller: str, recipient: str, **tables: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"gstin": operator, "fp": fp} | {
-        table: {key: [{"stin": seller, "rtin": recipient, "inv": rows}]}
-        for table, (key, rows) in (("ecom", ("b2b", tables.get("ecom"))), ("ecoma", ("b2ba", tables.get("ecoma"))))
-        if rows
-    }
-
-
-def _boe(recipient: str, number: str, day: str, refdt: str, txval: str, igst: str, **more: str) -> dict[str, Any]:
-    row = {"rtin": recipient, "port_code": "INBLR4", "boe_num": number, "boe_dt": day, "refdt": refdt}
-    return row | {"txval": D(txval), "iamt": D(igst), "csamt": 0, "is_sez": "N", "amd": "N"} | more
 
 
 def walk_every_section(live: Any) -> SimpleNamespace:
@@ -74,17 +53,12 @@ def walk_every_section(live: Any) -> SimpleNamespace:
         g.D,
         "032025",
         G,
-        b2ba=[inv("D/1", "10-02-2025", "120000.00", 18, iamt="21600.00", oinum="D/1", oidt="10-02-2025")],
-        cdnra=[note("D", "D/DN1", "12-02-2025", "12000.00", 18, iamt="2160.00", ont_num="D/DN1", ont_dt="12-02-2025")],
+        b2ba=[amended_inv("D/1", "10-02-2025", "120000.00", 18, iamt="21600.00")],
+        cdnra=[amended_note("D", "D/DN1", "12-02-2025", "12000.00", 18, iamt="2160.00")],
     )
     file(live, march, "2025-04-11")
     live.wait_projected()
-    period = Period(2025, 3)
-    while period <= Period(2025, 8):  # a GSTR-2B and a GSTR-3B for every month up to August
-        following = period.next()
-        clock(live, f"{following.year}-{following.month:02d}-14")
-        gstr3b(live, G, period.mmyyyy, f"{following.year}-{following.month:02d}-20")
-        period = following
+    gstr3b_each_month(live, G, Period(2025, 3), Period(2025, 8))
 
     # September: the originals October amends
     file(
@@ -105,13 +79,13 @@ def walk_every_section(live: Any) -> SimpleNamespace:
         "2025-10-11",
     )
     september_eco = [inv(f"EC/090{n}", "08-09-2025", "2000.00", 5, iamt="100.00") for n in (1, 2)]
-    file(live, _eco(g.OP, "092025", g.SELLER, G, ecom=september_eco), "2025-10-11")
-    september_isd = [_isd("ISD", f"ISD/090{n}", "10-09-2025", "5000.00") for n in (1, 2)]
-    file(live, _isd_return(ISD, "092025", G, "isd", september_isd), "2025-10-13", form="gstr6")
+    file(live, eco(g.OP, "092025", g.SELLER, G, ecom=september_eco), "2025-10-11")
+    september_isd = [isd_doc("ISD", f"ISD/090{n}", "10-09-2025", "5000.00") for n in (1, 2)]
+    file(live, isd_return(ISD, "092025", G, "isd", september_isd), "2025-10-13", form="gstr6")
     sez = {"is_sez": "Y", "sez_gstin": SEZ}
     september_boes = [
-        _boe(G, "7000001", "15-09-2025", "20-09-2025", "100000.00", "18000.00"),
-        _boe(G, "7000002", "15-09-2025", "20-09-2025", "50000.00", "9000.00", **sez),
+        boe(G, "7000001", "15-09-2025", "20-09-2025", "100000.00", "18000.00"),
+        boe(G, "7000002", "15-09-2025", "20-09-2025", "50000.00", "9000.00", **sez),
     ]
     file(live, {"boe": september_boes}, form="boe")
     live.wait_projected()
@@ -133,8 +107,8 @@ def walk_every_section(live: Any) -> SimpleNamespace:
                 inv("S1/1003", "05-10-2025", "10000.00", 18, pos="27", camt="900.00", samt="900.00"),
             ],
             b2ba=[
-                inv("S1/0901", "05-09-2025", "80000.00", 18, iamt="14400.00", oinum="S1/0901", oidt="05-09-2025"),
-                inv("S1/0902", "06-09-2025", "60000.00", 18, iamt="10800.00", oinum="S1/0902", oidt="06-09-2025"),
+                amended_inv("S1/0901", "05-09-2025", "80000.00", 18, iamt="14400.00"),
+                amended_inv("S1/0902", "06-09-2025", "60000.00", 18, iamt="10800.00"),
             ],
             cdnr=[
                 note("C", "S1/CN/1001", "25-10-2025", "10000.00", 18, iamt="1800.00"),
@@ -143,52 +117,32 @@ def walk_every_section(live: Any) -> SimpleNamespace:
                 note("C", "S1/RCN/1001", "27-10-2025", "1000.00", 18, rchrg="Y", iamt="180.00"),
             ],
             cdnra=[
-                note(
-                    "C",
-                    "S1/CN/0901",
-                    "20-09-2025",
-                    "15000.00",
-                    18,
-                    iamt="2700.00",
-                    ont_num="S1/CN/0901",
-                    ont_dt="20-09-2025",
-                ),
-                note(
-                    "C",
-                    "S1/CN/0902",
-                    "21-09-2025",
-                    "6000.00",
-                    18,
-                    iamt="1080.00",
-                    ont_num="S1/CN/0902",
-                    ont_dt="21-09-2025",
-                ),
+                amended_note("C", "S1/CN/0901", "20-09-2025", "15000.00", 18, iamt="2700.00"),
+                amended_note("C", "S1/CN/0902", "21-09-2025", "6000.00", 18, iamt="1080.00"),
             ],
         ),
         "2025-11-11",
     )
-    eco_amendments = [
-        inv(f"EC/090{n}", "08-09-2025", "1600.00", 5, iamt="80.00", oinum=f"EC/090{n}", oidt="08-09-2025")
+    eco_amendments = [amended_inv(f"EC/090{n}", "08-09-2025", "1600.00", 5, iamt="80.00") for n in (1, 2)]
+    october_eco = [inv(f"EC/100{n}", "18-10-2025", "2000.00", 5, iamt="100.00") for n in (1, 2)]
+    file(live, eco(g.OP, "102025", g.SELLER, G, ecom=october_eco, ecoma=eco_amendments), "2025-11-11")
+    october_isd = [
+        isd_doc("ISD", "ISD/1001", "10-10-2025", "5000.00"),
+        isd_doc("ISDCN", "ISD/CN/1001", "12-10-2025", "500.00"),
+        isd_doc("ISD", "ISD/1002", "13-10-2025", "700.00"),
+    ]
+    file(live, isd_return(ISD, "102025", G, "isd", october_isd), "2025-11-13", form="gstr6")
+    isd_amendments = [
+        isd_doc("ISD", f"ISD/090{n}", "10-09-2025", "6000.00", odocnum=f"ISD/090{n}", odocdt="10-09-2025")
         for n in (1, 2)
     ]
-    october_eco = [inv(f"EC/100{n}", "18-10-2025", "2000.00", 5, iamt="100.00") for n in (1, 2)]
-    file(live, _eco(g.OP, "102025", g.SELLER, G, ecom=october_eco, ecoma=eco_amendments), "2025-11-11")
-    october_isd = [
-        _isd("ISD", "ISD/1001", "10-10-2025", "5000.00"),
-        _isd("ISDCN", "ISD/CN/1001", "12-10-2025", "500.00"),
-        _isd("ISD", "ISD/1002", "13-10-2025", "700.00"),
-    ]
-    file(live, _isd_return(ISD, "102025", G, "isd", october_isd), "2025-11-13", form="gstr6")
-    isd_amendments = [
-        _isd("ISD", f"ISD/090{n}", "10-09-2025", "6000.00", odocnum=f"ISD/090{n}", odocdt="10-09-2025") for n in (1, 2)
-    ]
-    file(live, _isd_return(ISD, "102025", G, "isda", isd_amendments), "2025-11-13", form="gstr6")
+    file(live, isd_return(ISD, "102025", G, "isda", isd_amendments), "2025-11-13", form="gstr6")
     amended = {"amd": "Y", "oboe_dt": "15-09-2025"}
     october_boes = [
-        _boe(G, "7100001", "15-10-2025", "20-10-2025", "100000.00", "18000.00"),
-        _boe(G, "7100002", "15-10-2025", "20-10-2025", "50000.00", "9000.00", **sez),
-        _boe(G, "7000001", "15-09-2025", "20-10-2025", "110000.00", "20000.00", oboe_num="7000001", **amended),
-        _boe(G, "7000002", "15-09-2025", "20-10-2025", "45000.00", "8000.00", oboe_num="7000002", **amended, **sez),
+        boe(G, "7100001", "15-10-2025", "20-10-2025", "100000.00", "18000.00"),
+        boe(G, "7100002", "15-10-2025", "20-10-2025", "50000.00", "9000.00", **sez),
+        boe(G, "7000001", "15-09-2025", "20-10-2025", "110000.00", "20000.00", oboe_num="7000001", **amended),
+        boe(G, "7000002", "15-09-2025", "20-10-2025", "45000.00", "8000.00", oboe_num="7000002", **amended, **sez),
     ]
     file(live, {"boe": october_boes}, form="boe")
     live.wait_projected()

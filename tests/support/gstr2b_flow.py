@@ -11,6 +11,7 @@ from io import BytesIO
 from typing import Any
 from xml.etree import ElementTree
 
+from services.common.gst.periods import Period
 from tests.support.gstr2b_oracle import Action, Doc
 
 ROWS_KEY = {"b2b": "inv", "cdnr": "nt", "isd": "doclst"}
@@ -85,6 +86,16 @@ def gstr3b(live: Any, recipient: str, period: str, filed_on: str) -> None:
     answer = live.post(f"/v1/ims/{recipient}/gstr3b/{period}", {"filed_on": filed_on})
     assert answer.status_code == 200, answer.text
     live.wait_projected()
+
+
+def gstr3b_each_month(live: Any, recipient: str, first: Period, last: Period) -> None:
+    """A GSTR-2B (the clock past each cut-off) and a GSTR-3B for every month from `first` to `last`."""
+    period = first
+    while period <= last:
+        following = period.next()
+        clock(live, f"{following.year}-{following.month:02d}-14")
+        gstr3b(live, recipient, period.mmyyyy, f"{following.year}-{following.month:02d}-20")
+        period = following
 
 
 def recompute(live: Any, recipient: str, period: str) -> None:

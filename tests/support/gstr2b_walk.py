@@ -8,6 +8,7 @@ from typing import Any
 
 from services.common.gst.gstin import check_character
 from tests.support.gstr2b_flow import clock, gstr3b, recompute, statement
+from tests.support.gstr2b_more_rows import amended_inv, amended_note, boe, eco, isd_doc, isd_return
 from tests.support.gstr2b_returns import D, act, file, gstr1, inv, note
 
 R = "29AAGCR2025B1ZS"  # monthly recipient
@@ -103,41 +104,14 @@ def walk_through(live: Any) -> SimpleNamespace:
                 inv("S1/1004", "20-10-2025", "10000.00", 18, pos="27", camt="900.00", samt="900.00"),
             ],
             b2ba=[
-                inv(
-                    "S1/0901",
-                    "05-09-2025",
-                    "80000.00",
-                    18,
-                    iamt="14400.00",
-                    oinum="S1/0901",
-                    oidt="05-09-2025",
-                ),
-                inv(
-                    "S1/0902",
-                    "10-09-2025",
-                    "60000.00",
-                    18,
-                    iamt="10800.00",
-                    oinum="S1/0902",
-                    oidt="10-09-2025",
-                ),
+                amended_inv("S1/0901", "05-09-2025", "80000.00", 18, iamt="14400.00"),
+                amended_inv("S1/0902", "10-09-2025", "60000.00", 18, iamt="10800.00"),
             ],
             cdnr=[
                 note("D", "S1/DN/1001", "22-10-2025", "5000.00", 18, iamt="900.00"),
                 note("C", "S1/CN/1001", "25-10-2025", "10000.00", 18, iamt="1800.00"),
             ],
-            cdnra=[
-                note(
-                    "C",
-                    "S1/CN/0901",
-                    "20-09-2025",
-                    "15000.00",
-                    18,
-                    iamt="2700.00",
-                    ont_num="S1/CN/0901",
-                    ont_dt="20-09-2025",
-                )
-            ],
+            cdnra=[amended_note("C", "S1/CN/0901", "20-09-2025", "15000.00", 18, iamt="2700.00")],
         ),
         "2025-11-11",
         count=9,
@@ -160,79 +134,15 @@ def walk_through(live: Any) -> SimpleNamespace:
         "2025-11-11",
         count=4,
     )
-    file(
-        live,
-        {
-            "gstin": OPERATOR,
-            "fp": "102025",
-            "ecom": {
-                "b2b": [
-                    {
-                        "stin": S3,
-                        "rtin": R,
-                        "inv": [inv("EC/1001", "18-10-2025", "2000.00", 5, iamt="100.00")],
-                    }
-                ]
-            },
-        },
-        "2025-11-11",
-        count=1,
-    )
-    file(
-        live,
-        {
-            "gstin": ISD,
-            "fp": "102025",
-            "isd": [
-                {
-                    "ctin": R,
-                    "doclst": [
-                        {
-                            "isd_docty": "ISD",
-                            "docnum": "ISD/1001",
-                            "docdt": "10-10-2025",
-                            "iamt": D("5000.00"),
-                            "camt": 0,
-                            "samt": 0,
-                            "csamt": 0,
-                        },
-                        {
-                            "isd_docty": "ISDCN",
-                            "docnum": "ISD/CN/1001",
-                            "docdt": "12-10-2025",
-                            "iamt": D("500.00"),
-                            "camt": 0,
-                            "samt": 0,
-                            "csamt": 0,
-                        },
-                    ],
-                }
-            ],
-        },
-        "2025-11-13",
-        form="gstr6",
-        count=2,
-    )
-    boe = {
-        "rtin": R,
-        "port_code": "INBLR4",
-        "boe_dt": "15-10-2025",
-        "refdt": "20-10-2025",
-        "csamt": 0,
-        "amd": "N",
-    }
-    file(
-        live,
-        {
-            "boe": [
-                boe | {"boe_num": "5100001", "txval": D("100000.00"), "iamt": D("18000.00"), "is_sez": "N"},
-                boe
-                | {"boe_num": "5100002", "txval": D("50000.00"), "iamt": D("9000.00"), "is_sez": "Y", "sez_gstin": SEZ},
-            ]
-        },
-        form="boe",
-        count=2,
-    )
+    ecom = [inv("EC/1001", "18-10-2025", "2000.00", 5, iamt="100.00")]
+    file(live, eco(OPERATOR, "102025", S3, R, ecom=ecom), "2025-11-11", count=1)
+    isd = [isd_doc("ISD", "ISD/1001", "10-10-2025", "5000.00"), isd_doc("ISDCN", "ISD/CN/1001", "12-10-2025", "500.00")]
+    file(live, isd_return(ISD, "102025", R, "isd", isd), "2025-11-13", form="gstr6", count=2)
+    boes = [
+        boe(R, "5100001", "15-10-2025", "20-10-2025", "100000.00", "18000.00"),
+        boe(R, "5100002", "15-10-2025", "20-10-2025", "50000.00", "9000.00", is_sez="Y", sez_gstin=SEZ),
+    ]
+    file(live, {"boe": boes}, form="boe", count=2)
     live.wait_projected()
     act(
         live,

@@ -10,13 +10,10 @@ refused. Rows are read one at a time, so memory does not grow with the file.
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Iterable, Iterator
 
-from services.common.quoting import cut
-from services.recon.domain.purchases import Unreadable
-from services.recon.domain.register import BodyRefused, Row, TooManyRows
+from services.common import rows
+from services.common.rows import Row, Table, norm
 
 HEADERS = {  # the template's header, in its order: field → human name
     "voucher_id": "Voucher ID",
@@ -46,11 +43,7 @@ def template_header() -> list[str]:
     return [*HEADERS.values(), *(f"Tag: {name}" for name in TEMPLATE_TAGS)]
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
-
-
-ALIASES = {_norm(name): field for field, name in HEADERS.items()} | {_norm(f): f for f in HEADERS}
+ALIASES = {norm(name): field for field, name in HEADERS.items()} | {norm(f): f for f in HEADERS}
 ALIASES |= {"gstin_of_supplier": "ctin", "bill_of_entry_number": "boe.boenum", "boe_port_code": "boe.portcode"}
 
 
@@ -59,65 +52,26 @@ def column_of(header: str) -> str | None:
     if header.strip().lower().startswith(TAG_PREFIX):
         name = header.strip()[len(TAG_PREFIX) :].strip()
         return f"tags.{name}" if name else None
-    return ALIASES.get(_norm(header))
+    return ALIASES.get(norm(header))
+
+
+REGISTER = Table(
+    column_of=column_of,
+    required={"voucher_id": HEADERS["voucher_id"]},
+    not_a_column="is not a column of the register",
+    expected="",
+    no_header="body: no header row; download the template for the columns",
+    no_rows="purchases: no rows after the header",
+    too_many="purchases: more than {max_rows} rows; one request holds at most {max_rows}",
+    too_many_cells="quote a comma",
+)
 
 
 def rows_of_csv(lines: Iterable[str], max_rows: int) -> Iterator[Row]:
     """(row number, the row as the JSON door takes it) for every row that is not blank."""
-    records = csv.reader(lines)
-    try:
-        yield from rows_of_cells(records, max_rows)
-    except csv.Error as exc:
-        raise BodyRefused(f"body: not CSV at row {records.line_num}: {exc}") from None
+    return rows.rows_of_csv(lines, REGISTER, max_rows)
 
 
 def rows_of_cells(records: Iterable[list[str]], max_rows: int) -> Iterator[Row]:
     """The rows of a sheet given as text cells (a CSV's, or a workbook's first sheet's), numbered from 1."""
-    columns: list[str] | None = None
-    count = 0
-    for number, cells in enumerate(records, start=1):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if columns is None:
-            columns = _columns(cells)
-            continue
-        count += 1
-        if count > max_rows:
-            raise TooManyRows(f"purchases: more than {max_rows} rows; one request holds at most {max_rows}")
-        if len(cells) > len(columns):
-            yield number, Unreadable(f"{len(cells)} cells, the header names {len(columns)} (quote a comma)")
-            continue
-        yield number, _row(columns, cells)
-    if columns is None:
-        raise BodyRefused("body: no header row; download the template for the columns")
-    if count == 0:
-        raise BodyRefused("purchases: no rows after the header")
-
-
-def _row(columns: list[str], cells: list[str]) -> dict[str, object]:
-    row: dict[str, object] = {}
-    for column, cell in zip(columns, cells, strict=False):
-        if not cell.strip():
-            continue
-        head, _, rest = column.partition(".")
-        if rest:
-            nested = row.setdefault(head, {})
-            assert isinstance(nested, dict)
-            nested[rest] = cell.strip()
-        else:
-            row[column] = cell.strip()
-    return row
-
-
-def _columns(cells: list[str]) -> list[str]:
-    columns: list[str] = []
-    for position, cell in enumerate(cells, start=1):
-        column = column_of(cell)
-        if column is None:
-            raise BodyRefused(f"header: column {position} {cut(cell.strip())!r} is not a column of the register")
-        if column in columns:
-            raise BodyRefused(f"header: column {position} {cut(cell.strip())!r} names {column} again")
-        columns.append(column)
-    if "voucher_id" not in columns:
-        raise BodyRefused("header: no Voucher ID column")
-    return columns
+    return rows.rows_of_cells(records, REGISTER, max_rows)

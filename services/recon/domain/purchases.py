@@ -23,6 +23,7 @@ from services.common.gst.gstin import VALID_POS_CODES, InvalidGstin, parse_gstin
 from services.common.gst.money import InvalidAmount, to_paise
 from services.common.gst.periods import GST_START, LAST_SUPPORTED_DATE, parse_gstn_date
 from services.common.quoting import cut, shown
+from services.common.rows import Unreadable
 
 DOC_TYPES = ("INV", "DN", "CN", "BOE")
 AMOUNTS = ("txval", "igst", "cgst", "sgst", "cess")
@@ -103,13 +104,6 @@ def version_hash(p: Purchase) -> str:
     content = [p.ctin, p.doc_type, p.inum, p.dt, p.pos, p.rev, p.txval, p.igst, p.cgst, p.sgst, p.cess]
     content += [p.posting_date, p.portcode, p.boenum, [list(tag) for tag in p.tags]]
     return hashlib.sha256(json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Unreadable:
-    """A row that could not be read into fields (a CSV row of too many cells); `reason` says why."""
-
-    reason: str
 
 
 Problems = list[tuple[str, str, str]]  # (field, code, message)

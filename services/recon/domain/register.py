@@ -7,17 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from services.common.rows import BodyRefused as BodyRefused
+from services.common.rows import Row as Row
+from services.common.rows import TooManyRows as TooManyRows
+from services.common.rows import first_of_each
 from services.recon.domain.purchases import Purchase, RowError, check_row
-
-Row = tuple[int, object]  # (row number as the sender counts, the row as sent)
-
-
-class BodyRefused(ValueError):
-    """The body as a whole is no register of purchases (wrong shape, no rows); the message names the part."""
-
-
-class TooManyRows(BodyRefused):
-    """More rows than one request may hold; nothing further was read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,17 +21,9 @@ class Checked:
 
 
 def check_rows(rows: Iterable[Row]) -> Checked:
-    purchases: list[Purchase] = []
-    errors: list[RowError] = []
-    first_row: dict[str, int] = {}
-    for number, raw in rows:
-        found = check_row(number, raw)
-        if isinstance(found, RowError):
-            errors.append(found)
-        elif found.voucher_id in first_row:
-            message = f"voucher_id: {found.voucher_id} is also in row {first_row[found.voucher_id]}"
-            errors.append(RowError(number, found.voucher_id, "voucher_id", "DUPLICATE_VOUCHER", message))
-        else:
-            first_row[found.voucher_id] = number
-            purchases.append(found)
-    return Checked(purchases, errors)
+    return Checked(*first_of_each(rows, check_row, Purchase, lambda found: found.voucher_id, _repeated))
+
+
+def _repeated(number: int, found: Purchase, first: int) -> RowError:
+    message = f"voucher_id: {found.voucher_id} is also in row {first}"
+    return RowError(number, found.voucher_id, "voucher_id", "DUPLICATE_VOUCHER", message)

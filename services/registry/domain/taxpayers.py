@@ -16,6 +16,10 @@ from dataclasses import dataclass
 
 from services.common.gst.gstin import InvalidGstin, parse_gstin
 from services.common.quoting import cut
+from services.common.rows import BodyRefused as BodyRefused
+from services.common.rows import Row as Row
+from services.common.rows import TooManyRows as TooManyRows
+from services.common.rows import Unreadable, first_of_each
 
 MAX_NAME = 100
 FIELDS = ("gstin", "legal_name", "trade_name")
@@ -25,14 +29,6 @@ ERROR_CODES: Mapping[str, str] = {
     "INVALID_GSTIN": "the GSTIN fails the structure or check-character rules",
     "DUPLICATE_GSTIN": "the GSTIN is named by an earlier row of the same load",
 }
-
-
-class BodyRefused(ValueError):
-    """The body as a whole cannot be read as a load (no rows, wrong shape); the message names the part."""
-
-
-class TooManyRows(BodyRefused):
-    """More rows than one load may hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +69,6 @@ class Checked:
     errors: list[RowError]
 
 
-@dataclass(frozen=True, slots=True)
-class Unreadable:
-    """A row that could not be read into fields (a CSV row of too many cells); `reason` says why."""
-
-    reason: str
-
-
-Row = tuple[int, object]  # (row number, the row as sent, or Unreadable)
-
-
 def rows_of_json(body: object, max_rows: int) -> list[Row]:
     """The rows of `{"taxpayers": [...]}`, numbered from 1 in the order sent."""
     if not isinstance(body, dict) or "taxpayers" not in body:
@@ -106,20 +92,12 @@ def _bounded(rows: list[Row], max_rows: int) -> list[Row]:
 
 def check_rows(rows: Iterable[Row]) -> Checked:
     """Every row accepted or refused with its reasons; a refused row never stops the others."""
-    taxpayers: list[Taxpayer] = []
-    errors: list[RowError] = []
-    first_row: dict[str, int] = {}
-    for number, raw in rows:
-        found = check_row(number, raw)
-        if isinstance(found, RowError):
-            errors.append(found)
-        elif found.gstin in first_row:
-            message = f"gstin: {found.gstin} is also in row {first_row[found.gstin]}; a load names a GSTIN once"
-            errors.append(RowError(number, found.gstin, "gstin", "DUPLICATE_GSTIN", message))
-        else:
-            first_row[found.gstin] = number
-            taxpayers.append(found)
-    return Checked(taxpayers, errors)
+    return Checked(*first_of_each(rows, check_row, Taxpayer, lambda found: found.gstin, _repeated))
+
+
+def _repeated(number: int, found: Taxpayer, first: int) -> RowError:
+    message = f"gstin: {found.gstin} is also in row {first}; a load names a GSTIN once"
+    return RowError(number, found.gstin, "gstin", "DUPLICATE_GSTIN", message)
 
 
 def check_row(number: int, raw: object) -> Taxpayer | RowError:
