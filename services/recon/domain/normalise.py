@@ -1,0 +1,72 @@
+"""Document numbers as reconciliation compares them (docs/rules.md §10.2).
+
+A supplier writes `INV/0042/2025-26` where the books hold `inv-42`: `normalised` makes them one key by
+dropping financial-year tokens (`2025-26`, `25-26`, `2025/2026`, `2025-2026`, `FY25-26`, `FY 2025-26`: two
+consecutive years, written with a separator or after `FY`), every character that is not an ASCII letter or
+digit, and the leading zeros of each run of digits, without regard to case. A number that is nothing but a
+year token keeps it (so `2025-26` is not the empty key). `likeness` is the fuzzy test (rapidfuzz), the same
+function for the engine, its explanations and the tests' reference matcher.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+_FY = re.compile(
+    r"(?<![0-9A-Z])FY[ ._/-]?(?:20)?([0-9]{2})[ ./-]?(?:20)?([0-9]{2})(?![0-9])"
+    r"|(?<![0-9])(?:20)?([0-9]{2})[./-](?:20)?([0-9]{2})(?![0-9])"
+)
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def same_key(number: str) -> str:
+    """The number as written, without surrounding blanks or case: what rule `exact` compares."""
+    return number.strip().upper()
+
+
+def normalised(number: str) -> str:
+    """The number's comparison key: `INV/0042/2025-26`, `inv-42` and `FY25-26/INV 42` are all `INV42`."""
+    text = number.upper()
+    return _squeezed(_FY.sub(_drop_year, text)) or _squeezed(text)
+
+
+def _drop_year(match: re.Match[str]) -> str:
+    first, second = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    return " " if (int(first) + 1) % 100 == int(second) else match.group(0)
+
+
+def _squeezed(text: str) -> str:
+    joined = _NOT_ALNUM.sub("", text)
+    return _DIGITS.sub(lambda run: run.group(0).lstrip("0") or "0", joined)
+
+
+@dataclass(frozen=True, slots=True)
+class Likeness:
+    """How alike two normalised numbers are: rapidfuzz's `ratio` (0-100) and whether one is wholly found in
+    the other (`partial_ratio` 100)."""
+
+    ratio: float
+    contained: bool
+
+    @property
+    def score(self) -> int:
+        """The ratio as explanations show it."""
+        return round(self.ratio)
+
+
+def likeness(books: str, supplier: str) -> Likeness:
+    """The fuzzy comparison of two normalised numbers; `alike` decides with the policy's threshold."""
+    if books == supplier:
+        return Likeness(100.0, True)
+    ratio = fuzz.ratio(books, supplier)
+    return Likeness(ratio, bool(books) and bool(supplier) and fuzz.partial_ratio(books, supplier) == 100)
+
+
+def alike(found: Likeness, threshold: int) -> bool:
+    """Numbers are alike when one is found whole in the other or the ratio reaches the threshold (dates are the
+    caller's test)."""
+    return found.contained or found.ratio >= threshold
