@@ -12,19 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.common.gst.sections import section
+from services.common.gst.sections import SECTIONS, Section, section
 
 INVOICE, DEBIT_NOTE, CREDIT_NOTE, BILL_OF_ENTRY = "INV", "DN", "CN", "BOE"
 
 
-def kind_of_section(key: str) -> str:
-    """The books' document type an IMS section pairs with."""
-    found = section(key)
+def _kind(found: Section) -> str:
     if found.is_import:
         return BILL_OF_ENTRY
     if found.is_credit_note:
         return CREDIT_NOTE
     return DEBIT_NOTE if found.is_note else INVOICE
+
+
+KIND_OF_SECTION = {s.key: _kind(s) for s in SECTIONS}
+
+
+def kind_of_section(key: str) -> str:
+    """The books' document type an IMS section pairs with."""
+    return KIND_OF_SECTION[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,11 @@ class Amounts:
 
     def of(self, head: str) -> int:
         return self.tax if head == "tax" else int(getattr(self, head))
+
+    def by_head(self) -> dict[str, int]:
+        """Every head and the total tax, by name."""
+        return {"txval": self.txval, "igst": self.igst, "cgst": self.cgst, "sgst": self.sgst, "cess": self.cess,
+                "tax": self.tax}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from services.common.gst.money import format_rupees
@@ -54,7 +54,7 @@ def differences(b: Side, i: Side) -> tuple[Difference, ...]:
     if b.rev != i.rev:
         found.append(Difference("rev", _yn(b.rev), _yn(i.rev)))
     for head in HEADS:
-        mine, theirs = b.amounts.of(head), i.amounts.of(head)
+        mine, theirs = b.values[head], i.values[head]
         if mine != theirs:
             found.append(Difference(head, mine, theirs, mine - theirs))
     return tuple(found)
@@ -129,15 +129,19 @@ def _percent(policy: Policy) -> str:
 
 class Neighbours:
     """The other side's documents indexed for nearest-candidate search: by (party or PAN, kind) the normalised
-    numbers, and the documents sorted by taxable value and by date."""
+    numbers, and the documents sorted by taxable value and by date; only the blocks of the documents that
+    will ask (`asking`), so a year that pairs almost everything indexes almost nothing."""
 
-    def __init__(self, sides: Sequence[Side]) -> None:
+    def __init__(self, sides: Sequence[Side], asking: Iterable[Side]) -> None:
+        wanted = {(block, side.kind) for side in asking for block in (side.party, side.pan) if block}
         self._sides = sides
         self._numbers: defaultdict[tuple[str, str, str], list[int]] = defaultdict(list)
         self._by: dict[str, defaultdict[tuple[str, str], list[tuple[int, int]]]] = {
             "txval": defaultdict(list), "day": defaultdict(list)}  # fmt: skip
         for n, side in enumerate(sides):
             for block in {side.party, side.pan} - {""}:
+                if (block, side.kind) not in wanted:
+                    continue
                 self._numbers[(block, side.kind, side.norm)].append(n)
                 self._by["txval"][(block, side.kind)].append((side.amounts.txval, n))
                 self._by["day"][(block, side.kind)].append((side.day, n))
@@ -176,7 +180,7 @@ def nearest(
     for n in others.candidates(side):
         b, i = ordered(n)
         _, failed = closest_rule(b, i, policy)
-        distance = sum(abs(b.amounts.of(h) - i.amounts.of(h)) for h in HEADS)
+        distance = sum(abs(b.values[h] - i.values[h]) for h in HEADS)
         graded.append(((len(failed), -number_likeness(b, i).ratio, distance, abs(b.day - i.day), other_sides[n].ident), n))
     graded.sort()
     found = []

@@ -29,6 +29,7 @@ from services.recon.domain.rules import (
     EQUAL,
     NORMALISED,
     SAME,
+    WITHIN,
     Rank,
     Rule,
     Side,
@@ -110,43 +111,45 @@ def _candidates(
 ) -> list[tuple[Rank, int, int]]:
     """Every qualifying (rank, book, ims) pair of the rule among the free documents."""
     block: Callable[[Side], str] = (lambda s: s.pan) if rule.pan_level else (lambda s: s.party)
-    heads = heads_of(rule, policy)
-    lookup = _lookup(rule, heads, block, ims, free_ims, policy)
+    lookup, complete = _lookup(rule, block, ims, free_ims, policy)
     found = []
     for book in sorted(free_books):
         side = books[book]
         if rule.pan_level and not side.pan:
             continue
         for doc in lookup(side):
-            if not failures(rule, side, ims[doc], policy):
-                found.append((rank(rule, side, ims[doc], policy), book, doc))
+            other = ims[doc]
+            if complete:
+                qualifies = not rule.pan_level or side.party != other.party
+            else:
+                qualifies = not failures(rule, side, other, policy)
+            if qualifies:
+                found.append((rank(rule, side, other, policy), book, doc))
     return found
 
 
 def _lookup(
-    rule: Rule,
-    heads: tuple[str, ...],
-    block: Callable[[Side], str],
-    ims: Sequence[Side],
-    free: set[int],
-    policy: Policy,
-) -> Callable[[Side], Iterable[int]]:
-    """The candidate finder of a rule: a dictionary on the key every qualifying pair shares, or for rules on
-    amounts within tolerance (and numbers alike or different) the block's documents sorted by taxable value."""
-    key: Callable[[Side], Hashable]
-    if rule.number == SAME:
-        key = lambda s: (block(s), s.kind, s.same)  # noqa: E731
-    elif rule.number == NORMALISED:
-        key = lambda s: (block(s), s.kind, s.norm)  # noqa: E731
-    elif rule.number == ALIKE and rule.amounts == EQUAL:
-        key = lambda s: (block(s), s.kind, *(s.amounts.of(h) for h in heads))  # noqa: E731
-    else:
-        assert rule.number in (ALIKE, DIFFERENT)
-        return _taxable_ranges(block, ims, free, policy)
+    rule: Rule, block: Callable[[Side], str], ims: Sequence[Side], free: set[int], policy: Policy
+) -> tuple[Callable[[Side], Iterable[int]], bool]:
+    """The candidate finder of a rule, and whether every candidate it finds qualifies (at PAN level: once its
+    GSTIN is another). A dictionary on what every qualifying pair shares (the number as written or normalised,
+    equal amounts, place of supply and reverse charge as compared); for rules on amounts within tolerance with
+    numbers alike or different, the block's documents sorted by taxable value."""
+    if rule.number in (ALIKE, DIFFERENT) and rule.amounts == WITHIN:
+        return _taxable_ranges(block, ims, free, policy), False
+    number = {SAME: lambda s: s.same, NORMALISED: lambda s: s.norm}.get(rule.number, lambda s: "")
+    heads = heads_of(rule, policy) if rule.amounts == EQUAL else ()
+    pos, rev = rule.pos_rev and policy.compare_pos, rule.pos_rev and policy.compare_rev
+
+    def key(s: Side) -> Hashable:
+        return (block(s), s.kind, number(s), s.pos if pos else "", s.rev if rev else False,
+                *(s.values[h] for h in heads))  # fmt: skip
+
     index: defaultdict[Hashable, list[int]] = defaultdict(list)
     for doc in sorted(free):
         index[key(ims[doc])].append(doc)
-    return lambda side: index.get(key(side), ())
+    complete = rule.number in (SAME, NORMALISED) and rule.amounts != WITHIN and not rule.dated
+    return (lambda side: index.get(key(side), ())), complete
 
 
 def _taxable_ranges(

@@ -20,7 +20,7 @@ _FY = re.compile(
     r"|(?<![0-9])(?:20)?([0-9]{2})[./-](?:20)?([0-9]{2})(?![0-9])"
 )
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
-_DIGITS = re.compile(r"[0-9]+")
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 
 def same_key(number: str) -> str:
@@ -40,8 +40,7 @@ def _drop_year(match: re.Match[str]) -> str:
 
 
 def _squeezed(text: str) -> str:
-    joined = _NOT_ALNUM.sub("", text)
-    return _DIGITS.sub(lambda run: run.group(0).lstrip("0") or "0", joined)
+    return _LEADING_ZEROS.sub("", _NOT_ALNUM.sub("", text))
 
 
 @dataclass(frozen=True, slots=True)

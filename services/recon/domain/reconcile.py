@@ -73,18 +73,16 @@ def reconcile(
         outcomes.append(Outcome(category, pair.rule, book, doc, found, (), suggest(category, doc, book, found, policy)))
     lone_ims = sorted(set(range(len(ims))) - set(paired_ims), key=lambda n: ims[n].doc_key)
     lone_books = sorted(set(range(len(books))) - set(paired_books), key=lambda n: books[n].voucher_id)
-    book_index = Neighbours(matching.books) if lone_ims else None
-    ims_index = Neighbours(matching.ims) if lone_books else None
+    book_index = Neighbours(matching.books, [matching.ims[n] for n in lone_ims])
+    ims_index = Neighbours(matching.ims, [matching.books[n] for n in lone_books])
     for n in lone_ims:
         doc = ims[n]
         category = LATER_PERIOD if _later(period_end, None, doc) else ONLY_IN_IMS
-        assert book_index is not None
         near = nearest(matching.ims[n], False, book_index, matching.books, paired_books, policy)
         outcomes.append(Outcome(category, "", None, doc, (), near, suggest(category, doc, None, (), policy)))
     for n in lone_books:
         book = books[n]
         category = LATER_PERIOD if _later(period_end, book, None) else ONLY_IN_BOOKS
-        assert ims_index is not None
         near = nearest(matching.books[n], True, ims_index, matching.ims, paired_ims, policy)
         outcomes.append(Outcome(category, "", book, None, (), near, suggest(category, None, book, (), policy)))
     return Reconciliation(policy.version, tuple(outcomes), matching.unused_links)

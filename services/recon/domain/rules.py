@@ -69,16 +69,19 @@ class Side:
     pos: str
     rev: bool
     amounts: Amounts
+    values: dict[str, int]  # amounts.by_head(), looked up once per comparison
 
 
 def book_side(doc: BookDoc) -> Side:
     return Side(doc.voucher_id, doc.party, pan_of(doc.party), doc.kind, doc.number, same_key(doc.number),
-                normalised(doc.number), doc.dt, doc.dt.toordinal(), doc.pos, doc.rev, doc.amounts)  # fmt: skip
+                normalised(doc.number), doc.dt, doc.dt.toordinal(), doc.pos, doc.rev, doc.amounts,
+                doc.amounts.by_head())  # fmt: skip
 
 
 def ims_side(doc: ImsDoc) -> Side:
     return Side(doc.doc_key, doc.party, pan_of(doc.party), doc.kind, doc.number, same_key(doc.number),
-                normalised(doc.number), doc.dt, doc.dt.toordinal(), doc.pos, doc.rev, doc.amounts)  # fmt: skip
+                normalised(doc.number), doc.dt, doc.dt.toordinal(), doc.pos, doc.rev, doc.amounts,
+                doc.amounts.by_head())  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +126,7 @@ def failures(rule: Rule, b: Side, i: Side, policy: Policy) -> list[Failure]:
         found.append(Failure("rev", b.rev, i.rev))
     if rule.amounts != ANY:
         for head in heads_of(rule, policy):
-            mine, theirs = b.amounts.of(head), i.amounts.of(head)
+            mine, theirs = b.values[head], i.values[head]
             if mine != theirs and (rule.amounts == EQUAL or not policy.within(head, mine, theirs)):
                 found.append(Failure(head, mine, theirs))
     return found
@@ -145,5 +148,5 @@ Rank = tuple[float, int, int, str, str]
 def rank(rule: Rule, b: Side, i: Side, policy: Policy) -> Rank:
     """The order among a rule's qualifying pairs (lowest first): total and stable."""
     closeness = -number_likeness(b, i).ratio if rule.number == ALIKE else 0.0
-    distance = sum(abs(b.amounts.of(h) - i.amounts.of(h)) for h in heads_of(rule, policy))
+    distance = sum(abs(b.values[h] - i.values[h]) for h in heads_of(rule, policy))
     return (closeness, distance, abs(b.day - i.day), b.ident, i.ident)
