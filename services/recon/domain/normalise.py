@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-_FY = re.compile(
-    r"(?<![0-9A-Z])FY[ ._/-]?(?:20)?([0-9]{2})[ ./-]?(?:20)?([0-9]{2})(?![0-9])"
-    r"|(?<![0-9])(?:20)?([0-9]{2})[./-](?:20)?([0-9]{2})(?![0-9])"
-)
+_FY_PREFIXED = re.compile(r"(?<![0-9A-Z])FY[ ._/-]?(?:20)?([0-9]{2})[ ./-]?(?:20)?([0-9]{2})(?![0-9])")
+# the first year is consumed and the second only looked at, so a pair that is no year token ("42/2025")
+# does not swallow the first year of the real one ("2025/2026")
+_YEAR_PAIR = re.compile(r"(?<![0-9])(?:20)?([0-9]{2})(?=[./-](?:20)?([0-9]{2})(?![0-9]))")
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
@@ -31,12 +31,21 @@ def same_key(number: str) -> str:
 def normalised(number: str) -> str:
     """The number's comparison key: `INV/0042/2025-26`, `inv-42` and `FY25-26/INV 42` are all `INV42`."""
     text = number.upper()
-    return _squeezed(_FY.sub(_drop_year, text)) or _squeezed(text)
+    return _squeezed(_without_years(text)) or _squeezed(text)
 
 
-def _drop_year(match: re.Match[str]) -> str:
-    first, second = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
-    return " " if (int(first) + 1) % 100 == int(second) else match.group(0)
+def _without_years(text: str) -> str:
+    text = _FY_PREFIXED.sub(lambda m: " " if _consecutive(m) else m.group(0), text)
+    kept, at = [], 0
+    for found in _YEAR_PAIR.finditer(text):
+        if found.start() >= at and _consecutive(found):
+            kept += (text[at : found.start()], " ")
+            at = found.end(2)
+    return "".join(kept) + text[at:] if kept else text
+
+
+def _consecutive(found: re.Match[str]) -> bool:
+    return (int(found.group(1)) + 1) % 100 == int(found.group(2))
 
 
 def _squeezed(text: str) -> str:
