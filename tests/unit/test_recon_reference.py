@@ -158,8 +158,8 @@ def gstin(state: str, pan: str) -> str:
 
 def number_variant(rng: random.Random, serial: int) -> str:
     """The same document number as another desk might write it."""
-    forms = (f"INV/{serial:04d}/2025-26", f"inv-{serial}", f"FY25-26/INV {serial:03d}", f"INV{serial}/2025/2026",
-             f"INV {serial}", f"INV-{serial:05d}-25-26")  # fmt: skip
+    forms = (f"SALESINV/{serial:04d}/2025-26", f"salesinv-{serial}", f"FY25-26/SALESINV {serial:03d}",
+             f"SALESINV{serial}/2025/2026", f"SALES INV {serial}", f"SALES-INV-{serial:05d}-25-26")  # fmt: skip
     return rng.choice(forms)
 
 
@@ -212,7 +212,12 @@ def register(seed: int, size: int) -> tuple[list[BookDoc], list[ImsDoc], list[Li
 
 
 def perturbed(rng: random.Random, book: BookDoc, pan: str) -> BookDoc:
-    """The books' copy with the slips accountants make."""
+    """The books' copy with the slips accountants make, one or (a third of the time) two."""
+    book = slipped(rng, book, pan)
+    return slipped(rng, book, pan) if rng.random() < 0.33 else book
+
+
+def slipped(rng: random.Random, book: BookDoc, pan: str) -> BookDoc:
     roll = rng.random()
     if roll < 0.1 and book.kind != "BOE":
         book = replace(book, number=typo(rng, book.number))
@@ -226,8 +231,7 @@ def perturbed(rng: random.Random, book: BookDoc, pan: str) -> BookDoc:
         book = replace(book, dt=book.dt + timedelta(days=rng.choice((-12, -5, 3, 10, 11, 40))))
     elif roll < 0.42 and book.kind != "BOE":
         other = gstin("27" if book.ctin.startswith("29") else "29", pan)
-        book = replace(book, ctin=other)  # the supplier's other branch, with another slip or not
-        book = perturbed(rng, book, pan) if rng.random() < 0.5 else book
+        book = replace(book, ctin=other)  # the supplier's other branch
     elif roll < 0.46:
         book = replace(book, pos="27")
     elif roll < 0.5:
