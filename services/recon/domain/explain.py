@@ -74,13 +74,14 @@ class Near:
 
 
 def closest_rule(b: Side, i: Side, policy: Policy) -> tuple[Rule, list[Failure]]:
-    """The rule the pair fails least: fewest failed tests, then a number test that holds, then tolerance over
-    equality (its sentence names the tolerance), then cascade order."""
+    """The rule the pair comes closest to: one whose number test holds (else every pair of different numbers
+    would be "a mismatch but for the number"), then the fewest failed tests, then tolerance over equality (its
+    sentence names the tolerance), then cascade order."""
     graded = []
     for n, rule in enumerate(cascade(policy)):
         failed = failures(rule, b, i, policy)
         on_number = any(f.what == "number" for f in failed)
-        graded.append(((len(failed), on_number, rule.amounts == EQUAL, n), rule, failed))
+        graded.append(((on_number, len(failed), rule.amounts == EQUAL, n), rule, failed))
     _, rule, failed = min(graded, key=lambda g: g[0])
     return rule, failed
 
