@@ -182,7 +182,8 @@ def nearest(
         b, i = ordered(n)
         _, failed = closest_rule(b, i, policy)
         distance = sum(abs(b.values[h] - i.values[h]) for h in HEADS)
-        graded.append(((len(failed), -number_likeness(b, i).ratio, distance, abs(b.day - i.day), other_sides[n].ident), n))
+        closeness = (len(failed), -number_likeness(b, i).ratio, distance, abs(b.day - i.day), other_sides[n].ident)
+        graded.append((closeness, n))
     graded.sort()
     found = []
     for _, n in graded[:NEAREST]:

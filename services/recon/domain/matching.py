@@ -137,7 +137,7 @@ def _lookup(
     numbers alike or different, the block's documents sorted by taxable value."""
     if rule.number in (ALIKE, DIFFERENT) and rule.amounts == WITHIN:
         return _taxable_ranges(block, ims, free, policy), False
-    number = {SAME: lambda s: s.same, NORMALISED: lambda s: s.norm}.get(rule.number, lambda s: "")
+    number: Callable[[Side], str] = _NUMBER_KEYS.get(rule.number, _no_number)
     heads = heads_of(rule, policy) if rule.amounts == EQUAL else ()
     pos, rev = rule.pos_rev and policy.compare_pos, rule.pos_rev and policy.compare_rev
 
@@ -150,6 +150,21 @@ def _lookup(
         index[key(ims[doc])].append(doc)
     complete = rule.number in (SAME, NORMALISED) and rule.amounts != WITHIN and not rule.dated
     return (lambda side: index.get(key(side), ())), complete
+
+
+def _same(side: Side) -> str:
+    return side.same
+
+
+def _norm(side: Side) -> str:
+    return side.norm
+
+
+def _no_number(side: Side) -> str:
+    return ""
+
+
+_NUMBER_KEYS: dict[str, Callable[[Side], str]] = {SAME: _same, NORMALISED: _norm}
 
 
 def _taxable_ranges(

@@ -36,7 +36,8 @@ def normalised(number: str) -> str:
 
 def _without_years(text: str) -> str:
     text = _FY_PREFIXED.sub(lambda m: " " if _consecutive(m) else m.group(0), text)
-    kept, at = [], 0
+    kept: list[str] = []
+    at = 0
     for found in _YEAR_PAIR.finditer(text):
         if found.start() >= at and _consecutive(found):
             kept += (text[at : found.start()], " ")

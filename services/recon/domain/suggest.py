@@ -5,8 +5,10 @@
 | exact, suggested, manual | filed | Accept (a credit note with the ITC reduction the books show) |
 | exact, suggested, manual | not filed | Pending where allowed, else none |
 | later_period | any | Pending where allowed, else none |
-| mismatch | any | Reject with a remark stating the difference (an import, which cannot be rejected, or with the policy's `mismatch_pending`: Pending where allowed) |
-| only_in_ims | any | invoice, debit note, import: Pending where allowed, else none; credit note: Pending where allowed, else Accept reducing ITC in full |
+| mismatch | any | Reject with a remark stating the difference; Pending where allowed for an import |
+| | | (which cannot be rejected) or under the policy's `mismatch_pending` |
+| only_in_ims | any | invoice, debit note, import: Pending where allowed, else none; credit note: |
+| | | Pending where allowed, else Accept reducing ITC in full |
 | only_in_books | - | none (`N`): there is no IMS document to act on |
 
 Whether Pending is allowed is the IMS side's answer (`ImsDoc.pending_allowed`), never decided here. A credit
