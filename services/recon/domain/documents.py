@@ -91,6 +91,7 @@ class ImsDoc:
     filed: bool = True
     pending_allowed: bool = True
     port_code: str = ""
+    action: str = "N"  # the recipient's current action, shown beside the suggestion
 
     @property
     def kind(self) -> str:

@@ -103,6 +103,7 @@ def detail_row(outcome: Outcome) -> dict[str, object]:
     if doc is not None:
         row["doc_key"], row["section"], row[doc.number_key] = doc.doc_key, doc.section, doc.number
     row["voucher_id"] = book.voucher_id if book is not None else None
+    row["action"] = doc.action if doc is not None else None
     row["suggested_action"], row["reason"] = s.action, s.reason
     if s.remark:
         row["remarks"] = s.remark
