@@ -35,7 +35,8 @@ def normalised(number: str) -> str:
 
 
 def _without_years(text: str) -> str:
-    text = _FY_PREFIXED.sub(lambda m: " " if _consecutive(m) else m.group(0), text)
+    if "FY" in text:
+        text = _FY_PREFIXED.sub(lambda m: " " if _consecutive(m) else m.group(0), text)
     kept: list[str] = []
     at = 0
     for found in _YEAR_PAIR.finditer(text):
