@@ -133,23 +133,33 @@ def _lookup(
 ) -> tuple[Callable[[Side], Iterable[int]], bool]:
     """The candidate finder of a rule, and whether every candidate it finds qualifies (at PAN level: once its
     GSTIN is another). A dictionary on what every qualifying pair shares (the number as written or normalised,
-    equal amounts, place of supply and reverse charge as compared); for rules on amounts within tolerance with
-    numbers alike or different, the block's documents sorted by taxable value."""
+    equal amounts, place of supply and reverse charge as compared, and for a dated rule the span of days, looked
+    up with its two neighbours); for rules on amounts within tolerance with numbers alike or different, the
+    block's documents by span of days, sorted by taxable value."""
     if rule.number in (ALIKE, DIFFERENT) and rule.amounts == WITHIN:
         return _taxable_ranges(block, ims, free, policy), False
     number: Callable[[Side], str] = _NUMBER_KEYS.get(rule.number, _no_number)
     heads = heads_of(rule, policy) if rule.amounts == EQUAL else ()
     pos, rev = rule.pos_rev and policy.compare_pos, rule.pos_rev and policy.compare_rev
+    dated = rule.dated or rule.number == ALIKE
+    width = policy.date_window_days + 1  # a pair within the window falls in the same or a neighbouring span
 
-    def key(s: Side) -> Hashable:
-        return (block(s), s.kind, number(s), s.pos if pos else "", s.rev if rev else False,
+    def key(s: Side, span: int) -> Hashable:
+        return (block(s), s.kind, number(s), s.pos if pos else "", s.rev if rev else False, span,
                 *(s.values[h] for h in heads))  # fmt: skip
 
     index: defaultdict[Hashable, list[int]] = defaultdict(list)
     for doc in sorted(free):
-        index[key(ims[doc])].append(doc)
-    complete = rule.number in (SAME, NORMALISED) and rule.amounts != WITHIN and not rule.dated
-    return (lambda side: index.get(key(side), ())), complete
+        index[key(ims[doc], ims[doc].day // width if dated else 0)].append(doc)
+    complete = rule.number in (SAME, NORMALISED) and rule.amounts != WITHIN and not dated
+    if not dated:
+        return (lambda side: index.get(key(side, 0), ())), complete
+
+    def near(side: Side) -> Iterable[int]:
+        span = side.day // width
+        return [doc for at in (span - 1, span, span + 1) for doc in index.get(key(side, at), ())]
+
+    return near, complete
 
 
 def _same(side: Side) -> str:
@@ -170,21 +180,29 @@ _NUMBER_KEYS: dict[str, Callable[[Side], str]] = {SAME: _same, NORMALISED: _norm
 def _taxable_ranges(
     block: Callable[[Side], str], ims: Sequence[Side], free: set[int], policy: Policy
 ) -> Callable[[Side], Iterable[int]]:
-    sorted_blocks: defaultdict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    """For the rules on amounts within tolerance, all of them dated: the block's documents in spans of days as
+    wide as the window plus one (a pair's dates fall in the same or a neighbouring span), each sorted by
+    taxable value and searched within the tolerance, so a supplier of many equal invoices is not one long
+    range."""
+    width = policy.date_window_days + 1
+    spans: defaultdict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
     for doc in free:
-        sorted_blocks[(block(ims[doc]), ims[doc].kind)].append((ims[doc].amounts.txval, doc))
-    values: dict[tuple[str, str], list[int]] = {}
-    for name, entries in sorted_blocks.items():
+        side = ims[doc]
+        spans[(block(side), side.kind, side.day // width)].append((side.amounts.txval, doc))
+    values: dict[tuple[str, str, int], list[int]] = {}
+    for name, entries in spans.items():
         entries.sort()
         values[name] = [value for value, _ in entries]
 
     def within(side: Side) -> Iterable[int]:
-        name = (block(side), side.kind)
-        entries = sorted_blocks.get(name)
-        if not entries:
-            return ()
         low, high = policy.taxable_range(side.amounts.txval)
-        first, last = bisect.bisect_left(values[name], low), bisect.bisect_right(values[name], high)
-        return [doc for _, doc in entries[first:last]]
+        found: list[int] = []
+        for span in (side.day // width - 1, side.day // width, side.day // width + 1):
+            name = (block(side), side.kind, span)
+            entries = spans.get(name)
+            if entries:
+                first, last = bisect.bisect_left(values[name], low), bisect.bisect_right(values[name], high)
+                found += (doc for _, doc in entries[first:last])
+        return found
 
     return within
