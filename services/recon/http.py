@@ -1,5 +1,6 @@
 """`POST /v1/ims/{gstin}/purchases` books the recipient's purchases (JSON or CSV); `POST .../purchases/cancel`
-cancels vouchers. The recipient's own books, so a recipient token for that GSTIN (or admin)."""
+cancels vouchers; `GET /v1/ims/{gstin}/recon` reconciles them with IMS on demand. The recipient's own books,
+so a recipient token for that GSTIN (or admin)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,19 @@ from services.api.bodies import media_of, rows_refused, spool_body
 from services.api.common import decode_position, encode_cursor, next_page, path_gstin, refused
 from services.api.downloads import file_chunks
 from services.common import requests
+from services.common.gst.periods import Period
+from services.common.gst.sections import SECTION_BY_KEY
 from services.common.jsonstream import ARRAY, JsonStream, flat_value
 from services.common.money_json import MoneyJSONResponse
 from services.common.ports import Ports
 from services.common.settings import PURCHASES_TOPIC
-from services.recon import door, handlers, listing, template, xlsx
+from services.recon import door, handlers, listing, template, views, xlsx
 from services.recon.body import read_purchases
 from services.recon.domain.csvrows import HEADERS, rows_of_csv
 from services.recon.domain.purchases import DOC_TYPES, MAX_VOUCHER_ID
 from services.recon.domain.register import BodyRefused, Checked, TooManyRows, check_rows
+from services.recon.domain.suggest import CATEGORIES
+from services.recon.domain.summary import Filter
 
 router = APIRouter(prefix="/v1/ims", tags=["recon"], dependencies=[Depends(require("recipient"))])
 CSV, JSON = "text/csv", "application/json"
@@ -198,3 +203,35 @@ async def door_answer(
     if answer is None:
         raise refused(f"offset: no message of {recipient} at partition {partition}, offset {offset} was taken yet", 404)
     return answer
+
+
+@router.get("/{gstin}/recon", responses=contract.answers(None, 400, 403, 503))
+def get_recon(
+    request: Request,
+    gstin: str,
+    fy: str | None = Query(None, max_length=7, description="financial year, e.g. 2025-26"),
+    period: str | None = Query(
+        None, max_length=6, description="MMYYYY: rows dated in it; later dates are later_period"
+    ),
+    supplier: str | None = Query(None, max_length=15, description="the supplier's GSTIN (either side)"),
+    category: str | None = Query(None, max_length=20, description=", ".join(CATEGORIES)),
+    section: str | None = Query(None, max_length=10, description="the IMS document's section"),
+    limit: int = Query(1000, ge=0, le=100_000, description="detail rows at most; the summary counts them all"),
+) -> MoneyJSONResponse:
+    """The recipient's books against its IMS documents for one financial year (`fy`, or the `period`'s),
+    computed on demand from the purchase register and IMS (not yet a continuous projection): a summary per
+    category and per supplier, and detail rows (category, rule, the IMS number and `ctin`, `voucher_id`,
+    differences, nearest candidates, current and suggested action) (docs/rules.md §10.2-§10.4)."""
+    container: Ports = request.app.state.container
+    recipient = path_gstin(gstin)
+    try:
+        ctin = path_gstin(supplier, "supplier") if supplier else None
+        chosen = Filter(Period.parse(period) if period else None, ctin, category, section)
+        if category is not None and category not in CATEGORIES:
+            raise ValueError(f"category: one of {', '.join(CATEGORIES)}, got {category!r}")
+        if section is not None and section not in SECTION_BY_KEY:
+            raise ValueError(f"section: an IMS section ({', '.join(SECTION_BY_KEY)}), got {section!r}")
+        start_year = views.start_year_of(fy, chosen.period)
+    except ValueError as exc:
+        raise refused(str(exc)) from None
+    return MoneyJSONResponse(views.recon(container.engine, recipient, start_year, chosen, limit))

@@ -1,0 +1,53 @@
+"""The reconciliation engine's inputs read from the read models: a recipient's live vouchers
+(`recon_purchases`, not cancelled) and live IMS documents (`ims_documents` in IMS, not superseded) dated within
+one financial year, one query each (docs/rules.md §10.4).
+
+Whether Pending may be chosen is the IMS projection's answer for the document: not frozen by a filed GSTR-3B,
+and either not Pending-blocked or blocked with a window that the recipient's clock (`ims_clock`, time as
+events) has not passed (docs/rules.md §3.6, §3.7). `services/actions` sits above this service, so its window
+test is read here from the columns it writes, not called.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, text
+
+from services.recon.domain.documents import Amounts, BookDoc, ImsDoc
+
+_BOOKS = text(
+    "SELECT voucher_id, ctin, doc_type, CASE WHEN doc_type = 'BOE' THEN boenum ELSE inum END, dt, posting_date, pos, "
+    "rev, txval, igst, cgst, sgst, cess, portcode FROM recon_purchases "
+    "WHERE recipient = :recipient AND NOT cancelled AND dt BETWEEN :first AND :last"
+)
+_IMS = text(
+    "SELECT d.doc_key, d.section, coalesce(d.sez_supplier, d.supplier), d.number, d.doc_date, d.pos, "
+    "d.reverse_charge, d.taxable, d.igst, d.cgst, d.sgst, d.cess, d.filing_status = 'filed', "
+    "NOT d.frozen AND (NOT d.pending_blocked OR (d.pending_deadline IS NOT NULL "
+    "AND (c.today IS NULL OR c.today <= d.pending_deadline))), coalesce(d.port_code, ''), d.action "
+    "FROM ims_documents d LEFT JOIN ims_clock c ON c.recipient = d.recipient "
+    "WHERE d.recipient = :recipient AND d.route = 'ims' AND d.superseded_by IS NULL "
+    "AND d.doc_date BETWEEN :first AND :last"
+)
+
+
+def financial_year(start_year: int) -> tuple[date, date]:
+    return date(start_year, 4, 1), date(start_year + 1, 3, 31)
+
+
+def load(conn: Connection, recipient: str, start_year: int) -> tuple[list[BookDoc], list[ImsDoc]]:
+    """The recipient's vouchers and IMS documents of the financial year starting in April of `start_year`."""
+    first, last = financial_year(start_year)
+    params = {"recipient": recipient, "first": first, "last": last}
+    books = [
+        BookDoc(v, ctin, kind, number, dt, posting, pos, rev == "Y", Amounts(*amounts), portcode)
+        for v, ctin, kind, number, dt, posting, pos, rev, *amounts, portcode in conn.execute(_BOOKS, params)
+    ]
+    ims = [
+        ImsDoc(key, section, ctin, number, dt, pos, rev, Amounts(*amounts), filed, pending, port, action)
+        for key, section, ctin, number, dt, pos, rev, *amounts, filed, pending, port, action in conn.execute(
+            _IMS, params
+        )
+    ]
+    return books, ims
