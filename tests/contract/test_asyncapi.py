@@ -28,7 +28,7 @@ def test_asyncapi_documents_every_topic_the_code_produces_to() -> None:
     produced = set()
     for path in (PROJECT_ROOT / "services").rglob("*.py"):
         produced |= set(re.findall(r"settings\.topic\((\w+_TOPIC)\)", path.read_text()))
-    assert produced == {"EVENTS_TOPIC", "NOTIFICATIONS_TOPIC", "REGISTRY_TOPIC"}
+    assert produced == {"EVENTS_TOPIC", "NOTIFICATIONS_TOPIC", "REGISTRY_TOPIC", "DEADLINES_TOPIC"}
 
 
 def test_asyncapi_documents_the_key_and_every_envelope_header() -> None:
@@ -42,6 +42,8 @@ def test_every_event_type_is_routed_to_the_channel_it_is_published_on() -> None:
     on_events = set(SPEC["channels"]["events"]["messages"])
     on_notifications = set(SPEC["channels"]["supplier-notifications"]["messages"])
     on_registry = set(SPEC["channels"]["registry"]["messages"])
+    on_deadlines = set(SPEC["channels"]["deadlines"]["messages"])
     assert on_notifications == {"SupplierNotifiedV1"}
     assert on_registry == {"TaxpayerNamesLoadedV1"}
-    assert on_events | on_notifications | on_registry == set(SPEC["components"]["messages"])
+    assert on_deadlines == {"DeadlineApproachingV1"}
+    assert on_events | on_notifications | on_registry | on_deadlines == set(SPEC["components"]["messages"])

@@ -1,0 +1,86 @@
+"""Deadline notices of a clock event: the documents whose deadline came within the horizon, announced once.
+
+Runs in the projector's transaction of the `ClockAdvanced` it belongs to, after the clock's own changes and
+any GSTR-2B generation (so a document deemed accepted or time-barred today is not announced). One statement
+selects every approaching (document, kind, deadline) of the recipient (services/actions/domain/deadlines.py),
+records the ones not announced before in `ims_deadlines_announced`, and writes those to `deadline_outbox`,
+chunked. Guarantees: a redelivered or later clock event announces nothing twice (the announced set's key);
+a replay, applying the same clock events to the same documents, rebuilds the same set (the table is the
+projection's) and the same rows, whose keys (clock event, kind, deadline, chunk) let the switch-over carry
+only what the live consumer had not written (services/replay.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, text
+
+from services.actions.domain.deadlines import (
+    DEEMED_ACCEPTANCE,
+    LIMIT_16_4,
+    PENDING_WINDOW,
+    deemed_acceptance_dates,
+    horizon_end,
+)
+from services.actions.projector.periods import SECTION_16_4_DEADLINE, TIME_LIMITED
+from services.common.events import ClockAdvancedV1
+from services.common.runner import Delivered
+
+CHUNK = 1000  # documents per DeadlineApproaching event
+
+_LIVE = "d.recipient = :r AND d.route = 'ims' AND NOT d.frozen AND d.superseded_by IS NULL"
+_DOCUMENT = "d.doc_key, d.section, d.number, d.supplier, d.doc_date, d.return_period"
+_ARRAYS = ("doc_key", "section", "number", "supplier", "doc_date", "return_period")
+
+# :d the clock day, :h the horizon's last day; (:gp, :gd) the GSTR-2B periods generated within it and their days.
+APPROACHING = f"""
+SELECT {_DOCUMENT}, '{PENDING_WINDOW}' AS kind, d.pending_deadline AS deadline FROM ims_documents d
+WHERE {_LIVE} AND d.action = 'P' AND d.pending_blocked AND d.pending_deadline BETWEEN :d AND :h
+UNION ALL
+SELECT {_DOCUMENT}, '{LIMIT_16_4}', {SECTION_16_4_DEADLINE} FROM ims_documents d
+WHERE {_LIVE} AND d.action = 'P' AND {TIME_LIMITED} AND {SECTION_16_4_DEADLINE} BETWEEN :d AND :h
+UNION ALL
+SELECT {_DOCUMENT}, '{DEEMED_ACCEPTANCE}', g.deadline FROM ims_documents d
+JOIN unnest(CAST(:gp AS text[]), CAST(:gd AS date[])) AS g(period, deadline) ON d.gstr2b_period = g.period
+WHERE {_LIVE} AND d.action = 'N' AND d.filing_status = 'filed'
+  AND d.doc_key NOT IN (SELECT i.doc_key FROM ims_itc_periods i WHERE i.recipient = :r AND i.doc_key IS NOT NULL)
+"""
+
+_ANNOUNCE = f"""
+WITH due AS ({APPROACHING}), fresh AS (
+    INSERT INTO ims_deadlines_announced (recipient, doc_key, kind, deadline)
+    SELECT :r, doc_key, kind, deadline FROM due ON CONFLICT DO NOTHING
+    RETURNING doc_key, kind, deadline
+), numbered AS (
+    SELECT due.*, (row_number() OVER w - 1) / :size AS chunk, count(*) OVER (PARTITION BY kind, deadline) AS total
+    FROM fresh JOIN due USING (doc_key, kind, deadline)
+    WINDOW w AS (PARTITION BY kind, deadline ORDER BY doc_key)
+)
+INSERT INTO deadline_outbox (cause_event_id, recipient, kind, deadline, clock_date, chunk, chunks, total,
+    doc_keys, sections, numbers, ctins, doc_dates, return_periods)
+SELECT :eid, :r, kind, deadline, :d, chunk, (total + :size - 1) / :size, total,
+    {", ".join(f"array_agg({c} ORDER BY doc_key)" for c in _ARRAYS)}
+FROM numbered GROUP BY kind, deadline, chunk, total ORDER BY kind, deadline, chunk
+ON CONFLICT DO NOTHING
+"""
+
+
+def announce(conn: Connection, message: Delivered[ClockAdvancedV1], today: str, quarterly: bool) -> None:
+    """Announce what is approaching on the recipient's clock day `today` (ISO; the latest it has reached)."""
+    day = date.fromisoformat(today)
+    generated = sorted(deemed_acceptance_dates(day, quarterly).items())
+    params = {"r": message.event.recipient, "d": day}
+    # a deadline before the clock day never comes within the horizon again: its rows are done with
+    conn.execute(text("DELETE FROM ims_deadlines_announced WHERE recipient = :r AND deadline < :d"), params)
+    conn.execute(
+        text(_ANNOUNCE),
+        {
+            **params,
+            "h": horizon_end(day),
+            "gp": [period for period, _ in generated],
+            "gd": [when for _, when in generated],
+            "eid": message.envelope.event_id,
+            "size": CHUNK,
+        },
+    )
