@@ -29,22 +29,23 @@ from services.common.runner import Delivered
 
 CHUNK = 1000  # documents per DeadlineApproaching event
 
-_LIVE = "d.recipient = :r AND d.route = 'ims' AND NOT d.frozen AND d.superseded_by IS NULL"
 _DOCUMENT = "d.doc_key, d.section, d.number, d.supplier, d.doc_date, d.return_period"
 _ARRAYS = ("doc_key", "section", "number", "supplier", "doc_date", "return_period")
 
-# :d the clock day, :h the horizon's last day; (:gp, :gd) the GSTR-2B periods generated within it and their days.
+# Every live document's deadlines of each kind, read in one pass over the recipient's documents: :d the clock
+# day, :h the horizon's last day; (:gp, :gd) the GSTR-2B periods generated within it and their days.
 APPROACHING = f"""
-SELECT {_DOCUMENT}, '{PENDING_WINDOW}' AS kind, d.pending_deadline AS deadline FROM ims_documents d
-WHERE {_LIVE} AND d.action = 'P' AND d.pending_blocked AND d.pending_deadline BETWEEN :d AND :h
-UNION ALL
-SELECT {_DOCUMENT}, '{LIMIT_16_4}', {SECTION_16_4_DEADLINE} FROM ims_documents d
-WHERE {_LIVE} AND d.action = 'P' AND {TIME_LIMITED} AND {SECTION_16_4_DEADLINE} BETWEEN :d AND :h
-UNION ALL
-SELECT {_DOCUMENT}, '{DEEMED_ACCEPTANCE}', g.deadline FROM ims_documents d
-JOIN unnest(CAST(:gp AS text[]), CAST(:gd AS date[])) AS g(period, deadline) ON d.gstr2b_period = g.period
-WHERE {_LIVE} AND d.action = 'N' AND d.filing_status = 'filed'
-  AND d.doc_key NOT IN (SELECT i.doc_key FROM ims_itc_periods i WHERE i.recipient = :r AND i.doc_key IS NOT NULL)
+SELECT {_DOCUMENT}, k.kind, k.deadline FROM ims_documents d
+LEFT JOIN unnest(CAST(:gp AS text[]), CAST(:gd AS date[])) AS g(period, generated) ON d.gstr2b_period = g.period
+CROSS JOIN LATERAL (VALUES
+    ('{PENDING_WINDOW}', CASE WHEN d.action = 'P' AND d.pending_blocked THEN d.pending_deadline END),
+    ('{LIMIT_16_4}', CASE WHEN d.action = 'P' AND {TIME_LIMITED} THEN {SECTION_16_4_DEADLINE} END),
+    ('{DEEMED_ACCEPTANCE}', CASE WHEN d.action = 'N' AND d.filing_status = 'filed' THEN g.generated END)
+) AS k(kind, deadline)
+WHERE d.recipient = :r AND d.route = 'ims' AND NOT d.frozen AND d.superseded_by IS NULL AND d.action IN ('P', 'N')
+  AND k.deadline BETWEEN :d AND :h
+  AND (k.kind <> '{DEEMED_ACCEPTANCE}'
+       OR d.doc_key NOT IN (SELECT i.doc_key FROM ims_itc_periods i WHERE i.recipient = :r AND i.doc_key IS NOT NULL))
 """
 
 _ANNOUNCE = f"""
