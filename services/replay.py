@@ -218,7 +218,8 @@ def _carry_deadline_notices(conn: Any, fresh_schema: str, live_schema: str, live
             f"JOIN {live_schema}.event_log l ON l.event_id = o.cause_event_id "
             f"JOIN {live_schema}.event_placements p ON p.seq = l.seq "
             f"AND p.epoch = (SELECT max(epoch) FROM {live_schema}.broker_epochs) "
-            "LEFT JOIN unnest(CAST(:t AS text[]), CAST(:p AS int[]), CAST(:o AS bigint[])) AS c(topic, part, next_offset) "
+            "LEFT JOIN unnest(CAST(:t AS text[]), CAST(:p AS int[]), CAST(:o AS bigint[])) "
+            "AS c(topic, part, next_offset) "
             'ON c.topic = p.topic AND c.part = p.partition WHERE p."offset" >= coalesce(c.next_offset, 0) '
             "ORDER BY o.seq ON CONFLICT (cause_event_id, kind, deadline, chunk) DO NOTHING"
         ),

@@ -20,9 +20,7 @@ pytestmark = pytest.mark.e2e
 def _announced(live: LiveStack, recipient: str) -> list[tuple[str, str, str]]:
     with live.engine.connect() as conn:
         rows = conn.execute(
-            text(
-                "SELECT doc_key, kind, deadline::text FROM ims_deadlines_announced WHERE recipient = :r ORDER BY 1, 2, 3"
-            ),
+            text("SELECT doc_key, kind, deadline::text FROM ims_deadlines_announced WHERE recipient = :r ORDER BY 1"),
             {"r": recipient},
         ).all()
     return [tuple(row) for row in rows]

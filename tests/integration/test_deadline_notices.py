@@ -40,7 +40,8 @@ def document(index: int, section: str, **fields: object) -> ImsDocument:
 
 def tick(conn, day: date, offset: int, quarterly: bool = False) -> None:  # type: ignore[no-untyped-def]
     event = ClockAdvancedV1(RECIPIENT, day.isoformat())
-    message = Delivered("events", 0, offset, RECIPIENT, Envelope.of(event, event_id=f"clock-{offset}"), event, b"", (), 0)
+    envelope = Envelope.of(event, event_id=f"clock-{offset}")
+    message = Delivered("events", 0, offset, RECIPIENT, envelope, event, b"", (), 0)
     deadlines.announce(conn, message, day.isoformat(), quarterly)
 
 
@@ -69,18 +70,24 @@ def expected_deadlines(doc: ImsDocument) -> set[tuple[str, date]]:
 def test_each_approaching_deadline_is_announced_once_at_the_first_clock_day_within_the_horizon(stack) -> None:  # type: ignore[no-untyped-def]
     _, engine = stack
     sections = ["b2b", "b2bcn", "b2bdn", "isdcn", "impg", "b2ba"]
+    others: list[dict[str, object]] = [
+        {},
+        {"frozen": True},
+        {"superseded_by": "x"},
+        {"route": "gstr2b"},
+        {"filing_status": "saved", "gstr2b_period": None},
+        {"gstr2b_period": "112025"},
+    ]
     variants = itertools.product(
         sections,
         ("N", "P", "A", "R"),
         (None, "2025-12-20", "2025-12-27"),  # pending deadline (blocked when set)
         ("2024-06-01", "2025-10-15"),  # document dates: 16(4) limits 30-11-2025 and 30-11-2026
-        (dict(), dict(frozen=True), dict(superseded_by="x"), dict(route="gstr2b"), dict(filing_status="saved",
-         gstr2b_period=None), dict(gstr2b_period="112025")),  # fmt: skip
+        others,
     )
     docs = [
-        document(i, section, action=action, pending_blocked=window is not None, pending_deadline=window,
-                 doc_date=doc_date, **extra)  # fmt: skip
-        for i, (section, action, window, doc_date, extra) in enumerate(variants)
+        document(i, s, action=a, pending_blocked=window is not None, pending_deadline=window, doc_date=day, **extra)
+        for i, (s, a, window, day, extra) in enumerate(variants)
     ]
     days = [date(2025, 11, 1) + timedelta(days=n) for n in range(70)]
     with engine.begin() as conn:

@@ -51,9 +51,8 @@ def _messages(live_stack: Any, name: str) -> list[tuple[str, Envelope, Event]]:
         while any(consumer.position(tp) < ends[tp] for tp in parts):
             for messages in consumer.poll(500).values():
                 for message in messages:
-                    seen.append(
-                        (message.key.decode(), Envelope.from_headers(message.headers), load_codec().decode(message.value))
-                    )
+                    envelope = Envelope.from_headers(message.headers)
+                    seen.append((message.key.decode(), envelope, load_codec().decode(message.value)))
     finally:
         consumer.close()
     return seen
