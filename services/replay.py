@@ -206,21 +206,19 @@ def _carry_notifications(conn: Any, fresh_schema: str, live_schema: str) -> None
 
 
 def _carry_deadline_notices(conn: Any, fresh_schema: str, live_schema: str, live: dict[tuple[str, int], int]) -> None:
-    """Deadline notices the rebuild wrote for clock events the live consumer had not applied join the live
+    """Deadline notices the rebuild wrote for clock events the live consumer had not applied (at or past its
+    checkpoint: the rebuild read them in the live checkpoints' epoch, or the switch is refused) join the live
     outbox unsent. Only those: a rebuild by code newer than some live history (the first replay after
     deadline notices were introduced, say) announces for every past clock event, and those were never due."""
-    columns = ", ".join(deadline_notices.HEAD + deadline_notices.ARRAYS)
+    columns = ", ".join(deadline_notices.HEAD + deadline_notices.CAUSE + deadline_notices.ARRAYS)
     conn.execute(
         text(
-            f"INSERT INTO {live_schema}.deadline_outbox ({columns}) "
-            f"SELECT {', '.join('o.' + c for c in deadline_notices.HEAD + deadline_notices.ARRAYS)} "
+            f"INSERT INTO {live_schema}.deadline_outbox ({columns}) SELECT {columns} "
             f"FROM {fresh_schema}.deadline_outbox o "
-            f"JOIN {live_schema}.event_log l ON l.event_id = o.cause_event_id "
-            f"JOIN {live_schema}.event_placements p ON p.seq = l.seq "
-            f"AND p.epoch = (SELECT max(epoch) FROM {live_schema}.broker_epochs) "
             "LEFT JOIN unnest(CAST(:t AS text[]), CAST(:p AS int[]), CAST(:o AS bigint[])) "
             "AS c(topic, part, next_offset) "
-            'ON c.topic = p.topic AND c.part = p.partition WHERE p."offset" >= coalesce(c.next_offset, 0) '
+            "ON c.topic = o.cause_topic AND c.part = o.cause_partition "
+            "WHERE o.cause_offset >= coalesce(c.next_offset, 0) "
             "ORDER BY o.seq ON CONFLICT (cause_event_id, kind, deadline, chunk) DO NOTHING"
         ),
         {"t": [t for t, _ in live], "p": [p for _, p in live], "o": list(live.values())},

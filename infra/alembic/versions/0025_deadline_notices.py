@@ -7,7 +7,8 @@
 - `deadline_outbox`: what the projector announced and the notifier has still to log, one row per (clock event,
   kind, deadline, chunk of documents), the documents as arrays (as the compact rows of `notification_outbox`,
   migration 0016). Like that outbox it records what was sent: a replay never rebuilds it, only carries into it
-  what the rebuild applied ahead of the live consumer (services/replay.py).
+  what the rebuild applied ahead of the live consumer (services/replay.py), told by the clock event's place
+  (`cause_topic`, `cause_partition`, `cause_offset`, in the broker epoch the row was written in).
 
 Revision ID: 0025
 """
@@ -37,6 +38,9 @@ def upgrade() -> None:
         CREATE TABLE deadline_outbox (
             seq            bigserial,
             cause_event_id text    NOT NULL,
+            cause_topic    text    NOT NULL,
+            cause_partition integer NOT NULL,
+            cause_offset   bigint  NOT NULL,
             recipient      text    NOT NULL,
             kind           text    NOT NULL,
             deadline       date    NOT NULL,

@@ -26,6 +26,7 @@ log = structlog.get_logger()
 NAMESPACE = uuid.UUID("0b7d3c52-9a4e-4f0e-8d0c-5e2a7c41d9b3")
 HEAD = ("cause_event_id", "recipient", "kind", "deadline", "clock_date", "chunk", "chunks", "total")
 ARRAYS = ("doc_keys", "sections", "numbers", "ctins", "doc_dates", "return_periods")
+CAUSE = ("cause_topic", "cause_partition", "cause_offset")  # where the clock event was read: for a replay's carry
 
 
 def relay_once(container: Ports, limit: int = 200) -> int:

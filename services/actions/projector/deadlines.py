@@ -58,9 +58,9 @@ WITH due AS ({APPROACHING}), fresh AS (
     FROM fresh JOIN due USING (doc_key, kind, deadline)
     WINDOW w AS (PARTITION BY kind, deadline ORDER BY doc_key)
 )
-INSERT INTO deadline_outbox (cause_event_id, recipient, kind, deadline, clock_date, chunk, chunks, total,
-    doc_keys, sections, numbers, ctins, doc_dates, return_periods)
-SELECT :eid, :r, kind, deadline, :d, chunk, (total + :size - 1) / :size, total,
+INSERT INTO deadline_outbox (cause_event_id, cause_topic, cause_partition, cause_offset, recipient, kind, deadline,
+    clock_date, chunk, chunks, total, doc_keys, sections, numbers, ctins, doc_dates, return_periods)
+SELECT :eid, :topic, :partition, :offset, :r, kind, deadline, :d, chunk, (total + :size - 1) / :size, total,
     {", ".join(f"array_agg({c} ORDER BY doc_key)" for c in _ARRAYS)}
 FROM numbered GROUP BY kind, deadline, chunk, total ORDER BY kind, deadline, chunk
 ON CONFLICT DO NOTHING
@@ -82,6 +82,9 @@ def announce(conn: Connection, message: Delivered[ClockAdvancedV1], today: str, 
             "gp": [period for period, _ in generated],
             "gd": [when for _, when in generated],
             "eid": message.envelope.event_id,
+            "topic": message.topic,
+            "partition": message.partition,
+            "offset": message.offset,
             "size": CHUNK,
         },
     )
