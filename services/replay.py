@@ -9,7 +9,8 @@ is read and never written, so `ims verify` digests of it are the same before and
    checkpoint rows: the live tables move to a retired schema, the rebuilt ones take their place, and the
    live checkpoints take the rebuilt positions. A live consumer blocked on those rows resumes on the new
    tables and skips what the replay already applied; the API keeps answering throughout. The
-   notifications of what it skips are carried into the live outbox (sent once, by the notifier). A replay
+   notifications and deadline notices of what it skips are carried into the live outboxes (sent once, by the
+   notifier). A replay
    during which the broker lost its log and was restored (a new epoch) is not switched: run it again.
 """
 
@@ -24,6 +25,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from sqlalchemy import Engine, text
 
+from services.actions.notifier import deadlines as deadline_notices
 from services.actions.notifier import outbox
 from services.archive.history import current_epoch, history
 from services.bootstrap import Container, load_codec, projection_factories
@@ -178,6 +180,7 @@ def switch(container: Container, projection: Projection, fresh_schema: str, reti
         if any(rebuilt.get(key, 0) < offset for key, (offset, _) in live.items()):
             return False
         _carry_notifications(conn, fresh_schema, live_schema)
+        _carry_deadline_notices(conn, fresh_schema, live_schema, {key: offset for key, (offset, _) in live.items()})
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {retired_schema}"))
         for table in projection.tables:
             conn.execute(text(f"ALTER TABLE {live_schema}.{table} SET SCHEMA {retired_schema}"))
@@ -199,6 +202,26 @@ def _carry_notifications(conn: Any, fresh_schema: str, live_schema: str) -> None
             f"SELECT {columns} FROM {fresh_schema}.notification_outbox "
             "ORDER BY seq ON CONFLICT (cause_event_id, supplier) DO NOTHING"
         )
+    )
+
+
+def _carry_deadline_notices(conn: Any, fresh_schema: str, live_schema: str, live: dict[tuple[str, int], int]) -> None:
+    """Deadline notices the rebuild wrote for clock events the live consumer had not applied (at or past its
+    checkpoint: the rebuild read them in the live checkpoints' epoch, or the switch is refused) join the live
+    outbox unsent. Only those: a rebuild by code newer than some live history (the first replay after
+    deadline notices were introduced, say) announces for every past clock event, and those were never due."""
+    columns = ", ".join(deadline_notices.HEAD + deadline_notices.CAUSE + deadline_notices.ARRAYS)
+    conn.execute(
+        text(
+            f"INSERT INTO {live_schema}.deadline_outbox ({columns}) SELECT {columns} "
+            f"FROM {fresh_schema}.deadline_outbox o "
+            "LEFT JOIN unnest(CAST(:t AS text[]), CAST(:p AS int[]), CAST(:o AS bigint[])) "
+            "AS c(topic, part, next_offset) "
+            "ON c.topic = o.cause_topic AND c.part = o.cause_partition "
+            "WHERE o.cause_offset >= coalesce(c.next_offset, 0) "
+            "ORDER BY o.seq ON CONFLICT (cause_event_id, kind, deadline, chunk) DO NOTHING"
+        ),
+        {"t": [t for t, _ in live], "p": [p for _, p in live], "o": list(live.values())},
     )
 
 

@@ -24,6 +24,7 @@ SUPPLIER_NOTIFIED = "SupplierNotified"
 TAXPAYER_NAMES_LOADED = "TaxpayerNamesLoaded"
 PURCHASES_BOOKED = "PurchasesBooked"
 PURCHASE_CANCELLED = "PurchaseCancelled"
+DEADLINE_APPROACHING = "DeadlineApproaching"
 
 
 class Event:
@@ -224,6 +225,33 @@ class SupplierNotifiedV1(Event):
     documents: list[NotifiedDocument]
 
 
+class DeadlineDocument(TypedDict):
+    doc_key: str
+    section: str
+    number: str
+    ctin: str  # the supplier's GSTIN
+    doc_date: str  # ISO date
+    return_period: str  # MMYYYY
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineApproachingV1(Event):
+    """A deadline of the recipient's documents is near (docs/rules.md §4.6): announced once per document, kind
+    and deadline, by the clock event `cause_event_id`; one event per chunk of at most 1,000 documents."""
+
+    EVENT_TYPE: ClassVar[str] = DEADLINE_APPROACHING
+    VERSION: ClassVar[int] = 1
+    recipient: str
+    kind: str  # pending_window, limit_16_4, deemed_acceptance
+    deadline: str  # ISO date
+    clock_date: str  # ISO date
+    cause_event_id: str
+    chunk: int
+    chunks: int
+    total: int  # documents of this kind and deadline announced by the clock event, over its chunks
+    documents: list[DeadlineDocument]
+
+
 class TaxpayerName(TypedDict):
     gstin: str
     legal_name: str
@@ -297,6 +325,7 @@ EVENTS: tuple[type[Event], ...] = (
     TaxpayerNamesLoadedV1,
     PurchasesBookedV1,
     PurchaseCancelledV1,
+    DeadlineApproachingV1,
 )
 REGISTRY: Mapping[tuple[str, int], type[Event]] = {(e.EVENT_TYPE, e.VERSION): e for e in EVENTS}
 NAMES = frozenset(name for name, _ in REGISTRY)

@@ -11,7 +11,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EVENTS_TOPIC = "ims.events.v1"
 NOTIFICATIONS_TOPIC = "ims.supplier-notifications.v1"
 REGISTRY_TOPIC = "ims.registry.v1"  # facts about taxpayers at large, of no one recipient (services/registry)
-TOPICS = (EVENTS_TOPIC, NOTIFICATIONS_TOPIC, REGISTRY_TOPIC)
+DEADLINES_TOPIC = "ims.deadlines.v1"  # deadlines approaching, per recipient (docs/rules.md §4.6)
+TOPICS = (EVENTS_TOPIC, NOTIFICATIONS_TOPIC, REGISTRY_TOPIC, DEADLINES_TOPIC)
 # topics others publish to and we only read (an ERP's purchase register: services/recon/door.py); never the
 # relay's, whose log is ours alone
 PURCHASES_TOPIC = "ims.purchases.v1"

@@ -183,6 +183,26 @@ RECORDS: dict[tuple[str, int], dict[str, Any]] = {
             }
         ],
     },
+    ("DeadlineApproaching", 1): {
+        "recipient": "29AABCM7710Q1ZX",
+        "kind": "pending_window",
+        "deadline": "2025-12-20",
+        "clock_date": "2025-12-17",
+        "cause_event_id": "e-1",
+        "chunk": 0,
+        "chunks": 1,
+        "total": 1,
+        "documents": [
+            {
+                "doc_key": "b2bcn|27AAPFK4821M1ZT|2025|CN-0001",
+                "section": "b2bcn",
+                "number": "CN-0001",
+                "ctin": "27AAPFK4821M1ZT",
+                "doc_date": "2025-10-10",
+                "return_period": "102025",
+            }
+        ],
+    },
 }
 
 

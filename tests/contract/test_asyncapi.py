@@ -34,7 +34,7 @@ def test_asyncapi_documents_every_topic_the_code_produces_to() -> None:
     for path in (PROJECT_ROOT / "services").rglob("*.py"):
         produced |= set(re.findall(r"settings\.topic\((\w+_TOPIC)\)", path.read_text()))
     # the purchases topic is named where the door reads it (services/recon/door.py), never produced to
-    assert produced == {"EVENTS_TOPIC", "NOTIFICATIONS_TOPIC", "REGISTRY_TOPIC", "PURCHASES_TOPIC"}
+    assert produced == {"EVENTS_TOPIC", "NOTIFICATIONS_TOPIC", "REGISTRY_TOPIC", "DEADLINES_TOPIC", "PURCHASES_TOPIC"}
 
 
 def test_asyncapi_documents_the_key_and_every_envelope_header() -> None:
@@ -49,7 +49,10 @@ def test_every_event_type_is_routed_to_the_channel_it_is_published_on() -> None:
     on_notifications = set(SPEC["channels"]["supplier-notifications"]["messages"])
     on_registry = set(SPEC["channels"]["registry"]["messages"])
     on_purchases = set(SPEC["channels"]["purchases"]["messages"])
+    on_deadlines = set(SPEC["channels"]["deadlines"]["messages"])
     assert on_notifications == {"SupplierNotifiedV1"}
     assert on_registry == {"TaxpayerNamesLoadedV1"}
     assert on_purchases == {"PurchaseRegisterEntryV1"}
-    assert on_events | on_notifications | on_registry | on_purchases == set(SPEC["components"]["messages"])
+    assert on_deadlines == {"DeadlineApproachingV1"}
+    channels = on_events | on_notifications | on_registry | on_purchases | on_deadlines
+    assert channels == set(SPEC["components"]["messages"])

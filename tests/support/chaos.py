@@ -154,6 +154,7 @@ class Load:
 QUIET = """
 SELECT (SELECT count(*) FROM event_relay_queue)
      + (SELECT count(*) FROM notification_outbox WHERE NOT sent)
+     + (SELECT count(*) FROM deadline_outbox WHERE NOT sent)
      + (SELECT count(*) FROM event_placements p LEFT JOIN relay_acks a USING (epoch, topic, partition)
         WHERE p.epoch = (SELECT max(epoch) FROM broker_epochs) AND p."offset" >= coalesce(a.next_offset, 0))
      + (SELECT count(*) FROM relay_acks a LEFT JOIN projection_checkpoints c

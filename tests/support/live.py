@@ -78,7 +78,12 @@ class LiveStack:
     def wait_relayed(self, timeout: float = 60) -> None:
         """Wait until every logged event (notifications included) reached the broker."""
         wait_until(
-            lambda: not self.scalar("SELECT count(*) FROM notification_outbox WHERE NOT sent"),
+            lambda: (
+                not self.scalar(
+                    "SELECT (SELECT count(*) FROM notification_outbox WHERE NOT sent) "
+                    "+ (SELECT count(*) FROM deadline_outbox WHERE NOT sent)"
+                )
+            ),
             timeout=timeout,
             what="notifications logged",
         )

@@ -33,6 +33,7 @@ READ_MODELS = (
     *RegistryProjection.tables,
     *ReconProjection.tables,
     "notification_outbox",
+    "deadline_outbox",
     "event_log",
 )
 ALL_TABLES = API_TABLES + READ_MODELS

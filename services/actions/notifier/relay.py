@@ -1,4 +1,5 @@
-"""Supplier notifications: outbox rows → `SupplierNotified` events on `ims.supplier-notifications.v1`.
+"""Supplier notifications: outbox rows → `SupplierNotified` events on `ims.supplier-notifications.v1`; the same
+loop logs the deadline notices (deadlines.py).
 
 The IMS projector writes one outbox row per (applied action event, supplier) in the transaction that
 applies the action, so restarts and redeliveries add nothing. The notifier turns unsent rows into events
@@ -16,7 +17,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from services.actions.notifier import outbox
+from services.actions.notifier import deadlines, outbox
 from services.archive import eventlog
 from services.common import failpoints
 from services.common.envelope import Envelope
@@ -73,7 +74,7 @@ def run(container: Ports, stop: threading.Event, idle_wait: float = 0.5) -> None
     log.info("notifier_started")
     while not stop.is_set():
         try:
-            sent = relay_once(container)
+            sent = relay_once(container) + deadlines.relay_once(container)
         except DBAPIError as exc:  # PostgreSQL away: nothing was marked sent
             log.error("notifier_waiting", error=str(exc).splitlines()[0])
             stop.wait(1.0)

@@ -32,10 +32,9 @@ def section_16_4_deadline_sql(doc_date: str) -> str:
 # For a document still Pending in IMS, unfrozen, on the clock's day :d: pending.window_over and
 # pending.past_section_16_4, restated for the set-based update (tests/integration/test_clock_rules_sql.py).
 WINDOW_OVER = "pending_blocked AND pending_deadline < :d"
-PAST_SECTION_16_4 = (
-    f"section NOT IN {sql_list(sections_where(lambda s: not s.itc_time_limited))} "
-    f"AND {section_16_4_deadline_sql('doc_date')} < :d"
-)
+TIME_LIMITED = f"section NOT IN {sql_list(sections_where(lambda s: not s.itc_time_limited))}"
+SECTION_16_4_DEADLINE = section_16_4_deadline_sql("doc_date")
+PAST_SECTION_16_4 = f"{TIME_LIMITED} AND {SECTION_16_4_DEADLINE} < :d"
 
 
 def _history(message: Delivered[Event], what: str, updated_cte: str) -> str:

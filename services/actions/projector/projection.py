@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 from services.actions.domain import chains
 from services.actions.domain.actions import apply_action, check_action
 from services.actions.domain.model import REJECT, ActionRequest, ImsDocument
-from services.actions.projector import bulk_apply, filed, periods
+from services.actions.projector import bulk_apply, deadlines, filed, periods
 from services.actions.projector.batch import Batch, Key, position
 from services.common.events import (
     ActionsTakenV1,
@@ -40,8 +40,8 @@ GROUP_ITEMS = 50_000  # items of consecutive bulk chunks applied by one statemen
 
 class ImsProjection:
     name = "ims"
-    # Read models this projection owns (rebuilt by a replay). The notification outbox is left out on
-    # purpose: it records what was sent, and a replay must not send again.
+    # Read models this projection owns (rebuilt by a replay). The notification and deadline outboxes are left
+    # out on purpose: they record what was sent, and a replay must not send again.
     tables: tuple[str, ...] = (
         "ims_documents",
         "ims_itc_periods",
@@ -51,6 +51,7 @@ class ImsProjection:
         "ims_refusals",
         "ims_periods",
         "ims_clock",
+        "ims_deadlines_announced",
         "ims_recipients",
         "ims_applied_requests",
         "ims_rule37a",
@@ -284,6 +285,7 @@ def on_clock_advanced(work: Batch, message: Delivered[ClockAdvancedV1], clock: d
         clock[recipient] = today
     periods.advance_clock(work.conn, message)
     generation.generate_due(work.conn, recipient, clock[recipient], message)
+    deadlines.announce(work.conn, message, clock[recipient], work.quarterly.get(recipient, False))
     work.forget(recipient)
 
 

@@ -24,9 +24,9 @@ from sqlalchemy import Connection, Engine, text
 
 from services.actions.projector.projection import ImsProjection
 
-RELATIONS = (*ImsProjection.tables, "notification_outbox")
+RELATIONS = (*ImsProjection.tables, "notification_outbox", "deadline_outbox")
 # Written by the projection, never read by it nor by an as-of answer: emptied before a snapshot is kept.
-SCRATCH = ("ims_history", "ims_history_events", "ims_refusals", "notification_outbox")
+SCRATCH = ("ims_history", "ims_history_events", "ims_refusals", "notification_outbox", "deadline_outbox")
 SENTINEL = "asof_snapshot"
 
 
