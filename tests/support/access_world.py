@@ -262,6 +262,8 @@ MATRIX = [
         lambda w: f"/v1/ims/{R1}/purchases/cancel",
         lambda w: {"voucher_ids": ["PV-ACCESS-1"]},
     ),
+    _endpoint("GET", "/v1/ims/{gstin}/purchases", RECIPIENT, R1, lambda w: f"/v1/ims/{R1}/purchases"),
+    _endpoint("GET", "/v1/ims/{gstin}/recon", RECIPIENT, R1, lambda w: f"/v1/ims/{R1}/recon?fy=2025-26"),
     _endpoint(
         "GET",
         "/v1/ims/{gstin}/purchases/kafka/{partition}/{offset}",
