@@ -24,6 +24,8 @@ SUPPLIER_NOTIFIED = "SupplierNotified"
 TAXPAYER_NAMES_LOADED = "TaxpayerNamesLoaded"
 PURCHASES_BOOKED = "PurchasesBooked"
 PURCHASE_CANCELLED = "PurchaseCancelled"
+RECON_POLICY_SET = "ReconPolicySet"
+RECON_LINKS_CHANGED = "ReconLinksChanged"
 DEADLINE_APPROACHING = "DeadlineApproaching"
 
 
@@ -312,6 +314,49 @@ class PurchaseCancelledV1(Event):
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class ReconPolicySetV1(Event):
+    """The recipient's reconciliation policy (services/recon/domain/policy.py), every field, and its version."""
+
+    EVENT_TYPE: ClassVar[str] = RECON_POLICY_SET
+    VERSION: ClassVar[int] = 1
+    reference_id: str
+    recipient: str
+    version: int
+    tolerance: str
+    head_tolerance: int
+    taxable_tolerance: int
+    percent_bp: int
+    fuzzy_threshold: int
+    date_window_days: int
+    pan_level: bool
+    heads: list[str]
+    pan_heads: list[str]
+    compare_pos: bool
+    compare_rev: bool
+    mismatch_pending: bool
+
+
+class ReconLink(TypedDict):
+    voucher_id: str
+    doc_key: str  # GETINV's doc_id
+
+
+@dataclass(frozen=True, slots=True)
+class ReconLinksChangedV1(Event):
+    """Manual links of the recipient's vouchers to IMS documents, made or removed by one request."""
+
+    EVENT_TYPE: ClassVar[str] = RECON_LINKS_CHANGED
+    VERSION: ClassVar[int] = 1
+    reference_id: str
+    recipient: str
+    version: int
+    chunk: int
+    chunks: int
+    linked: list[ReconLink]
+    unlinked: list[str]
+
+
 EVENTS: tuple[type[Event], ...] = (
     DocumentsFiledV1,
     DocumentsFiledV2,
@@ -326,6 +371,8 @@ EVENTS: tuple[type[Event], ...] = (
     PurchasesBookedV1,
     PurchaseCancelledV1,
     DeadlineApproachingV1,
+    ReconPolicySetV1,
+    ReconLinksChangedV1,
 )
 REGISTRY: Mapping[tuple[str, int], type[Event]] = {(e.EVENT_TYPE, e.VERSION): e for e in EVENTS}
 NAMES = frozenset(name for name, _ in REGISTRY)

@@ -203,6 +203,32 @@ RECORDS: dict[tuple[str, int], dict[str, Any]] = {
             }
         ],
     },
+    ("ReconPolicySet", 1): {
+        "reference_id": "ref-8",
+        "recipient": "29AABCM7710Q1ZX",
+        "version": 2,
+        "tolerance": "absolute",
+        "head_tolerance": 500,
+        "taxable_tolerance": 1000,
+        "percent_bp": 100,
+        "fuzzy_threshold": 90,
+        "date_window_days": 10,
+        "pan_level": True,
+        "heads": ["txval", "igst", "cgst", "sgst", "cess"],
+        "pan_heads": ["txval", "tax"],
+        "compare_pos": True,
+        "compare_rev": True,
+        "mismatch_pending": False,
+    },
+    ("ReconLinksChanged", 1): {
+        "reference_id": "ref-9",
+        "recipient": "29AABCM7710Q1ZX",
+        "version": 1,
+        "chunk": 0,
+        "chunks": 1,
+        "linked": [{"voucher_id": "PV-2025-0001", "doc_key": _DOC["key"]}],
+        "unlinked": ["PV-2025-0002"],
+    },
 }
 
 
