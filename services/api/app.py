@@ -55,11 +55,13 @@ def create_app(container: Container) -> FastAPI:
         )
 
     from services.actions.http import router as ims_router
+    from services.actions.recon_apply_http import router as recon_apply_router
     from services.actions.upload_http import router as upload_router
     from services.gstr2b.http import router as gstr2b_router
     from services.gstr2b.rule37a_http import router as rule37a_router
     from services.ingest.http import router as ingest_router
     from services.recon.http import router as recon_router
+    from services.recon.settings_http import router as recon_settings_router
     from services.registry.http import router as registry_router
 
     app.include_router(ingest_router)
@@ -69,6 +71,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(rule37a_router)
     app.include_router(registry_router)
     app.include_router(recon_router)
+    app.include_router(recon_settings_router)
+    app.include_router(recon_apply_router)
     from services.web.http import install as install_web
 
     install_web(app)

@@ -41,3 +41,4 @@ TAXPAYERS = Limit(16 * MiB, 50_000)  # a load of the registry of taxpayer names 
 LARGEST_SMALL = max(SAVE.bytes, UPLOAD.bytes, BOE.bytes, BULK.bytes, RULE37A.bytes, SMALL.bytes, TAXPAYERS.bytes)
 PURCHASES = Limit(64 * MiB, 100_000)  # the recipient's purchase register (JSON or CSV): about 400 bytes a row as JSON
 CANCELS = Limit(8 * MiB, 100_000)  # voucher ids to cancel
+RECON_LINKS = Limit(2 * MiB, 10_000)  # manual links and unlinks of the reconciliation (about 150 bytes a row)

@@ -32,13 +32,14 @@ READER_ROLE = {
     "recompute": "recipient",
     "rule37a": "admin",
     "purchases": "recipient",  # the recipient's own books (services/recon): booked or cancelled vouchers
+    "recon": "recipient",  # its reconciliation policy and manual links (services/recon/settings.py)
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Logged:
     reference_id: str
-    kind: str  # filing, boe, actions, recompute, rule37a, purchases
+    kind: str  # filing, boe, actions, recompute, rule37a, purchases, recon
     subject: str  # the GSTIN the request was made for ("customs" for Bills of Entry)
     token_id: str | None  # the token that made it (None: made from the command line, or logged before 0019)
     response: dict[str, Any]

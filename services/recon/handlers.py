@@ -73,7 +73,7 @@ def book_in(
         if head is None or head.cancelled or head.version_hash != content:
             written.append((p, Head(content, head.version + 1 if head else 1, False)))
     _write_heads(conn, recipient, [(p.voucher_id, head) for p, head in written])
-    _append(conn, ports, recipient, reference, actor, _booked(reference, recipient, written))
+    append(conn, ports, recipient, reference, actor, _booked(reference, recipient, written))
     report = {"purchases": [e.report() for e in checked.errors]} if checked.errors else {}
     answer = requests.reqsts(reference, len(checked.purchases), report)
     fresh = sum(1 for _, head in written if head.version == 1)
@@ -111,7 +111,7 @@ def cancel_in(
     cancelled = [(v, heads[v]._replace(version=heads[v].version + 1, cancelled=True)) for v in live]
     _write_heads(conn, recipient, cancelled)
     events = (PurchaseCancelledV1(reference, recipient, v, head.version) for v, head in cancelled)
-    _append(conn, ports, recipient, reference, actor, events)
+    append(conn, ports, recipient, reference, actor, events)
     processed = len(voucher_ids) - len(errors)
     answer = requests.reqsts(reference, processed, {"purchases": errors} if errors else {})
     answer["vouchers"] = {"cancelled": len(live), "unchanged": processed - len(live)}
@@ -125,8 +125,13 @@ def _unknown(row: int, voucher_id: str) -> dict[str, object]:
     return {"row": row, "voucher_id": shown, "field": "voucher_id", "error_cd": "NOT_FOUND", "error_msg": message}
 
 
-def _heads(conn: Connection, recipient: str, voucher_ids: list[str]) -> dict[str, Head]:
+def lock(conn: Connection, recipient: str) -> None:
+    """Serialise the recipient's booking-side requests (vouchers, policy, links) until the transaction ends."""
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 11))"), {"k": f"recon:{recipient}"})
+
+
+def _heads(conn: Connection, recipient: str, voucher_ids: list[str]) -> dict[str, Head]:
+    lock(conn, recipient)
     rows = conn.execute(HEADS, {"r": recipient, "ids": voucher_ids})
     return {voucher: Head(version_hash, version, cancelled) for voucher, version_hash, version, cancelled in rows}
 
@@ -143,9 +148,8 @@ def _write_heads(conn: Connection, recipient: str, heads: list[tuple[str, Head]]
         conn.execute(WRITE_HEADS, params)
 
 
-def _append(
-    conn: Connection, ports: Ports, recipient: str, reference: str, actor: str, events: Iterator[Event]
-) -> None:
+def append(conn: Connection, ports: Ports, recipient: str, reference: str, actor: str, events: Iterator[Event]) -> None:
+    """The events on the recipient's stream, in the caller's transaction (the durable log)."""
     topic = ports.settings.topic(EVENTS_TOPIC)
     envelope = {"correlation_id": reference, "actor": actor}
     eventlog.append_events(conn, ports.codec, topic, ((recipient, Envelope.of(e, **envelope), e) for e in events))

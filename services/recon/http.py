@@ -224,6 +224,15 @@ def get_recon(
     differences, nearest candidates, current and suggested action) (docs/rules.md §10.2-§10.4)."""
     container: Ports = request.app.state.container
     recipient = path_gstin(gstin)
+    start_year, chosen = chosen_of(fy, period, supplier, category, section)
+    return MoneyJSONResponse(views.recon(container.engine, recipient, start_year, chosen, limit))
+
+
+def chosen_of(
+    fy: str | None, period: str | None, supplier: str | None, category: str | None, section: str | None
+) -> tuple[int, Filter]:
+    """The financial year and filter of GET .../recon's parameters (POST .../recon/apply takes the same); 400
+    naming the parameter."""
     try:
         ctin = path_gstin(supplier, "supplier") if supplier else None
         chosen = Filter(Period.parse(period) if period else None, ctin, category, section)
@@ -231,7 +240,6 @@ def get_recon(
             raise ValueError(f"category: one of {', '.join(CATEGORIES)}, got {category!r}")
         if section is not None and section not in SECTION_BY_KEY:
             raise ValueError(f"section: an IMS section ({', '.join(SECTION_BY_KEY)}), got {section!r}")
-        start_year = views.start_year_of(fy, chosen.period)
+        return views.start_year_of(fy, chosen.period), chosen
     except ValueError as exc:
         raise refused(str(exc)) from None
-    return MoneyJSONResponse(views.recon(container.engine, recipient, start_year, chosen, limit))

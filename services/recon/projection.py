@@ -1,4 +1,6 @@
-"""The purchase-register projection: `ims.events.v1` → `recon_purchases`, one row per (recipient, voucher).
+"""The recon projection: `ims.events.v1` → `recon_purchases` (one row per recipient and voucher), `recon_policies`
+(every version of each recipient's reconciliation policy) and `recon_links` (one row per recipient and voucher ever
+linked by hand).
 
 A pure function of the recipient's stream, the same on the live consumer and on every replay:
 - every voucher event carries the voucher's version number, decided by the booking side (services/recon/
@@ -7,6 +9,9 @@ A pure function of the recipient's stream, the same on the live consumer and on 
 - a booking writes the voucher's content and hash, live, and names the event that wrote it
   (`booked_by_event`); a booking after a cancellation revives the voucher;
 - `PurchaseCancelled` marks the voucher cancelled (a voucher never booked has no row to mark).
+- `ReconPolicySet` adds its version of the policy (a version held already is left as it is);
+- `ReconLinksChanged` carries the recipient's links change number: a voucher's row takes a link or an unlink only
+  over an older number, so redelivery changes nothing; an unlinked row stays, not live, naming its last document.
 Each chunk is one multi-row upsert and each run of consecutive cancellations one UPDATE. Every other event of
 the stream is the IMS projection's and is passed over here.
 """
@@ -19,7 +24,13 @@ from collections.abc import Sequence
 import structlog
 from sqlalchemy import Connection, text
 
-from services.common.events import Event, PurchaseCancelledV1, PurchasesBookedV1
+from services.common.events import (
+    Event,
+    PurchaseCancelledV1,
+    PurchasesBookedV1,
+    ReconLinksChangedV1,
+    ReconPolicySetV1,
+)
 from services.common.runner import Delivered
 
 log = structlog.get_logger()
@@ -52,12 +63,34 @@ CANCEL = text(
     "WHERE p.recipient = c.recipient AND p.voucher_id = c.voucher_id AND c.version > p.version"
 )
 
+POLICY = text(
+    "INSERT INTO recon_policies (recipient, version, policy, reference_id, set_by_event) "
+    "VALUES (:recipient, :version, CAST(:policy AS jsonb), :reference, :event) ON CONFLICT DO NOTHING"
+)
+LINKS = text(
+    """
+    INSERT INTO recon_links AS l (recipient, voucher_id, doc_key, live, version, changed_by_event)
+    SELECT :recipient, c.voucher_id, c.doc_key, c.live, :version, :event
+    FROM unnest(CAST(:voucher_id AS text[]), CAST(:doc_key AS text[]), CAST(:live AS boolean[]))
+         AS c(voucher_id, doc_key, live)
+    ON CONFLICT (recipient, voucher_id) DO UPDATE SET
+        doc_key = CASE WHEN excluded.live THEN excluded.doc_key ELSE l.doc_key END,
+        live = excluded.live,
+        version = excluded.version,
+        changed_by_event = excluded.changed_by_event
+    WHERE excluded.version > l.version
+    """
+)
+_SET_ASIDE = ("reference_id", "recipient", "version")
+
 
 class ReconProjection:
     name = "recon"
-    tables: tuple[str, ...] = ("recon_purchases",)
+    tables: tuple[str, ...] = ("recon_purchases", "recon_policies", "recon_links")
     # the recipient's stream carries every filing too: the runner skips them unread (services/common/runner.py)
-    event_types = frozenset({PurchasesBookedV1.EVENT_TYPE, PurchaseCancelledV1.EVENT_TYPE})
+    event_types = frozenset(
+        e.EVENT_TYPE for e in (PurchasesBookedV1, PurchaseCancelledV1, ReconPolicySetV1, ReconLinksChangedV1)
+    )
 
     def __init__(self, topic: str):
         self.topics: tuple[str, ...] = (topic,)
@@ -73,7 +106,28 @@ class ReconProjection:
                 _cancel(conn, cancels)
                 cancels = {}
                 _book(conn, event, message.envelope.event_id)
+            elif isinstance(event, ReconPolicySetV1):
+                _policy(conn, event, message.envelope.event_id)
+            elif isinstance(event, ReconLinksChangedV1):
+                _links(conn, event, message.envelope.event_id)
         _cancel(conn, cancels)
+
+
+def _policy(conn: Connection, event: ReconPolicySetV1, event_id: str) -> None:
+    record = event.to_record()
+    policy = {k: v for k, v in record.items() if k not in _SET_ASIDE}
+    params = {"recipient": event.recipient, "version": event.version, "reference": event.reference_id}
+    conn.execute(POLICY, params | {"policy": json.dumps(policy, sort_keys=True), "event": event_id})
+    log.debug("recon_policy_projected", version=event.version)
+
+
+def _links(conn: Connection, event: ReconLinksChangedV1, event_id: str) -> None:
+    changes = [(link["voucher_id"], link["doc_key"], True) for link in event.linked]
+    changes += [(voucher, "", False) for voucher in event.unlinked]
+    if changes:
+        voucher_id, doc_key, live = (list(column) for column in zip(*changes, strict=True))
+        params = {"recipient": event.recipient, "version": event.version, "event": event_id}
+        conn.execute(LINKS, params | {"voucher_id": voucher_id, "doc_key": doc_key, "live": live})
 
 
 def _book(conn: Connection, event: PurchasesBookedV1, event_id: str) -> None:

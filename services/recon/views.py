@@ -1,9 +1,11 @@
 """`GET /v1/ims/{gstin}/recon`: the recipient's books against its IMS documents for one financial year,
-computed on demand from the read models (not yet a projection of the log), filtered and summarised
-(docs/rules.md §10.4). Amounts leave as JSON numbers with two decimals, never through a float."""
+computed on demand from the read models (not yet a projection of the log) under the recipient's policy in force
+and with its live manual links, filtered and summarised (docs/rules.md §10.4). Amounts leave as JSON numbers
+with two decimals, never through a float. `selected` is the same computation for `POST .../recon/apply`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,32 +13,53 @@ from sqlalchemy import Engine
 from services.common.gst.periods import Period
 from services.common.money_json import money
 from services.recon import sources
+from services.recon.domain.documents import Link
 from services.recon.domain.policy import HEADS, TOTAL_TAX, Policy
-from services.recon.domain.reconcile import detail_row, reconcile
+from services.recon.domain.reconcile import Outcome, detail_row, reconcile
 from services.recon.domain.summary import Filter, selected, summary
 
 _MONEY = frozenset((*HEADS, TOTAL_TAX))
 
 
-def recon(
-    engine: Engine, recipient: str, start_year: int, chosen: Filter, limit: int, policy: Policy | None = None
-) -> dict[str, Any]:
-    """Reconcile the year, keep what the filter selects, summarise it and give its first `limit` rows."""
-    policy = policy or Policy()
+@dataclass(frozen=True, slots=True)
+class Selected:
+    policy: Policy
+    outcomes: list[Outcome]
+    unused_links: tuple[Link, ...]
+
+
+def reconciled(engine: Engine, recipient: str, start_year: int, chosen: Filter) -> Selected:
+    """Reconcile the year under the recipient's policy and links, and keep what the filter selects."""
     with engine.connect() as conn:
         books, ims = sources.load(conn, recipient, start_year)
+        policy, links = sources.policy(conn, recipient), sources.links(conn, recipient)
     period_end = chosen.period.last_day if chosen.period is not None else None
-    outcomes = selected(reconcile(books, ims, policy, (), period_end).outcomes, chosen)
+    found = reconcile(books, ims, policy, links, period_end)
+    vouchers, documents = {b.voucher_id for b in books}, {d.doc_key for d in ims}
+    unused = tuple(k for k in found.unused_links if k.voucher_id in vouchers or k.doc_key in documents)
+    return Selected(policy, selected(found.outcomes, chosen), unused)
+
+
+def recon(engine: Engine, recipient: str, start_year: int, chosen: Filter, limit: int) -> dict[str, Any]:
+    """The filter's summary and its first `limit` rows; `unused_links` the live links of the year that could not
+    be used (their other side not live in it, or paired already)."""
+    found = reconciled(engine, recipient, start_year, chosen)
+    outcomes = found.outcomes
     return {
         "gstin": recipient,
-        "fy": f"{start_year}-{(start_year + 1) % 100:02d}",
+        "fy": fy_of(start_year),
         "period": chosen.period.mmyyyy if chosen.period is not None else None,
-        "policy_version": policy.version,
+        "policy_version": found.policy.version,
         "computed": "on_demand",
         "summary": _summary_money(summary(outcomes)),
         "rows_total": len(outcomes),
         "rows": [_row_money(detail_row(o)) for o in outcomes[:limit]],
+        "unused_links": [{"voucher_id": k.voucher_id, "doc_id": k.doc_key} for k in found.unused_links],
     }
+
+
+def fy_of(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
 def _summary_money(found: dict[str, Any]) -> dict[str, Any]:

@@ -92,6 +92,7 @@ class ImsDoc:
     pending_allowed: bool = True
     port_code: str = ""
     action: str = "N"  # the recipient's current action, shown beside the suggestion
+    version_hash: str = ""  # the version reconciled: an action applied from the result carries it (STALE_HASH)
 
     @property
     def kind(self) -> str:
