@@ -265,6 +265,30 @@ MATRIX = [
     _endpoint("GET", "/v1/ims/{gstin}/purchases", RECIPIENT, R1, lambda w: f"/v1/ims/{R1}/purchases"),
     _endpoint("GET", "/v1/ims/{gstin}/recon", RECIPIENT, R1, lambda w: f"/v1/ims/{R1}/recon?fy=2025-26"),
     _endpoint(
+        "PUT",
+        "/v1/ims/{gstin}/recon/policy",
+        RECIPIENT,
+        R1,
+        lambda w: f"/v1/ims/{R1}/recon/policy",
+        lambda w: {},  # the default policy: the one in force, so nothing is logged
+    ),
+    _endpoint("GET", "/v1/ims/{gstin}/recon/policy", RECIPIENT, R1, lambda w: f"/v1/ims/{R1}/recon/policy"),
+    _endpoint(
+        "POST",
+        "/v1/ims/{gstin}/recon/links",
+        RECIPIENT,
+        R1,
+        lambda w: f"/v1/ims/{R1}/recon/links",
+        lambda w: {"unlink": [{"voucher_id": "PV-ACCESS-1"}]},
+    ),
+    _endpoint(
+        "POST",
+        "/v1/ims/{gstin}/recon/apply",
+        RECIPIENT,
+        R1,
+        lambda w: f"/v1/ims/{R1}/recon/apply?fy=2025-26&category=exact",  # selects nothing: no action changes
+    ),
+    _endpoint(
         "GET",
         "/v1/ims/{gstin}/purchases/kafka/{partition}/{offset}",
         RECIPIENT,

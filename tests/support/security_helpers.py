@@ -26,7 +26,15 @@ from services.registry.projection import RegistryProjection
 from tests.support.ingest_helpers import logged_events, read_events
 
 # Written by the API itself while it answers (synchronously).
-API_TABLES = ("request_log", "raw_returns", "document_numbers", "api_tokens", "recon_voucher_heads")
+API_TABLES = (
+    "request_log",
+    "raw_returns",
+    "document_numbers",
+    "api_tokens",
+    "recon_voucher_heads",
+    "recon_policy_heads",
+    "recon_link_heads",
+)
 # Written by the consumers from events: every table the projections own, the outbox and the archive.
 READ_MODELS = (
     *ImsProjection.tables,
