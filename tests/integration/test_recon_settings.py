@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from services.bootstrap import Container, load_codec
 from services.common.digest import table_digest
 from services.common.envelope import Envelope
-from services.common.events import Event, ReconLinksChangedV1, ReconPolicySetV1
+from services.common.events import Event, ReconLink, ReconLinksChangedV1, ReconPolicySetV1
 from services.common.runner import Delivered
 from services.recon import settings as recon_settings
 from services.recon import sources
@@ -41,8 +41,8 @@ def _policy_set(version: int, **changes: object) -> ReconPolicySetV1:
 
 
 def _links(version: int, linked: list[tuple[str, str]], unlinked: list[str]) -> ReconLinksChangedV1:
-    pairs = [{"voucher_id": v, "doc_key": d} for v, d in linked]
-    return ReconLinksChangedV1(f"ref-{version}", BUYER, version, 0, 1, pairs, unlinked)  # type: ignore[misc]
+    pairs: list[ReconLink] = [{"voucher_id": v, "doc_key": d} for v, d in linked]
+    return ReconLinksChangedV1(f"ref-{version}", BUYER, version, 0, 1, pairs, unlinked)
 
 
 def _logged(engine: Engine) -> int:
