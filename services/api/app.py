@@ -61,7 +61,7 @@ def create_app(container: Container) -> FastAPI:
     from services.gstr2b.rule37a_http import router as rule37a_router
     from services.ingest.http import router as ingest_router
     from services.recon.http import router as recon_router
-    from services.recon.settings_http import router as recon_settings_router
+    from services.recon.policy_links_http import router as recon_policy_router
     from services.registry.http import router as registry_router
 
     app.include_router(ingest_router)
@@ -71,7 +71,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(rule37a_router)
     app.include_router(registry_router)
     app.include_router(recon_router)
-    app.include_router(recon_settings_router)
+    app.include_router(recon_policy_router)
     app.include_router(recon_apply_router)
     from services.web.http import install as install_web
 

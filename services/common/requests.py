@@ -32,7 +32,7 @@ READER_ROLE = {
     "recompute": "recipient",
     "rule37a": "admin",
     "purchases": "recipient",  # the recipient's own books (services/recon): booked or cancelled vouchers
-    "recon": "recipient",  # its reconciliation policy and manual links (services/recon/settings.py)
+    "recon": "recipient",  # its reconciliation policy and manual links (services/recon/policy_links.py)
 }
 
 

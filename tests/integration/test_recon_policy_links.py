@@ -14,8 +14,7 @@ from services.common.digest import table_digest
 from services.common.envelope import Envelope
 from services.common.events import Event, ReconLink, ReconLinksChangedV1, ReconPolicySetV1
 from services.common.runner import Delivered
-from services.recon import settings as recon_settings
-from services.recon import sources
+from services.recon import policy_links, sources
 from services.recon.domain.documents import Link
 from services.recon.domain.policy import DEFAULT_POLICY
 from services.recon.domain.policy_body import fields_of
@@ -53,14 +52,14 @@ def _logged(engine: Engine) -> int:
 def test_the_policy_takes_the_next_version_only_when_it_changes(stack) -> None:  # type: ignore[no-untyped-def]
     settings, engine = stack
     ports = Container(settings, engine, load_codec())
-    same = recon_settings.set_policy(ports, BUYER, DEFAULT_POLICY, "test", None)
+    same = policy_links.set_policy(ports, BUYER, DEFAULT_POLICY, "test", None)
     assert (same["version"], same["changed"], _logged(engine)) == (1, False, 0)
     wider = replace(DEFAULT_POLICY, taxable_tolerance=50_000)
-    first = recon_settings.set_policy(ports, BUYER, wider, "test", "key-1")
+    first = policy_links.set_policy(ports, BUYER, wider, "test", "key-1")
     assert (first["version"], first["changed"], first["policy"]["taxable_tolerance"]) == (2, True, 50_000)
-    assert recon_settings.set_policy(ports, BUYER, wider, "test", "key-1") == first
-    assert recon_settings.set_policy(ports, BUYER, wider, "test", None)["changed"] is False
-    back = recon_settings.set_policy(ports, BUYER, DEFAULT_POLICY, "test", None)
+    assert policy_links.set_policy(ports, BUYER, wider, "test", "key-1") == first
+    assert policy_links.set_policy(ports, BUYER, wider, "test", None)["changed"] is False
+    back = policy_links.set_policy(ports, BUYER, DEFAULT_POLICY, "test", None)
     assert (back["version"], back["changed"], _logged(engine)) == (3, True, 2)
 
 

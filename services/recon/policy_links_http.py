@@ -1,5 +1,5 @@
 """`PUT` / `GET /v1/ims/{gstin}/recon/policy` and `POST /v1/ims/{gstin}/recon/links`: the recipient's reconciliation
-policy and manual links, each change an event on its stream (services/recon/settings.py, docs/rules.md §10.2).
+policy and manual links, each change an event on its stream (services/recon/policy_links.py, docs/rules.md §10.2).
 The recipient's own books, so a recipient token for that GSTIN (or admin)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from services.api.auth import actor, require, scoped_key
 from services.api.bodies import BodyRefused, parse_json, read_body
 from services.api.common import path_gstin, refused
 from services.common.ports import Ports
-from services.recon import settings, sources
+from services.recon import policy_links, sources
 from services.recon.domain.links import LinksRefused, TooManyLinks, rows_of
 from services.recon.domain.policy import ABSOLUTE, PERCENT
 from services.recon.domain.policy_body import ALL_HEADS, PolicyRefused, fields_of, policy_of
@@ -80,7 +80,7 @@ async def put_policy(
     except PolicyRefused as exc:
         raise refused(str(exc)) from None
     key = scoped_key(request, f"recon-policy|{recipient}")
-    return await run_in_threadpool(settings.set_policy, container, recipient, policy, actor(request), key)
+    return await run_in_threadpool(policy_links.set_policy, container, recipient, policy, actor(request), key)
 
 
 @router.get("/{gstin}/recon/policy", responses=contract.answers(POLICY_ANSWER, 400, 403, 503))
@@ -118,4 +118,4 @@ async def post_links(
     except LinksRefused as exc:
         raise refused(str(exc)) from None
     key = scoped_key(request, f"recon-links|{recipient}")
-    return await run_in_threadpool(settings.change_links, container, recipient, rows, actor(request), key)
+    return await run_in_threadpool(policy_links.change_links, container, recipient, rows, actor(request), key)
