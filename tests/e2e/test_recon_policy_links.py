@@ -43,6 +43,7 @@ class Recipient:
         return parsed(answer)
 
     def recon(self) -> tuple[int, dict[str, tuple[str, str, str]]]:
+        self.stack.wait_projected("ims")
         self.stack.wait_projected("recon")
         found = self.send("GET", "/recon", fy="2025-26")
         rows = {r["voucher_id"] or r.get("inum") or r.get("nt_num"): r for r in found["rows"]}
