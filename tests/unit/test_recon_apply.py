@@ -71,3 +71,17 @@ def test_a_remark_names_the_policy_version_and_is_cut_at_a_clause_within_250_cha
     text = remark(outcome, 12)
     assert text.startswith("Reconciliation (policy v12, mismatch): Differs from our books:")
     assert len(text) <= 250 and not text.endswith(";")
+
+
+def test_a_document_changed_since_it_was_reconciled_is_refused_for_its_row_and_the_rest_are_sent() -> None:
+    first = ims_document("b2b|x|2025|INV-1", version_hash="1" * 64)
+    second = ims_document("b2b|x|2025|INV-2", number="INV-2", version_hash="2" * 64)
+    books = [_book("PV-1", "INV", "INV-1", 100_000, 18_000), _book("PV-2", "INV", "INV-2", 100_000, 18_000)]
+    found = reconcile(books, [_ims(first), _ims(second)], Policy())
+    amended = ims_document("b2b|x|2025|INV-2", number="INV-2", version_hash="3" * 64)  # the supplier's new version
+    ports = in_memory_ports(first, amended)
+    sent = items_of(ports.documents, RECIPIENT, to_send(found.outcomes), 1)
+    items = handlers.check_items(ports.documents, ports.clock, RECIPIENT, sent)
+    answer = handlers.submit(ports.log, RECIPIENT, "SAVE", items, "test", None)
+    assert (answer["status_cd"], answer["proc_cnt"]) == ("PE", 1)
+    assert [(e["doc_id"], e["error_cd"]) for e in answer["error_report"]["b2b"]] == [("b2b|x|2025|INV-2", "STALE_HASH")]
