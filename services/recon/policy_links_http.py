@@ -17,29 +17,21 @@ from services.common.ports import Ports
 from services.recon import policy_links, sources
 from services.recon.domain.links import LinksRefused, TooManyLinks, rows_of
 from services.recon.domain.policy import ABSOLUTE, PERCENT
-from services.recon.domain.policy_body import ALL_HEADS, PolicyRefused, fields_of, policy_of
+from services.recon.domain.policy_body import ALL_HEADS, FLAGS, RANGES, PolicyRefused, fields_of, policy_of
 
 router = APIRouter(prefix="/v1/ims", tags=["recon"], dependencies=[Depends(require("recipient"))])
 _HEADS = contract.array({"type": "string", "enum": list(ALL_HEADS)}) | {"uniqueItems": True}
 _COUNT = {"type": "integer", "minimum": 0}
-POLICY = contract.obj(
-    {
-        "tolerance": {"type": "string", "enum": [ABSOLUTE, PERCENT]},
-        "head_tolerance": _COUNT | {"description": "paise each tax head may differ by (100 = Rs.1.00)"},
-        "taxable_tolerance": _COUNT | {"description": "paise the taxable value may differ by"},
-        "percent_bp": _COUNT | {"maximum": 9999, "description": "with percent: basis points (100 = 1.00%)"},
-        "fuzzy_threshold": {"type": "integer", "minimum": 1, "maximum": 100},
-        "date_window_days": _COUNT | {"maximum": 366},
-        "pan_level": {"type": "boolean"},
-        "heads": _HEADS,
-        "pan_heads": _HEADS,
-        "compare_pos": {"type": "boolean"},
-        "compare_rev": {"type": "boolean"},
-        "mismatch_pending": {"type": "boolean"},
-    }
-) | {"additionalProperties": False}
+POLICY = contract.obj(  # spelt from the checks of services/recon/domain/policy_body.py
+    {"tolerance": {"type": "string", "enum": [ABSOLUTE, PERCENT]}}
+    | {name: {"type": "integer", "minimum": low, "maximum": high, "description": unit}
+       for name, (low, high, unit) in RANGES.items()}
+    | {name: _HEADS for name in ("heads", "pan_heads")}
+    | {name: {"type": "boolean"} for name in FLAGS}
+) | {"additionalProperties": False}  # fmt: skip
 POLICY_ANSWER = contract.obj(
-    {"gstin": contract.TEXT, "version": {"type": "integer"}, "policy": POLICY, "changed": {"type": "boolean"}},
+    {"gstin": contract.TEXT, "version": {"type": "integer"}, "policy": POLICY}
+    | {"reference_id": contract.TEXT, "changed": {"type": "boolean"}},
     ("gstin", "version", "policy"),
 )
 _ID = contract.TEXT | {"minLength": 1}

@@ -10,6 +10,7 @@ import pytest
 from services.recon.domain.links import LINK, UNLINK, Found, LinksRefused, TooManyLinks, decide, rows_of
 from services.recon.domain.policy import DEFAULT_POLICY, PERCENT
 from services.recon.domain.policy_body import FIELDS, PolicyRefused, fields_of, policy_of
+from services.recon.policy_links_http import POLICY
 
 DOC = "b2b|27AAPFU0939F1ZV|2025|INV-1"
 OTHER_DOC = "b2b|27AAPFU0939F1ZV|2025|INV-2"
@@ -125,3 +126,10 @@ def test_links_are_decided_against_the_books_ims_and_earlier_links_unlinks_first
         (6, "voucher_id", "NOT_FOUND"),
     ]
     assert "PV-9" in str(rows.errors[LINK][0]["error_msg"])
+
+
+def test_the_openapi_body_of_a_policy_is_spelt_from_its_checks() -> None:
+    assert set(POLICY["properties"]) == set(FIELDS)
+    assert POLICY["properties"]["fuzzy_threshold"] | {"description": ""} == {
+        "type": "integer", "minimum": 1, "maximum": 100, "description": ""
+    }  # fmt: skip

@@ -20,14 +20,14 @@ MAX_TOLERANCE = 10_000_000  # paise: ₹1,00,000, far beyond any tolerance a rec
 MAX_WINDOW = 366  # days
 ALL_HEADS = (*HEADS, TOTAL_TAX)
 FIELDS = tuple(f.name for f in fields(Policy) if f.name != "version")
-_RANGES = {
+RANGES = {
     "head_tolerance": (0, MAX_TOLERANCE, "paise"),
     "taxable_tolerance": (0, MAX_TOLERANCE, "paise"),
     "percent_bp": (0, 9_999, "basis points"),
     "fuzzy_threshold": (1, 100, "a rapidfuzz ratio"),
     "date_window_days": (0, MAX_WINDOW, "days"),
 }
-_FLAGS = ("pan_level", "compare_pos", "compare_rev", "mismatch_pending")
+FLAGS = ("pan_level", "compare_pos", "compare_rev", "mismatch_pending")
 
 
 class PolicyRefused(ValueError):
@@ -53,9 +53,9 @@ def policy_of(body: object, version: int) -> Policy:
             if value not in (ABSOLUTE, PERCENT):
                 raise PolicyRefused(name, f"{ABSOLUTE} or {PERCENT}, got {shown(value)}")
             values[name] = value
-        elif name in _RANGES:
+        elif name in RANGES:
             values[name] = _whole(name, value)
-        elif name in _FLAGS:
+        elif name in FLAGS:
             if not isinstance(value, bool):
                 raise PolicyRefused(name, f"true or false, got {shown(value)}")
             values[name] = value
@@ -71,7 +71,7 @@ def fields_of(policy: Policy) -> dict[str, Any]:
 
 
 def _whole(name: str, value: object) -> int:
-    low, high, unit = _RANGES[name]
+    low, high, unit = RANGES[name]
     if isinstance(value, bool) or not isinstance(value, int):
         raise PolicyRefused(name, f"a whole number of {unit} from {low} to {high}, got {shown(value)}")
     if not low <= value <= high:
