@@ -19,9 +19,10 @@ _MONEY = frozenset((*HEADS, TOTAL_TAX))
 
 
 def recon(
-    engine: Engine, recipient: str, start_year: int, chosen: Filter, limit: int, policy: Policy | None = None
+    engine: Engine, recipient: str, start_year: int, chosen: Filter, limit: int | None, policy: Policy | None = None
 ) -> dict[str, Any]:
-    """Reconcile the year, keep what the filter selects, summarise it and give its first `limit` rows."""
+    """Reconcile the year, keep what the filter selects, summarise it and give its first `limit` rows (every
+    row for None: a download)."""
     policy = policy or Policy()
     with engine.connect() as conn:
         books, ims = sources.load(conn, recipient, start_year)
@@ -35,7 +36,7 @@ def recon(
         "computed": "on_demand",
         "summary": _summary_money(summary(outcomes)),
         "rows_total": len(outcomes),
-        "rows": [_row_money(detail_row(o)) for o in outcomes[:limit]],
+        "rows": [_row_money(detail_row(o)) for o in (outcomes if limit is None else outcomes[:limit])],
     }
 
 
