@@ -12,7 +12,7 @@ from services.common.gst.periods import Period
 from services.common.money_json import money
 from services.recon import sources
 from services.recon.domain.policy import HEADS, TOTAL_TAX, Policy
-from services.recon.domain.reconcile import detail_row, reconcile
+from services.recon.domain.reconcile import Outcome, detail_row, reconcile
 from services.recon.domain.summary import Filter, selected, summary
 
 _MONEY = frozenset((*HEADS, TOTAL_TAX))
@@ -23,10 +23,7 @@ def recon(
 ) -> dict[str, Any]:
     """Reconcile the year, keep what the filter selects, summarise it and give its first `limit` rows."""
     policy = policy or Policy()
-    with engine.connect() as conn:
-        books, ims = sources.load(conn, recipient, start_year)
-    period_end = chosen.period.last_day if chosen.period is not None else None
-    outcomes = selected(reconcile(books, ims, policy, (), period_end).outcomes, chosen)
+    outcomes = selected(reconciled(engine, recipient, start_year, chosen.period, policy), chosen)
     return {
         "gstin": recipient,
         "fy": f"{start_year}-{(start_year + 1) % 100:02d}",
@@ -37,6 +34,15 @@ def recon(
         "rows_total": len(outcomes),
         "rows": [_row_money(detail_row(o)) for o in outcomes[:limit]],
     }
+
+
+def reconciled(engine: Engine, recipient: str, start_year: int, period: Period | None, policy: Policy) -> list[Outcome]:
+    """Every outcome of the year, the period in view marking later dates `later_period`; unfiltered, so the web
+    dashboard can summarise one filter and list another from the same reconciliation as this API."""
+    with engine.connect() as conn:
+        books, ims = sources.load(conn, recipient, start_year)
+    period_end = period.last_day if period is not None else None
+    return list(reconcile(books, ims, policy, (), period_end).outcomes)
 
 
 def _summary_money(found: dict[str, Any]) -> dict[str, Any]:
