@@ -8,6 +8,7 @@ says ("differs"). A row left alone carries its nearest candidates' sentences ("w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,6 @@ from services.common.gst.sections import SECTION_BY_KEY
 from services.recon.domain.documents import BookDoc, ImsDoc
 from services.recon.domain.reconcile import Outcome
 from services.recon.domain.suggest import CATEGORIES, LABELS
-from services.recon.domain.summary import difference
 from services.web import formats
 from services.web.viewmodels import DOCUMENT_TYPES, STATUS_LABELS
 
@@ -32,6 +32,7 @@ CATEGORY_LABELS = {
 }
 assert tuple(CATEGORY_LABELS) == CATEGORIES
 SUGGESTION_LABELS = {"A": "Accept", "R": "Reject", "P": "Keep pending", "N": "No action"}
+_AMOUNT = re.compile(r"₹(\d+)\.(\d\d)\b")
 _TAX_FIELDS = frozenset(("igst", "cgst", "sgst", "cess", "tax"))
 FIELD_LABELS = LABELS | {"ctin": "supplier GSTIN", "number": "number", "dt": "date", "pos": "place of supply",
                          "rev": "reverse charge"}  # fmt: skip
@@ -188,8 +189,6 @@ class DetailRow:
     books: Side
     supplier: Side
     differs: frozenset[str]  # "number", "date", "taxable", "tax", "pos": the cells to flag
-    taxable_difference: str
-    tax_difference: str
     action: str  # the current action, "" without an IMS document
     suggested: str
     reason: str
@@ -225,6 +224,12 @@ def _cells(outcome: Outcome) -> frozenset[str]:
     return frozenset(cells - {""})
 
 
+def grouped(sentence: str) -> str:
+    """The engine's sentence with its amounts in Indian grouping (₹12338678.00 -> ₹1,23,38,678.00), as the
+    rest of the page writes them; the words are the engine's own."""
+    return _AMOUNT.sub(lambda m: formats.rupees(int(m.group(1)) * 100 + int(m.group(2))), sentence)
+
+
 def _candidate_name(ident: str) -> str:
     """An IMS document key names its number (section|supplier|...|number); a voucher id is shown as it is."""
     parts = ident.split("|")
@@ -234,7 +239,6 @@ def _candidate_name(ident: str) -> str:
 def detail_row(index: int, outcome: Outcome, names: Mapping[str, str]) -> DetailRow:
     doc, book, s = outcome.ims, outcome.book, outcome.suggestion
     ctin = doc.ctin if doc is not None else book.ctin if book is not None else ""
-    taxable, tax = difference(outcome)
     action = STATUS_LABELS.get(doc.action, doc.action) if doc is not None else ""
     return DetailRow(
         key=f"r{index}",
@@ -247,8 +251,6 @@ def detail_row(index: int, outcome: Outcome, names: Mapping[str, str]) -> Detail
         books=_book_side(book),
         supplier=_ims_side(doc),
         differs=_cells(outcome),
-        taxable_difference=formats.rupees(taxable),
-        tax_difference=formats.rupees(tax),
         action=action,
         suggested=SUGGESTION_LABELS.get(s.action, s.action),
         reason=s.reason,
@@ -262,7 +264,7 @@ def detail_row(index: int, outcome: Outcome, names: Mapping[str, str]) -> Detail
             )
             for d in outcome.differences
         ),
-        nearest=tuple(Candidate(_candidate_name(n.ident), rule_label(n.rule), n.why) for n in outcome.nearest),
+        nearest=tuple(Candidate(_candidate_name(n.ident), rule_label(n.rule), grouped(n.why)) for n in outcome.nearest),
     )
 
 
