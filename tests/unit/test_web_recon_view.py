@@ -95,11 +95,9 @@ def test_the_filter_checks_as_the_api_does_and_names_what_it_refuses() -> None:
     assert refused.chosen.category is None and refused.chosen.supplier is None
 
 
-def test_the_page_renders_the_flags_as_text_and_a_why_not_matched_row() -> None:
-    found = outcomes()
+def page(found: list, **overrides: object) -> str:
     summed = summary(found)
-    html = render.fragment(
-        "recon.html",
+    context: dict[str, object] = dict(
         who=SimpleNamespace(subject="accounts", role="recipient"),
         csrf="x",
         gstin="29AABCR1718E1ZL",
@@ -120,5 +118,16 @@ def test_the_page_renders_the_flags_as_text_and_a_why_not_matched_row() -> None:
         next_href="",
         policy=Policy(),
     )
+    return render.fragment("recon.html", **(context | overrides))
+
+
+def test_the_page_renders_the_flags_as_text_and_a_why_not_matched_row() -> None:
+    html = page(outcomes())
     assert html.count("(differs)") == 4, "taxable and tax, on both sides of the mismatch"
     assert "Why not matched" in html and 'aria-current="page">Reconciliation' in html
+
+
+def test_a_year_with_nothing_to_reconcile_says_how_to_book_the_register() -> None:
+    html = page([])
+    assert "Nothing to reconcile for 2025-26" in html and "POST /v1/ims/29AABCR1718E1ZL/purchases" in html
+    assert 'id="recon-rows"' not in html

@@ -89,6 +89,11 @@ def test_the_reconciliation_page_summarises_the_books_against_ims(
     assert "financial year 2025-26" in browser.find_element(By.ID, "recon-lead").text
     got = {c: count(browser, c) for c in ("exact", "suggested", "mismatch", "only_in_ims", "only_in_books")}
     assert got == {"exact": "1", "suggested": "1", "mismatch": "1", "only_in_ims": "2", "only_in_books": "1"}, got
+    token = live_stack.token("recipient", RECIPIENT)
+    api = live_stack.http.get(
+        f"/v1/ims/{RECIPIENT}/recon", params={"fy": "2025-26"}, headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert {c: str(api["summary"]["by_category"][c]["count"]) for c in got} == got, "the page is the API's answer"
     mismatch_line = browser.find_element(By.XPATH, '//th[text()="Mismatch"]/parent::tr').text
     assert "₹500.00" in mismatch_line and "₹90.00" in mismatch_line, mismatch_line
     supplier = browser.find_element(By.ID, "recon-suppliers").text
