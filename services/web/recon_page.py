@@ -1,6 +1,9 @@
 """The reconciliation page: the recipient's books against its IMS documents for a financial year, computed on
 demand by the API's own read (services/recon/views.py `reconciled`, the same reconciliation
-`GET /v1/ims/{gstin}/recon` answers), summarised per category and per supplier and listed row by row."""
+`GET /v1/ims/{gstin}/recon` answers), summarised per category and per supplier and listed row by row.
+
+The summary is read with the filter but its category (every category's count stays in view); the rows are
+the category's among them, selected as the API selects (`selected`)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from fastapi.responses import Response
 from services.common.gst.periods import Period, gst_today
 from services.common.gst.sections import SECTIONS
 from services.recon import views
-from services.recon.domain.policy import Policy
 from services.recon.domain.summary import selected, summary
 from services.registry.names import names_of
 from services.web import auth, reads, recon_filters, recon_view, render
@@ -39,13 +41,12 @@ async def reconciliation(request: Request, gstin: str, session: Session = SESSIO
         periods = reads.periods(engine, gstin)
         latest = Period.parse(periods[0]).financial_year if periods else Period.of(gst_today()).financial_year
         chosen = recon_filters.read(request.query_params, latest)
-        policy = Policy()
-        everything = views.reconciled(engine, gstin, chosen.start_year, chosen.chosen.period, policy)
-        overview = selected(everything, chosen.overview)
+        found = views.reconciled(engine, gstin, chosen.start_year, chosen.overview)
+        overview = found.outcomes
         rows = selected(overview, chosen.chosen)
         first = (chosen.page - 1) * PAGE_SIZE
         shown = rows[first : first + PAGE_SIZE]
-        found = summary(overview)
+        summed = summary(overview)
         with engine.connect() as conn:
             names = {
                 ctin: n.trade_or_legal
@@ -66,15 +67,15 @@ async def reconciliation(request: Request, gstin: str, session: Session = SESSIO
             months=[p.mmyyyy for p in months],
             categories=recon_view.CATEGORY_LABELS,
             sections=SECTIONS,
-            by_category=recon_view.category_lines(found["by_category"], link),  # type: ignore[arg-type]
-            by_supplier=recon_view.supplier_lines(found["by_supplier"], names, link),  # type: ignore[arg-type]
+            by_category=recon_view.category_lines(summed["by_category"], link),  # type: ignore[arg-type]
+            by_supplier=recon_view.supplier_lines(summed["by_supplier"], names, link),  # type: ignore[arg-type]
             rows=recon_view.detail_rows(shown, names, first),
             total=len(rows),
             overview_total=len(overview),
             first=first,
             previous_href=f"?{chosen.query(page=str(chosen.page - 1))}" if chosen.page > 1 else "",
             next_href=f"?{chosen.query(page=str(chosen.page + 1))}" if first + PAGE_SIZE < len(rows) else "",
-            policy=policy,
+            policy=found.policy,
         )
 
     return render.html("recon.html", **await run_in_threadpool(build))
