@@ -4,6 +4,7 @@ computed on demand from the read models (not yet a projection of the log), filte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,28 +12,41 @@ from sqlalchemy import Engine
 from services.common.gst.periods import Period
 from services.common.money_json import money
 from services.recon import sources
+from services.recon.domain.documents import Link
 from services.recon.domain.policy import HEADS, TOTAL_TAX, Policy
-from services.recon.domain.reconcile import detail_row, reconcile
+from services.recon.domain.reconcile import Outcome, detail_row, reconcile
 from services.recon.domain.summary import Filter, selected, summary
 
 _MONEY = frozenset((*HEADS, TOTAL_TAX))
 
 
-def recon(
-    engine: Engine, recipient: str, start_year: int, chosen: Filter, limit: int | None, policy: Policy | None = None
-) -> dict[str, Any]:
-    """Reconcile the year, keep what the filter selects, summarise it and give its first `limit` rows (every
-    row for None: a download)."""
-    policy = policy or Policy()
+@dataclass(frozen=True, slots=True)
+class Selected:
+    policy: Policy
+    outcomes: list[Outcome]
+    unused_links: tuple[Link, ...]
+
+
+def reconciled(engine: Engine, recipient: str, start_year: int, chosen: Filter) -> Selected:
+    """Reconcile the year under the default policy, and keep what the filter selects: this API's answer, and
+    the web dashboard's reconciliation page (services/web/recon_page.py)."""
+    policy = Policy()
     with engine.connect() as conn:
         books, ims = sources.load(conn, recipient, start_year)
     period_end = chosen.period.last_day if chosen.period is not None else None
-    outcomes = selected(reconcile(books, ims, policy, (), period_end).outcomes, chosen)
+    found = reconcile(books, ims, policy, (), period_end)
+    return Selected(policy, selected(found.outcomes, chosen), ())
+
+
+def recon(engine: Engine, recipient: str, start_year: int, chosen: Filter, limit: int | None) -> dict[str, Any]:
+    """The filter's summary and its first `limit` rows (every row for None: a download)."""
+    found = reconciled(engine, recipient, start_year, chosen)
+    outcomes = found.outcomes
     return {
         "gstin": recipient,
         "fy": f"{start_year}-{(start_year + 1) % 100:02d}",
         "period": chosen.period.mmyyyy if chosen.period is not None else None,
-        "policy_version": policy.version,
+        "policy_version": found.policy.version,
         "computed": "on_demand",
         "summary": _summary_money(summary(outcomes)),
         "rows_total": len(outcomes),
