@@ -23,13 +23,14 @@ from services.common.jsonstream import ARRAY, JsonStream, flat_value
 from services.common.money_json import MoneyJSONResponse
 from services.common.ports import Ports
 from services.common.settings import PURCHASES_TOPIC
-from services.recon import door, handlers, listing, template, views, xlsx
+from services.recon import door, exports, handlers, listing, template, views, xlsx
 from services.recon.body import read_purchases
 from services.recon.domain.csvrows import HEADERS, rows_of_csv
 from services.recon.domain.purchases import DOC_TYPES, MAX_VOUCHER_ID
 from services.recon.domain.register import BodyRefused, Checked, TooManyRows, check_rows
 from services.recon.domain.suggest import CATEGORIES
 from services.recon.domain.summary import Filter
+from services.registry.names import names_of
 
 router = APIRouter(prefix="/v1/ims", tags=["recon"], dependencies=[Depends(require("recipient"))])
 CSV, JSON = "text/csv", "application/json"
@@ -205,7 +206,7 @@ async def door_answer(
     return answer
 
 
-@router.get("/{gstin}/recon", responses=contract.answers(None, 400, 403, 503))
+@router.get("/{gstin}/recon", responses=contract.answers(None, 400, 403, 503, media={**contract.CSV, **contract.XLSX}))
 def get_recon(
     request: Request,
     gstin: str,
@@ -217,15 +218,30 @@ def get_recon(
     category: str | None = Query(None, max_length=20, description=", ".join(CATEGORIES)),
     section: str | None = Query(None, max_length=10, description="the IMS document's section"),
     limit: int = Query(1000, ge=0, le=100_000, description="detail rows at most; the summary counts them all"),
-) -> MoneyJSONResponse:
+    format: str = Query("json", pattern="^(json|csv|xlsx)$", description="csv / xlsx: every selected row"),
+) -> Response:
     """The recipient's books against its IMS documents for one financial year (`fy`, or the `period`'s),
     computed on demand from the purchase register and IMS (not yet a continuous projection): a summary per
     category and per supplier, and detail rows (category, rule, the IMS number and `ctin`, `voucher_id`,
-    differences, nearest candidates, current and suggested action) (docs/rules.md §10.2-§10.4)."""
+    differences, nearest candidates, current and suggested action) (docs/rules.md §10.2-§10.4). `format=xlsx`
+    downloads every selected row as a workbook (Summary, Suppliers to send to vendors, Detail), `csv` the
+    detail (services/recon/exports.py); `limit` is for JSON pages only."""
     container: Ports = request.app.state.container
     recipient = path_gstin(gstin)
     start_year, chosen = chosen_of(fy, period, supplier, category, section)
-    return MoneyJSONResponse(views.recon(container.engine, recipient, start_year, chosen, limit))
+    if format == "json":
+        return MoneyJSONResponse(views.recon(container.engine, recipient, start_year, chosen, limit))
+    result = views.recon(container.engine, recipient, start_year, chosen, None)
+    with container.engine.connect() as conn:
+        names = {g: n.trade_or_legal for g, n in names_of(conn, {r["ctin"] for r in result["rows"]}).items()}
+    name = f"recon-{recipient}-{result['fy']}"
+    if format == "csv":
+        content: Any = exports.detail_csv(result, names)
+        media = "text/csv"
+    else:
+        content, media = file_chunks(exports.workbook(result, names)), xlsx.MEDIA
+    disposition = {"Content-Disposition": f'attachment; filename="{name}.{format}"'}
+    return StreamingResponse(content, media_type=media, headers=disposition)
 
 
 def chosen_of(

@@ -1,7 +1,7 @@
 """`GET /v1/ims/{gstin}/recon`: the recipient's books against its IMS documents for one financial year,
 computed on demand from the read models (not yet a projection of the log) under the recipient's policy in force
 and with its live manual links, filtered and summarised (docs/rules.md §10.4). Amounts leave as JSON numbers
-with two decimals, never through a float. `selected` is the same computation for `POST .../recon/apply`."""
+with two decimals, never through a float. `reconciled` is the same computation for `POST .../recon/apply`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ class Selected:
 
 
 def reconciled(engine: Engine, recipient: str, start_year: int, chosen: Filter) -> Selected:
-    """Reconcile the year under the recipient's policy and links, and keep what the filter selects."""
+    """Reconcile the year under the recipient's policy and links, and keep what the filter selects: this API's
+    answer, `POST .../recon/apply`'s selection and the web dashboard's reconciliation page
+    (services/web/recon_page.py)."""
     with engine.connect() as conn:
         books, ims = sources.load(conn, recipient, start_year)
         policy, links = sources.policy(conn, recipient), sources.links(conn, recipient)
@@ -40,9 +42,9 @@ def reconciled(engine: Engine, recipient: str, start_year: int, chosen: Filter) 
     return Selected(policy, selected(found.outcomes, chosen), unused)
 
 
-def recon(engine: Engine, recipient: str, start_year: int, chosen: Filter, limit: int) -> dict[str, Any]:
-    """The filter's summary and its first `limit` rows; `unused_links` the live links of the year that could not
-    be used (their other side not live in it, or paired already)."""
+def recon(engine: Engine, recipient: str, start_year: int, chosen: Filter, limit: int | None) -> dict[str, Any]:
+    """The filter's summary and its first `limit` rows (every row for None: a download); `unused_links` the live
+    links of the year that could not be used (their other side not live in it, or paired already)."""
     found = reconciled(engine, recipient, start_year, chosen)
     outcomes = found.outcomes
     return {
@@ -53,7 +55,7 @@ def recon(engine: Engine, recipient: str, start_year: int, chosen: Filter, limit
         "computed": "on_demand",
         "summary": _summary_money(summary(outcomes)),
         "rows_total": len(outcomes),
-        "rows": [_row_money(detail_row(o)) for o in outcomes[:limit]],
+        "rows": [_row_money(detail_row(o)) for o in (outcomes if limit is None else outcomes[:limit])],
         "unused_links": [{"voucher_id": k.voucher_id, "doc_id": k.doc_key} for k in found.unused_links],
     }
 

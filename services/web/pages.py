@@ -90,6 +90,7 @@ async def dashboard(request: Request, gstin: str, session: Session = SESSION) ->
     def build() -> dict[str, Any]:
         engine = engine_of(request)
         table = counts_view(request, gstin, rtnprd, tab)
+        quarterly, due = reads.due_rows(engine, gstin)
         seen = render.digest(render.fragment("_counts.html", table=table))
         return page_context(
             request,
@@ -100,7 +101,8 @@ async def dashboard(request: Request, gstin: str, session: Session = SESSION) ->
             tab=tab,
             rtnprd=rtnprd or "",
             periods=reads.periods(engine, gstin),
-            due=viewmodels.due_soon(reads.due_rows(engine, gstin), documents_link(gstin, None)),
+            due=viewmodels.due_soon(due, documents_link(gstin, None)),
+            quarterly=quarterly,
             problem=problem,
             live_url=f"/web/ims/{gstin}/live?" + urlencode({"tab": tab, "rtnprd": rtnprd or "", "seen": seen}),
         )

@@ -1,6 +1,6 @@
 """The few reads the pages need beyond GETCNT / GETINV / history (services/actions/views): which recipients
-and periods to offer, what is due soon, how many documents a filter selects, and the change marker the
-live counts poll."""
+and periods to offer, what is due soon (by the deadline notices' own SQL), how many documents a filter
+selects, and the change marker the live counts poll."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from collections.abc import Iterable
 
 from sqlalchemy import Engine, text
 
+from services.actions.domain.deadlines import DEEMED_ACCEPTANCE, generation_dates
+from services.actions.projector.deadlines import DEADLINES, GENERATED, UNDECIDED
 from services.actions.views.queries import Selection
-from services.common.gst.periods import InvalidPeriod, Period, gstr2b_generation_date
 from services.common.tokens import Principal
+from services.gstr2b.generation import is_quarterly
 from services.web.formats import period_order
 
 MAX_RECIPIENTS = 500  # an admin's GSTIN picker lists at most this many recipients
@@ -46,28 +48,31 @@ def gstr2b_periods(engine: Engine, recipient: str) -> list[str]:
         return sorted(found, key=period_order, reverse=True)
 
 
-def due_rows(engine: Engine, recipient: str) -> list[tuple[str, str, int, str | None]]:
-    """(return period, N or P, documents, deadline ISO) per return period: Pending documents with a window and
-    the day it closes (the earliest among them); No Action documents and the day the earliest GSTR-2B they
-    fall in is generated (monthly; a saved document has no GSTR-2B period yet, so no day)."""
+# Per return period and kind, the undecided documents and their earliest deadline, by the notices' own
+# statement of each deadline (services/actions/projector/deadlines.py); No Action documents without a day (a
+# saved return, or one a GSTR-2B already carried) are counted too, with none.
+_DUE = text(
+    f"SELECT d.return_period, k.kind, count(*), min(k.deadline) FROM ims_documents d {GENERATED} {DEADLINES} "
+    f"WHERE {UNDECIDED} AND (k.deadline IS NOT NULL OR (k.kind = '{DEEMED_ACCEPTANCE}' AND d.action = 'N')) "
+    "GROUP BY d.return_period, k.kind"
+)
+_NO_ACTION_PERIODS = text(
+    f"SELECT DISTINCT d.gstr2b_period FROM ims_documents d WHERE {UNDECIDED} AND d.action = 'N' "
+    "AND d.gstr2b_period IS NOT NULL"
+)
+
+
+def due_rows(engine: Engine, recipient: str) -> tuple[bool, list[tuple[str, str, int, str | None]]]:
+    """(whether the recipient files quarterly, rows): a row per return period and deadline kind (Pending window,
+    section 16(4) limit, deemed acceptance) with its documents and the earliest deadline (ISO), the days those
+    the deadline notices announce: the GSTR-2B day by the recipient's own frequency."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT return_period, action, count(*), min(pending_deadline), min(gstr2b_period) FROM ims_documents "
-                "WHERE recipient = :r AND route = 'ims' AND NOT frozen AND superseded_by IS NULL "
-                "AND (action = 'N' OR (action = 'P' AND pending_deadline IS NOT NULL)) "
-                "GROUP BY return_period, action"
-            ),
-            {"r": recipient},
-        ).all()
-    return [(p, a, int(n), deadline if a == "P" else _generation(first_2b)) for p, a, n, deadline, first_2b in rows]
-
-
-def _generation(gstr2b_period: str | None) -> str | None:
-    try:
-        return gstr2b_generation_date(Period.parse(gstr2b_period), False).isoformat() if gstr2b_period else None
-    except InvalidPeriod:
-        return None
+        quarterly = is_quarterly(conn, recipient)
+        periods = conn.execute(_NO_ACTION_PERIODS, {"r": recipient}).scalars()
+        generated = sorted(generation_dates(periods, quarterly).items())
+        params = {"r": recipient, "gp": [p for p, _ in generated], "gd": [d for _, d in generated]}
+        rows = conn.execute(_DUE, params).all()
+    return quarterly, [(p, kind, int(n), day.isoformat() if day else None) for p, kind, n, day in rows]
 
 
 def selected_count(engine: Engine, selection: Selection) -> int:

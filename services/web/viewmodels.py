@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.actions.domain.deadlines import DEEMED_ACCEPTANCE, LIMIT_16_4, PENDING_WINDOW
+from services.actions.domain.deadlines import KINDS as DEADLINE_KINDS
 from services.actions.domain.model import ACTION_NAMES, ImsDocument
 from services.actions.domain.pending import reduction_applies
 from services.common.gst.sections import GROUPS, SECTION_BY_KEY, SECTIONS, Section
@@ -247,21 +249,29 @@ def _number(inv: Mapping[str, Any]) -> str:
 class DueItem:
     what: str
     count: int
-    until: str
+    until: str  # DD-MM-YYYY; "" when the documents have no day yet (a saved return, a GSTR-2B carried them)
     href: str
 
 
+# what each kind of deadline (services/actions/domain/deadlines.py) asks of the accountant, and which documents
+# it concerns (their action)
+DUE_WORDS = {
+    PENDING_WINDOW: ("P", "Kept Pending, {period}: decide before the Pending window closes (then deemed accepted)"),
+    LIMIT_16_4: ("P", "Kept Pending, {period}: decide before the section 16(4) limit (then ITC is lost)"),
+    DEEMED_ACCEPTANCE: ("N", "No Action yet, {period}: counted as accepted in GSTR-2B unless you decide"),
+}
+assert set(DUE_WORDS) == set(DEADLINE_KINDS)
+
+
 def due_soon(rows: Iterable[tuple[str, str, int, str | None]], link: Link) -> tuple[DueItem, ...]:
-    """What needs a decision before a deadline, earliest first: per return period, the documents kept Pending
-    whose window closes (`pending_deadline`) and those still at No Action, which GSTR-2B counts as accepted
-    when it is generated (docs/rules.md §3.1). Rows: (return period, action N or P, count, deadline ISO)."""
+    """What needs a decision before a deadline, earliest first (no day yet last): per return period and kind,
+    Pending documents whose one-period window closes (docs/rules.md §3.7) or whose section 16(4) limit comes
+    (§3.8), and documents still at No Action, which GSTR-2B counts as accepted when it is generated (§3.1).
+    Rows: (return period, kind, count, deadline ISO or None), as services/web/reads.py `due_rows` reads them."""
     items = []
-    for rtnprd, action, n, deadline in rows:
-        label = formats.period(rtnprd)
-        if action == "P":
-            what = f"Kept Pending, {label}: decide before the Pending window closes"
-        else:
-            what = f"No Action yet, {label}: counted as accepted in GSTR-2B unless you decide"
+    for rtnprd, kind, n, deadline in rows:
+        action, words = DUE_WORDS[kind]
+        what = words.format(period=formats.period(rtnprd))
         items.append(DueItem(what, n, formats.day(deadline), link(status=action, rtnprd=rtnprd)))
     return tuple(sorted(items, key=lambda i: (i.until[6:] + i.until[3:5] + i.until[:2]) or "9"))
 

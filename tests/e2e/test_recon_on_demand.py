@@ -5,9 +5,12 @@ view narrow it; only the recipient (or admin) may read it."""
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 
 from tests.support.ims_helpers import file_return, gstr1, invoice, note, parsed
@@ -101,3 +104,45 @@ def test_only_the_recipient_reads_its_reconciliation_and_bad_filters_are_refused
         answer = stack.http.get(f"/v1/ims/{BUYER}/recon{query}")
         assert answer.status_code == 400, (query, answer.text)
         assert answer.json()["detail"]["error_cd"] == "INVALID_REQUEST"
+
+
+def test_the_reconciliation_downloads_as_a_workbook_and_csv_holding_every_row_of_the_json(
+    live_stack: LiveStack,
+) -> None:
+    """docs/rules.md §10.4: `format=xlsx` is Summary, Suppliers (to send to vendors) and Detail; `format=csv` the
+    detail; both hold every row the JSON selects, whatever `limit` says, amounts as numbers."""
+    stack = live_stack
+    token = stack.token("recipient", BUYER)
+    headers = {"Authorization": f"Bearer {token}"}
+    year = _recon(stack, token, fy="2025-26")
+    got = stack.http.get(
+        f"/v1/ims/{BUYER}/recon", params={"fy": "2025-26", "format": "xlsx", "limit": "1"}, headers=headers
+    )
+    assert got.status_code == 200, got.text
+    assert got.headers["content-disposition"] == f'attachment; filename="recon-{BUYER}-2025-26.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(got.content), read_only=True)
+    assert book.sheetnames == ["Summary", "Suppliers", "Detail"]
+    summary = list(book["Summary"].iter_rows(min_row=3, values_only=True))
+    assert summary[0] == ("Category", "Documents", "Taxable value difference (₹)", "Tax difference (₹)")
+    counts = {row[0]: row[1] for row in summary[1:]}
+    assert counts["Mismatch"] == 1 and counts["Only in IMS (missing in books)"] == 2 and sum(counts.values()) == 7
+    assert {row[0]: row[2] for row in summary[1:]}["Mismatch"] == 500.0
+    suppliers = list(book["Suppliers"].iter_rows(min_row=4, values_only=True))
+    assert [row[0] for row in suppliers] == [SUPPLIER]
+    detail = list(book["Detail"].iter_rows(min_row=3, values_only=True))
+    header, lines = detail[0], detail[1:]
+    assert len(lines) == year["rows_total"] == 7
+    by_voucher = {line[header.index("Voucher ID")]: line for line in lines}
+    mismatch = by_voucher["PV-3"]
+    assert (mismatch[header.index("Category")], mismatch[header.index("Suggested action")]) == ("Mismatch", "Reject")
+    assert (
+        "txval: 3500.00 / 3000.00 / 500.00"
+        in mismatch[header.index("Differences (books / supplier / books minus supplier)")]
+    )
+    csv_answer = stack.http.get(f"/v1/ims/{BUYER}/recon", params={"fy": "2025-26", "format": "csv"}, headers=headers)
+    assert csv_answer.status_code == 200 and csv_answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(csv_answer.text)))
+    assert len(rows) == 7 and {r["Voucher ID"] for r in rows} == {
+        *(k for k in _by_voucher(year) if k and k.startswith("PV")),
+        "",
+    }

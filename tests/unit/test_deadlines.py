@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.actions.domain.deadlines import HORIZON_DAYS, approaching, deemed_acceptance_dates, horizon_end
+from services.actions.domain.deadlines import (
+    HORIZON_DAYS,
+    approaching,
+    deemed_acceptance_dates,
+    generation_dates,
+    horizon_end,
+)
 from services.common.gst.periods import LAST_SUPPORTED_DATE, Period, gstr2b_generation_date
 
 
@@ -55,3 +61,11 @@ def test_every_day_finds_exactly_the_periods_whose_generation_is_approaching() -
 def test_the_last_supported_days_find_no_generation_past_the_calendar() -> None:
     assert deemed_acceptance_dates(LAST_SUPPORTED_DATE, quarterly=False) == {}
     assert deemed_acceptance_dates(LAST_SUPPORTED_DATE, quarterly=True) == {}
+
+
+def test_the_dashboard_dates_each_periods_generation_by_the_recipients_frequency() -> None:
+    monthly = generation_dates(["042025", "052025", "062025", "not-a-period"], quarterly=False)
+    assert monthly == {"042025": date(2025, 5, 14), "052025": date(2025, 6, 14), "062025": date(2025, 7, 14)}
+    quarterly = generation_dates(["042025", "052025", "062025", "072025"], quarterly=True)
+    assert set(quarterly.values()) == {date(2025, 7, 14), date(2025, 10, 14)}
+    assert quarterly["042025"] == quarterly["062025"] == date(2025, 7, 14)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.actions.domain import deadlines
 from services.actions.domain.model import ImsDocument
 from services.common.gst.sections import SECTIONS
 from services.web import viewmodels
@@ -121,10 +122,21 @@ def test_an_answer_lists_each_refused_document_with_its_reason() -> None:
 
 
 def test_due_soon_lists_the_earliest_deadline_first() -> None:
-    rows = [("102025", "N", 4, "2025-11-14"), ("092025", "P", 2, "2025-10-20"), ("112025", "N", 1, None)]
+    rows = [
+        ("102025", "deemed_acceptance", 4, "2025-11-14"),
+        ("092025", "pending_window", 2, "2025-10-20"),
+        ("112025", "deemed_acceptance", 1, None),
+        ("052024", "limit_16_4", 3, "2025-11-30"),
+    ]
     due = viewmodels.due_soon(rows, link)
-    assert [(d.count, d.until) for d in due] == [(2, "20-10-2025"), (4, "14-11-2025"), (1, "")]
+    assert [(d.count, d.until) for d in due] == [(2, "20-10-2025"), (4, "14-11-2025"), (3, "30-11-2025"), (1, "")]
     assert due[0].href == "?rtnprd=092025&status=P" and "Pending window" in due[0].what
+    assert due[2].href == "?rtnprd=052024&status=P" and "section 16(4) limit" in due[2].what
+    assert due[1].href == "?rtnprd=102025&status=N" and due[1].what.startswith("No Action yet, October 2025")
+
+
+def test_every_kind_of_deadline_notice_has_its_words_on_the_dashboard() -> None:
+    assert set(viewmodels.DUE_WORDS) == set(deadlines.KINDS)
 
 
 def test_history_rows_read_in_the_accountants_words() -> None:

@@ -13,6 +13,7 @@ A deadline is approaching from HORIZON_DAYS before it up to its own day. The pro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from services.common.gst.periods import InvalidPeriod, Period, gstr2b_generation_date
@@ -53,6 +54,19 @@ def deemed_acceptance_dates(today: date, quarterly: bool) -> dict[str, date]:
             period = period.next()
     except InvalidPeriod:  # past the last supported year: no GSTR-2B is generated there
         return found
+
+
+def generation_dates(periods: Iterable[str], quarterly: bool) -> dict[str, date]:
+    """The day each GSTR-2B period (MMYYYY) is generated, deeming its No Action documents accepted, whether or
+    not it is near: the dashboard's due-soon list. A quarterly recipient's months share the quarter's day; a
+    period that is not one is left out."""
+    found = {}
+    for mmyyyy in periods:
+        try:
+            found[mmyyyy] = gstr2b_generation_date(Period.parse(mmyyyy), quarterly)
+        except InvalidPeriod:
+            continue
+    return found
 
 
 def _months_back(period: Period, months: int) -> Period:

@@ -32,20 +32,33 @@ CHUNK = 1000  # documents per DeadlineApproaching event
 _DOCUMENT = "d.doc_key, d.section, d.number, d.supplier, d.doc_date, d.return_period"
 _ARRAYS = ("doc_key", "section", "number", "supplier", "doc_date", "return_period")
 
-# Every live document's deadlines of each kind, read in one pass over the recipient's documents: :d the clock
-# day, :h the horizon's last day; (:gp, :gd) the GSTR-2B periods generated within it and their days.
-APPROACHING = f"""
-SELECT {_DOCUMENT}, k.kind, k.deadline FROM ims_documents d
-LEFT JOIN unnest(CAST(:gp AS text[]), CAST(:gd AS date[])) AS g(period, generated) ON d.gstr2b_period = g.period
+# Each live document's deadline of each kind, NULL where the kind does not apply: the one statement of when a
+# document's deadlines fall, shared by the notices below and the dashboard's due-soon list (services/web/reads.py).
+# The caller joins `g(period, generated)`: the GSTR-2B periods and the days their statements are generated. A
+# document a generated GSTR-2B already holds (carried past its period's statement) has no deemed acceptance.
+DEADLINES = f"""
 CROSS JOIN LATERAL (VALUES
     ('{PENDING_WINDOW}', CASE WHEN d.action = 'P' AND d.pending_blocked THEN d.pending_deadline END),
     ('{LIMIT_16_4}', CASE WHEN d.action = 'P' AND {TIME_LIMITED} THEN {SECTION_16_4_DEADLINE} END),
-    ('{DEEMED_ACCEPTANCE}', CASE WHEN d.action = 'N' AND d.filing_status = 'filed' THEN g.generated END)
+    ('{DEEMED_ACCEPTANCE}', CASE WHEN d.action = 'N' AND d.filing_status = 'filed' AND d.doc_key NOT IN
+        (SELECT i.doc_key FROM ims_itc_periods i WHERE i.recipient = :r AND i.doc_key IS NOT NULL)
+        THEN g.generated END)
 ) AS k(kind, deadline)
-WHERE d.recipient = :r AND d.route = 'ims' AND NOT d.frozen AND d.superseded_by IS NULL AND d.action IN ('P', 'N')
-  AND k.deadline BETWEEN :d AND :h
-  AND (k.kind <> '{DEEMED_ACCEPTANCE}'
-       OR d.doc_key NOT IN (SELECT i.doc_key FROM ims_itc_periods i WHERE i.recipient = :r AND i.doc_key IS NOT NULL))
+"""
+# The documents that may still meet a deadline: the recipient's, in IMS, not frozen, live, Pending or No Action.
+UNDECIDED = (
+    "d.recipient = :r AND d.route = 'ims' AND NOT d.frozen AND d.superseded_by IS NULL AND d.action IN ('P', 'N')"
+)
+GENERATED = (
+    "LEFT JOIN unnest(CAST(:gp AS text[]), CAST(:gd AS date[])) AS g(period, generated) ON d.gstr2b_period = g.period"
+)
+
+# Every live document's deadlines of each kind, read in one pass over the recipient's documents: :d the clock
+# day, :h the horizon's last day; (:gp, :gd) the GSTR-2B periods generated within it and their days.
+APPROACHING = f"""
+SELECT {_DOCUMENT}, k.kind, k.deadline FROM ims_documents d {GENERATED}
+{DEADLINES}
+WHERE {UNDECIDED} AND k.deadline BETWEEN :d AND :h
 """
 
 _ANNOUNCE = f"""
