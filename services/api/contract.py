@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.api.errors import responses
+from services.common.gst.remarks import MAX_REMARKS
 
 Schema = dict[str, Any]
 
@@ -134,7 +135,7 @@ IMS_RECORD = obj(
         "rtnprd": MMYYYY,
         "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "the version read with GETINV"},
         "action": {"type": "string", "enum": ["A", "R", "P", "N"]},
-        "remarks": {"type": "string", "maxLength": 250},
+        "remarks": {"type": "string", "maxLength": MAX_REMARKS},
         "itcRedReq": YN,
         "declIgst": AMOUNT,
         "declCgst": AMOUNT,
@@ -154,7 +155,7 @@ BULK = obj(
     {
         "action": {"type": "string", "enum": ["A", "R", "P", "N"]},
         "filter": obj({"section": TEXT, "status": TEXT, "stin": GSTIN, "rtnprd": MMYYYY}),
-        "remarks": {"type": "string", "maxLength": 250},
+        "remarks": {"type": "string", "maxLength": MAX_REMARKS},
         "itc_reduction": obj(
             {"itcRedReq": YN, "declIgst": AMOUNT, "declCgst": AMOUNT, "declSgst": AMOUNT, "declCess": AMOUNT}
         ),

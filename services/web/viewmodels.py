@@ -14,6 +14,7 @@ from services.actions.domain.deadlines import DEEMED_ACCEPTANCE, LIMIT_16_4, PEN
 from services.actions.domain.deadlines import KINDS as DEADLINE_KINDS
 from services.actions.domain.model import ACTION_NAMES, ImsDocument
 from services.actions.domain.pending import reduction_applies
+from services.common.gst.remarks import MAX_REMARKS
 from services.common.gst.sections import GROUPS, SECTION_BY_KEY, SECTIONS, Section
 from services.web import formats
 
@@ -185,9 +186,6 @@ class Review:
     @property
     def more(self) -> int:
         return self.total - len(self.shown)
-
-
-MAX_REMARKS = 250
 
 
 def review(action: str, documents: Iterable[ImsDocument], total: int, remarks: str, reduction_count: int) -> Review:

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from services.common.gst.remarks import MAX_REMARKS
 from services.recon.domain.documents import Amounts, BookDoc, ImsDoc
 from services.recon.domain.policy import PERCENT, Policy
 from services.recon.domain.reconcile import Outcome, detail_row, reconcile
-from services.recon.domain.suggest import MAX_REMARK, Difference, remark_of, suggest
+from services.recon.domain.suggest import Difference, remark_of, suggest
 
 SUPPLIER = "27AAPFU0939F1ZV"
 DAY = date(2025, 10, 6)
@@ -121,7 +122,7 @@ def test_a_mismatch_is_rejected_with_a_remark_stating_the_difference_or_kept_pen
 def test_a_remark_never_passes_250_characters_and_never_cuts_a_difference() -> None:
     many = tuple(Difference(h, 10**12, 1, 10**12 - 1) for h in ("txval", "igst", "cgst", "sgst", "cess")) * 3
     remark = remark_of(many)
-    assert len(remark) <= MAX_REMARK and remark.endswith("in yours")
+    assert len(remark) <= MAX_REMARKS and remark.endswith("in yours")
 
 
 def test_a_credit_note_missing_from_the_books_is_pending_in_its_window_else_accepted_reducing_itc_in_full() -> None:

@@ -22,10 +22,11 @@ from sqlalchemy import Engine
 from services.actions.commands import handlers
 from services.actions.commands.handlers import Item
 from services.actions.commands.ports import CommandPorts, Documents
-from services.actions.domain.actions import MAX_REMARKS, REMARK_ACTIONS
+from services.actions.domain.actions import REMARK_ACTIONS
 from services.actions.domain.model import ACCEPT, PENDING, REJECT, ActionRequest, ImsDocument
 from services.actions.domain.pending import policy_period, reduction_applies
 from services.common.gst.periods import IMS_POLICY_START
+from services.common.gst.remarks import MAX_REMARKS
 from services.recon import views
 from services.recon.domain.reconcile import Outcome
 from services.recon.domain.summary import Filter

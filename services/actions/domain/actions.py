@@ -19,10 +19,10 @@ from services.actions.domain.model import (
 )
 from services.actions.domain.pending import policy_period, reduction_applies, window_over
 from services.common.gst.periods import IMS_POLICY_START
+from services.common.gst.remarks import MAX_REMARKS
 from services.common.gst.sections import sections_where
 from services.common.quoting import shown
 
-MAX_REMARKS = 250
 REMARK_ACTIONS = (REJECT, PENDING)
 NOT_REJECTABLE = sections_where(lambda s: not s.may_be_rejected)
 

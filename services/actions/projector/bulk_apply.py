@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from services.actions.domain.actions import MAX_REMARKS, NOT_REJECTABLE, REMARK_ACTIONS
+from services.actions.domain.actions import NOT_REJECTABLE, REMARK_ACTIONS
 from services.actions.domain.model import ACTIONS, PENDING, REJECT
 from services.actions.domain.pending import CREDIT_NOTE_AMENDMENTS, ORIGINAL_CREDIT_NOTES, SUPPLY_AMENDMENTS
 from services.actions.notifier import outbox
@@ -25,6 +25,7 @@ from services.actions.projector import store
 from services.common.copy import copy_columns
 from services.common.events import ActionItem, ActionsTakenV1
 from services.common.gst.periods import IMS_POLICY_START
+from services.common.gst.remarks import MAX_REMARKS
 from services.common.gst.sections import sections_where
 from services.common.quoting import sql_list
 

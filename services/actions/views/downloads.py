@@ -14,6 +14,7 @@ from typing import Any
 from services.actions.domain.model import ImsDocument
 from services.actions.domain.workbook import COLUMNS, HEADERS, sheet_row
 from services.api.downloads import Sheet, csv_stream, xlsx_file
+from services.common.gst.remarks import MAX_REMARKS
 
 KEYS = tuple(c.key for c in COLUMNS)
 UPLOADED_AT = "/v1/ims/{gstin}/actions/upload"
@@ -24,7 +25,7 @@ def read_me(recipient: str) -> list[dict[str, Any]]:
     lines = (
         ("GSTIN of recipient", recipient),
         ("Action", "No Action, Accept, Reject or Pending (the drop-down offers them)."),
-        ("Remarks", "Up to 250 characters, with Reject or Pending, from the October 2025 period."),
+        ("Remarks", f"Up to {MAX_REMARKS} characters, with Reject or Pending, from the October 2025 period."),
         (
             "Whether ITC needs to be reduced?",
             "Yes or No, when accepting a credit note or an amendment that reduces ITC; with Yes, amounts in the "

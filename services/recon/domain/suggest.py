@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from services.common.gst.money import format_rupees
 from services.common.gst.periods import dmy
+from services.common.gst.remarks import MAX_REMARKS
 from services.common.gst.sections import section
 from services.recon.domain.documents import CREDIT_NOTE, Amounts, BookDoc, ImsDoc
 from services.recon.domain.policy import Policy
@@ -29,7 +30,6 @@ ACCEPT, REJECT, PENDING, NONE = "A", "R", "P", "N"
 EXACT, SUGGESTED, MISMATCH, MANUAL = "exact", "suggested", "mismatch", "manual"
 ONLY_IN_IMS, ONLY_IN_BOOKS, LATER_PERIOD = "only_in_ims", "only_in_books", "later_period"
 CATEGORIES = (EXACT, SUGGESTED, MISMATCH, MANUAL, ONLY_IN_IMS, ONLY_IN_BOOKS, LATER_PERIOD)
-MAX_REMARK = 250  # GSTN's limit on remarks (docs/rules.md §3.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ def remark_of(differences: tuple[Difference, ...]) -> str:
             parts.append(f"{_REMARK_FIELDS[d.field]} {books} in our books, {supplier} in yours")
     text = "Differs from our books:"
     for part in parts:
-        if len(text) + len(part) + 2 > MAX_REMARK:
+        if len(text) + len(part) + 2 > MAX_REMARKS:
             break
         text += (" " if text.endswith(":") else "; ") + part
     return text
