@@ -1,6 +1,6 @@
-"""The native fast paths: ingest's row checks (services/ingest/native) and the Avro reader of event records
-(services/common/native). Optional, so a machine without a C compiler still installs the product and runs
-everything through Python (slower, same answers)."""
+"""The native fast paths: ingest's row checks (services/ingest/native), the Avro reader of event records and
+the COPY text formatter (services/common/native). Optional, so a machine without a C compiler still installs
+the product and runs everything through Python (slower, same answers)."""
 
 from setuptools import Extension, setup
 
@@ -16,6 +16,12 @@ setup(
         Extension(
             "services.common._avrodecode",
             sources=["services/common/native/avrodecode.c"],
+            extra_compile_args=["-O2", "-std=c11", "-Wall"],
+            optional=True,
+        ),
+        Extension(
+            "services.common._copytext",
+            sources=["services/common/native/copytext.c"],
             extra_compile_args=["-O2", "-std=c11", "-Wall"],
             optional=True,
         ),

@@ -31,7 +31,7 @@ from services.common.migrations import upgrade
 from services.common.settings import TOPICS
 from services.common.topics import ensure_topics
 
-NATIVE_SWITCHES = ("IMS_NATIVE_DECODE", "IMS_NATIVE_PROJECT")
+NATIVE_SWITCHES = ("IMS_NATIVE_DECODE", "IMS_NATIVE_COPY")
 
 
 def reset(engine: Engine) -> None:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         "--python",
         action="store_true",
         help="first a run with every native path off (the "
-        "Python reference, IMS_NATIVE_DECODE=0 IMS_NATIVE_PROJECT=0), whose digests the others must equal",
+        "Python reference, IMS_NATIVE_DECODE=0 IMS_NATIVE_COPY=0), whose digests the others must equal",
     )
     parser.add_argument("--profile", type=Path, default=None, help="profile the last run into this directory")
     args = parser.parse_args(argv)

@@ -47,7 +47,14 @@ def load(conn: Connection, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
     return {(doc.recipient, doc.doc_key): doc for doc in map(_from_row, rows)}
 
 
-def save(conn: Connection, documents: Sequence[ImsDocument], removed: Sequence[Key]) -> None:
+def save(
+    conn: Connection, documents: Sequence[ImsDocument], removed: Sequence[Key], new: Sequence[ImsDocument] = ()
+) -> None:
+    """Write documents back: `removed` keys deleted, `documents` merged over what the table holds, and `new`
+    ones (the table does not hold their keys) COPYed straight into it, skipping the staging table and the
+    merge; a key of `new` the table does hold fails the transaction."""
+    if new:
+        copy_rows(conn, "ims_documents", COLUMNS, list(map(_as_row, new)))
     if removed:
         conn.execute(
             text(
