@@ -37,6 +37,9 @@ class InMemoryDocumentStore:
     def load(self, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
         return {key: replace(self.documents[key]) for key in set(keys) if key in self.documents}
 
+    def recipients_holding(self, recipients: Iterable[str]) -> set[str]:
+        return set(recipients) & {r for r, _ in self.documents}
+
     def save(self, documents: Sequence[ImsDocument], removed: Sequence[Key], new: Sequence[ImsDocument] = ()) -> None:
         for doc in new:
             key = (doc.recipient, doc.doc_key)
@@ -86,6 +89,7 @@ class InMemoryDocumentStore:
         `Batch` runs against it: `mock.patch.object(batch, "store", fake.as_module())`."""
         return SimpleNamespace(
             load=lambda _conn, keys: self.load(keys),
+            recipients_holding=lambda _conn, recipients: self.recipients_holding(recipients),
             save=lambda _conn, documents, removed, new=(): self.save(documents, removed, new),
             adjust_counts=lambda _conn, deltas: self.adjust_counts(deltas),
             append_history=lambda _conn, rows: self.append_history(rows),
@@ -102,6 +106,9 @@ class PostgresDocumentStore:
 
     def load(self, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
         return store.load(self.conn, keys)
+
+    def recipients_holding(self, recipients: Iterable[str]) -> set[str]:
+        return store.recipients_holding(self.conn, recipients)
 
     def save(self, documents: Sequence[ImsDocument], removed: Sequence[Key], new: Sequence[ImsDocument] = ()) -> None:
         store.save(self.conn, documents, removed, new)

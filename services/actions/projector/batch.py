@@ -23,6 +23,7 @@ from services.common.runner import Delivered
 
 Key = tuple[str, str]
 POSITION_SCALE = 1_000_000
+PROBE_FROM = 1_000  # keys loaded at once from which recipients holding no document are found first
 
 
 def position(message: Delivered[Event], index: int = 0) -> int:
@@ -44,7 +45,11 @@ class Batch:
 
     def preload(self, keys: set[Key]) -> None:
         missing = {k for k in keys if k not in self.state}
-        found = store.load(self.conn, missing)
+        wanted = missing
+        if len(missing) >= PROBE_FROM:
+            holding = store.recipients_holding(self.conn, {r for r, _ in missing})
+            wanted = {k for k in missing if k[0] in holding}
+        found = store.load(self.conn, wanted)
         for key in missing:
             document = self.state[key] = found.get(key)
             if document is None:

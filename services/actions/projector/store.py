@@ -47,6 +47,19 @@ def load(conn: Connection, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
     return {(doc.recipient, doc.doc_key): doc for doc in map(_from_row, rows)}
 
 
+def recipients_holding(conn: Connection, recipients: Iterable[str]) -> set[str]:
+    """The recipients that hold any document: a replay's first filing for a recipient needs no lookup of its
+    keys (an index probe per recipient instead of one per key)."""
+    rows = conn.execute(
+        text(
+            "SELECT r FROM unnest(CAST(:r AS text[])) AS u(r) "
+            "WHERE EXISTS (SELECT 1 FROM ims_documents d WHERE d.recipient = u.r)"
+        ),
+        {"r": sorted(set(recipients))},
+    )
+    return set(rows.scalars())
+
+
 def save(
     conn: Connection, documents: Sequence[ImsDocument], removed: Sequence[Key], new: Sequence[ImsDocument] = ()
 ) -> None:
