@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"catch-up {label}: {rate:,.0f} docs/s ({rate / limit:.2f} x raw), "
                 f"{answer['seconds_after_join']:.2f} s after a {answer['group_join_s']:.2f} s join, "
-                f"peak RSS {answer['peak_rss_mb']:,.0f} MB{' (profiled)' if extra else ''}",
+                f"projector CPU {answer['process_cpu_s']:.2f} s, peak RSS {answer['peak_rss_mb']:,.0f} MB"
+                f"{' (profiled)' if extra else ''}",
                 flush=True,
             )
         if any(found != seen[0] for found in seen):

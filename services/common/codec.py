@@ -159,7 +159,7 @@ class Codec:
         if expected_type is not None and writer.event_type != expected_type:
             raise CodecError(f"header says {expected_type!r} but payload was written as {writer.event_type!r}")
         program = self._programs.get(writer.fingerprint)
-        record = avrofast.read(program, memoryview(payload)[10:]) if program is not None else None
+        record: Any = avrofast.read(program, memoryview(payload)[10:]) if program is not None else None
         if record is None:  # no native program, or bytes it declined: fastavro decides
             try:
                 record = schemaless_reader(io.BytesIO(payload[10:]), writer.parsed, None)  # no resolution: 20% faster

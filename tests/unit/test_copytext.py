@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import shutil
 import sysconfig
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -48,7 +49,7 @@ VALUES = st.one_of(
 @needs_native
 @settings(max_examples=500, deadline=None)
 @given(rows=st.lists(st.lists(VALUES, max_size=8).map(tuple), max_size=6))
-def test_the_native_formatter_writes_the_bytes_python_writes(rows: list[tuple[Any, ...]]) -> None:
+def test_the_native_formatter_writes_the_bytes_python_writes(rows: list[Sequence[Any]]) -> None:
     assert copy.native_text(rows) == copy.text_rows(rows)[0].encode()
 
 
