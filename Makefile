@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench demo install clean
 
-$(STAMP): pyproject.toml setup.py services/ingest/native/fastrows.c services/ingest/native/sha256.h
+$(STAMP): pyproject.toml setup.py services/ingest/native/fastrows.c services/ingest/native/sha256.h \
+		services/common/native/avrodecode.c services/common/native/copytext.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -174,6 +174,7 @@ def catchup(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     watcher = threading.Thread(target=watch, name="caught-up", daemon=True)
     profiler = _profiler(args.profile)
     started = time.perf_counter()
+    cpu_before = time.process_time()
     watcher.start()
     try:
         runner.run(stop)
@@ -193,6 +194,7 @@ def catchup(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
         "seconds_after_join": finished[0] - joined,
         "docs_per_s": documents / (finished[0] - joined),
         "docs_per_s_incl_join": documents / (finished[0] - started),
+        "process_cpu_s": time.process_time() - cpu_before,  # join included; PostgreSQL's own work is not
         "peak_rss_mb": peak_rss_mb(),
     }
 

@@ -17,6 +17,7 @@ Guarantees, each covered by an integration test against real servers:
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -225,6 +226,12 @@ class ProjectionRunner:
         A partition holding an undecodable message applies what precedes it, records the fault and is
         paused; the other partitions go on. Its checkpoint stays on the poison message.
         """
+        with _collector_paused():
+            return self._apply_polled(polled, consumer_positions)
+
+    def _apply_polled(
+        self, polled: dict[TopicPartition, list[Any]], consumer_positions: dict[TopicPartition, int] | None
+    ) -> int:
         started = time.perf_counter()
         raw: list[Any] = []
         decoded: list[Delivered[Event] | None] = []
@@ -317,6 +324,22 @@ class ProjectionRunner:
             message.timestamp,
             _epoch_of(message, None),
         )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Any:
+    """No cyclic garbage collection while a batch is decoded and applied: the batch allocates hundreds of
+    thousands of objects that live until it commits (decoded documents, their rows), and the collector's
+    passes over them cost a third of the projector's time (measured). Acyclic garbage is still freed at
+    once; cycles wait for the next collection after the batch."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _epoch_of(message: Any, default: int | None) -> int | None:

@@ -65,6 +65,21 @@ def test_a_saved_document_loads_back_equal_in_every_field(document_store: Any) -
     assert loaded == {(RECIPIENT, plain.doc_key): plain, (RECIPIENT, full.doc_key): full}
 
 
+def test_new_documents_written_straight_in_load_back_equal_beside_merged_ones(document_store: Any) -> None:
+    merged, plain, full = ims_document("b2b|x|2025|INV-0"), ims_document("b2b|x|2025|INV-1"), _every_field_set()
+    document_store.save([merged], [])
+    changed = evolve(merged, value=5)
+    document_store.save([changed], [], [plain, full])
+    keys = [(RECIPIENT, d.doc_key) for d in (merged, plain, full)]
+    assert document_store.load(keys) == {(RECIPIENT, d.doc_key): d for d in (changed, plain, full)}
+
+
+def test_the_recipients_holding_documents_are_found_among_others(document_store: Any) -> None:
+    assert document_store.recipients_holding([RECIPIENT, OTHER_RECIPIENT]) == set()
+    document_store.save([ims_document("b2b|x|2025|INV-1")], [])
+    assert document_store.recipients_holding([RECIPIENT, OTHER_RECIPIENT]) == {RECIPIENT}
+
+
 def test_keys_that_hold_nothing_are_left_out_and_a_key_names_one_recipients_document(document_store: Any) -> None:
     mine = ims_document("b2b|x|2025|INV-1")
     document_store.save([mine, replace(mine, recipient=OTHER_RECIPIENT, value=1)], [])

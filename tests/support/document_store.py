@@ -37,7 +37,15 @@ class InMemoryDocumentStore:
     def load(self, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
         return {key: replace(self.documents[key]) for key in set(keys) if key in self.documents}
 
-    def save(self, documents: Sequence[ImsDocument], removed: Sequence[Key]) -> None:
+    def recipients_holding(self, recipients: Iterable[str]) -> set[str]:
+        return set(recipients) & {r for r, _ in self.documents}
+
+    def save(self, documents: Sequence[ImsDocument], removed: Sequence[Key], new: Sequence[ImsDocument] = ()) -> None:
+        for doc in new:
+            key = (doc.recipient, doc.doc_key)
+            if key in self.documents:
+                raise KeyError(f"{key} is not new: the table holds it")
+            self.documents[key] = replace(doc)
         for key in removed:
             self.documents.pop(key, None)
         for doc in documents:
@@ -81,7 +89,8 @@ class InMemoryDocumentStore:
         `Batch` runs against it: `mock.patch.object(batch, "store", fake.as_module())`."""
         return SimpleNamespace(
             load=lambda _conn, keys: self.load(keys),
-            save=lambda _conn, documents, removed: self.save(documents, removed),
+            recipients_holding=lambda _conn, recipients: self.recipients_holding(recipients),
+            save=lambda _conn, documents, removed, new=(): self.save(documents, removed, new),
             adjust_counts=lambda _conn, deltas: self.adjust_counts(deltas),
             append_history=lambda _conn, rows: self.append_history(rows),
             append_refusals=lambda _conn, rows: self.append_refusals(rows),
@@ -98,8 +107,11 @@ class PostgresDocumentStore:
     def load(self, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
         return store.load(self.conn, keys)
 
-    def save(self, documents: Sequence[ImsDocument], removed: Sequence[Key]) -> None:
-        store.save(self.conn, documents, removed)
+    def recipients_holding(self, recipients: Iterable[str]) -> set[str]:
+        return store.recipients_holding(self.conn, recipients)
+
+    def save(self, documents: Sequence[ImsDocument], removed: Sequence[Key], new: Sequence[ImsDocument] = ()) -> None:
+        store.save(self.conn, documents, removed, new)
 
     def adjust_counts(self, deltas: dict[tuple[str, str, str, str], int]) -> None:
         store.adjust_counts(self.conn, deltas)

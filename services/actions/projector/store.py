@@ -47,7 +47,27 @@ def load(conn: Connection, keys: Iterable[Key]) -> dict[Key, ImsDocument]:
     return {(doc.recipient, doc.doc_key): doc for doc in map(_from_row, rows)}
 
 
-def save(conn: Connection, documents: Sequence[ImsDocument], removed: Sequence[Key]) -> None:
+def recipients_holding(conn: Connection, recipients: Iterable[str]) -> set[str]:
+    """The recipients that hold any document: a replay's first filing for a recipient needs no lookup of its
+    keys (an index probe per recipient instead of one per key)."""
+    rows = conn.execute(
+        text(
+            "SELECT r FROM unnest(CAST(:r AS text[])) AS u(r) "
+            "WHERE EXISTS (SELECT 1 FROM ims_documents d WHERE d.recipient = u.r)"
+        ),
+        {"r": sorted(set(recipients))},
+    )
+    return set(rows.scalars())
+
+
+def save(
+    conn: Connection, documents: Sequence[ImsDocument], removed: Sequence[Key], new: Sequence[ImsDocument] = ()
+) -> None:
+    """Write documents back: `removed` keys deleted, `documents` merged over what the table holds, and `new`
+    ones (the table does not hold their keys) COPYed straight into it, skipping the staging table and the
+    merge; a key of `new` the table does hold fails the transaction."""
+    if new:
+        copy_rows(conn, "ims_documents", COLUMNS, list(map(_as_row, new)))
     if removed:
         conn.execute(
             text(
