@@ -123,6 +123,9 @@ def apply_review(sent: Sequence[Outcome], names: Mapping[str, str]) -> ApplyRevi
 
 
 def sent_fingerprint(sent: Sequence[Outcome]) -> list[tuple[str, str]]:
-    """(document, version and suggested action) of each outcome to send: what the confirmation showed, so the
-    apply refuses whole if the reconciliation would now send anything else."""
-    return [(o.ims.doc_key, f"{o.ims.version_hash}:{o.suggestion.action}") for o in sent if o.ims is not None]
+    """(document, its version, current action and suggested action) of each outcome to send: what the
+    confirmation showed, so the apply refuses whole if the reconciliation would now send anything else, or
+    change a document from another action than the one shown."""
+    return [
+        (o.ims.doc_key, f"{o.ims.version_hash}:{o.ims.action}>{o.suggestion.action}") for o in sent if o.ims is not None
+    ]

@@ -90,5 +90,7 @@ def test_apply_review_counts_the_documents_whose_suggestion_differs_from_the_cur
     before = reads.fingerprint(recon_answers.sent_fingerprint(sent))
     changed = [replace(o, ims=replace(o.ims, version_hash="h2")) if o.ims.number == "A-2" else o for o in sent]
     assert reads.fingerprint(recon_answers.sent_fingerprint(changed)) != before, "a new version is another apply"
+    acted = [replace(o, ims=replace(o.ims, action="R")) if o.ims.number == "B-7" else o for o in sent]
+    assert reads.fingerprint(recon_answers.sent_fingerprint(acted)) != before, "so is an action taken meanwhile"
     assert 'id="apply-suggestions">Apply suggestions…' in page(outcomes(), to_apply=3)
     assert 'id="apply-suggestions"' not in page(outcomes(), to_apply=0)
