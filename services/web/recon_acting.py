@@ -46,8 +46,8 @@ router = APIRouter(prefix="/web", include_in_schema=False)
 SESSION = Depends(auth.recipient_session)
 SETTLE_S, SETTLE_POLL_S = 3.0, 0.1
 CHANGED = (
-    "The suggestions to apply changed after you confirmed them (a filing, a booking, a link or another action "
-    "arrived); nothing was sent. Review them again."
+    "The suggestions to apply changed after the review (a filing, a booking, a link or another action arrived); "
+    "nothing was sent. Review them again."
 )
 
 

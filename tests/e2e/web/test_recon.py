@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
@@ -70,7 +71,8 @@ def books(live_stack: LiveStack) -> dict[str, Any]:
 
 
 def wait(browser: Any) -> WebDriverWait:  # type: ignore[type-arg]
-    return WebDriverWait(browser, WAIT_S)
+    """Waits across a page load: an element of the page being left goes stale, and is looked for again."""
+    return WebDriverWait(browser, WAIT_S, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def count(browser: Any, category: str) -> str:
@@ -175,13 +177,16 @@ def test_a_voucher_only_in_the_books_is_linked_by_hand_to_its_candidate_and_unli
     assert form.is_displayed() and "Link voucher PV-7 by hand" in form.text
     choice = form.find_element(By.XPATH, './/label[contains(., "KV/0009/2025-26")]/input[@type="radio"]')
     choice.click()
-    assert browser.switch_to.active_element == choice or choice.is_selected()
+    assert choice.is_selected()
+    browser.execute_script("window.scrollTo(0, 0)")
     screenshot(browser, "recon-link")
     no_serious_violations(browser, "reconciliation, link by hand")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     said = links_answered(browser)
     assert said.startswith("Manual links: 1 linked by hand."), said
     assert count(browser, "manual") == "1" and count(browser, "only_in_books") == "0"
+    browser.execute_script("window.scrollTo(0, 0)")
+    screenshot(browser, "recon-link-answer")
     browser.find_element(By.ID, "show-manual").click()
     wait(browser).until(lambda b: "category=manual" in b.current_url)
     (row,) = browser.find_elements(By.CSS_SELECTOR, "#recon-rows tbody.recon-row")
@@ -212,6 +217,7 @@ def test_a_doc_id_that_is_no_document_is_refused_with_its_reason(browser: Any, l
     assert said.startswith("Manual links: 1 refused."), said
     assert "PV-7 to KV/0404" in said and "NOT_FOUND: doc_id: no such document in this recipient's IMS" in said, said
     assert count(browser, "only_in_books") == "1"
+    browser.execute_script("window.scrollTo(0, 0)")
     screenshot(browser, "recon-link-refused")
     no_serious_violations(browser, "reconciliation, a link refused")
 
