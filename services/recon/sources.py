@@ -72,3 +72,19 @@ def links(conn: Connection, recipient: str) -> list[Link]:
         {"r": recipient},
     )
     return [Link(voucher, doc_key) for voucher, doc_key in found]
+
+
+def links_behind(conn: Connection, recipient: str) -> bool:
+    """Whether the recipient's latest links change, numbered by the booking side (`recon_policy_heads`), is not yet
+    in `recon_links`: the answer to `POST .../recon/links` comes before the projection applies it, and until then
+    a reconciliation (which reads `links`) does not show it. Every change sets its number on each voucher it
+    touches, so the projection has it once the highest number there reaches the head's (for a change of more
+    than 1,000 rows, once its first chunk is in)."""
+    found = conn.execute(
+        text(
+            "SELECT h.links_version > coalesce((SELECT max(version) FROM recon_links WHERE recipient = :r), 0) "
+            "FROM recon_policy_heads h WHERE h.recipient = :r"
+        ),
+        {"r": recipient},
+    ).scalar()
+    return bool(found)

@@ -12,11 +12,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.api import availability
-from services.web import acting, auth, live, pages, recon_page, render, signin
+from services.web import acting, auth, live, pages, recon_acting, recon_page, render, signin
 
 
 def install(app: FastAPI) -> None:
-    for router in (signin.router, pages.router, recon_page.router, acting.router, live.router):
+    for router in (signin.router, pages.router, recon_page.router, recon_acting.router, acting.router, live.router):
         app.include_router(router)
     app.mount("/web/static", StaticFiles(directory=render.STATIC), name="web-static")
 

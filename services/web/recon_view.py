@@ -172,9 +172,10 @@ class Difference:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    ident: str
+    ident: str  # as shown: a document's number and supplier, or a voucher id
     rule: str
     why: str
+    key: str  # the engine's id: GETINV's doc_id for a document, a link names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +200,15 @@ class DetailRow:
     @property
     def unmatched(self) -> bool:
         return self.books == _NO_SIDE or self.supplier == _NO_SIDE
+
+    @property
+    def linkable(self) -> bool:
+        """A voucher with no IMS document beside it: it may be linked by hand to one of IMS."""
+        return self.supplier == _NO_SIDE and self.books != _NO_SIDE
+
+    @property
+    def linked_by_hand(self) -> bool:
+        return self.category == "manual"
 
 
 def _shown(field: str, value: object) -> str:
@@ -230,7 +240,7 @@ def grouped(sentence: str) -> str:
     return _AMOUNT.sub(lambda m: formats.rupees(int(m.group(1)) * 100 + int(m.group(2))), sentence)
 
 
-def _candidate_name(ident: str) -> str:
+def candidate_name(ident: str) -> str:
     """An IMS document key names its number (section|supplier|...|number); a voucher id is shown as it is."""
     parts = ident.split("|")
     return f"{parts[3]} ({parts[1]})" if len(parts) > 3 and parts[0] in SECTION_BY_KEY else ident
@@ -264,7 +274,9 @@ def detail_row(index: int, outcome: Outcome, names: Mapping[str, str]) -> Detail
             )
             for d in outcome.differences
         ),
-        nearest=tuple(Candidate(_candidate_name(n.ident), rule_label(n.rule), grouped(n.why)) for n in outcome.nearest),
+        nearest=tuple(
+            Candidate(candidate_name(n.ident), rule_label(n.rule), grouped(n.why), n.ident) for n in outcome.nearest
+        ),
     )
 
 

@@ -103,3 +103,20 @@ def test_redelivered_or_older_policy_and_link_events_change_nothing(stack) -> No
     assert digests() == before
     with engine.connect() as conn:
         assert sources.links(conn, BUYER) == []
+
+
+def test_links_are_behind_until_the_projection_has_the_booking_sides_latest_change(stack) -> None:  # type: ignore[no-untyped-def]
+    _, engine = stack
+
+    def behind() -> bool:
+        with engine.connect() as conn:
+            return sources.links_behind(conn, BUYER)
+
+    assert behind() is False, "no links change ever"
+    with engine.begin() as conn:  # the booking side numbered two changes (services/recon/policy_links.py)
+        conn.execute(text("INSERT INTO recon_policy_heads (recipient, links_version) VALUES (:r, 2)"), {"r": BUYER})
+    assert behind() is True
+    _apply(engine, _delivered(1, _links(1, [("PV-1", D1)], [])))
+    assert behind() is True, "the first change only"
+    _apply(engine, _delivered(2, _links(2, [], ["PV-1"])))
+    assert behind() is False, "an unlink is a change the projection holds too"

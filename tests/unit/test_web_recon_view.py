@@ -117,6 +117,9 @@ def page(found: list, **overrides: object) -> str:
         previous_href="",
         next_href="",
         policy=Policy(),
+        links_answer=None,
+        to_apply=0,
+        once="o",
     )
     return render.fragment("recon.html", **(context | overrides))
 

@@ -14,7 +14,7 @@ version beside GSTN's keys: `recon` {fy, policy_version, suggested, sent}.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
@@ -42,14 +42,18 @@ def apply(
     chosen: Filter,
     actor: str,
     idempotency_key: str | None,
+    confirmed: Callable[[Sequence[Outcome]], None] | None = None,
 ) -> dict[str, Any]:
     """Reconcile, then SAVE the suggested actions that change something; a retry under the same key gets the
-    first answer and reconciles nothing."""
+    first answer and reconciles nothing. `confirmed` sees the outcomes about to be sent and may refuse them
+    whole (CommandRefused) before anything is checked or logged: the web page's confirmation step."""
     tally: dict[str, Any] = {"fy": views.fy_of(start_year)}
 
     def items() -> list[Item]:
         found = views.reconciled(engine, recipient, start_year, chosen)
         wanted = to_send(found.outcomes)
+        if confirmed is not None:
+            confirmed(wanted)
         tally.update(policy_version=found.policy.version, suggested=len(wanted))
         return items_of(ports.documents, recipient, wanted, found.policy.version)
 

@@ -59,3 +59,52 @@
     if (opener) { opener.focus(); }
   }
 }());
+// The reconciliation page: "Link…" opens the row's details at its link form; typing a doc_id chooses it.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("a[data-opens]");
+    if (!opener) { return; }
+    var details = document.getElementById(opener.getAttribute("data-opens"));
+    var form = document.getElementById(opener.getAttribute("href").slice(1));
+    if (!details || !form) { return; }
+    event.preventDefault();
+    details.open = true;
+    form.scrollIntoView({ block: "center" });
+    var choice = form.querySelector('input[type="radio"]:checked') || form.querySelector("input[type=radio]");
+    if (choice) { choice.focus(); }
+  });
+  document.addEventListener("input", function (event) {
+    var chooses = event.target.getAttribute && event.target.getAttribute("data-chooses");
+    var radio = chooses && document.getElementById(chooses);
+    if (radio) { radio.checked = true; }
+  });
+}());
+// A form that may take a while says so: its button is disabled and names what it does, a status line shows.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var busy = form.getAttribute && form.getAttribute("data-busy");
+    if (!busy) { return; }
+    var button = event.submitter || form.querySelector('button[type="submit"]');
+    window.setTimeout(function () {
+      form.setAttribute("aria-busy", "true");
+      form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = true; });
+      if (button) { button.textContent = busy; }
+      var status = form.querySelector("[data-busy-status]");
+      if (status) { status.hidden = false; }
+    }, 0);
+  });
+}());
+// A change the page waits for ("being applied") reloads it, a few times at most.
+(function () {
+  "use strict";
+  var waiting = document.querySelector("[data-reload-after]");
+  if (!waiting) { return; }
+  var key = "reloads:" + window.location.pathname + window.location.search;
+  var done = Number(window.sessionStorage.getItem(key) || "0");
+  if (done >= 20) { return; }
+  window.sessionStorage.setItem(key, String(done + 1));
+  window.setTimeout(function () { window.location.reload(); }, Number(waiting.getAttribute("data-reload-after")));
+}());
