@@ -56,6 +56,18 @@ def _filters(fields: dict[str, list[str]]) -> ReconFilters:
     return recon_filters.read(values, Period.of(gst_today()).financial_year)
 
 
+async def _posted(request: Request, session: Session, gstin: str) -> tuple[str, dict[str, list[str]], ReconFilters]:
+    """A form sent from the reconciliation page: its GSTIN within the session's reach, its CSRF token checked and
+    its filter read; a filter that is not valid refuses the whole request."""
+    gstin = auth.reach(session, gstin)
+    fields = await auth.form(request)
+    auth.check_csrf(request, session, fields)
+    chosen = _filters(fields)
+    if chosen.problems:
+        raise auth.PageRefused(400, "The filter is not valid", " ".join(chosen.problems))
+    return gstin, fields, chosen
+
+
 def recon_href(gstin: str, chosen: ReconFilters, **changes: str) -> str:
     """The reconciliation page under the filter (and page of rows) the form was sent from."""
     return f"/web/ims/{gstin}/recon?" + chosen.query(page=str(chosen.page) if chosen.page > 1 else "", **changes)
@@ -111,12 +123,7 @@ async def change_links(request: Request, gstin: str, session: Session = SESSION)
 
 @router.post("/ims/{gstin}/recon/review")
 async def review_apply(request: Request, gstin: str, session: Session = SESSION) -> Response:
-    gstin = auth.reach(session, gstin)
-    fields = await auth.form(request)
-    auth.check_csrf(request, session, fields)
-    chosen = _filters(fields)
-    if chosen.problems:
-        raise auth.PageRefused(400, "The filter is not valid", " ".join(chosen.problems))
+    gstin, _, chosen = await _posted(request, session, gstin)
 
     def build() -> dict[str, Any]:
         engine = engine_of(request)
@@ -142,12 +149,7 @@ async def review_apply(request: Request, gstin: str, session: Session = SESSION)
 
 @router.post("/ims/{gstin}/recon/apply")
 async def apply_suggestions(request: Request, gstin: str, session: Session = SESSION) -> Response:
-    gstin = auth.reach(session, gstin)
-    fields = await auth.form(request)
-    auth.check_csrf(request, session, fields)
-    chosen = _filters(fields)
-    if chosen.problems:
-        raise auth.PageRefused(400, "The filter is not valid", " ".join(chosen.problems))
+    gstin, fields, chosen = await _posted(request, session, gstin)
     expected = auth.first(fields, "fingerprint")
 
     def confirmed(sent: Sequence[Outcome]) -> None:

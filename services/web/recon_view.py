@@ -17,7 +17,7 @@ from services.recon.domain.documents import BookDoc, ImsDoc
 from services.recon.domain.reconcile import Outcome
 from services.recon.domain.suggest import CATEGORIES, LABELS
 from services.web import formats
-from services.web.viewmodels import DOCUMENT_TYPES, STATUS_LABELS
+from services.web.viewmodels import DOCUMENT_TYPES, STATUS_LABELS, Cell
 
 Link = Callable[..., str]
 
@@ -50,21 +50,10 @@ def _words(name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Count:
-    n: int
-    href: str
-    label: str  # what a screen reader says for the link
-
-    @property
-    def text(self) -> str:
-        return formats.count(self.n)
-
-
-@dataclass(frozen=True, slots=True)
 class CategoryLine:
     key: str
     label: str
-    count: Count
+    count: Cell
     taxable_difference: str
     tax_difference: str
 
@@ -73,8 +62,8 @@ class CategoryLine:
 class SupplierLine:
     ctin: str
     name: str
-    counts: tuple[Count, ...]  # one per category, in CATEGORIES order
-    total: Count
+    counts: tuple[Cell, ...]  # one per category, in CATEGORIES order
+    total: Cell
     taxable_difference: str
     tax_difference: str
     actioned: str  # percent of its IMS documents with an action
@@ -86,7 +75,7 @@ def category_lines(found: Mapping[str, Mapping[str, int]], link: Link) -> tuple[
         CategoryLine(
             key,
             CATEGORY_LABELS[key],
-            Count(int(found[key]["count"]), link(category=key), f"{CATEGORY_LABELS[key]}: show the rows"),
+            Cell(int(found[key]["count"]), link(category=key), f"{CATEGORY_LABELS[key]}: show the rows"),
             formats.rupees(int(found[key]["taxable_difference"])),
             formats.rupees(int(found[key]["tax_difference"])),
         )
@@ -104,9 +93,9 @@ def supplier_lines(
         assert isinstance(counts, Mapping)
         who = names.get(ctin) or ctin or "no supplier GSTIN"
         cells = tuple(
-            Count(int(counts[c]), link(supplier=ctin, category=c), f"{who}: {CATEGORY_LABELS[c]}") for c in CATEGORIES
+            Cell(int(counts[c]), link(supplier=ctin, category=c), f"{who}: {CATEGORY_LABELS[c]}") for c in CATEGORIES
         )
-        total = Count(sum(c.n for c in cells), link(supplier=ctin), f"{who}: every row")
+        total = Cell(sum(c.n for c in cells), link(supplier=ctin), f"{who}: every row")
         lines.append(
             SupplierLine(
                 ctin,
