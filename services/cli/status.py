@@ -14,7 +14,8 @@ from services.api.metrics import _PROJECTIONS, _RELAY
 from services.bootstrap import projection_factories
 from services.cli import stackfile
 from services.common.db import make_engine
-from services.common.settings import Settings
+from services.common.settings import PURCHASES_TOPIC, Settings
+from services.recon.door import NAME as DOOR
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,6 +61,9 @@ def run(settings: Settings, _args: argparse.Namespace) -> int:
     for projection in sorted(set(applied) | set(projection_factories(settings))):
         if projection not in applied:
             print(f"projection {projection}: no checkpoint yet (nothing on its topics, or its consumer never ran)")
+            continue
+        if projection == DOOR:  # an ERP's topic, not our log: no lag to tell, and a fault never stops it
+            print(f"door       {projection}: {applied[projection]:,} messages taken from {PURCHASES_TOPIC}")
             continue
         note = f"; {stopped[projection]} partition(s) stopped by a poison message" if stopped[projection] else ""
         print(f"projection {projection}: {applied[projection]:,} events applied, lag {lag[projection]:,}{note}")
